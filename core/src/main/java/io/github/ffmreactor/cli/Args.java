@@ -1,0 +1,61 @@
+package io.github.ffmreactor.cli;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code --name value} options, checked against the names a command takes. */
+final class Args {
+    static final class BadArgs extends Exception {
+        BadArgs(String m) { super(m); }
+    }
+
+    private final Map<String, String> values;
+
+    private Args(Map<String, String> values) {
+        this.values = values;
+    }
+
+    static Args parse(String[] args, Set<String> allowed) throws BadArgs {
+        Map<String, String> m = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) throw new BadArgs("unexpected argument '" + a + "'");
+            String name = a.substring(2);
+            String value;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            } else {
+                if (i + 1 >= args.length) throw new BadArgs("--" + name + " needs a value");
+                value = args[++i];
+            }
+            if (!allowed.contains(name)) throw new BadArgs("unknown option --" + name + " (takes: --" + String.join(", --", allowed) + ")");
+            m.put(name, value);
+        }
+        return new Args(m);
+    }
+
+    String get(String name, String dflt) {
+        return values.getOrDefault(name, dflt);
+    }
+
+    int intValue(String name, int dflt, int min, int max) throws BadArgs {
+        String v = values.get(name);
+        if (v == null) return dflt;
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n < min || n > max) throw new BadArgs("--" + name + " must be in " + min + ".." + max + ", got " + n);
+            return n;
+        } catch (NumberFormatException e) {
+            throw new BadArgs("--" + name + " must be a number, got '" + v + "'");
+        }
+    }
+
+    String oneOf(String name, String dflt, String... choices) throws BadArgs {
+        String v = values.getOrDefault(name, dflt);
+        for (String c : choices) if (c.equals(v)) return v;
+        throw new BadArgs("--" + name + " must be one of " + String.join("|", choices) + ", got '" + v + "'");
+    }
+}

@@ -1,0 +1,43 @@
+package io.github.ffmreactor.loop;
+
+import io.github.ffmreactor.poll.Trigger;
+
+/** Something registered on a loop under a slot token: a {@link Connection} or a {@link Listener}. */
+abstract sealed class Channel permits Connection, Listener {
+    final EventLoop loop;
+    final Trigger trigger;
+    /** The fd this channel owns; -1 once closed, so it can never be closed twice. */
+    int fd;
+    int slot = -1;
+    /** The interest currently registered with the poller. */
+    int interest;
+
+    Channel(EventLoop loop, int fd, Trigger trigger) {
+        this.loop = loop;
+        this.fd = fd;
+        this.trigger = trigger;
+    }
+
+    /** Handles one event: {@code ready} is a mix of the Poller's READ/WRITE/HANGUP/ERROR bits. */
+    abstract void ready(int ready);
+
+    /** Closes at once (on the loop thread). {@code cause} is null for an orderly close. */
+    abstract void closeNow(Throwable cause);
+
+    /** The fd this channel owns, or -1 once closed. */
+    public int fd() {
+        return fd;
+    }
+
+    public Trigger trigger() {
+        return trigger;
+    }
+
+    public EventLoop loop() {
+        return loop;
+    }
+
+    public boolean isOpen() {
+        return fd >= 0;
+    }
+}

@@ -1,0 +1,318 @@
+package io.github.ffmreactor.loop;
+
+import static io.github.ffmreactor.poll.Poller.ERROR;
+import static io.github.ffmreactor.poll.Poller.HANGUP;
+import static io.github.ffmreactor.poll.Poller.READ;
+import static io.github.ffmreactor.poll.Poller.WRITE;
+
+import io.github.ffmreactor.net.Tcp;
+import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.sys.Errno;
+import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.sys.Unistd;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+
+/**
+ * A stream fd on a loop: reads into the loop's buffer and hands the bytes to its {@link Handler};
+ * writes directly, and queues what the kernel would not take until the fd turns writable.
+ *
+ * <p>Everything here runs on the loop thread.
+ */
+public final class Connection extends Channel {
+    final Handler handler;
+    /** Free for the user: per-connection state. */
+    public Object attachment;
+
+    // Queued output: out[outStart, outEnd). Allocated on first need, in the connection's own arena.
+    private Arena outArena;
+    private MemorySegment out;
+    private long outStart, outEnd;
+
+    private boolean readPaused;      // back-pressure: queued output above the limit
+    private boolean inputClosed;     // the peer sent FIN (read returned 0)
+    private boolean closeAfterFlush; // close once the queue is empty
+    boolean carried;                 // on the loop's carry list (edge triggering, budget used up)
+
+    Connection(EventLoop loop, int fd, Trigger trigger, Handler handler) {
+        super(loop, fd, trigger);
+        this.handler = handler;
+    }
+
+    /** What this connection wants from the poller now. */
+    int wantedInterest() {
+        if (trigger == Trigger.EDGE) {
+            // Registered once for everything: edges cost nothing while unused, and no epoll_ctl
+            // is needed when output queues up or drains.
+            return READ | WRITE | HANGUP;
+        }
+        int i = 0;
+        if (!readPaused && !inputClosed && !closeAfterFlush) i |= READ | HANGUP;
+        if (outEnd > outStart) i |= WRITE;
+        return i;
+    }
+
+    private void updateInterest() {
+        if (fd < 0) return;
+        int want = wantedInterest();
+        if (want != interest) {
+            try {
+                loop.poller.modify(fd, want, trigger, loop.token(this));
+                interest = want;
+            } catch (NativeException e) {
+                closeNow(e);
+            }
+        }
+    }
+
+    @Override
+    void ready(int ready) {
+        if ((ready & WRITE) != 0 && outEnd > outStart) flush();
+        if (fd < 0) return;
+        if ((ready & (HANGUP | ERROR)) != 0) {
+            // The peer hung up or the socket failed: whatever it sent before is still in the
+            // receive buffer. Read it all (up to EOF or the error) before anything closes.
+            readInput(true);
+        } else if ((ready & READ) != 0) {
+            readInput(false);
+        }
+        if (trigger == Trigger.ONESHOT && fd >= 0) {
+            try {
+                loop.poller.modify(fd, interest = wantedInterest(), trigger, loop.token(this));
+            } catch (NativeException e) {
+                closeNow(e);
+            }
+        }
+    }
+
+    /**
+     * Reads and delivers input. Level triggering: one read per readiness. Edge triggering: reads
+     * until the socket is drained (a short read or EAGAIN), at most readsPerTurn times, and carries
+     * the connection to the next turn if more may be waiting. {@code drain}: until EOF or error.
+     */
+    void readInput(boolean drain) {
+        EventLoop l = loop;
+        MemorySegment buf = l.readBuf;
+        long size = buf.byteSize();
+        int budget = drain ? Integer.MAX_VALUE : trigger == Trigger.EDGE ? l.options.readsPerTurn() : 1;
+        for (int k = 0; ; k++) {
+            if (fd < 0 || inputClosed || (readPaused && !drain)) return;
+            if (k == budget) {
+                if (trigger == Trigger.EDGE) l.carry(this);
+                return;
+            }
+            long r = Unistd.read(l.cs, fd, buf, 0, size);
+            l.reads++;
+            if (r > 0) {
+                l.bytesIn += r;
+                try {
+                    handler.onData(this, buf, (int) r);
+                } catch (Throwable t) {
+                    l.report(this, t);
+                    closeNow(t);
+                    return;
+                }
+                // A short read took everything the socket had; data arriving later raises a new
+                // edge. Skipping the read that would return EAGAIN saves a syscall per message.
+                if (r < size && !drain) return;
+            } else if (r == 0) {
+                endOfInput();
+                return;
+            } else if (r == -Errno.EAGAIN) {
+                l.eagains++;
+                return;
+            } else if (r != -Errno.EINTR) {
+                closeNow(new NativeException("read", (int) -r));
+                return;
+            }
+        }
+    }
+
+    private void endOfInput() {
+        inputClosed = true;
+        updateInterest();
+        try {
+            handler.onInputClosed(this);
+        } catch (Throwable t) {
+            loop.report(this, t);
+            closeNow(t);
+        }
+    }
+
+    /**
+     * Writes {@code src[off, off+len)}: directly if nothing is queued, and queues (copies) what the
+     * kernel did not take. Returns false if the connection is closed, or was closed because its
+     * queued output passed the loop's limit (a peer that does not read).
+     */
+    public boolean write(MemorySegment src, long off, long len) {
+        if (fd < 0 || closeAfterFlush) return false;
+        if (len == 0) return true;
+        EventLoop l = loop;
+        if (outEnd == outStart) {
+            long w = Unistd.write(l.cs, fd, src, off, len);
+            l.writes++;
+            if (w == len) {
+                l.bytesOut += w;
+                return true;
+            }
+            if (w >= 0) {
+                l.bytesOut += w;
+                off += w;
+                len -= w;
+            } else if (w == -Errno.EAGAIN) {
+                l.eagains++;
+            } else if (w != -Errno.EINTR) {
+                closeNow(new NativeException("write", (int) -w));
+                return false;
+            }
+        }
+        long pending = outEnd - outStart + len;
+        if (pending > l.options.closeAbove()) {
+            closeNow(new IOException("queued output would reach " + pending + " bytes, over the limit of "
+                    + l.options.closeAbove() + ": the peer is not reading"));
+            return false;
+        }
+        enqueue(src, off, len);
+        if (pending > l.options.pauseReadingAbove()) readPaused = true;
+        updateInterest();
+        return true;
+    }
+
+    /** Writes all of {@code src}. */
+    public boolean write(MemorySegment src) {
+        return write(src, 0, src.byteSize());
+    }
+
+    private void enqueue(MemorySegment src, long off, long len) {
+        long pending = outEnd - outStart;
+        if (out == null || outEnd + len > out.byteSize()) {
+            long cap = out == null ? 0 : out.byteSize();
+            if (pending + len <= cap) {
+                MemorySegment.copy(out, outStart, out, 0, pending);
+            } else {
+                long newCap = Math.max(16 * 1024, Long.highestOneBit(pending + len - 1) << 1);
+                Arena a = Arena.ofConfined();
+                MemorySegment n = a.allocate(newCap, 64);
+                if (pending > 0) MemorySegment.copy(out, outStart, n, 0, pending);
+                if (outArena != null) outArena.close();
+                outArena = a;
+                out = n;
+            }
+            outStart = 0;
+            outEnd = pending;
+        }
+        MemorySegment.copy(src, off, out, outEnd, len);
+        outEnd += len;
+    }
+
+    private void flush() {
+        EventLoop l = loop;
+        while (outStart < outEnd) {
+            long w = Unistd.write(l.cs, fd, out, outStart, outEnd - outStart);
+            l.writes++;
+            if (w > 0) {
+                l.bytesOut += w;
+                outStart += w;
+            } else if (w == -Errno.EAGAIN) {
+                l.eagains++;
+                break;
+            } else if (w != -Errno.EINTR) {
+                closeNow(new NativeException("write", (int) -w));
+                return;
+            }
+        }
+        long pending = outEnd - outStart;
+        if (pending == 0) {
+            outStart = outEnd = 0;
+            if (out.byteSize() > l.options.pauseReadingAbove()) {
+                // Do not keep a burst-sized buffer for an idle connection.
+                outArena.close();
+                outArena = null;
+                out = null;
+            }
+            if (closeAfterFlush) {
+                closeNow(null);
+                return;
+            }
+        }
+        if (readPaused && pending <= l.options.pauseReadingAbove() / 2) {
+            readPaused = false;
+            // Data that arrived while paused raised no new edge: read it next turn.
+            if (trigger == Trigger.EDGE) l.carry(this);
+        }
+        updateInterest();
+        if (pending == 0) {
+            try {
+                handler.onDrained(this);
+            } catch (Throwable t) {
+                l.report(this, t);
+                closeNow(t);
+            }
+        }
+    }
+
+    /** Bytes queued, not yet taken by the kernel. */
+    public long pendingOutput() {
+        return outEnd - outStart;
+    }
+
+    /** Whether reading is paused by back-pressure. */
+    public boolean isReadPaused() {
+        return readPaused;
+    }
+
+    /** Whether the peer has shut down its output. */
+    public boolean isInputClosed() {
+        return inputClosed;
+    }
+
+    /** Writes what is queued, then closes. Reading stops now. */
+    public void closeAfterFlush() {
+        if (fd < 0) return;
+        if (outEnd == outStart) {
+            closeNow(null);
+        } else {
+            closeAfterFlush = true;
+            updateInterest();
+        }
+    }
+
+    /** Shuts down output now (sends FIN); anything still queued is not sent. */
+    public void shutdownOutput() throws NativeException {
+        if (fd >= 0) Tcp.shutdownOutput(fd);
+    }
+
+    /** Closes now, dropping queued output. Safe to call more than once. */
+    public void close() {
+        closeNow(null);
+    }
+
+    public InetSocketAddress remoteAddress() throws NativeException {
+        if (fd < 0) throw new IllegalStateException("connection closed");
+        return Tcp.remoteAddress(fd);
+    }
+
+    public InetSocketAddress localAddress() throws NativeException {
+        if (fd < 0) throw new IllegalStateException("connection closed");
+        return Tcp.localAddress(fd);
+    }
+
+    @Override
+    void closeNow(Throwable cause) {
+        if (fd < 0) return;
+        loop.release(this);
+        if (outArena != null) {
+            outArena.close();
+            outArena = null;
+            out = null;
+        }
+        outStart = outEnd = 0;
+        try {
+            handler.onClose(this, cause);
+        } catch (Throwable t) {
+            loop.report(this, t);
+        }
+    }
+}

@@ -1,0 +1,476 @@
+package io.github.ffmreactor.loop;
+
+import io.github.ffmreactor.net.Fds;
+import io.github.ffmreactor.net.Tcp;
+import io.github.ffmreactor.poll.Poller;
+import io.github.ffmreactor.poll.PollerStats;
+import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.sys.Native;
+import io.github.ffmreactor.sys.NativeException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+
+/**
+ * One thread's reactor: a poller, the channels registered on it, a task queue for other threads,
+ * and one read buffer shared by every connection. Events carry a {@code long} token (slot index
+ * in the low 32 bits, the slot's generation in the high 32) that indexes the channel table: no
+ * map lookup, no boxing, and an event for a channel closed earlier in the same batch is dropped
+ * even when the kernel has already handed its fd number to a new channel.
+ */
+public final class EventLoop implements Executor, AutoCloseable {
+    private static final int AWAKE = 0, SLEEPING = 1;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(EventLoop.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final LoopOptions options;
+    final Poller poller;
+    private final Arena arena = Arena.ofShared();
+    final MemorySegment cs = Native.callState(arena);
+    final MemorySegment readBuf;
+    final MemorySegment intScratch = arena.allocate(ValueLayout.JAVA_INT);
+
+    private Channel[] slots = new Channel[64];
+    private int[] generations = new int[64];
+    private int[] freeSlots = new int[64];
+    private int freeCount;
+    private int slotsUsed;
+
+    private Connection[] carry = new Connection[16];
+    private int carryCount;
+    private Connection[] carryNext = new Connection[16];
+
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    @SuppressWarnings("unused") private volatile int state;
+    private volatile boolean stopping;
+    private volatile Thread thread;
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private boolean shuttingDown;
+    private long shutdownDeadlineNanos;
+    private volatile BiConsumer<Connection, Throwable> errorHandler = EventLoop::printError;
+
+    // Counters: written by the loop thread only; read by anyone (a racy read is only stale).
+    long reads, writes, eagains, accepts, bytesIn, bytesOut, staleEvents, carried;
+    int open;
+
+    private EventLoop(LoopOptions options, Poller poller) {
+        this.options = options;
+        this.poller = poller;
+        this.readBuf = arena.allocate(options.readBufferSize(), 64);
+    }
+
+    /** A loop on the best backend of this OS (or the one {@code ffmreactor.backend} names). */
+    public static EventLoop open() throws NativeException {
+        return open(LoopOptions.defaults());
+    }
+
+    public static EventLoop open(LoopOptions options) throws NativeException {
+        return new EventLoop(options, Poller.open(options.backend()));
+    }
+
+    /** A loop over a poller the caller opened; the loop owns and closes it. */
+    public static EventLoop open(LoopOptions options, Poller poller) {
+        return new EventLoop(options, poller);
+    }
+
+    public String backend() {
+        return poller.name();
+    }
+
+    public LoopOptions options() {
+        return options;
+    }
+
+    // ---- channels and tokens ------------------------------------------------------------------
+
+    long token(Channel c) {
+        return ((long) generations[c.slot] << 32) | c.slot;
+    }
+
+    private int allocateSlot(Channel c) {
+        int s;
+        if (freeCount > 0) {
+            s = freeSlots[--freeCount];
+        } else {
+            if (slotsUsed == slots.length) {
+                int n = slots.length * 2;
+                slots = Arrays.copyOf(slots, n);
+                generations = Arrays.copyOf(generations, n);
+                freeSlots = Arrays.copyOf(freeSlots, n);
+            }
+            s = slotsUsed++;
+        }
+        slots[s] = c;
+        c.slot = s;
+        return s;
+    }
+
+    /** Deregisters, closes the fd (exactly once) and frees the slot under a new generation. */
+    void release(Channel c) {
+        int fd = c.fd;
+        c.fd = -1;
+        try {
+            poller.deregister(fd);
+        } catch (NativeException ignored) {
+            // Already gone from the kernel's set; closing is what matters.
+        }
+        Fds.closeQuietly(fd);
+        int s = c.slot;
+        slots[s] = null;
+        // 31 bits, so a token is never the poller's reserved Long.MIN_VALUE.
+        generations[s] = (generations[s] + 1) & 0x7fffffff;
+        freeSlots[freeCount++] = s;
+        if (c instanceof Connection) open--;
+    }
+
+    /**
+     * Takes ownership of a connected, non-blocking stream fd (a socket, a pipe end) and serves it
+     * with {@code handler}. Loop thread only (or before the loop runs). On failure the fd is closed.
+     */
+    public Connection register(int fd, Trigger trigger, Handler handler) throws NativeException {
+        checkInLoop();
+        return adopt(fd, trigger, handler);
+    }
+
+    Connection adopt(int fd, Trigger trigger, Handler handler) throws NativeException {
+        if (!poller.capabilities().supports(trigger)) {
+            Fds.closeQuietly(fd);
+            throw new IllegalArgumentException("backend " + poller.name() + " does not support " + trigger + " triggering");
+        }
+        Connection c = new Connection(this, fd, trigger, handler);
+        allocateSlot(c);
+        int interest = c.wantedInterest();
+        try {
+            poller.register(fd, interest, trigger, token(c));
+        } catch (NativeException | RuntimeException e) {
+            freeSlot(c);
+            Fds.closeQuietly(fd);
+            c.fd = -1;
+            throw e;
+        }
+        c.interest = interest;
+        open++;
+        try {
+            handler.onOpen(c);
+        } catch (Throwable t) {
+            report(c, t);
+            c.closeNow(t);
+        }
+        return c;
+    }
+
+    private void freeSlot(Channel c) {
+        slots[c.slot] = null;
+        generations[c.slot] = (generations[c.slot] + 1) & 0x7fffffff;
+        freeSlots[freeCount++] = c.slot;
+    }
+
+    /**
+     * Listens on {@code address} (port 0: any free port) and serves each accepted connection with a
+     * handler from {@code handlers}, under {@code trigger}. Bind errors (EADDRINUSE...) are thrown
+     * here, to the caller, from any thread.
+     */
+    public Listener listen(InetSocketAddress address, Trigger trigger, Supplier<? extends Handler> handlers)
+            throws NativeException {
+        return listen(address, trigger, handlers, false);
+    }
+
+    public Listener listen(InetSocketAddress address, Trigger trigger, Supplier<? extends Handler> handlers,
+                           boolean reusePort) throws NativeException {
+        if (!poller.capabilities().supports(trigger)) {
+            throw new IllegalArgumentException("backend " + poller.name() + " does not support " + trigger + " triggering");
+        }
+        int fd = Tcp.listen(address, 1024, reusePort);
+        return callInLoop(() -> {
+            Listener l;
+            try {
+                l = new Listener(this, fd, trigger, handlers, true);
+                allocateSlot(l);
+                // Listeners are level-triggered whatever their connections use: accepting is
+                // bounded per turn, and the next turn finds the rest without a new edge.
+                poller.register(fd, Poller.READ, Trigger.LEVEL, token(l));
+            } catch (NativeException | RuntimeException e) {
+                Fds.closeQuietly(fd);
+                throw e;
+            }
+            l.interest = Poller.READ;
+            return l;
+        });
+    }
+
+    // ---- the loop --------------------------------------------------------------------------------
+
+    /** Runs the loop on the calling thread until {@link #shutdown} or {@link #stop}, then closes it. */
+    public void run() {
+        synchronized (this) {
+            if (thread != null) throw new IllegalStateException("loop is already running or has run");
+            thread = Thread.currentThread();
+        }
+        try {
+            while (!stopping || shuttingDown) {
+                if (shuttingDown && (open == 0 || System.nanoTime() - shutdownDeadlineNanos >= 0)) break;
+                turn();
+            }
+        } catch (Throwable t) {
+            report(null, t);
+        } finally {
+            closeAll();
+            terminated.countDown();
+        }
+    }
+
+    /** Starts the loop on a new platform thread. */
+    public Thread start(String name) {
+        Thread t = Thread.ofPlatform().name(name).unstarted(this::run);
+        t.start();
+        return t;
+    }
+
+    private void turn() throws NativeException {
+        int timeout = -1;
+        if (shuttingDown) {
+            timeout = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(shutdownDeadlineNanos - System.nanoTime()));
+        }
+        if (carryCount > 0 || !tasks.isEmpty()) {
+            timeout = 0;
+        } else {
+            STATE.setVolatile(this, SLEEPING);
+            // A task queued before this point is seen here; one queued after sees SLEEPING and wakes us.
+            if (!tasks.isEmpty() || (stopping && !shuttingDown)) timeout = 0;
+        }
+        int n = poller.poll(timeout);
+        STATE.setVolatile(this, AWAKE);
+        Channel[] table = slots;
+        for (int i = 0; i < n; i++) {
+            long token = poller.token(i);
+            int s = (int) token;
+            Channel c = s >= 0 && s < table.length ? table[s] : null;
+            if (c == null || generations[s] != (int) (token >>> 32)) {
+                staleEvents++;
+                continue;
+            }
+            c.ready(poller.ready(i));
+            table = slots;
+        }
+        runCarried();
+        runTasks();
+    }
+
+    /** Edge triggering: a connection whose read budget ran out reads again next turn. */
+    void carry(Connection c) {
+        if (c.carried) return;
+        c.carried = true;
+        carried++;
+        if (carryCount == carry.length) carry = Arrays.copyOf(carry, carryCount * 2);
+        carry[carryCount++] = c;
+    }
+
+    private void runCarried() {
+        int n = carryCount;
+        if (n == 0) return;
+        Connection[] batch = carry;
+        carry = carryNext;
+        carryNext = batch;
+        carryCount = 0;
+        if (carry.length < batch.length) carry = new Connection[batch.length];
+        for (int i = 0; i < n; i++) {
+            Connection c = batch[i];
+            batch[i] = null;
+            c.carried = false;
+            if (c.fd >= 0) c.readInput(false);
+        }
+    }
+
+    private void runTasks() {
+        // Only the tasks present now: a task that queues another does not starve the poller.
+        for (int n = tasks.size(); n > 0; n--) {
+            Runnable r = tasks.poll();
+            if (r == null) break;
+            try {
+                r.run();
+            } catch (Throwable t) {
+                report(null, t);
+            }
+        }
+    }
+
+    // ---- other threads ---------------------------------------------------------------------------
+
+    /** Runs {@code task} on the loop thread, in order with other tasks. Safe from any thread. */
+    @Override
+    public void execute(Runnable task) {
+        tasks.add(task);
+        if (!inLoop()) wakeup();
+    }
+
+    /**
+     * Ends the loop's current wait. Coalesced: it signals the poller only when the loop is asleep
+     * (or about to be), and only once per sleep.
+     */
+    public void wakeup() {
+        if (STATE.compareAndSet(this, SLEEPING, AWAKE)) {
+            poller.wakeup();
+        }
+    }
+
+    public boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    public boolean isRunning() {
+        return thread != null && terminated.getCount() > 0;
+    }
+
+    private void checkInLoop() {
+        if (thread != null && !inLoop()) {
+            throw new IllegalStateException("not on the loop thread: use execute()");
+        }
+    }
+
+    /** Runs {@code call} on the loop (directly when on it or when it has not started) and waits. */
+    <T> T callInLoop(Callable<T> call) throws NativeException {
+        if (thread == null || inLoop()) {
+            try {
+                return call.call();
+            } catch (NativeException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        CompletableFuture<T> f = new CompletableFuture<>();
+        execute(() -> {
+            try {
+                f.complete(call.call());
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        try {
+            return f.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof NativeException ne) throw ne;
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IllegalStateException(e.getCause());
+        } catch (Exception e) {
+            throw new IllegalStateException("loop did not answer", e);
+        }
+    }
+
+    // ---- shutdown --------------------------------------------------------------------------------
+
+    /**
+     * Graceful shutdown: stop accepting, let every connection flush its queued output (reading
+     * stops), and close what is left when {@code grace} runs out. Safe from any thread.
+     */
+    public void shutdown(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        execute(() -> {
+            if (shuttingDown || stopping) return;
+            shuttingDown = true;
+            stopping = true;
+            shutdownDeadlineNanos = deadline;
+            for (Channel c : slots.clone()) {
+                if (c instanceof Listener l) l.closeNow(null);
+                else if (c instanceof Connection k) k.closeAfterFlush();
+            }
+        });
+    }
+
+    /** Stops at once: every fd is closed, queued output dropped. Safe from any thread. */
+    public void stop() {
+        stopping = true;
+        execute(() -> shuttingDown = false);
+        wakeup();
+    }
+
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Stops (if running), waits for the loop thread, and releases every fd and all native memory. */
+    @Override
+    public void close() {
+        if (thread == null) {
+            synchronized (this) {
+                if (thread == null) {
+                    thread = Thread.currentThread();
+                    closeAll();
+                    terminated.countDown();
+                    return;
+                }
+            }
+        }
+        if (!inLoop()) {
+            stop();
+            try {
+                if (!awaitTermination(Duration.ofSeconds(30))) throw new IllegalStateException("loop did not stop");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else {
+            stopping = true;
+            shuttingDown = false;
+        }
+    }
+
+    private boolean closed;
+
+    private void closeAll() {
+        if (closed) return;
+        closed = true;
+        for (Channel c : slots.clone()) {
+            if (c != null) c.closeNow(null);
+        }
+        tasks.clear();
+        poller.close();
+        arena.close();
+    }
+
+    // ---- errors and counters ---------------------------------------------------------------------
+
+    /** Who hears about handler failures and accept errors (default: standard error). */
+    public void onError(BiConsumer<Connection, Throwable> handler) {
+        this.errorHandler = handler;
+    }
+
+    void report(Connection c, Throwable t) {
+        try {
+            errorHandler.accept(c, t);
+        } catch (Throwable ignored) {
+            // The reporter itself failed; the loop goes on.
+        }
+    }
+
+    private static void printError(Connection c, Throwable t) {
+        System.err.println("ffmreactor: " + (c == null ? "loop" : "connection fd " + c.fd()) + ": " + t);
+    }
+
+    /** The loop's counters. Exact from the loop thread; from others, possibly a little stale. */
+    public LoopStats stats() {
+        PollerStats p = poller.stats();
+        return new LoopStats(p.waits(), p.events(), reads, writes, eagains, accepts, bytesIn, bytesOut,
+                p.ctlCalls(), p.wakeupsSent(), staleEvents, carried, open);
+    }
+}

@@ -1,0 +1,78 @@
+package io.github.ffmreactor.loop;
+
+import io.github.ffmreactor.net.Tcp;
+import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.sys.Errno;
+import io.github.ffmreactor.sys.NativeException;
+import java.net.InetSocketAddress;
+import java.util.function.Supplier;
+
+/**
+ * A listening socket on a loop. Accepted connections are registered on the same loop with the
+ * listener's trigger and a handler from its factory.
+ */
+public final class Listener extends Channel {
+    private final Supplier<? extends Handler> handlers;
+    private final InetSocketAddress localAddress;
+    private final boolean noDelay;
+
+    Listener(EventLoop loop, int fd, Trigger trigger, Supplier<? extends Handler> handlers, boolean noDelay)
+            throws NativeException {
+        super(loop, fd, trigger);
+        this.handlers = handlers;
+        this.noDelay = noDelay;
+        this.localAddress = Tcp.localAddress(fd);
+    }
+
+    /** The bound address; with port 0 asked for, the port the kernel chose. */
+    public InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    public int port() {
+        return localAddress.getPort();
+    }
+
+    @Override
+    void ready(int ready) {
+        EventLoop l = loop;
+        for (int k = 0; k < l.options.acceptsPerTurn() && fd >= 0; k++) {
+            int c = Tcp.accept(l.cs, fd);
+            if (c >= 0) {
+                l.accepts++;
+                if (noDelay) Tcp.setNoDelay(l.cs, c, l.intScratch);
+                Handler h;
+                try {
+                    h = handlers.get();
+                } catch (Throwable t) {
+                    io.github.ffmreactor.net.Fds.closeQuietly(c);
+                    l.report(null, t);
+                    continue;
+                }
+                try {
+                    l.adopt(c, trigger, h);
+                } catch (NativeException e) {
+                    l.report(null, e);
+                }
+                continue;
+            }
+            if (c == -Errno.EAGAIN) return;
+            if (c == -Errno.EINTR || c == -Errno.ECONNABORTED) continue;
+            // EMFILE/ENFILE and the like: report, and try again on the next readiness.
+            l.report(null, new NativeException("accept4", -c));
+            return;
+        }
+    }
+
+    /** Stops listening. Connections already accepted stay open. Loop thread only, or via execute. */
+    public void close() {
+        if (loop.inLoop() || !loop.isRunning()) closeNow(null);
+        else loop.execute(() -> closeNow(null));
+    }
+
+    @Override
+    void closeNow(Throwable cause) {
+        if (fd < 0) return;
+        loop.release(this);
+    }
+}

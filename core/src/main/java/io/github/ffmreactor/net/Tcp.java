@@ -1,0 +1,186 @@
+package io.github.ffmreactor.net;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import io.github.ffmreactor.sys.Errno;
+import io.github.ffmreactor.sys.Native;
+import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.sys.SockAddr;
+import io.github.ffmreactor.sys.SocketConsts;
+import io.github.ffmreactor.sys.Sockets;
+import io.github.ffmreactor.sys.Unistd;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+
+/**
+ * TCP sockets as plain fds: every socket is non-blocking and close-on-exec from birth. Calls off
+ * the hot path (listen, connect, options, addresses) use the calling thread's errno segment and a
+ * short-lived arena; {@link #accept} allocates nothing.
+ */
+public final class Tcp {
+    private Tcp() {}
+
+    static final SocketConsts C = SocketConsts.CURRENT;
+
+    /** A bound, listening, non-blocking socket. Closed again if any step fails. */
+    public static int listen(InetSocketAddress address, int backlog, boolean reusePort) throws NativeException {
+        int fd = socket(address, C.SOCK_STREAM());
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cs = Native.threadCallState();
+            setIntOption(fd, C.SOL_SOCKET(), C.SO_REUSEADDR(), 1, "setsockopt(SO_REUSEADDR)");
+            if (reusePort) {
+                if (C.SO_REUSEPORT() < 0) throw new UnsupportedOperationException("SO_REUSEPORT is not available on " + C.os());
+                setIntOption(fd, C.SOL_SOCKET(), C.SO_REUSEPORT(), 1, "setsockopt(SO_REUSEPORT)");
+            }
+            MemorySegment sa = a.allocate(SockAddr.SIZEOF_STORAGE);
+            int len = encode(address, sa);
+            NativeException.check("bind " + address, Sockets.bind(cs, fd, sa, len));
+            NativeException.check("listen", Sockets.listen(cs, fd, backlog));
+            return fd;
+        } catch (NativeException | RuntimeException e) {
+            Fds.closeQuietly(fd);
+            throw e;
+        }
+    }
+
+    /**
+     * A non-blocking connect. Returns the fd; the connection completes (or fails) later, when the
+     * socket turns writable and {@link #soError} says how it went. A refusal the kernel reports at
+     * once is thrown here.
+     */
+    public static int connect(InetSocketAddress address) throws NativeException {
+        int fd = socket(address, C.SOCK_STREAM());
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment sa = a.allocate(SockAddr.SIZEOF_STORAGE);
+            int len = encode(address, sa);
+            int r = Sockets.connect(Native.threadCallState(), fd, sa, len);
+            if (r < 0 && r != -Errno.EINPROGRESS && r != -Errno.EINTR) {
+                throw new NativeException("connect", -r, "to " + address);
+            }
+            return fd;
+        } catch (NativeException | RuntimeException e) {
+            Fds.closeQuietly(fd);
+            throw e;
+        }
+    }
+
+    /**
+     * Accepts one connection, non-blocking and close-on-exec: the new fd, or -errno (-EAGAIN when
+     * none is pending). Allocates nothing.
+     */
+    public static int accept(MemorySegment cs, int listenFd) {
+        if (Sockets.hasAccept4()) {
+            return Sockets.accept4(cs, listenFd, MemorySegment.NULL, MemorySegment.NULL,
+                    C.SOCK_NONBLOCK() | C.SOCK_CLOEXEC());
+        }
+        int fd = Sockets.accept(cs, listenFd, MemorySegment.NULL, MemorySegment.NULL);
+        if (fd < 0) return fd;
+        int r = Unistd.setNonBlockingCloexec(cs, fd);
+        if (r < 0) {
+            Unistd.close(cs, fd);
+            return r;
+        }
+        return fd;
+    }
+
+    /** A new non-blocking socket of the address's family. */
+    static int socket(InetSocketAddress address, int type) throws NativeException {
+        if (address.isUnresolved()) throw new IllegalArgumentException("unresolved address: " + address);
+        int family = address.getAddress() instanceof Inet6Address ? C.AF_INET6() : C.AF_INET();
+        MemorySegment cs = Native.threadCallState();
+        int fd = NativeException.check("socket", Sockets.socket(cs, family, type | C.SOCK_NONBLOCK() | C.SOCK_CLOEXEC(), 0));
+        if (C.SOCK_NONBLOCK() == 0) {
+            int r = Unistd.setNonBlockingCloexec(cs, fd);
+            if (r < 0) {
+                Fds.closeQuietly(fd);
+                throw new NativeException("fcntl(O_NONBLOCK)", -r);
+            }
+        }
+        if (C.SO_NOSIGPIPE() >= 0) {
+            // macOS has no MSG_NOSIGNAL: the socket itself must be told not to raise SIGPIPE.
+            try {
+                setIntOption(fd, C.SOL_SOCKET(), C.SO_NOSIGPIPE(), 1, "setsockopt(SO_NOSIGPIPE)");
+            } catch (NativeException e) {
+                Fds.closeQuietly(fd);
+                throw e;
+            }
+        }
+        return fd;
+    }
+
+    public static void setNoDelay(int fd, boolean on) throws NativeException {
+        setIntOption(fd, C.IPPROTO_TCP(), C.TCP_NODELAY(), on ? 1 : 0, "setsockopt(TCP_NODELAY)");
+    }
+
+    /** TCP_NODELAY on a fresh connection, from the loop thread: no allocation, -errno on failure. */
+    public static int setNoDelay(MemorySegment cs, int fd, MemorySegment intScratch) {
+        intScratch.set(JAVA_INT, 0, 1);
+        return Sockets.setsockopt(cs, fd, C.IPPROTO_TCP(), C.TCP_NODELAY(), intScratch, 4);
+    }
+
+    public static void setIntOption(int fd, int level, int name, int value, String what) throws NativeException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(JAVA_INT);
+            v.set(JAVA_INT, 0, value);
+            NativeException.check(what, Sockets.setsockopt(Native.threadCallState(), fd, level, name, v, 4));
+        }
+    }
+
+    public static int getIntOption(int fd, int level, int name, String what) throws NativeException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(JAVA_INT);
+            MemorySegment len = a.allocate(JAVA_INT);
+            len.set(JAVA_INT, 0, 4);
+            NativeException.check(what, Sockets.getsockopt(Native.threadCallState(), fd, level, name, v, len));
+            return v.get(JAVA_INT, 0);
+        }
+    }
+
+    /** getsockopt(SO_ERROR): the pending error of the socket (0 if none), and clears it. */
+    public static int soError(int fd) throws NativeException {
+        return getIntOption(fd, C.SOL_SOCKET(), C.SO_ERROR(), "getsockopt(SO_ERROR)");
+    }
+
+    public static void shutdownOutput(int fd) throws NativeException {
+        NativeException.check("shutdown", Sockets.shutdown(Native.threadCallState(), fd, C.SHUT_WR()));
+    }
+
+    public static InetSocketAddress localAddress(int fd) throws NativeException {
+        return name(fd, true);
+    }
+
+    public static InetSocketAddress remoteAddress(int fd) throws NativeException {
+        return name(fd, false);
+    }
+
+    private static InetSocketAddress name(int fd, boolean local) throws NativeException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment sa = a.allocate(SockAddr.SIZEOF_STORAGE);
+            MemorySegment len = a.allocate(JAVA_INT);
+            len.set(JAVA_INT, 0, SockAddr.SIZEOF_STORAGE);
+            MemorySegment cs = Native.threadCallState();
+            int r = local ? Sockets.getsockname(cs, fd, sa, len) : Sockets.getpeername(cs, fd, sa, len);
+            NativeException.check(local ? "getsockname" : "getpeername", r);
+            return decode(sa);
+        }
+    }
+
+    /** Writes {@code address} as a sockaddr into {@code out}; returns its length. */
+    public static int encode(InetSocketAddress address, MemorySegment out) {
+        InetAddress ia = address.getAddress();
+        int scope = ia instanceof Inet6Address i6 ? i6.getScopeId() : 0;
+        return SockAddr.encode(C, out, ia.getAddress(), address.getPort(), scope);
+    }
+
+    public static InetSocketAddress decode(MemorySegment sa) {
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(SockAddr.address(C, sa)), SockAddr.port(sa));
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

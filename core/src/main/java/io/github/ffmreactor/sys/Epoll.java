@@ -1,0 +1,111 @@
+package io.github.ffmreactor.sys;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * Linux epoll: epoll_create1, epoll_ctl, epoll_wait and {@code struct epoll_event}.
+ *
+ * <p>{@code struct epoll_event { uint32_t events; epoll_data_t data; }} is declared
+ * {@code __attribute__((packed))} on x86_64 only: 12 bytes with {@code data} at offset 4. On
+ * aarch64 (and every other Linux arch) it has natural alignment: 16 bytes, {@code data} at 8.
+ */
+public final class Epoll {
+    private Epoll() {}
+
+    public static final int EPOLLIN = 0x001, EPOLLPRI = 0x002, EPOLLOUT = 0x004, EPOLLERR = 0x008,
+            EPOLLHUP = 0x010, EPOLLRDHUP = 0x2000, EPOLLEXCLUSIVE = 1 << 28, EPOLLWAKEUP = 1 << 29,
+            EPOLLONESHOT = 1 << 30, EPOLLET = 1 << 31;
+    public static final int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
+    public static final int EPOLL_CLOEXEC = 0x80000;
+
+    /** The layout for {@code arch} (normalised name, see {@link Platform#ARCH}). */
+    public static StructLayout eventLayout(String arch) {
+        if (arch.equals("x86_64")) {
+            return MemoryLayout.structLayout(
+                    JAVA_INT.withName("events"),
+                    ValueLayout.JAVA_LONG_UNALIGNED.withName("data"));
+        }
+        return MemoryLayout.structLayout(
+                JAVA_INT.withName("events"),
+                MemoryLayout.paddingLayout(4),
+                ValueLayout.JAVA_LONG.withName("data"));
+    }
+
+    public static final StructLayout EVENT = eventLayout(Platform.ARCH);
+    public static final long EVENT_SIZE = EVENT.byteSize();
+    public static final long EVENTS_OFFSET = EVENT.byteOffset(MemoryLayout.PathElement.groupElement("events"));
+    public static final long DATA_OFFSET = EVENT.byteOffset(MemoryLayout.PathElement.groupElement("data"));
+
+    private static final boolean LINUX = Platform.CURRENT == Platform.LINUX;
+
+    private static final MethodHandle CREATE1 = LINUX ? Native.downcall("epoll_create1",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO) : null;
+    private static final MethodHandle CTL = LINUX ? Native.downcall("epoll_ctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS),
+            Native.CAPTURE_ERRNO, Native.CRITICAL) : null;
+    // epoll_wait with a timeout blocks: it must not be critical (it would stall safepoints/GC).
+    private static final MethodHandle WAIT = LINUX ? Native.downcall("epoll_wait",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO) : null;
+    // With timeout 0 it returns at once, so the cheaper critical transition is safe.
+    private static final MethodHandle WAIT_NOW = LINUX ? Native.downcall("epoll_wait",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            Native.CAPTURE_ERRNO, Native.CRITICAL) : null;
+
+    /** Whether this OS has epoll. */
+    public static boolean available() {
+        return LINUX && CREATE1 != null;
+    }
+
+    /** epoll_create1(flags): the epoll fd or -errno. */
+    public static int create1(MemorySegment cs, int flags) {
+        try {
+            int r = (int) CREATE1.invokeExact(cs, flags);
+            return r < 0 ? -Native.errno(cs) : r;
+        } catch (Throwable t) {
+            throw Unistd.rethrow(t);
+        }
+    }
+
+    /**
+     * epoll_ctl(epfd, op, fd, event): 0 or -errno. {@code scratch} is one reusable
+     * {@link #EVENT}-sized segment; it is filled here with {@code events} and {@code data}.
+     */
+    public static int ctl(MemorySegment cs, int epfd, int op, int fd, int events, long data, MemorySegment scratch) {
+        scratch.set(JAVA_INT, EVENTS_OFFSET, events);
+        scratch.set(ValueLayout.JAVA_LONG_UNALIGNED, DATA_OFFSET, data);
+        try {
+            int r = (int) CTL.invokeExact(cs, epfd, op, fd, scratch);
+            return r < 0 ? -Native.errno(cs) : r;
+        } catch (Throwable t) {
+            throw Unistd.rethrow(t);
+        }
+    }
+
+    /** epoll_wait: the number of ready events written to {@code events}, or -errno (EINTR too). */
+    public static int wait(MemorySegment cs, int epfd, MemorySegment events, int max, int timeoutMillis) {
+        try {
+            int r = timeoutMillis == 0
+                    ? (int) WAIT_NOW.invokeExact(cs, epfd, events, max, 0)
+                    : (int) WAIT.invokeExact(cs, epfd, events, max, timeoutMillis);
+            return r < 0 ? -Native.errno(cs) : r;
+        } catch (Throwable t) {
+            throw Unistd.rethrow(t);
+        }
+    }
+
+    public static int events(MemorySegment events, int i) {
+        return events.get(JAVA_INT, i * EVENT_SIZE + EVENTS_OFFSET);
+    }
+
+    public static long data(MemorySegment events, int i) {
+        return events.get(ValueLayout.JAVA_LONG_UNALIGNED, i * EVENT_SIZE + DATA_OFFSET);
+    }
+}

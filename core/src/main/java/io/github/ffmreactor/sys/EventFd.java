@@ -1,0 +1,27 @@
+package io.github.ffmreactor.sys;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/** Linux eventfd(2): an 8-byte counter fd, used to wake a loop from another thread. */
+public final class EventFd {
+    private EventFd() {}
+
+    public static final int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
+
+    private static final MethodHandle EVENTFD = Platform.CURRENT == Platform.LINUX ? Native.downcall("eventfd",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO) : null;
+
+    /** eventfd(initval, flags): the fd or -errno. */
+    public static int eventfd(MemorySegment cs, int initval, int flags) {
+        try {
+            int r = (int) EVENTFD.invokeExact(cs, initval, flags);
+            return r < 0 ? -Native.errno(cs) : r;
+        } catch (Throwable t) {
+            throw Unistd.rethrow(t);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.github.ffmreactor.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.Optional;
+
+/**
+ * The one place that owns the {@link Linker}, the symbol lookup and errno capture.
+ *
+ * <p>Every binding that can fail is linked with {@link #CAPTURE_ERRNO}: its method handle takes a
+ * capture segment as first argument, into which the JVM stores {@code errno} (or, on Windows,
+ * {@code WSAGetLastError()}) right after the call, before any other native code can clobber it.
+ * A capture segment is allocated once per thread or per loop ({@link #callState}), never per call.
+ */
+public final class Native {
+    private Native() {}
+
+    public static final Linker LINKER = Linker.nativeLinker();
+
+    private static final SymbolLookup LOOKUP = lookup();
+
+    /** Captures errno on POSIX, and WSAGetLastError on Windows. */
+    public static final Linker.Option CAPTURE_ERRNO =
+            Linker.Option.captureCallState(Platform.CURRENT == Platform.WINDOWS ? "WSAGetLastError" : "errno");
+
+    /**
+     * For short calls that never block (non-blocking read/write, epoll_ctl, close of a socket...):
+     * skips the Java-to-native thread state transition. Checked on JDK 25 to combine with errno
+     * capture (see native-notes/ffm.md and NativeTest).
+     */
+    public static final Linker.Option CRITICAL = Linker.Option.critical(false);
+
+    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle CAPTURED_ERRNO = CAPTURE_LAYOUT.varHandle(
+            MemoryLayout.PathElement.groupElement(Platform.CURRENT == Platform.WINDOWS ? "WSAGetLastError" : "errno"));
+
+    private static final ThreadLocal<MemorySegment> THREAD_STATE =
+            ThreadLocal.withInitial(() -> Arena.global().allocate(CAPTURE_LAYOUT));
+
+    private static SymbolLookup lookup() {
+        SymbolLookup def = LINKER.defaultLookup();
+        if (Platform.CURRENT == Platform.WINDOWS) {
+            // Winsock lives in ws2_32.dll, which the JDK's default lookup does not cover.
+            SymbolLookup ws2 = SymbolLookup.libraryLookup("ws2_32", Arena.global());
+            return ws2.or(def);
+        }
+        return def;
+    }
+
+    /** A fresh capture segment owned by {@code arena}; one per loop or per thread. */
+    public static MemorySegment callState(Arena arena) {
+        return arena.allocate(CAPTURE_LAYOUT);
+    }
+
+    /** The calling thread's capture segment, for calls off the hot path. Allocated once per thread. */
+    public static MemorySegment threadCallState() {
+        return THREAD_STATE.get();
+    }
+
+    /** The errno stored by the last call that used {@code callState}. */
+    public static int errno(MemorySegment callState) {
+        return (int) CAPTURED_ERRNO.get(callState, 0L);
+    }
+
+    /** Whether the C library of this process exports {@code name}. */
+    public static boolean has(String name) {
+        return LOOKUP.find(name).isPresent();
+    }
+
+    public static Optional<MemorySegment> find(String name) {
+        return LOOKUP.find(name);
+    }
+
+    /** A downcall handle for a symbol that must exist on this OS. */
+    public static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
+        MemorySegment addr = LOOKUP.find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("native symbol not found: " + name));
+        return LINKER.downcallHandle(addr, fd, options);
+    }
+
+    /** A downcall handle, or null when the symbol is absent on this OS (for bindings of other OSes). */
+    public static MethodHandle downcallOrNull(String name, FunctionDescriptor fd, Linker.Option... options) {
+        return LOOKUP.find(name).map(a -> LINKER.downcallHandle(a, fd, options)).orElse(null);
+    }
+}
