@@ -1,0 +1,30 @@
+package io.github.ffmreactor.testutil;
+
+import io.github.ffmreactor.poll.Poller;
+import io.github.ffmreactor.poll.Trigger;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.provider.Arguments;
+
+/** Parameter sources: every backend this OS offers, and every (backend, trigger) it can carry. */
+public final class Backends {
+    private Backends() {}
+
+    public static List<String> names() {
+        return Poller.available();
+    }
+
+    public static List<Arguments> withTriggers() {
+        List<Arguments> r = new ArrayList<>();
+        for (String b : Poller.available()) {
+            try (Poller p = Poller.open(b)) {
+                for (Trigger t : new Trigger[] {Trigger.LEVEL, Trigger.EDGE}) {
+                    if (p.capabilities().supports(t)) r.add(Arguments.of(b, t));
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return r;
+    }
+}
