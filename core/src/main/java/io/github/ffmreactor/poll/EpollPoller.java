@@ -152,9 +152,10 @@ public final class EpollPoller implements Poller {
     @Override
     public synchronized void wakeup() {
         if (closed) return;
+        // Counted before the write, so the woken loop already sees it.
+        wakeupsSent++;
         // Any thread may call this, so it uses that thread's errno segment, not the loop's.
         Unistd.write(Native.threadCallState(), evfd, one, 0, 8);
-        wakeupsSent++;
     }
 
     @Override
