@@ -1,0 +1,74 @@
+package io.github.ffmreactor.loop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.ffmreactor.cli.EchoServer;
+import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.testutil.LoopRunner;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The hot path allocates nothing: the loop thread's allocated-bytes counter is read around 100k
+ * echo round trips (after a warm-up, so the JIT has compiled the path).
+ */
+@Timeout(120)
+class ZeroAllocationTest {
+    static List<org.junit.jupiter.params.provider.Arguments> backends() {
+        return io.github.ffmreactor.testutil.Backends.withTriggers();
+    }
+
+    private static long loopThreadAllocated(EventLoop loop) throws Exception {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        loop.execute(() -> f.complete(((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
+                .getCurrentThreadAllocatedBytes()));
+        return f.get(10, TimeUnit.SECONDS);
+    }
+
+    private static void roundTrips(SocketChannel ch, ByteBuffer buf, int n) throws Exception {
+        for (int i = 0; i < n; i++) {
+            buf.clear();
+            buf.putLong(0, i);
+            while (buf.hasRemaining()) ch.write(buf);
+            buf.clear();
+            while (buf.hasRemaining()) {
+                if (ch.read(buf) < 0) throw new AssertionError("server closed");
+            }
+            assertEquals(i, buf.getLong(0));
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("backends")
+    void noAllocationPerRoundTrip(String backend, Trigger trigger) throws Exception {
+        try (LoopRunner r = new LoopRunner(LoopOptions.defaults().withBackend(backend), trigger, () -> EchoServer.ECHO);
+             SocketChannel ch = SocketChannel.open(new InetSocketAddress(r.address().getAddress(), r.address().getPort()))) {
+            ch.socket().setTcpNoDelay(true);
+            ByteBuffer buf = ByteBuffer.allocateDirect(64);
+            roundTrips(ch, buf, 50_000); // warm-up: JIT compiles the loop's path
+            // Up to three windows of 100k round trips; the best one counts. A tier change of the JIT
+            // (deoptimisation, recompilation) can allocate a few KB once; an allocation per round
+            // trip (at least 16 bytes an object) would show in every window as >= 1.6 MB.
+            int n = 100_000;
+            long allocated = Long.MAX_VALUE;
+            for (int w = 0; w < 3 && allocated >= 4096; w++) {
+                long before = loopThreadAllocated(r.loop);
+                roundTrips(ch, buf, n);
+                // The measuring tasks themselves allocate a little (a lambda, a boxed Long, queue nodes).
+                allocated = Math.min(allocated, loopThreadAllocated(r.loop) - before);
+            }
+            System.out.printf("%s %s: %d bytes allocated on the loop thread over %d round trips (%.4f B/rt)%n",
+                    backend, trigger, allocated, n, allocated / (double) n);
+            assertTrue(allocated < 4096, "allocated " + allocated + " bytes over " + n + " round trips");
+        }
+    }
+}
