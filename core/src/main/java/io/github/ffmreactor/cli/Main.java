@@ -29,6 +29,10 @@ public final class Main {
         } catch (Args.BadArgs e) {
             err.println("ffmreactor " + args[0] + ": " + e.getMessage());
             return 2;
+        } catch (java.io.IOException | IllegalArgumentException | UnsupportedOperationException e) {
+            // A native failure (bind: EADDRINUSE ...) or a backend this OS lacks: one clear line.
+            err.println("ffmreactor " + args[0] + ": " + e.getMessage());
+            return 1;
         }
     }
 
