@@ -155,6 +155,30 @@ class EchoTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("backends")
+    void ipv6Loopback(String backend, Trigger trigger) throws Exception {
+        java.net.InetAddress v6 = java.net.InetAddress.getByName("::1");
+        EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend));
+        try {
+            Listener l;
+            try {
+                l = loop.listen(new java.net.InetSocketAddress(v6, 0), trigger, () -> EchoServer.ECHO);
+            } catch (io.github.ffmreactor.sys.NativeException e) {
+                org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback on this machine: " + e.getMessage());
+                return;
+            }
+            assertEquals(v6, l.localAddress().getAddress());
+            loop.start("v6");
+            try (Socket s = new Socket(v6, l.port())) {
+                byte[] msg = "over ::1".getBytes();
+                assertArrayEquals(msg, roundTrip(s, msg));
+            }
+        } finally {
+            loop.close();
+        }
+    }
+
     static void readExactly(InputStream in, int n) throws IOException {
         new DataInputStream(in).readFully(new byte[n]);
     }
