@@ -45,6 +45,7 @@ import org.openjdk.jmh.runner.IterationType;
 public class EchoBench {
     /** Round trips per benchmark invocation: the client loop wakes the JMH thread once per batch. */
     static final int BATCH = 64;
+    private static final Duration STALL = Duration.ofSeconds(30);
 
     @Param({"c-epoll", "ffm-edge", "ffm-level", "ffm-poll", "ffm-select", "nio", "netty-epoll", "netty-nio", "vthreads"})
     public String server;
@@ -85,7 +86,7 @@ public class EchoBench {
         if (!measuring) return;
         client.resetLatency();
         srv0 = sp.stats();
-        cli0 = Measurement.counters(client.loopStats());
+        cli0 = client.counters();
         cpu0 = sp.cpu();
         rt0 = client.completed();
         t0 = System.nanoTime();
@@ -95,7 +96,7 @@ public class EchoBench {
     @OperationsPerInvocation(BATCH)
     public long roundTrips() {
         target += BATCH;
-        if (!client.awaitCompleted(target, Duration.ofSeconds(30))) {
+        if (!client.awaitCompleted(target, STALL)) {
             throw new IllegalStateException(server + ": round trips stalled at " + client.completed() + " of " + target
                     + (client.firstError() != null ? "; first error: " + client.firstError() : ""));
         }
@@ -108,7 +109,7 @@ public class EchoBench {
         long t1 = System.nanoTime();
         long rt1 = client.completed();
         ProcCpu cpu1 = sp.cpu();
-        Map<String, Long> cli1 = Measurement.counters(client.loopStats());
+        Map<String, Long> cli1 = client.counters();
         Map<String, Long> srv1 = sp.stats();
         latency.add(client.latency());
         roundTrips += rt1 - rt0;

@@ -65,6 +65,7 @@ final class LoadClient implements AutoCloseable {
         @SuppressWarnings("unused") long completed; // written by the loop (release), read by anyone
         volatile long signalAt = Long.MAX_VALUE;
         volatile Thread waiter;
+        java.util.function.LongSupplier allocated = () -> 0;
 
         Worker(EventLoop loop) {
             this.loop = loop;
@@ -189,7 +190,9 @@ final class LoadClient implements AutoCloseable {
                 Tcp.setNoDelay(fds[k], true);
                 w.loop.register(fds[k], Trigger.EDGE, conn);
             }
-            for (int i = 0; i < loops; i++) workers[i].loop.start("load-" + i);
+            for (int i = 0; i < loops; i++) {
+                workers[i].allocated = ServerMain.allocatedBytes(workers[i].loop.start("load-" + i));
+            }
             for (Conn c : conns) c.w.loop.execute(c::begin);
         } catch (Exception e) {
             close();
@@ -281,6 +284,15 @@ final class LoadClient implements AutoCloseable {
             for (int i = 0; i < v.length; i++) s[i] += v[i];
         }
         return new LoopStats(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12]);
+    }
+
+    /** The client loops' counters, and the bytes their threads allocated ("alloc"), summed. */
+    java.util.Map<String, Long> counters() {
+        java.util.Map<String, Long> m = Measurement.counters(loopStats());
+        long a = 0;
+        for (Worker w : workers) a += w.allocated.getAsLong();
+        m.put("alloc", a);
+        return m;
     }
 
     /**

@@ -72,7 +72,7 @@ final class LoadMain {
             p.run("warmup ", s.warmup());
             client.resetLatency();
             Map<String, Long> srv0 = sp != null ? sp.stats() : null;
-            Map<String, Long> cli0 = Measurement.counters(client.loopStats());
+            Map<String, Long> cli0 = client.counters();
             ProcCpu cpu0 = pid > 0 ? ProcCpu.ofOrNull(pid) : null;
             long rt0 = client.completed();
             long t0 = System.nanoTime();
@@ -80,7 +80,7 @@ final class LoadMain {
             long rt1 = client.completed();
             long t1 = System.nanoTime();
             ProcCpu cpu1 = pid > 0 ? ProcCpu.ofOrNull(pid) : null;
-            Map<String, Long> cli1 = Measurement.counters(client.loopStats());
+            Map<String, Long> cli1 = client.counters();
             Map<String, Long> srv1 = sp != null ? sp.stats() : null;
             Histogram h = client.latency();
             if (client.errors() > 0) out.println("ERROR: " + client.errors() + " error(s); first: " + client.firstError());

@@ -87,6 +87,11 @@ record Measurement(String server, int connections, int size, int depth, double s
         } else if (serverCounters != null && serverCounters.containsKey("alloc")) {
             b.append(String.format(java.util.Locale.ROOT, "%n  server loop thread allocated %.2f B per round trip", serverCounters.get("alloc") / (double) roundTrips));
         }
+        if (clientCounters != null && clientCounters.containsKey("alloc")) {
+            b.append(String.format(java.util.Locale.ROOT, "%n  load client loop per round trip: waits=%.3f reads=%.3f writes=%.3f allocated=%.2f B",
+                    clientCounters.getOrDefault("waits", 0L) / (double) roundTrips, clientCounters.getOrDefault("reads", 0L) / (double) roundTrips,
+                    clientCounters.getOrDefault("writes", 0L) / (double) roundTrips, clientCounters.get("alloc") / (double) roundTrips));
+        }
         return b.toString();
     }
 
