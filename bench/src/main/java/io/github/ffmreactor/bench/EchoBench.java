@@ -66,7 +66,7 @@ public class EchoBench {
     // Sums over the measured iterations.
     private boolean measuring;
     private long rt0, t0, roundTrips, nanos;
-    private ProcCpu cpu0, cpu = new ProcCpu(0, 0);
+    private ProcCpu cpu0, cpu = new ProcCpu(0, 0, 0);
     private Map<String, Long> srv0, cli0;
     private Map<String, Long> srvSum = new java.util.LinkedHashMap<>(), cliSum = new java.util.LinkedHashMap<>();
     private final Histogram latency = new Histogram(1, LoadClient.MAX_LATENCY_NANOS, 3);
@@ -114,8 +114,7 @@ public class EchoBench {
         latency.add(client.latency());
         roundTrips += rt1 - rt0;
         nanos += t1 - t0;
-        ProcCpu d = cpu1.minus(cpu0);
-        cpu = new ProcCpu(cpu.userNanos() + d.userNanos(), cpu.systemNanos() + d.systemNanos());
+        cpu = cpu.plus(cpu1.minus(cpu0));
         Measurement.delta(srv0, srv1).forEach((k, v) -> srvSum.merge(k, v, Long::sum));
         Measurement.delta(cli0, cli1).forEach((k, v) -> cliSum.merge(k, v, Long::sum));
     }

@@ -11,7 +11,7 @@ import org.HdrHistogram.Histogram;
  */
 record Measurement(String server, int connections, int size, int depth, double seconds, long roundTrips,
                    long p50Nanos, long p99Nanos, long p999Nanos, long maxNanos,
-                   long serverUserNanos, long serverSysNanos, Map<String, Long> serverCounters,
+                   long serverUserNanos, long serverSysNanos, long serverRunNanos, Map<String, Long> serverCounters,
                    Map<String, Long> clientCounters, long errors) {
 
     static Measurement of(String server, int connections, int size, int depth, double seconds, long roundTrips,
@@ -20,6 +20,7 @@ record Measurement(String server, int connections, int size, int depth, double s
         return new Measurement(server, connections, size, depth, seconds, roundTrips,
                 h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
                 h.getMaxValue(), cpu == null ? -1 : cpu.userNanos(), cpu == null ? -1 : cpu.systemNanos(),
+                cpu == null ? -1 : cpu.runNanos(),
                 serverCounters, clientCounters, errors);
     }
 
@@ -30,6 +31,11 @@ record Measurement(String server, int connections, int size, int depth, double s
     /** Payload echoed per second, one direction, in MB (10^6 bytes). */
     double megabytesPerSecond() {
         return roundTripsPerSecond() * size / 1e6;
+    }
+
+    /** The scheduler's exact run time of the server's threads, per round trip. */
+    double runMicrosPerRoundTrip() {
+        return serverRunNanos < 0 ? Double.NaN : serverRunNanos / 1e3 / roundTrips;
     }
 
     double userMicrosPerRoundTrip() {
@@ -60,8 +66,12 @@ record Measurement(String server, int connections, int size, int depth, double s
         m.put("maxNanos", maxNanos);
         m.put("serverUserNanos", serverUserNanos);
         m.put("serverSysNanos", serverSysNanos);
+        m.put("serverRunNanos", serverRunNanos);
+        m.put("serverUserTicks", serverUserNanos / ProcCpu.TICK_NANOS);
+        m.put("serverSysTicks", serverSysNanos / ProcCpu.TICK_NANOS);
         m.put("serverUserMicrosPerRoundTrip", userMicrosPerRoundTrip());
         m.put("serverSysMicrosPerRoundTrip", sysMicrosPerRoundTrip());
+        m.put("serverRunMicrosPerRoundTrip", runMicrosPerRoundTrip());
         m.put("serverCounters", serverCounters);
         m.put("clientCounters", clientCounters);
         m.put("errors", errors);
@@ -73,8 +83,10 @@ record Measurement(String server, int connections, int size, int depth, double s
         b.append(String.format(java.util.Locale.ROOT, "%,.0f round trips/s  %.1f MB/s  latency p50=%s p99=%s p99.9=%s max=%s",
                 roundTripsPerSecond(), megabytesPerSecond(), micros(p50Nanos), micros(p99Nanos), micros(p999Nanos), micros(maxNanos)));
         if (serverUserNanos >= 0) {
-            b.append(String.format(java.util.Locale.ROOT, "%n  server CPU per round trip: user %.3f us + sys %.3f us = %.3f us",
-                    userMicrosPerRoundTrip(), sysMicrosPerRoundTrip(), userMicrosPerRoundTrip() + sysMicrosPerRoundTrip()));
+            b.append(String.format(java.util.Locale.ROOT, "%n  server CPU per round trip: user %.3f us + sys %.3f us = %.3f us"
+                    + " (/proc stat, %d+%d ticks); scheduler run time %.3f us",
+                    userMicrosPerRoundTrip(), sysMicrosPerRoundTrip(), userMicrosPerRoundTrip() + sysMicrosPerRoundTrip(),
+                    serverUserNanos / ProcCpu.TICK_NANOS, serverSysNanos / ProcCpu.TICK_NANOS, runMicrosPerRoundTrip()));
         }
         if (serverCounters != null && serverCounters.containsKey("waits")) {
             b.append("\n  server loop per round trip:");

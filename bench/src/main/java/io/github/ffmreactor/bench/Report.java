@@ -55,7 +55,11 @@ final class Report {
 
         double userUs() { return num("serverUserMicrosPerRoundTrip"); }
         double sysUs() { return num("serverSysMicrosPerRoundTrip"); }
-        double cpuUs() { return userUs() + sysUs(); }
+        /** Total server CPU per round trip: the scheduler's exact run time where read, else utime + stime. */
+        double cpuUs() {
+            double run = num("serverRunMicrosPerRoundTrip");
+            return Double.isNaN(run) || run < 0 ? userUs() + sysUs() : run;
+        }
         double p99Us() { return num("p99Nanos") / 1e3; }
     }
 
@@ -189,12 +193,14 @@ final class Report {
                 .append("JVM (one thread), over 127.0.0.1. Server CPU is the server process's utime/stime from /proc over the measured ")
                 .append("iterations, divided by the round trips completed in them. On a 2-core machine the load generator saturates its own ")
                 .append("core first, so round trips per second barely separate competent servers; <b>CPU per round trip</b> is the cost the ")
-                .append("server itself controls.</p>\n");
+                .append("server itself controls. Total CPU is the exact run time of the server's threads (se.sum_exec_runtime from ")
+                .append("/proc/PID/task/*/sched); the user/system split comes from /proc/PID/stat, which the kernel samples once per ")
+                .append("10 ms tick, so it is only as precise as the tick counts shown in cells.jsonl.</p>\n");
 
         h.append("<h2>Server CPU per round trip (user + system, lower is better)</h2>\n");
-        h.append(png(byServer("Server CPU per round trip (us, user + sys)", "us per round trip", rows, servers, cellNames,
+        h.append(png(byServer("Server CPU per round trip (us; threads' scheduler run time)", "us per round trip", rows, servers, cellNames,
                 Row::cpuUs), out, "cpu-per-roundtrip"));
-        h.append(png(byServer("Server user CPU per round trip (us)", "us per round trip", rows, servers, cellNames,
+        h.append(png(byServer("Server user CPU per round trip (us; /proc utime, sampled per tick)", "us per round trip", rows, servers, cellNames,
                 Row::userUs), out, "user-cpu-per-roundtrip"));
         h.append("<h2>Throughput (round trips per second, higher is better)</h2>\n");
         h.append(png(byServer("Round trips per second", "round trips / s", rows, servers, cellNames, r -> r.rtps), out, "throughput"));
