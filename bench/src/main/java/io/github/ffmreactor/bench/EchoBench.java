@@ -1,0 +1,140 @@
+package io.github.ffmreactor.bench;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
+
+/**
+ * Echo round trips over loopback: the server under test runs in its own process (so its CPU time
+ * is its own), started once per trial; the load is ffmreactor's own client loop in this JVM, one
+ * loop thread, {@code connections} sockets each keeping {@code depth} messages of {@code size}
+ * bytes in flight, every echoed byte checked.
+ *
+ * <p>The score is round trips per second. Beside it, for the measured iterations only, the trial
+ * appends one line to {@code ffmreactor.bench.cells} (default {@code bench-results/cells.jsonl}):
+ * latency percentiles, the server's user and system CPU per round trip (from /proc/PID/stat), and
+ * for ffmreactor servers their loop's counters (waits, events, reads, writes, EAGAINs per round
+ * trip) and the loop thread's allocated bytes. The report joins the two.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xms512m", "-Xmx512m"})
+@Warmup(iterations = 2, time = 2)
+@org.openjdk.jmh.annotations.Measurement(iterations = 3, time = 3)
+public class EchoBench {
+    /** Round trips per benchmark invocation: the client loop wakes the JMH thread once per batch. */
+    static final int BATCH = 64;
+    private static final Duration STALL = Duration.ofSeconds(30);
+
+    @Param({"c-epoll", "ffm-edge", "ffm-level", "ffm-poll", "ffm-select", "nio", "netty-epoll", "netty-nio", "vthreads"})
+    public String server;
+
+    @Param({"1", "16", "256"})
+    public int connections;
+
+    @Param({"64", "16384"})
+    public int size;
+
+    @Param({"1", "16"})
+    public int depth;
+
+    private ServerProcess sp;
+    private LoadClient client;
+    private long target;
+
+    // Sums over the measured iterations.
+    private boolean measuring;
+    private long rt0, t0, roundTrips, nanos;
+    private ProcCpu cpu0, cpu = new ProcCpu(0, 0, 0);
+    private Map<String, Long> srv0, cli0;
+    private Map<String, Long> srvSum = new java.util.LinkedHashMap<>(), cliSum = new java.util.LinkedHashMap<>();
+    private final Histogram latency = new Histogram(1, LoadClient.MAX_LATENCY_NANOS, 3);
+
+    @Setup(Level.Trial)
+    public void start() throws Exception {
+        String why = Servers.unavailableReason(server);
+        if (why != null) throw new UnsupportedOperationException("SKIPPED: " + why);
+        sp = ServerProcess.start(server);
+        client = new LoadClient(new InetSocketAddress(InetAddress.getLoopbackAddress(), sp.port), connections, size, depth, 1);
+        target = client.completed();
+    }
+
+    @Setup(Level.Iteration)
+    public void beginIteration(IterationParams ip) throws Exception {
+        measuring = ip.getType() == IterationType.MEASUREMENT;
+        if (!measuring) return;
+        client.resetLatency();
+        srv0 = sp.stats();
+        cli0 = client.counters();
+        cpu0 = sp.cpu();
+        rt0 = client.completed();
+        t0 = System.nanoTime();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long roundTrips() {
+        target += BATCH;
+        if (!client.awaitCompleted(target, STALL)) {
+            throw new IllegalStateException(server + ": round trips stalled at " + client.completed() + " of " + target
+                    + (client.firstError() != null ? "; first error: " + client.firstError() : ""));
+        }
+        return target;
+    }
+
+    @TearDown(Level.Iteration)
+    public void endIteration() throws Exception {
+        if (!measuring) return;
+        long t1 = System.nanoTime();
+        long rt1 = client.completed();
+        ProcCpu cpu1 = sp.cpu();
+        Map<String, Long> cli1 = client.counters();
+        Map<String, Long> srv1 = sp.stats();
+        latency.add(client.latency());
+        roundTrips += rt1 - rt0;
+        nanos += t1 - t0;
+        cpu = cpu.plus(cpu1.minus(cpu0));
+        Measurement.delta(srv0, srv1).forEach((k, v) -> srvSum.merge(k, v, Long::sum));
+        Measurement.delta(cli0, cli1).forEach((k, v) -> cliSum.merge(k, v, Long::sum));
+    }
+
+    @TearDown(Level.Trial)
+    public void stop() throws Exception {
+        try {
+            if (roundTrips > 0) {
+                Measurement m = Measurement.of(server, connections, size, depth, nanos / 1e9, roundTrips, latency, cpu,
+                        srvSum, cliSum, client.errors());
+                System.out.println();
+                System.out.println("cell " + server + " " + m.cell() + ": " + m.summary());
+                Path out = Path.of(System.getProperty("ffmreactor.bench.cells", "bench-results/cells.jsonl"));
+                if (out.getParent() != null) Files.createDirectories(out.getParent());
+                LoadMain.appendJson(out, m);
+            }
+            if (client.errors() > 0) throw new IllegalStateException(server + ": " + client.errors() + " error(s); first: " + client.firstError());
+        } finally {
+            if (client != null) client.close();
+            if (sp != null) sp.close();
+        }
+    }
+}

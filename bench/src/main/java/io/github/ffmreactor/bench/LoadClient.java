@@ -1,0 +1,331 @@
+package io.github.ffmreactor.bench;
+
+import io.github.ffmreactor.loop.Connection;
+import io.github.ffmreactor.loop.EventLoop;
+import io.github.ffmreactor.loop.Handler;
+import io.github.ffmreactor.loop.LoopOptions;
+import io.github.ffmreactor.loop.LoopStats;
+import io.github.ffmreactor.net.Fds;
+import io.github.ffmreactor.net.Tcp;
+import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.sys.Epoll;
+import io.github.ffmreactor.sys.Native;
+import io.github.ffmreactor.sys.NativeException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The load generator: echo clients on ffmreactor's own event loops (edge-triggered), each
+ * connection keeping {@code depth} messages of {@code size} bytes in flight. Every echoed byte is
+ * compared, as it arrives, with the deterministic pattern the connection sent; every message's
+ * round trip time goes into the loop's HdrHistogram. Nothing is allocated per message.
+ *
+ * <p>Connection {@code k}'s byte stream is {@code pattern[(pos + k * 7919) mod PERIOD]}: a prime
+ * period, so no message size lines up with it and a byte delivered to the wrong place or the wrong
+ * connection is caught.
+ */
+final class LoadClient implements AutoCloseable {
+    static final int PERIOD = 65521;
+    static final long MAX_LATENCY_NANOS = TimeUnit.MINUTES.toNanos(10);
+
+    private static final VarHandle COMPLETED;
+
+    static {
+        try {
+            COMPLETED = MethodHandles.lookup().findVarHandle(Worker.class, "completed", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final int connections, size, depth;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment pattern;
+    private final Worker[] workers;
+    private final List<Conn> conns = new ArrayList<>();
+    private volatile boolean closing;
+    private volatile String firstError;
+    private volatile long errors;
+
+    /** One loop's share: its connections' counters and latency histogram, touched by that loop only. */
+    final class Worker {
+        final EventLoop loop;
+        final Histogram histogram = new Histogram(1, MAX_LATENCY_NANOS, 3);
+        @SuppressWarnings("unused") long completed; // written by the loop (release), read by anyone
+        volatile long signalAt = Long.MAX_VALUE;
+        volatile Thread waiter;
+        java.util.function.LongSupplier allocated = () -> 0;
+
+        Worker(EventLoop loop) {
+            this.loop = loop;
+        }
+
+        void completed(long n) {
+            long c = (long) COMPLETED.getOpaque(this) + n;
+            COMPLETED.setRelease(this, c);
+            if (c >= signalAt) {
+                Thread w = waiter;
+                if (w != null) LockSupport.unpark(w);
+            }
+        }
+
+        long completedNow() {
+            return (long) COMPLETED.getAcquire(this);
+        }
+    }
+
+    /** One connection: where its streams are, and when each in-flight message was sent. */
+    final class Conn implements Handler {
+        final Worker w;
+        final long offset;
+        final long[] sentAt;
+        Connection c;
+        long sentMessages, doneMessages, recvPos;
+
+        Conn(Worker w, int index) {
+            this.w = w;
+            this.offset = (long) index * 7919;
+            this.sentAt = new long[depth];
+        }
+
+        void begin() {
+            send(depth, System.nanoTime());
+        }
+
+        private void send(long n, long now) {
+            long pos = sentMessages * size;
+            int start = (int) ((pos + offset) % PERIOD);
+            for (long m = sentMessages; m < sentMessages + n; m++) sentAt[(int) (m % depth)] = now;
+            sentMessages += n;
+            c.write(pattern, start, n * size);
+        }
+
+        @Override
+        public void onOpen(Connection c) {
+            this.c = c;
+        }
+
+        @Override
+        public void onData(Connection c, MemorySegment buf, int len) {
+            long now = System.nanoTime();
+            int start = (int) ((recvPos + offset) % PERIOD);
+            long bad = MemorySegment.mismatch(buf, 0, len, pattern, start, start + len);
+            if (bad >= 0) {
+                fail("connection " + offset / 7919 + ": echoed byte " + (recvPos + bad) + " is "
+                        + buf.get(ValueLayout.JAVA_BYTE, bad) + ", expected "
+                        + pattern.get(ValueLayout.JAVA_BYTE, start + bad));
+                c.close();
+                return;
+            }
+            recvPos += len;
+            long done = recvPos / size;
+            long n = done - doneMessages;
+            if (n == 0) return;
+            Histogram h = w.histogram;
+            for (long m = doneMessages; m < done; m++) {
+                long lat = now - sentAt[(int) (m % depth)];
+                h.recordValue(lat < 1 ? 1 : Math.min(lat, MAX_LATENCY_NANOS));
+            }
+            doneMessages = done;
+            w.completed(n);
+            if (!closing) send(n, now);
+        }
+
+        @Override
+        public void onInputClosed(Connection c) {
+            if (!closing) fail("connection " + offset / 7919 + ": the server closed it");
+            c.close();
+        }
+
+        @Override
+        public void onClose(Connection c, Throwable cause) {
+            if (!closing) fail("connection " + offset / 7919 + " closed" + (cause == null ? "" : ": " + cause));
+        }
+    }
+
+    private void fail(String what) {
+        errors++;
+        if (firstError == null) firstError = what;
+    }
+
+    /** Connects {@code connections} sockets to {@code address} and starts the echo traffic. */
+    LoadClient(InetSocketAddress address, int connections, int size, int depth, int loops) throws Exception {
+        if (connections < 1 || size < 1 || depth < 1 || loops < 1) throw new IllegalArgumentException("need positive counts");
+        this.connections = connections;
+        this.size = size;
+        this.depth = depth;
+        // Any window [x, x + len) with x < PERIOD is contiguous: len is at most a read buffer's
+        // worth (what one read returns) or a batch of depth messages (what one write sends).
+        LoopOptions opts = LoopOptions.defaults().withBackend("auto");
+        long len = PERIOD + Math.max(opts.readBufferSize(), (long) size * depth) + 64;
+        pattern = arena.allocate(len, 64);
+        long x = 0x9E3779B97F4A7C15L;
+        for (long i = 0; i < len; i++) {
+            x ^= x << 13; x ^= x >>> 7; x ^= x << 17;
+            pattern.set(ValueLayout.JAVA_BYTE, i, (byte) (i < PERIOD ? x : pattern.get(ValueLayout.JAVA_BYTE, i - PERIOD)));
+        }
+        workers = new Worker[loops];
+        try {
+            for (int i = 0; i < loops; i++) {
+                EventLoop l = EventLoop.open(opts);
+                workers[i] = new Worker(l);
+                l.onError((c, t) -> fail("client loop: " + t));
+            }
+            int[] fds = connectAll(address, connections);
+            for (int k = 0; k < connections; k++) {
+                Worker w = workers[k % loops];
+                Conn conn = new Conn(w, k);
+                conns.add(conn);
+                Tcp.setNoDelay(fds[k], true);
+                w.loop.register(fds[k], Trigger.EDGE, conn);
+            }
+            for (int i = 0; i < loops; i++) {
+                workers[i].allocated = ServerMain.allocatedBytes(workers[i].loop.start("load-" + i));
+            }
+            for (Conn c : conns) c.w.loop.execute(c::begin);
+        } catch (Exception e) {
+            close();
+            throw e;
+        }
+    }
+
+    /**
+     * Non-blocking connects, then one epoll set to wait until every socket is writable (connected)
+     * or failed (SO_ERROR says which). Off the hot path: setup only.
+     */
+    private static int[] connectAll(InetSocketAddress address, int n) throws Exception {
+        int[] fds = new int[n];
+        int made = 0;
+        MemorySegment cs = Native.threadCallState();
+        int ep = NativeException.check("epoll_create1", Epoll.create1(cs, Epoll.EPOLL_CLOEXEC));
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ev = a.allocate(Epoll.EVENT_SIZE * 256);
+            for (; made < n; made++) {
+                fds[made] = Tcp.connect(address);
+                NativeException.check("epoll_ctl", Epoll.ctl(cs, ep, Epoll.EPOLL_CTL_ADD, fds[made], Epoll.EPOLLOUT, made, ev));
+            }
+            int pending = n;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (pending > 0) {
+                if (System.nanoTime() > deadline) throw new java.io.IOException("connect to " + address + ": " + pending + " of " + n + " still pending after 10 s");
+                int r = Epoll.wait(cs, ep, ev, 256, 100);
+                if (r == -io.github.ffmreactor.sys.Errno.EINTR) continue;
+                NativeException.check("epoll_wait", r);
+                for (int i = 0; i < r; i++) {
+                    int k = (int) Epoll.data(ev, i);
+                    int err = Tcp.soError(fds[k]);
+                    if (err != 0) throw new NativeException("connect", err, "to " + address);
+                    Epoll.ctl(cs, ep, Epoll.EPOLL_CTL_DEL, fds[k], 0, 0, ev);
+                    pending--;
+                }
+            }
+            return fds;
+        } catch (Exception e) {
+            for (int i = 0; i < made; i++) Fds.closeQuietly(fds[i]);
+            throw e;
+        } finally {
+            Fds.closeQuietly(ep);
+        }
+    }
+
+    int loops() {
+        return workers.length;
+    }
+
+    /** Round trips completed since the start, all loops. */
+    long completed() {
+        long s = 0;
+        for (Worker w : workers) s += w.completedNow();
+        return s;
+    }
+
+    long errors() {
+        return errors;
+    }
+
+    String firstError() {
+        return firstError;
+    }
+
+    /** Clears every loop's latency histogram (on each loop, between two messages). */
+    void resetLatency() throws Exception {
+        List<CompletableFuture<Void>> fs = new ArrayList<>();
+        for (Worker w : workers) fs.add(CompletableFuture.runAsync(w.histogram::reset, w.loop));
+        for (CompletableFuture<Void> f : fs) f.get(10, TimeUnit.SECONDS);
+    }
+
+    /** A copy of all loops' latencies since the last reset. */
+    Histogram latency() throws Exception {
+        Histogram all = new Histogram(1, MAX_LATENCY_NANOS, 3);
+        for (Worker w : workers) {
+            all.add(CompletableFuture.supplyAsync(w.histogram::copy, w.loop).get(10, TimeUnit.SECONDS));
+        }
+        return all;
+    }
+
+    /** The client loops' counters, summed. */
+    LoopStats loopStats() {
+        long[] s = new long[13];
+        for (Worker w : workers) {
+            LoopStats t = w.loop.stats();
+            long[] v = {t.waits(), t.events(), t.reads(), t.writes(), t.eagains(), t.accepts(), t.bytesIn(),
+                    t.bytesOut(), t.ctlCalls(), t.wakeups(), t.staleEvents(), t.carried(), t.open()};
+            for (int i = 0; i < v.length; i++) s[i] += v[i];
+        }
+        return new LoopStats(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12]);
+    }
+
+    /** The client loops' counters, and the bytes their threads allocated ("alloc"), summed. */
+    java.util.Map<String, Long> counters() {
+        java.util.Map<String, Long> m = Measurement.counters(loopStats());
+        long a = 0;
+        for (Worker w : workers) a += w.allocated.getAsLong();
+        m.put("alloc", a);
+        return m;
+    }
+
+    /**
+     * Waits until {@code target} round trips are done in all (single-loop clients: woken by the loop
+     * when it gets there; otherwise polled every 100 µs). False on timeout or failure.
+     */
+    boolean awaitCompleted(long target, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Worker only = workers.length == 1 ? workers[0] : null;
+        if (only != null) {
+            only.waiter = Thread.currentThread();
+            only.signalAt = target;
+        }
+        try {
+            while (completed() < target) {
+                if (errors > 0 || System.nanoTime() > deadline) return false;
+                LockSupport.parkNanos(only != null ? 1_000_000 : 100_000);
+            }
+            return true;
+        } finally {
+            if (only != null) {
+                only.signalAt = Long.MAX_VALUE;
+                only.waiter = null;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        if (workers != null) {
+            for (Worker w : workers) if (w != null) w.loop.close();
+        }
+        arena.close();
+    }
+}

@@ -1,0 +1,134 @@
+package io.github.ffmreactor.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.HdrHistogram.Histogram;
+
+/**
+ * {@code load}: drives an echo server and measures it. Either an external server
+ * ({@code --host/--port}, and {@code --pid} for its CPU), or one this command starts in its own
+ * process ({@code --server <impl>}), whose loop counters it can then read too.
+ */
+final class LoadMain {
+    private LoadMain() {}
+
+    static final Set<String> OPTIONS = Set.of("host", "port", "connections", "size", "depth", "warmup", "duration",
+            "loops", "pid", "server", "json");
+
+    /** A load run's settings. */
+    record Settings(int connections, int size, int depth, int loops, Duration warmup, Duration duration) {}
+
+    static int main(String[] args) throws Exception {
+        Opts o = Opts.parse(args, 1, OPTIONS);
+        Settings s = new Settings(o.intValue("connections", 16, 1, 60000), o.size("size", 64, 1, 16 << 20),
+                o.intValue("depth", 1, 1, 4096), o.intValue("loops", 1, 1, 256),
+                o.duration("warmup", Duration.ofSeconds(2)), o.duration("duration", Duration.ofSeconds(5)));
+        String impl = o.get("server", null);
+        if (impl == null && !o.has("port")) throw new Opts.Bad("give --port P of a running echo server, or --server IMPL to start one");
+        ServerProcess sp = null;
+        try {
+            if (impl != null) {
+                String why = Servers.unavailableReason(impl);
+                if (why != null) {
+                    System.err.println(why);
+                    return 3;
+                }
+                sp = ServerProcess.start(impl);
+            }
+            String host = sp != null ? "127.0.0.1" : o.get("host", "127.0.0.1");
+            int port = sp != null ? sp.port : o.intValue("port", 0, 1, 65535);
+            long pid = sp != null ? sp.pid : o.has("pid") ? Long.parseLong(o.get("pid", "-1")) : -1;
+            String name = impl != null ? impl : host + ":" + port;
+            InetSocketAddress addr = new InetSocketAddress(InetAddress.getByName(host), port);
+            Measurement m = run(name, addr, pid, sp, s, System.out);
+            System.out.println("result " + name + " " + m.cell() + ": " + m.summary());
+            if (o.has("json")) {
+                Files.writeString(Path.of(o.get("json", "")), new com.google.gson.Gson().toJson(m.toMap()) + "\n",
+                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            }
+            return m.errors() == 0 ? 0 : 1;
+        } finally {
+            if (sp != null) sp.close();
+        }
+    }
+
+    /** Warms up, then measures one window; fails loudly on any byte mismatch. */
+    static Measurement run(String name, InetSocketAddress addr, long pid, ServerProcess sp, Settings s, PrintStream out)
+            throws Exception {
+        out.printf(Locale.ROOT, "load %s: connections=%d size=%d B depth=%d loops=%d warmup=%s duration=%s%s%n", name,
+                s.connections(), s.size(), s.depth(), s.loops(), fmt(s.warmup()), fmt(s.duration()),
+                pid > 0 ? " server pid=" + pid : "");
+        try (LoadClient client = new LoadClient(addr, s.connections(), s.size(), s.depth(), s.loops())) {
+            Progress p = new Progress(out, client);
+            p.run("warmup ", s.warmup());
+            client.resetLatency();
+            Map<String, Long> srv0 = sp != null ? sp.stats() : null;
+            Map<String, Long> cli0 = client.counters();
+            ProcCpu cpu0 = pid > 0 ? ProcCpu.ofOrNull(pid) : null;
+            long rt0 = client.completed();
+            long t0 = System.nanoTime();
+            p.run("measure", s.duration());
+            long rt1 = client.completed();
+            long t1 = System.nanoTime();
+            ProcCpu cpu1 = pid > 0 ? ProcCpu.ofOrNull(pid) : null;
+            Map<String, Long> cli1 = client.counters();
+            Map<String, Long> srv1 = sp != null ? sp.stats() : null;
+            Histogram h = client.latency();
+            if (client.errors() > 0) out.println("ERROR: " + client.errors() + " error(s); first: " + client.firstError());
+            if (rt1 == rt0) out.println("ERROR: no round trip completed in the measured window");
+            return Measurement.of(name, s.connections(), s.size(), s.depth(), (t1 - t0) / 1e9, Math.max(1, rt1 - rt0), h,
+                    cpu0 == null || cpu1 == null ? null : cpu1.minus(cpu0), Measurement.delta(srv0, srv1),
+                    Measurement.delta(cli0, cli1), client.errors() + (rt1 == rt0 ? 1 : 0));
+        }
+    }
+
+    static String fmt(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+
+    /** Live progress once a second: one updating line on a terminal, plain lines otherwise. */
+    static final class Progress {
+        private final PrintStream out;
+        private final LoadClient client;
+        private final boolean tty = System.console() != null;
+
+        Progress(PrintStream out, LoadClient client) {
+            this.out = out;
+            this.client = client;
+        }
+
+        void run(String phase, Duration d) throws InterruptedException {
+            long end = System.nanoTime() + d.toNanos();
+            long last = client.completed(), lastT = System.nanoTime();
+            while (true) {
+                long now = System.nanoTime();
+                if (now >= end || client.errors() > 0) break;
+                Thread.sleep(Math.max(1, Math.min(1000, (end - now) / 1_000_000)));
+                long c = client.completed();
+                long t = System.nanoTime();
+                double rate = (c - last) / ((t - lastT) / 1e9);
+                String line = String.format(Locale.ROOT, "  %s %5.1fs left  %,12.0f rt/s  %8.1f MB/s  errors=%d",
+                        phase, Math.max(0, (end - t) / 1e9), rate, rate * client.size / 1e6, client.errors());
+                if (tty) out.print("\r" + line + "   ");
+                else out.println(line);
+                out.flush();
+                last = c;
+                lastT = t;
+            }
+            if (tty) out.println();
+        }
+    }
+
+    static void appendJson(Path file, Measurement m) throws IOException {
+        Files.writeString(file, new com.google.gson.Gson().toJson(m.toMap()) + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+}

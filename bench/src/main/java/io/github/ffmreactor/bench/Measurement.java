@@ -1,0 +1,137 @@
+package io.github.ffmreactor.bench;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What one measured window of one cell (server x connections x size x depth) came to: throughput,
+ * latency, the server's CPU per round trip, and the server loop's counters per round trip where
+ * the server keeps them. Written as one JSON object per line for the report.
+ */
+record Measurement(String server, int connections, int size, int depth, double seconds, long roundTrips,
+                   long p50Nanos, long p99Nanos, long p999Nanos, long maxNanos,
+                   long serverUserNanos, long serverSysNanos, long serverRunNanos, Map<String, Long> serverCounters,
+                   Map<String, Long> clientCounters, long errors) {
+
+    static Measurement of(String server, int connections, int size, int depth, double seconds, long roundTrips,
+                          Histogram h, ProcCpu cpu, Map<String, Long> serverCounters,
+                          Map<String, Long> clientCounters, long errors) {
+        return new Measurement(server, connections, size, depth, seconds, roundTrips,
+                h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
+                h.getMaxValue(), cpu == null ? -1 : cpu.userNanos(), cpu == null ? -1 : cpu.systemNanos(),
+                cpu == null ? -1 : cpu.runNanos(),
+                serverCounters, clientCounters, errors);
+    }
+
+    double roundTripsPerSecond() {
+        return roundTrips / seconds;
+    }
+
+    /** Payload echoed per second, one direction, in MB (10^6 bytes). */
+    double megabytesPerSecond() {
+        return roundTripsPerSecond() * size / 1e6;
+    }
+
+    /** The scheduler's exact run time of the server's threads, per round trip. */
+    double runMicrosPerRoundTrip() {
+        return serverRunNanos < 0 ? Double.NaN : serverRunNanos / 1e3 / roundTrips;
+    }
+
+    double userMicrosPerRoundTrip() {
+        return serverUserNanos < 0 ? Double.NaN : serverUserNanos / 1e3 / roundTrips;
+    }
+
+    double sysMicrosPerRoundTrip() {
+        return serverSysNanos < 0 ? Double.NaN : serverSysNanos / 1e3 / roundTrips;
+    }
+
+    String cell() {
+        return connections + "c x " + (size >= 1024 ? size / 1024 + "KiB" : size + "B") + (depth > 1 ? " x d" + depth : "");
+    }
+
+    Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("server", server);
+        m.put("connections", connections);
+        m.put("size", size);
+        m.put("depth", depth);
+        m.put("seconds", seconds);
+        m.put("roundTrips", roundTrips);
+        m.put("roundTripsPerSecond", roundTripsPerSecond());
+        m.put("megabytesPerSecond", megabytesPerSecond());
+        m.put("p50Nanos", p50Nanos);
+        m.put("p99Nanos", p99Nanos);
+        m.put("p999Nanos", p999Nanos);
+        m.put("maxNanos", maxNanos);
+        m.put("serverUserNanos", serverUserNanos);
+        m.put("serverSysNanos", serverSysNanos);
+        m.put("serverRunNanos", serverRunNanos);
+        m.put("serverUserTicks", serverUserNanos / ProcCpu.TICK_NANOS);
+        m.put("serverSysTicks", serverSysNanos / ProcCpu.TICK_NANOS);
+        m.put("serverUserMicrosPerRoundTrip", userMicrosPerRoundTrip());
+        m.put("serverSysMicrosPerRoundTrip", sysMicrosPerRoundTrip());
+        m.put("serverRunMicrosPerRoundTrip", runMicrosPerRoundTrip());
+        m.put("serverCounters", serverCounters);
+        m.put("clientCounters", clientCounters);
+        m.put("errors", errors);
+        return m;
+    }
+
+    String summary() {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(java.util.Locale.ROOT, "%,.0f round trips/s  %.1f MB/s  latency p50=%s p99=%s p99.9=%s max=%s",
+                roundTripsPerSecond(), megabytesPerSecond(), micros(p50Nanos), micros(p99Nanos), micros(p999Nanos), micros(maxNanos)));
+        if (serverUserNanos >= 0) {
+            b.append(String.format(java.util.Locale.ROOT, "%n  server CPU per round trip: user %.3f us + sys %.3f us = %.3f us"
+                    + " (/proc stat, %d+%d ticks); scheduler run time %.3f us",
+                    userMicrosPerRoundTrip(), sysMicrosPerRoundTrip(), userMicrosPerRoundTrip() + sysMicrosPerRoundTrip(),
+                    serverUserNanos / ProcCpu.TICK_NANOS, serverSysNanos / ProcCpu.TICK_NANOS, runMicrosPerRoundTrip()));
+        }
+        if (serverCounters != null && serverCounters.containsKey("waits")) {
+            b.append("\n  server loop per round trip:");
+            for (String k : new String[] {"waits", "events", "reads", "writes", "eagains", "ctl"}) {
+                Long v = serverCounters.get(k);
+                if (v != null) b.append(String.format(java.util.Locale.ROOT, " %s=%.3f", k, v / (double) roundTrips));
+            }
+            Long alloc = serverCounters.get("alloc");
+            if (alloc != null) b.append(String.format(java.util.Locale.ROOT, " allocated=%.2f B", alloc / (double) roundTrips));
+        } else if (serverCounters != null && serverCounters.containsKey("alloc")) {
+            b.append(String.format(java.util.Locale.ROOT, "%n  server loop thread allocated %.2f B per round trip", serverCounters.get("alloc") / (double) roundTrips));
+        }
+        if (clientCounters != null && clientCounters.containsKey("alloc")) {
+            b.append(String.format(java.util.Locale.ROOT, "%n  load client loop per round trip: waits=%.3f reads=%.3f writes=%.3f allocated=%.2f B",
+                    clientCounters.getOrDefault("waits", 0L) / (double) roundTrips, clientCounters.getOrDefault("reads", 0L) / (double) roundTrips,
+                    clientCounters.getOrDefault("writes", 0L) / (double) roundTrips, clientCounters.get("alloc") / (double) roundTrips));
+        }
+        return b.toString();
+    }
+
+    static String micros(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1fus", nanos / 1e3);
+    }
+
+    /** Counter deltas b - a (keys of b). */
+    static Map<String, Long> delta(Map<String, Long> a, Map<String, Long> b) {
+        Map<String, Long> d = new LinkedHashMap<>();
+        if (a == null || b == null) return d;
+        for (var e : b.entrySet()) {
+            Long before = a.get(e.getKey());
+            if (before != null && !e.getKey().equals("open")) d.put(e.getKey(), e.getValue() - before);
+        }
+        return d;
+    }
+
+    static Map<String, Long> counters(io.github.ffmreactor.loop.LoopStats s) {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("waits", s.waits());
+        m.put("events", s.events());
+        m.put("reads", s.reads());
+        m.put("writes", s.writes());
+        m.put("eagains", s.eagains());
+        m.put("ctl", s.ctlCalls());
+        m.put("carried", s.carried());
+        m.put("bytesIn", s.bytesIn());
+        return m;
+    }
+}

@@ -1,0 +1,109 @@
+package io.github.ffmreactor.bench;
+
+import io.github.ffmreactor.cli.EchoServer;
+import io.github.ffmreactor.loop.EventLoop;
+import io.github.ffmreactor.loop.Listener;
+import io.github.ffmreactor.loop.LoopOptions;
+import io.github.ffmreactor.poll.Trigger;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.function.LongSupplier;
+
+/**
+ * {@code server <impl> [--port 0]}: one echo server on 127.0.0.1, one event-loop thread, in this
+ * process. Prints {@code ready port=P pid=N impl=X} once listening; answers a {@code stats} line on
+ * stdin with one {@code stats ...} line (the loop's counters and the loop thread's allocated bytes,
+ * where the server has them); exits when stdin reaches end of file, so a bench that dies leaves no
+ * server behind.
+ */
+final class ServerMain {
+    private ServerMain() {}
+
+    /** A running server: its port, its counters (or null), and how to stop it. */
+    interface Running extends AutoCloseable {
+        int port();
+
+        /** One line of counters, e.g. {@code waits=.. events=.. reads=..}, or "none". */
+        String stats();
+
+        @Override
+        void close() throws Exception;
+    }
+
+    static int main(String[] args) throws Exception {
+        Opts o = Opts.parse(args, 2, Set.of("port", "host"));
+        if (args.length < 2 || args[1].startsWith("--")) throw new Opts.Bad("which server? one of " + Servers.ALL);
+        String impl = args[1];
+        String why = Servers.unavailableReason(impl);
+        if (why != null) {
+            System.err.println(why);
+            return 3;
+        }
+        int port = o.intValue("port", 0, 0, 65535);
+        if (impl.equals("c-epoll")) {
+            Process p = new ProcessBuilder(CServer.binary().toString(), Integer.toString(port)).inheritIO().start();
+            return p.waitFor();
+        }
+        Running r = start(impl, port);
+        System.out.println("ready port=" + r.port() + " pid=" + ProcessHandle.current().pid() + " impl=" + impl);
+        System.out.flush();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.trim().equals("stats")) {
+                    System.out.println("stats " + r.stats());
+                    System.out.flush();
+                }
+            }
+        } finally {
+            r.close();
+        }
+        return 0;
+    }
+
+    static Running start(String impl, int port) throws Exception {
+        InetSocketAddress addr = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        return switch (impl) {
+            case "ffm-edge" -> ffm(addr, "epoll", Trigger.EDGE);
+            case "ffm-level" -> ffm(addr, "epoll", Trigger.LEVEL);
+            case "ffm-poll" -> ffm(addr, "poll", Trigger.LEVEL);
+            case "ffm-select" -> ffm(addr, "select", Trigger.LEVEL);
+            case "nio" -> NioEchoServer.start(addr);
+            case "netty-epoll" -> NettyEchoServer.start(addr, true);
+            case "netty-nio" -> NettyEchoServer.start(addr, false);
+            case "vthreads" -> VirtualThreadEchoServer.start(addr);
+            default -> throw new Opts.Bad("unknown server '" + impl + "' (known: " + Servers.ALL + ")");
+        };
+    }
+
+    /** Bytes the thread has allocated since it started (HotSpot's per-thread TLAB counter). */
+    static LongSupplier allocatedBytes(Thread t) {
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long id = t.threadId();
+        return () -> mx.getThreadAllocatedBytes(id);
+    }
+
+    private static Running ffm(InetSocketAddress addr, String backend, Trigger trigger) throws Exception {
+        EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend));
+        Listener l;
+        try {
+            // The core module's own echo handler: the bench measures what `ffmreactor echo` runs.
+            l = loop.listen(addr, trigger, () -> EchoServer.ECHO);
+        } catch (Exception e) {
+            loop.close();
+            throw e;
+        }
+        Thread t = loop.start("ffm-" + backend + "-" + trigger.name().toLowerCase());
+        LongSupplier alloc = allocatedBytes(t);
+        int port = l.port();
+        return new Running() {
+            public int port() { return port; }
+            public String stats() { return loop.stats() + " alloc=" + alloc.getAsLong(); }
+            public void close() { loop.close(); }
+        };
+    }
+}

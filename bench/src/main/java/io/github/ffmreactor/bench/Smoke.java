@@ -1,0 +1,50 @@
+package io.github.ffmreactor.bench;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code smoke}: every available server, briefly, under the load tool with every echoed byte
+ * checked, through a small and a large message. Fails (exit 1) on any mismatch, error or silence.
+ * For CI: a broken server or a broken load tool shows up here, in seconds.
+ */
+final class Smoke {
+    private Smoke() {}
+
+    static int main(String[] args) throws Exception {
+        Opts o = Opts.parse(args, 1, Set.of("duration", "servers"));
+        Duration d = o.duration("duration", Duration.ofMillis(500));
+        List<String> servers = o.has("servers") ? List.of(o.get("servers", "").split(",")) : Servers.available();
+        for (String s : Servers.ALL) {
+            String why = Servers.unavailableReason(s);
+            if (why != null) System.out.println("smoke: " + why);
+        }
+        List<String> failed = new ArrayList<>();
+        for (String impl : servers) {
+            try (ServerProcess sp = ServerProcess.start(impl)) {
+                InetSocketAddress addr = new InetSocketAddress(InetAddress.getLoopbackAddress(), sp.port);
+                for (int[] cell : new int[][] {{4, 64, 4}, {2, 100_000, 2}}) {
+                    var s = new LoadMain.Settings(cell[0], cell[1], cell[2], 1, Duration.ofMillis(100), d);
+                    Measurement m = LoadMain.run(impl, addr, sp.pid, sp, s, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+                    System.out.println("smoke " + impl + " " + m.cell() + ": " + (m.errors() == 0 ? "ok" : "FAILED") + ", "
+                            + String.format(java.util.Locale.ROOT, "%,.0f rt/s, %,d bytes checked", m.roundTripsPerSecond(),
+                            (long) cell[1] * m.roundTrips()));
+                    if (m.errors() != 0) failed.add(impl + " " + m.cell());
+                }
+            } catch (Exception e) {
+                System.out.println("smoke " + impl + ": FAILED: " + e);
+                failed.add(impl);
+            }
+        }
+        if (!failed.isEmpty()) {
+            System.out.println("smoke: FAILED: " + failed);
+            return 1;
+        }
+        System.out.println("smoke: all " + servers.size() + " servers echoed every byte");
+        return 0;
+    }
+}
