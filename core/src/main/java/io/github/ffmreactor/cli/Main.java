@@ -20,6 +20,10 @@ public final class Main {
         try {
             return switch (args[0]) {
                 case "echo" -> EchoServer.main(Args.parse(rest, EchoServer.OPTIONS), out);
+                case "upper" -> UpperServer.main(Args.parse(rest, Serve.TCP_OPTIONS), out);
+                case "chat" -> ChatServer.main(Args.parse(rest, ChatServer.OPTIONS), out);
+                case "udp-chat" -> UdpChatServer.main(Args.parse(rest, UdpChatServer.OPTIONS), out);
+                case "client" -> LineClient.main(Args.parse(rest, LineClient.OPTIONS), out, err);
                 default -> {
                     err.println("unknown command '" + args[0] + "'");
                     usage(err);
@@ -39,6 +43,10 @@ public final class Main {
     static void usage(PrintStream out) {
         out.println("usage: ffmreactor <command> [options]");
         out.println("commands:");
-        out.println("  echo   echo server: " + EchoServer.USAGE);
+        out.println("  echo      echo server: " + EchoServer.USAGE);
+        out.println("  upper     upper-case echo server: " + Serve.TCP_USAGE);
+        out.println("  chat      TCP chat room: " + ChatServer.USAGE);
+        out.println("  udp-chat  UDP chat room (hb to stay, quit to leave): " + UdpChatServer.USAGE);
+        out.println("  client    line client (stdin to server, server to stdout): " + LineClient.USAGE);
     }
 }

@@ -2,8 +2,8 @@ package io.github.ffmreactor.loop;
 
 import io.github.ffmreactor.poll.Trigger;
 
-/** Something registered on a loop under a slot token: a {@link Connection} or a {@link Listener}. */
-abstract sealed class Channel permits Connection, Listener {
+/** Something registered on a loop under a slot token: a connection, a listener, a connect in progress, a UDP socket. */
+abstract sealed class Channel permits Connection, Listener, Connector, Datagram {
     final EventLoop loop;
     final Trigger trigger;
     /** The fd this channel owns; -1 once closed, so it can never be closed twice. */

@@ -69,14 +69,17 @@ public final class EventLoop implements Executor, AutoCloseable {
     private boolean shuttingDown;
     private long shutdownDeadlineNanos;
     private volatile BiConsumer<Connection, Throwable> errorHandler = EventLoop::printError;
+    final Clock clock;
+    final Timers timers = new Timers();
 
     // Counters: written by the loop thread only; read by anyone (a racy read is only stale).
     long reads, writes, eagains, accepts, bytesIn, bytesOut, staleEvents, carried;
-    int open;
+    int open, connecting;
 
-    private EventLoop(LoopOptions options, Poller poller) {
+    private EventLoop(LoopOptions options, Poller poller, Clock clock) {
         this.options = options;
         this.poller = poller;
+        this.clock = clock;
         this.readBuf = arena.allocate(options.readBufferSize(), 64);
     }
 
@@ -86,12 +89,17 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     public static EventLoop open(LoopOptions options) throws NativeException {
-        return new EventLoop(options, Poller.open(options.backend()));
+        return open(options, Clock.SYSTEM);
+    }
+
+    /** A loop whose timers read {@code clock} (a test clock, say). */
+    public static EventLoop open(LoopOptions options, Clock clock) throws NativeException {
+        return new EventLoop(options, Poller.open(options.backend()), clock);
     }
 
     /** A loop over a poller the caller opened; the loop owns and closes it. */
     public static EventLoop open(LoopOptions options, Poller poller) {
-        return new EventLoop(options, poller);
+        return new EventLoop(options, poller, Clock.SYSTEM);
     }
 
     public String backend() {
@@ -108,7 +116,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         return ((long) generations[c.slot] << 32) | c.slot;
     }
 
-    private int allocateSlot(Channel c) {
+    int allocateSlot(Channel c) {
         int s;
         if (freeCount > 0) {
             s = freeSlots[--freeCount];
@@ -180,7 +188,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         return c;
     }
 
-    private void freeSlot(Channel c) {
+    void freeSlot(Channel c) {
         slots[c.slot] = null;
         generations[c.slot] = (generations[c.slot] + 1) & 0x7fffffff;
         freeSlots[freeCount++] = c.slot;
@@ -217,6 +225,120 @@ public final class EventLoop implements Executor, AutoCloseable {
             l.interest = Poller.READ;
             return l;
         });
+    }
+
+    /** Deregisters {@code c} and frees its slot, keeping the fd open; returns the fd, now the caller's. */
+    int detach(Channel c) {
+        int fd = c.fd;
+        c.fd = -1;
+        try {
+            poller.deregister(fd);
+        } catch (NativeException ignored) {
+            // Not registered any more: nothing to undo.
+        }
+        freeSlot(c);
+        return fd;
+    }
+
+    /**
+     * Connects to {@code address} without blocking; the future completes on the loop thread with a
+     * connection served by {@code handler} (whose onOpen has run), or fails with the cause: a
+     * {@link NativeException} such as {@code connect: ECONNREFUSED (Connection refused) to
+     * /127.0.0.1:4242}, or a {@link java.net.SocketTimeoutException} after {@code timeout} (null:
+     * no limit but the kernel's). Safe from any thread.
+     */
+    public CompletableFuture<Connection> connect(InetSocketAddress address, Trigger trigger, Handler handler,
+                                                 Duration timeout) {
+        CompletableFuture<Connection> f = new CompletableFuture<>();
+        inLoopOrLater(() -> {
+            int fd;
+            try {
+                checkTrigger(trigger);
+                fd = Tcp.connect(address);
+            } catch (NativeException | RuntimeException e) {
+                f.completeExceptionally(e);
+                return;
+            }
+            Connector.start(this, fd, trigger, handler, true, address.toString(), timeout, f);
+        });
+        return f;
+    }
+
+    /** Connects to a Unix domain stream socket at {@code path}; as {@link #connect(InetSocketAddress, Trigger, Handler, Duration)}. */
+    public CompletableFuture<Connection> connect(java.nio.file.Path path, Trigger trigger, Handler handler,
+                                                 Duration timeout) {
+        CompletableFuture<Connection> f = new CompletableFuture<>();
+        inLoopOrLater(() -> {
+            int fd;
+            try {
+                checkTrigger(trigger);
+                fd = io.github.ffmreactor.net.Unix.connect(path);
+            } catch (NativeException | RuntimeException e) {
+                f.completeExceptionally(e);
+                return;
+            }
+            Connector.start(this, fd, trigger, handler, false, path.toString(), timeout, f);
+        });
+        return f;
+    }
+
+    /**
+     * Listens on a Unix domain stream socket at {@code path} (which must not exist); the listener
+     * removes the file when it closes. As {@link #listen(InetSocketAddress, Trigger, Supplier)}.
+     */
+    public Listener listen(java.nio.file.Path path, Trigger trigger, Supplier<? extends Handler> handlers)
+            throws NativeException {
+        checkTrigger(trigger);
+        int fd = io.github.ffmreactor.net.Unix.listen(path, 1024);
+        return registerListener(fd, () -> new Listener(this, fd, trigger, handlers, path));
+    }
+
+    /**
+     * Opens a UDP socket bound to {@code address} (IPv4 or IPv6; port 0: any free port) and serves
+     * it with {@code handler}. Safe from any thread; bind errors are thrown here.
+     */
+    public Datagram openDatagram(InetSocketAddress address, DatagramHandler handler) throws NativeException {
+        int fd = io.github.ffmreactor.net.Udp.open(address);
+        return callInLoop(() -> {
+            Datagram d = new Datagram(this, fd, handler);
+            allocateSlot(d);
+            try {
+                poller.register(fd, Poller.READ, Trigger.LEVEL, token(d));
+            } catch (NativeException | RuntimeException e) {
+                d.closeNow(e); // deregisters (quietly), closes the fd, frees the slot
+                throw e;
+            }
+            d.interest = Poller.READ;
+            return d;
+        });
+    }
+
+    Listener registerListener(int fd, Callable<Listener> make) throws NativeException {
+        return callInLoop(() -> {
+            Listener l;
+            try {
+                l = make.call();
+                allocateSlot(l);
+                poller.register(fd, Poller.READ, Trigger.LEVEL, token(l));
+            } catch (NativeException | RuntimeException e) {
+                Fds.closeQuietly(fd);
+                throw e;
+            }
+            l.interest = Poller.READ;
+            return l;
+        });
+    }
+
+    private void checkTrigger(Trigger trigger) {
+        if (!poller.capabilities().supports(trigger)) {
+            throw new IllegalArgumentException("backend " + poller.name() + " does not support " + trigger + " triggering");
+        }
+    }
+
+    /** Runs {@code r} now when on the loop (or before it runs), else queues it. */
+    void inLoopOrLater(Runnable r) {
+        if (thread == null || inLoop()) r.run();
+        else execute(r);
     }
 
     // ---- the loop --------------------------------------------------------------------------------
@@ -259,7 +381,7 @@ public final class EventLoop implements Executor, AutoCloseable {
             // A task queued before this point is seen here; one queued after sees SLEEPING and wakes us.
             if (!tasks.isEmpty() || (stopping && !shuttingDown)) timeout = 0;
         }
-        int n = poller.poll(timeout);
+        int n = poller.poll(timerTimeout(timeout));
         STATE.setVolatile(this, AWAKE);
         Channel[] table = slots;
         for (int i = 0; i < n; i++) {
@@ -274,6 +396,8 @@ public final class EventLoop implements Executor, AutoCloseable {
             table = slots;
         }
         runCarried();
+        // Timers before tasks: a task queued after the clock moved sees the timers that were due.
+        if (timers.size() > 0) timers.runDue(clock, this);
         runTasks();
     }
 
@@ -315,6 +439,41 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
     }
 
+    // ---- timers (see Timers) --------------------------------------------------------------------
+
+    /** The poll timeout, shortened to the nearest timer's deadline. */
+    private int timerTimeout(int timeout) {
+        if (timeout == 0 || timers.size() == 0) return timeout;
+        int t = timers.timeoutMillis(clock.nanoTime());
+        return timeout < 0 ? t : Math.min(timeout, t);
+    }
+
+    /** The clock this loop's timers read. */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** Runs {@code task} once on the loop after {@code delay}. Safe from any thread. */
+    public Timer schedule(long delay, TimeUnit unit, Runnable task) {
+        return addTimer(new Timer(this, task, clock.nanoTime() + Timers.toNanos(delay, unit), 0));
+    }
+
+    /**
+     * Runs {@code task} on the loop after {@code initialDelay}, then every {@code period} measured
+     * from the first deadline (not from when the last run ended). Safe from any thread.
+     */
+    public Timer scheduleAtFixedRate(long initialDelay, long period, TimeUnit unit, Runnable task) {
+        long p = unit.toNanos(period);
+        if (p <= 0) throw new IllegalArgumentException("period must be positive: " + period + " " + unit);
+        return addTimer(new Timer(this, task, clock.nanoTime() + Timers.toNanos(initialDelay, unit), p));
+    }
+
+    private Timer addTimer(Timer t) {
+        if (inLoop() || thread == null) timers.add(t);
+        else execute(() -> timers.add(t));
+        return t;
+    }
+
     // ---- other threads ---------------------------------------------------------------------------
 
     /** Runs {@code task} on the loop thread, in order with other tasks. Safe from any thread. */
@@ -322,6 +481,16 @@ public final class EventLoop implements Executor, AutoCloseable {
     public void execute(Runnable task) {
         tasks.add(task);
         if (!inLoop()) wakeup();
+    }
+
+    /** Queues an accepted fd from another loop; closes it if this loop has already closed. */
+    void handOff(HandOff h) {
+        execute(h);
+        if (closed && tasks.remove(h)) h.abandon();
+    }
+
+    boolean isStopping() {
+        return stopping;
     }
 
     /**
@@ -435,7 +604,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
     }
 
-    private boolean closed;
+    private volatile boolean closed;
 
     private void closeAll() {
         if (closed) return;
@@ -443,7 +612,11 @@ public final class EventLoop implements Executor, AutoCloseable {
         for (Channel c : slots.clone()) {
             if (c != null) c.closeNow(null);
         }
-        tasks.clear();
+        // Tasks that will never run now; an fd handed over by another loop is closed, not leaked.
+        for (Runnable r; (r = tasks.poll()) != null; ) {
+            if (r instanceof HandOff h) h.abandon();
+        }
+        timers.clear();
         poller.close();
         arena.close();
     }

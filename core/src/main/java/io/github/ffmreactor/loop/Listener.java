@@ -15,6 +15,10 @@ public final class Listener extends Channel {
     private final Supplier<? extends Handler> handlers;
     private final InetSocketAddress localAddress;
     private final boolean noDelay;
+    private final java.nio.file.Path unixPath;
+    /** Hand-off mode (a {@link LoopGroup} without SO_REUSEPORT): accepted fds go round-robin to these loops. */
+    EventLoop[] targets;
+    private int nextTarget;
 
     Listener(EventLoop loop, int fd, Trigger trigger, Supplier<? extends Handler> handlers, boolean noDelay)
             throws NativeException {
@@ -22,9 +26,24 @@ public final class Listener extends Channel {
         this.handlers = handlers;
         this.noDelay = noDelay;
         this.localAddress = Tcp.localAddress(fd);
+        this.unixPath = null;
     }
 
-    /** The bound address; with port 0 asked for, the port the kernel chose. */
+    /** A Unix domain socket listener at {@code path}; it removes the file when it closes. */
+    Listener(EventLoop loop, int fd, Trigger trigger, Supplier<? extends Handler> handlers, java.nio.file.Path path) {
+        super(loop, fd, trigger);
+        this.handlers = handlers;
+        this.noDelay = false;
+        this.localAddress = null;
+        this.unixPath = path;
+    }
+
+    /** The Unix socket path, or null for a TCP listener. */
+    public java.nio.file.Path path() {
+        return unixPath;
+    }
+
+    /** The bound address; with port 0 asked for, the port the kernel chose. Null for a Unix socket. */
     public InetSocketAddress localAddress() {
         return localAddress;
     }
@@ -41,6 +60,7 @@ public final class Listener extends Channel {
             if (c >= 0) {
                 l.accepts++;
                 if (noDelay) Tcp.setNoDelay(l.cs, c, l.intScratch);
+                if (targets != null && handOff(c)) continue;
                 Handler h;
                 try {
                     h = handlers.get();
@@ -64,6 +84,15 @@ public final class Listener extends Channel {
         }
     }
 
+    /** Passes {@code fd} to the next loop of the group; false when that loop is this one. */
+    private boolean handOff(int fd) {
+        EventLoop t = targets[nextTarget];
+        nextTarget = (nextTarget + 1) % targets.length;
+        if (t == loop) return false;
+        t.handOff(new HandOff(t, fd, trigger, handlers));
+        return true;
+    }
+
     /** Stops listening. Connections already accepted stay open. Loop thread only, or via execute. */
     public void close() {
         if (loop.inLoop() || !loop.isRunning()) closeNow(null);
@@ -74,5 +103,12 @@ public final class Listener extends Channel {
     void closeNow(Throwable cause) {
         if (fd < 0) return;
         loop.release(this);
+        if (unixPath != null) {
+            try {
+                java.nio.file.Files.deleteIfExists(unixPath);
+            } catch (java.io.IOException e) {
+                loop.report(null, e);
+            }
+        }
     }
 }

@@ -74,4 +74,32 @@ public final class SockAddr {
     public static int scopeId(MemorySegment in) {
         return in.get(JAVA_INT, 24);
     }
+
+    /**
+     * {@code sun_path} capacity: 108 bytes on Linux, 104 on macOS and FreeBSD (whose sockaddr_un
+     * also starts with a one-byte {@code sun_len}). The path must leave room for its NUL.
+     */
+    public static int sunPathSize(SocketConsts c) {
+        return c.sinLen() ? 104 : 108;
+    }
+
+    /** Writes a {@code struct sockaddr_un} for {@code path} (UTF-8 bytes); returns its length. */
+    public static int encodeUnix(SocketConsts c, MemorySegment out, byte[] path) {
+        if (path.length == 0 || path.length >= sunPathSize(c)) {
+            throw new IllegalArgumentException("unix socket path must be 1.." + (sunPathSize(c) - 1)
+                    + " bytes, got " + path.length);
+        }
+        int size = 2 + sunPathSize(c);
+        out.asSlice(0, size).fill((byte) 0);
+        // The length passed to bind/connect covers the family and the path with its NUL.
+        int len = 2 + path.length + 1;
+        if (c.sinLen()) {
+            out.set(JAVA_BYTE, 0, (byte) len);
+            out.set(JAVA_BYTE, 1, (byte) c.AF_UNIX());
+        } else {
+            out.set(JAVA_SHORT, 0, (short) c.AF_UNIX());
+        }
+        MemorySegment.copy(path, 0, out, JAVA_BYTE, 2, path.length);
+        return len;
+    }
 }

@@ -45,6 +45,13 @@ public final class Sockets {
     private static final MethodHandle RECVFROM = h("recvfrom",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
 
+    // Datagram I/O on the hot path: the buffer is passed as a 64-bit address computed from a
+    // bounds-checked segment (as Unistd.read/write do), so sending from an offset needs no slice.
+    private static final MethodHandle SENDTO_AT = h("sendto",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle RECVFROM_AT = h("recvfrom",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
+
     private static int ret(MemorySegment cs, int r) {
         return r < 0 ? -Native.errno(cs) : r;
     }
@@ -132,6 +139,25 @@ public final class Sockets {
 
     public static long recvfrom(MemorySegment cs, int fd, MemorySegment buf, long len, int flags, MemorySegment addr, MemorySegment lenInOut) {
         try { return ret(cs, (long) RECVFROM.invokeExact(cs, fd, buf, len, flags, addr, lenInOut)); }
+        catch (Throwable t) { throw Unistd.rethrow(t); }
+    }
+
+    /** sendto from {@code buf[off, off+len)}: bytes sent or -errno. Allocates nothing. */
+    public static long sendto(MemorySegment cs, int fd, MemorySegment buf, long off, long len, int flags,
+                              MemorySegment addr, int addrLen) {
+        long a = Unistd.address(buf, off, len);
+        try { return ret(cs, (long) SENDTO_AT.invokeExact(cs, fd, a, len, flags, addr, addrLen)); }
+        catch (Throwable t) { throw Unistd.rethrow(t); }
+    }
+
+    /**
+     * recvfrom into {@code buf[off, off+len)}; the sender's sockaddr goes to {@code addr}, whose
+     * capacity the caller puts in {@code lenInOut} (a socklen_t) before each call. Bytes or -errno.
+     */
+    public static long recvfrom(MemorySegment cs, int fd, MemorySegment buf, long off, long len, int flags,
+                                MemorySegment addr, MemorySegment lenInOut) {
+        long a = Unistd.address(buf, off, len);
+        try { return ret(cs, (long) RECVFROM_AT.invokeExact(cs, fd, a, len, flags, addr, lenInOut)); }
         catch (Throwable t) { throw Unistd.rethrow(t); }
     }
 }

@@ -1,0 +1,134 @@
+package io.github.ffmreactor.cli;
+
+import io.github.ffmreactor.loop.Connection;
+import io.github.ffmreactor.loop.EventLoop;
+import io.github.ffmreactor.loop.Handler;
+import io.github.ffmreactor.loop.LoopOptions;
+import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.sys.NativeException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An interactive line client: what arrives from the server goes to stdout, what is typed goes to
+ * the server. End of input (Ctrl-D) half-closes the connection; the client exits when the server
+ * closes its side. Built on {@link EventLoop#connect}: the loop runs on its own thread, and a
+ * plain thread reads stdin (a terminal cannot be polled on every OS) and hands each chunk over.
+ */
+public final class LineClient {
+    private LineClient() {}
+
+    static final Set<String> OPTIONS = Set.of("host", "port", "backend", "timeout-ms");
+    static final String USAGE = "--host 127.0.0.1 --port PORT --timeout-ms 5000 --backend auto|...";
+
+    /**
+     * Connects to {@code address}, copies {@code in} to the server and the server to {@code out},
+     * and returns 0 once the server has closed the connection, or 1 (with the reason on
+     * {@code err}) if the connection could not be made or failed.
+     */
+    public static int run(InetSocketAddress address, Duration timeout, String backend, InputStream in,
+                          PrintStream out, PrintStream err) throws Exception {
+        CompletableFuture<Throwable> closed = new CompletableFuture<>();
+        ToStdout toStdout = new ToStdout(out, closed);
+        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend))) {
+            loop.start("ffmreactor-client");
+            Connection c;
+            try {
+                c = loop.connect(address, Trigger.LEVEL, toStdout, timeout).get(timeout.toMillis() + 5000, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                err.println("ffmreactor client: " + e.getCause().getMessage());
+                return 1;
+            }
+            Thread reader = Thread.ofPlatform().daemon().name("ffmreactor-client-stdin").start(() -> pump(in, loop, c, toStdout));
+            Throwable cause = closed.get();
+            reader.interrupt();
+            if (cause != null) {
+                err.println("ffmreactor client: connection failed: " + cause.getMessage());
+                return 1;
+            }
+            return 0;
+        }
+    }
+
+    /** Server to stdout; and, once stdin has ended, a half-close when the queued input has gone out. */
+    private static final class ToStdout implements Handler {
+        final PrintStream out;
+        final CompletableFuture<Throwable> closed;
+        boolean stdinEnded;
+
+        ToStdout(PrintStream out, CompletableFuture<Throwable> closed) {
+            this.out = out;
+            this.closed = closed;
+        }
+
+        @Override
+        public void onData(Connection c, MemorySegment buf, int len) {
+            out.write(buf.asSlice(0, len).toArray(ValueLayout.JAVA_BYTE), 0, len);
+            out.flush();
+        }
+
+        @Override
+        public void onInputClosed(Connection c) {
+            // The server is done: nothing more will come, so stop (dropping unsent input).
+            c.close();
+        }
+
+        @Override
+        public void onDrained(Connection c) {
+            if (stdinEnded) shutdownQuietly(c);
+        }
+
+        @Override
+        public void onClose(Connection c, Throwable cause) {
+            closed.complete(cause);
+        }
+    }
+
+    /** Copies {@code in} to the connection, chunk by chunk, on the loop thread; half-closes at EOF. */
+    private static void pump(InputStream in, EventLoop loop, Connection c, ToStdout h) {
+        byte[] b = new byte[8192];
+        try {
+            for (int n; (n = in.read(b)) > 0; ) {
+                byte[] chunk = java.util.Arrays.copyOf(b, n);
+                loop.execute(() -> {
+                    try (Arena a = Arena.ofConfined()) {
+                        MemorySegment m = a.allocate(chunk.length);
+                        MemorySegment.copy(chunk, 0, m, ValueLayout.JAVA_BYTE, 0, chunk.length);
+                        c.write(m, 0, chunk.length); // what the kernel cannot take now is copied and queued
+                    }
+                });
+            }
+        } catch (IOException ignored) {
+            // stdin failed: treat it as its end.
+        }
+        loop.execute(() -> {
+            h.stdinEnded = true;
+            if (c.isOpen() && c.pendingOutput() == 0) shutdownQuietly(c);
+        });
+    }
+
+    private static void shutdownQuietly(Connection c) {
+        try {
+            c.shutdownOutput();
+        } catch (NativeException ignored) {
+            // Already closed by the peer: nothing to half-close.
+        }
+    }
+
+    static int main(Args a, PrintStream out, PrintStream err) throws Exception {
+        int port = a.intValue("port", -1, 1, 65535);
+        if (port < 0) throw new Args.BadArgs("--port is required");
+        Duration timeout = Duration.ofMillis(a.intValue("timeout-ms", 5000, 1, Integer.MAX_VALUE));
+        return run(Serve.address(a), timeout, Serve.backend(a), System.in, out, err);
+    }
+}

@@ -1,0 +1,119 @@
+package io.github.ffmreactor.cli;
+
+import io.github.ffmreactor.loop.EventLoop;
+import io.github.ffmreactor.loop.Handler;
+import io.github.ffmreactor.loop.Listener;
+import io.github.ffmreactor.loop.LoopGroup;
+import io.github.ffmreactor.loop.LoopOptions;
+import io.github.ffmreactor.poll.Trigger;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/** What every TCP server command shares: options, one loop or a group, banner, shutdown on SIGINT/SIGTERM. */
+final class Serve {
+    private Serve() {}
+
+    static final Set<String> TCP_OPTIONS = Set.of("host", "port", "trigger", "backend", "loops");
+    static final String TCP_USAGE = "--host 127.0.0.1 --port 0 --trigger level|edge --backend auto|epoll|kqueue|poll|select --loops 1";
+
+    static String backend(Args a) throws Args.BadArgs {
+        return a.oneOf("backend", System.getProperty("ffmreactor.backend", "auto"), "auto", "epoll", "kqueue", "poll", "select");
+    }
+
+    static InetSocketAddress address(Args a) throws Exception {
+        return new InetSocketAddress(InetAddress.getByName(a.get("host", "127.0.0.1")), a.intValue("port", 0, 0, 65535));
+    }
+
+    static int tcp(String name, Args a, PrintStream out, Supplier<? extends Handler> handlers) throws Exception {
+        return tcp(name, a, out, handlers, LoopOptions.defaults());
+    }
+
+    static int tcp(String name, Args a, PrintStream out, Supplier<? extends Handler> handlers, LoopOptions base)
+            throws Exception {
+        InetSocketAddress address = address(a);
+        Trigger trigger = trigger(a);
+        LoopOptions options = base.withBackend(backend(a));
+        int loops = a.intValue("loops", 1, 1, 256);
+        if (loops == 1) {
+            EventLoop loop = EventLoop.open(options);
+            Listener listener;
+            try {
+                listener = loop.listen(address, trigger, handlers);
+            } catch (Exception e) {
+                loop.close();
+                throw e;
+            }
+            return run(name, loop, listener, trigger, out);
+        }
+        LoopGroup group = LoopGroup.start(loops, options);
+        List<Listener> ls;
+        try {
+            ls = group.listen(address, trigger, handlers);
+        } catch (Exception e) {
+            group.close();
+            throw e;
+        }
+        banner(name, out, ls.get(0).localAddress(), group.loop(0).backend(), trigger, loops);
+        CountDownLatch done = onSignal(() -> group.shutdown(Duration.ofSeconds(2)));
+        try {
+            while (!group.awaitTermination(Duration.ofDays(1))) {
+                // keep waiting
+            }
+        } finally {
+            out.println("ffmreactor " + name + " stopped: " + group.stats());
+            out.flush();
+            group.close();
+            done.countDown();
+        }
+        return 0;
+    }
+
+    static Trigger trigger(Args a) throws Args.BadArgs {
+        return Trigger.valueOf(a.oneOf("trigger", "level", "level", "edge").toUpperCase(Locale.ROOT));
+    }
+
+    /** Prints the banner and runs {@code loop} on this thread until a signal stops it. */
+    static int run(String name, EventLoop loop, Listener listener, Trigger trigger, PrintStream out) {
+        banner(name, out, listener.localAddress(), loop.backend(), trigger, 1);
+        CountDownLatch done = onSignal(() -> loop.shutdown(Duration.ofSeconds(2)));
+        try {
+            loop.run();
+        } finally {
+            out.println("ffmreactor " + name + " stopped: " + loop.stats());
+            out.flush();
+            done.countDown();
+        }
+        return 0;
+    }
+
+    static void banner(String name, PrintStream out, InetSocketAddress at, String backend, Trigger trigger, int loops) {
+        // The one-loop line is the original echo banner, unchanged: scripts read the port from it.
+        out.printf("ffmreactor %s listening on %s:%d backend=%s trigger=%s pid=%d%s%n", name,
+                at.getAddress().getHostAddress(), at.getPort(), backend,
+                trigger.name().toLowerCase(Locale.ROOT), ProcessHandle.current().pid(),
+                loops > 1 ? " loops=" + loops : "");
+        out.flush();
+    }
+
+    /** SIGINT and SIGTERM run shutdown hooks: {@code stop} starts a graceful stop; the hook waits for it. */
+    static CountDownLatch onSignal(Runnable stop) {
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.run();
+            try {
+                done.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "ffmreactor-shutdown"));
+        return done;
+    }
+}

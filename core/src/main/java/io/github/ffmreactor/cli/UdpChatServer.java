@@ -1,0 +1,209 @@
+package io.github.ffmreactor.cli;
+
+import io.github.ffmreactor.loop.Datagram;
+import io.github.ffmreactor.loop.DatagramHandler;
+import io.github.ffmreactor.loop.EventLoop;
+import io.github.ffmreactor.loop.LoopOptions;
+import io.github.ffmreactor.loop.Timer;
+import io.github.ffmreactor.net.Endpoint;
+import io.github.ffmreactor.sys.NativeException;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A chat room over UDP. A client joins by sending anything; {@code hb} (a heartbeat) keeps it in
+ * the room without saying anything; {@code quit} leaves; any other datagram goes to every other
+ * member as {@code 127.0.0.1:50312: text}. A member silent for longer than the expiry is dropped
+ * ({@code * 127.0.0.1:50312 expired}). Silence is measured on the loop's {@link
+ * io.github.ffmreactor.loop.Clock}, so a test clock can check expiry without waiting.
+ *
+ * <p>Relaying allocates nothing: the text is assembled in one native buffer and sent with
+ * sendto to each member's stored sockaddr. Members are found by a linear scan of their stored
+ * addresses, which suits a room of tens to hundreds.
+ */
+public final class UdpChatServer implements DatagramHandler {
+    static final Set<String> OPTIONS = Set.of("host", "port", "backend", "expire-ms");
+    static final String USAGE = "--host 127.0.0.1 --port 0 --expire-ms 30000 --backend auto|...";
+
+    static final int MAX_TEXT = 1400;
+
+    private final EventLoop loop;
+    private final long expireNanos;
+    private final Consumer<String> log;
+    private final Arena arena = Arena.ofAuto(); // freed with the server
+    private final MemorySegment staging = arena.allocate(MAX_TEXT + 128);
+    private Member[] members = new Member[16];
+    private int size;
+    /** Endpoints of departed members, reused for the next to join: memory stays bounded under churn. */
+    private final java.util.ArrayDeque<Endpoint> spare = new java.util.ArrayDeque<>();
+    private Datagram channel;
+    private Timer sweeper;
+
+    private static final class Member {
+        final Endpoint at;
+        final String name;
+        final byte[] prefix;
+        long lastHeard;
+
+        Member(Endpoint at, long now) {
+            this.at = at;
+            this.name = at.toString();
+            this.prefix = (name + ": ").getBytes(StandardCharsets.UTF_8);
+            this.lastHeard = now;
+        }
+    }
+
+    public UdpChatServer(EventLoop loop, Duration expiry, Consumer<String> log) {
+        if (expiry.toMillis() < 1) throw new IllegalArgumentException("expiry must be at least 1 ms");
+        this.loop = loop;
+        this.expireNanos = expiry.toNanos();
+        this.log = log;
+    }
+
+    /** Binds the room's socket and starts the expiry sweep (every quarter of the expiry). */
+    public Datagram open(InetSocketAddress address) throws NativeException {
+        channel = loop.openDatagram(address, this);
+        long period = Math.max(1, expireNanos / 4);
+        sweeper = loop.scheduleAtFixedRate(period, period, TimeUnit.NANOSECONDS, this::sweep);
+        return channel;
+    }
+
+    /** Members in the room (loop thread). */
+    public int members() {
+        return size;
+    }
+
+    /** When {@code who} was last heard from, on the loop's clock, or -1 if not a member (loop thread). */
+    public long lastHeard(InetSocketAddress who) {
+        for (int i = 0; i < size; i++) if (members[i].at.toInetSocketAddress().equals(who)) return members[i].lastHeard;
+        return -1;
+    }
+
+    @Override
+    public void onDatagram(Datagram ch, MemorySegment buf, int len, Endpoint from) {
+        long now = loop.clock().nanoTime();
+        while (len > 0) {
+            byte last = buf.get(ValueLayout.JAVA_BYTE, len - 1);
+            if (last != '\n' && last != '\r') break;
+            len--;
+        }
+        int i = find(from);
+        boolean quit = is(buf, len, "quit");
+        if (i < 0) {
+            if (quit) return;
+            Endpoint copy = spare.isEmpty() ? Endpoint.allocate(arena) : spare.poll();
+            copy.copyFrom(from);
+            Member m = new Member(copy, now);
+            if (size == members.length) members = Arrays.copyOf(members, size * 2);
+            members[size] = m;
+            i = size++;
+            log.accept("udp-chat: " + m.name + " joined");
+            announce("* " + m.name + " joined", m);
+        }
+        Member m = members[i];
+        m.lastHeard = now;
+        if (quit) {
+            remove(i);
+            log.accept("udp-chat: " + m.name + " left");
+            announce("* " + m.name + " left", null);
+        } else if (len > 0 && !is(buf, len, "hb")) {
+            int p = m.prefix.length;
+            int n = Math.min(len, MAX_TEXT);
+            MemorySegment.copy(m.prefix, 0, staging, ValueLayout.JAVA_BYTE, 0, p);
+            MemorySegment.copy(buf, 0, staging, p, n);
+            staging.set(ValueLayout.JAVA_BYTE, p + n, (byte) '\n');
+            relay(p + n + 1, m);
+        }
+    }
+
+    /** Drops members silent for longer than the expiry. Runs on the loop's timer. */
+    void sweep() {
+        long now = loop.clock().nanoTime();
+        for (int i = size - 1; i >= 0; i--) {
+            Member m = members[i];
+            if (now - m.lastHeard > expireNanos) {
+                remove(i);
+                String why = m.name + " expired (silent for " + TimeUnit.NANOSECONDS.toMillis(now - m.lastHeard) + " ms)";
+                log.accept("udp-chat: " + why);
+                announce("* " + why, null);
+            }
+        }
+    }
+
+    private int find(Endpoint from) {
+        for (int i = 0; i < size; i++) if (members[i].at.sameAs(from)) return i;
+        return -1;
+    }
+
+    private void remove(int i) {
+        spare.add(members[i].at);
+        members[i] = members[--size];
+        members[size] = null;
+    }
+
+    private static boolean is(MemorySegment buf, int len, String word) {
+        if (len != word.length()) return false;
+        for (int i = 0; i < len; i++) if (buf.get(ValueLayout.JAVA_BYTE, i) != word.charAt(i)) return false;
+        return true;
+    }
+
+    private void announce(String text, Member except) {
+        byte[] b = (text + "\n").getBytes(StandardCharsets.UTF_8);
+        int n = Math.min(b.length, (int) staging.byteSize());
+        MemorySegment.copy(b, 0, staging, ValueLayout.JAVA_BYTE, 0, n);
+        relay(n, except);
+    }
+
+    private void relay(int len, Member except) {
+        for (int i = 0; i < size; i++) {
+            Member m = members[i];
+            if (m != except) channel.sendTo(staging, 0, len, m.at);
+        }
+    }
+
+    /** Stops the sweep and closes the socket (loop thread). */
+    public void close() {
+        if (sweeper != null) sweeper.cancel();
+        if (channel != null) channel.close();
+    }
+
+    static int main(Args a, PrintStream out) throws Exception {
+        long expire = a.intValue("expire-ms", 30_000, 1, Integer.MAX_VALUE);
+        EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Serve.backend(a)));
+        UdpChatServer room = new UdpChatServer(loop, Duration.ofMillis(expire), msg -> {
+            out.println(msg);
+            out.flush();
+        });
+        Datagram ch;
+        try {
+            ch = room.open(Serve.address(a));
+        } catch (Exception e) {
+            loop.close();
+            throw e;
+        }
+        InetSocketAddress at = ch.localAddress();
+        out.printf("ffmreactor udp-chat listening on %s:%d (udp) backend=%s expire-ms=%d pid=%d%n",
+                at.getAddress().getHostAddress(), at.getPort(), loop.backend(), expire, ProcessHandle.current().pid());
+        out.flush();
+        // A datagram socket is not a connection: a graceful shutdown has nothing to flush, so stop.
+        CountDownLatch done = Serve.onSignal(loop::stop);
+        try {
+            loop.run();
+        } finally {
+            out.println("ffmreactor udp-chat stopped: " + loop.stats());
+            out.flush();
+            done.countDown();
+        }
+        return 0;
+    }
+}

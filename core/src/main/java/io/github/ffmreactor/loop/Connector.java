@@ -1,0 +1,106 @@
+package io.github.ffmreactor.loop;
+
+import static io.github.ffmreactor.poll.Poller.ERROR;
+import static io.github.ffmreactor.poll.Poller.HANGUP;
+import static io.github.ffmreactor.poll.Poller.WRITE;
+
+import io.github.ffmreactor.net.Fds;
+import io.github.ffmreactor.net.Tcp;
+import io.github.ffmreactor.poll.Poller;
+import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.sys.NativeException;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A connect in progress. The socket is watched for writability, level-triggered, whatever the
+ * connection will use later: writability means the handshake finished one way or the other, and
+ * {@code getsockopt(SO_ERROR)} says which (0, or ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH...). On
+ * success the fd moves to a new {@link Connection} under the caller's trigger; on failure or
+ * timeout it is closed and the future fails.
+ */
+final class Connector extends Channel {
+    private final Handler handler;
+    private final Trigger connectionTrigger;
+    private final boolean tcp;
+    private final String target;
+    private final CompletableFuture<Connection> future;
+    private Timer timer;
+
+    private Connector(EventLoop loop, int fd, Trigger connectionTrigger, Handler handler, boolean tcp, String target,
+                      CompletableFuture<Connection> future) {
+        super(loop, fd, Trigger.LEVEL);
+        this.handler = handler;
+        this.connectionTrigger = connectionTrigger;
+        this.tcp = tcp;
+        this.target = target;
+        this.future = future;
+    }
+
+    /** Loop thread: registers the connecting fd (which it now owns) and arms the timeout. */
+    static void start(EventLoop loop, int fd, Trigger trigger, Handler handler, boolean tcp, String target,
+                      Duration timeout, CompletableFuture<Connection> future) {
+        Connector k = new Connector(loop, fd, trigger, handler, tcp, target, future);
+        loop.allocateSlot(k);
+        try {
+            loop.poller.register(fd, Poller.WRITE, Trigger.LEVEL, loop.token(k));
+        } catch (NativeException | RuntimeException e) {
+            loop.freeSlot(k);
+            k.fd = -1;
+            Fds.closeQuietly(fd);
+            future.completeExceptionally(e);
+            return;
+        }
+        k.interest = Poller.WRITE;
+        loop.connecting++;
+        if (timeout != null) {
+            long ms = Math.max(1, timeout.toMillis());
+            k.timer = loop.schedule(ms, TimeUnit.MILLISECONDS, () -> k.fail(new SocketTimeoutException(
+                    "connect to " + target + ": no answer within " + ms + " ms (connect timeout)")));
+        }
+    }
+
+    @Override
+    void ready(int ready) {
+        if (fd < 0 || (ready & (WRITE | HANGUP | ERROR)) == 0) return;
+        int err;
+        try {
+            err = Tcp.soError(fd);
+        } catch (NativeException e) {
+            fail(e);
+            return;
+        }
+        if (err != 0) {
+            fail(new NativeException("connect", err, "to " + target));
+            return;
+        }
+        if (timer != null) timer.cancel();
+        int f = loop.detach(this);
+        loop.connecting--;
+        if (tcp) Tcp.setNoDelay(loop.cs, f, loop.intScratch);
+        Connection c;
+        try {
+            c = loop.adopt(f, connectionTrigger, handler);
+        } catch (NativeException | RuntimeException e) {
+            future.completeExceptionally(e);
+            return;
+        }
+        future.complete(c);
+    }
+
+    private void fail(Throwable cause) {
+        if (fd < 0) return;
+        if (timer != null) timer.cancel();
+        loop.release(this);
+        loop.connecting--;
+        future.completeExceptionally(cause);
+    }
+
+    @Override
+    void closeNow(Throwable cause) {
+        fail(cause != null ? cause : new IOException("connect to " + target + ": the loop closed first"));
+    }
+}

@@ -1,0 +1,18 @@
+package io.github.ffmreactor.loop;
+
+import io.github.ffmreactor.net.Endpoint;
+import java.lang.foreign.MemorySegment;
+
+/** What a datagram socket does with what it receives. Runs on the loop thread. */
+@FunctionalInterface
+public interface DatagramHandler {
+    /**
+     * One datagram arrived: {@code buf[0, len)} from {@code from}. Both are reused for the next
+     * datagram: copy what must outlive the call ({@link Endpoint#copyFrom} for the sender). Reply
+     * with {@code ch.sendTo(buf, 0, len, from)}.
+     */
+    void onDatagram(Datagram ch, MemorySegment buf, int len, Endpoint from);
+
+    /** The socket closed; {@code cause} is null for an orderly close. */
+    default void onClose(Datagram ch, Throwable cause) {}
+}

@@ -1,0 +1,47 @@
+package io.github.ffmreactor.loop;
+
+import io.github.ffmreactor.net.Fds;
+import io.github.ffmreactor.poll.Trigger;
+import java.util.function.Supplier;
+
+/** An accepted fd travelling from an acceptor loop to the loop that will serve it. */
+final class HandOff implements Runnable {
+    private final EventLoop target;
+    private final int fd;
+    private final Trigger trigger;
+    private final Supplier<? extends Handler> handlers;
+
+    HandOff(EventLoop target, int fd, Trigger trigger, Supplier<? extends Handler> handlers) {
+        this.target = target;
+        this.fd = fd;
+        this.trigger = trigger;
+        this.handlers = handlers;
+    }
+
+    @Override
+    public void run() {
+        if (target.isStopping()) {
+            abandon();
+            return;
+        }
+        Handler h;
+        try {
+            h = handlers.get();
+        } catch (Throwable t) {
+            abandon();
+            target.report(null, t);
+            return;
+        }
+        try {
+            target.adopt(fd, trigger, h);
+        } catch (Throwable t) {
+            // adopt has closed the fd.
+            target.report(null, t);
+        }
+    }
+
+    /** The fd will not be served: close it. */
+    void abandon() {
+        Fds.closeQuietly(fd);
+    }
+}

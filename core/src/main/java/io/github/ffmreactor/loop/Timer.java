@@ -1,0 +1,48 @@
+package io.github.ffmreactor.loop;
+
+/**
+ * A task scheduled on a loop ({@link EventLoop#schedule}, {@link EventLoop#scheduleAtFixedRate}).
+ * {@link #cancel} works from any thread.
+ */
+public final class Timer {
+    final EventLoop loop;
+    final Runnable task;
+    /** 0: runs once; otherwise the period in nanoseconds. */
+    final long periodNanos;
+    long deadline;
+    /** Position in the loop's heap; -1 when not queued (not yet added, fired, or cancelled). */
+    int index = -1;
+    volatile boolean cancelled;
+
+    Timer(EventLoop loop, Runnable task, long deadline, long periodNanos) {
+        this.loop = loop;
+        this.task = task;
+        this.deadline = deadline;
+        this.periodNanos = periodNanos;
+    }
+
+    /**
+     * Cancels the task: it will not run again (a run already under way on the loop finishes).
+     * Returns false if it was already cancelled.
+     */
+    public boolean cancel() {
+        if (cancelled) return false;
+        cancelled = true;
+        if (loop.inLoop()) loop.timers.remove(this);
+        else loop.execute(() -> loop.timers.remove(this));
+        return true;
+    }
+
+    public boolean isCancelled() {
+        return cancelled;
+    }
+
+    /** Whether it is a one-shot task that has run, or a cancelled one. */
+    public boolean isDone() {
+        return cancelled || fired;
+    }
+
+    /** Scheduling order: breaks ties between equal deadlines. */
+    long order;
+    volatile boolean fired;
+}

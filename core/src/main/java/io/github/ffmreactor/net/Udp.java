@@ -1,0 +1,36 @@
+package io.github.ffmreactor.net;
+
+import io.github.ffmreactor.sys.Native;
+import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.sys.SockAddr;
+import io.github.ffmreactor.sys.Sockets;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+
+/** UDP sockets as plain fds, non-blocking and close-on-exec from birth. */
+public final class Udp {
+    private Udp() {}
+
+    /**
+     * A datagram socket bound to {@code address} (port 0: any free port), of the address's family
+     * (IPv4 or IPv6). Closed again if any step fails.
+     */
+    public static int open(InetSocketAddress address) throws NativeException {
+        int fd = Tcp.socket(address, Tcp.C.SOCK_DGRAM());
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment sa = a.allocate(SockAddr.SIZEOF_STORAGE);
+            int len = Tcp.encode(address, sa);
+            NativeException.check("bind " + address, Sockets.bind(Native.threadCallState(), fd, sa, len));
+            return fd;
+        } catch (NativeException | RuntimeException e) {
+            Fds.closeQuietly(fd);
+            throw e;
+        }
+    }
+
+    /** Sets SO_RCVBUF (the kernel may double or clamp it). */
+    public static void setReceiveBuffer(int fd, int bytes) throws NativeException {
+        Tcp.setIntOption(fd, Tcp.C.SOL_SOCKET(), Tcp.C.SO_RCVBUF(), bytes, "setsockopt(SO_RCVBUF)");
+    }
+}

@@ -1,0 +1,76 @@
+package io.github.ffmreactor.net;
+
+import io.github.ffmreactor.sys.Errno;
+import io.github.ffmreactor.sys.Native;
+import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.sys.SockAddr;
+import io.github.ffmreactor.sys.Sockets;
+import io.github.ffmreactor.sys.Unistd;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * Unix domain stream sockets (AF_UNIX, SOCK_STREAM) as plain fds, on the OSes that have them in
+ * this project (Linux, macOS, FreeBSD). Paths are filesystem paths; Linux's abstract namespace is
+ * not used.
+ */
+public final class Unix {
+    private Unix() {}
+
+    public static boolean available() {
+        return io.github.ffmreactor.sys.Platform.CURRENT != io.github.ffmreactor.sys.Platform.WINDOWS;
+    }
+
+    private static int socket() throws NativeException {
+        if (!available()) throw new UnsupportedOperationException("unix domain sockets are not supported here");
+        MemorySegment cs = Native.threadCallState();
+        int fd = NativeException.check("socket(AF_UNIX)",
+                Sockets.socket(cs, Tcp.C.AF_UNIX(), Tcp.C.SOCK_STREAM() | Tcp.C.SOCK_NONBLOCK() | Tcp.C.SOCK_CLOEXEC(), 0));
+        if (Tcp.C.SOCK_NONBLOCK() == 0) {
+            int r = Unistd.setNonBlockingCloexec(cs, fd);
+            if (r < 0) {
+                Fds.closeQuietly(fd);
+                throw new NativeException("fcntl(O_NONBLOCK)", -r);
+            }
+        }
+        return fd;
+    }
+
+    /** A listening socket bound at {@code path}, which must not exist yet (EADDRINUSE otherwise). */
+    public static int listen(Path path, int backlog) throws NativeException {
+        int fd = socket();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment sa = a.allocate(SockAddr.SIZEOF_STORAGE);
+            int len = SockAddr.encodeUnix(Tcp.C, sa, path.toString().getBytes(StandardCharsets.UTF_8));
+            MemorySegment cs = Native.threadCallState();
+            NativeException.check("bind " + path, Sockets.bind(cs, fd, sa, len));
+            NativeException.check("listen", Sockets.listen(cs, fd, backlog));
+            return fd;
+        } catch (NativeException | RuntimeException e) {
+            Fds.closeQuietly(fd);
+            throw e;
+        }
+    }
+
+    /**
+     * A non-blocking connect to {@code path}. Unix sockets usually connect at once; a full backlog
+     * is EAGAIN on Linux (not EINPROGRESS) and is thrown like any other failure.
+     */
+    public static int connect(Path path) throws NativeException {
+        int fd = socket();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment sa = a.allocate(SockAddr.SIZEOF_STORAGE);
+            int len = SockAddr.encodeUnix(Tcp.C, sa, path.toString().getBytes(StandardCharsets.UTF_8));
+            int r = Sockets.connect(Native.threadCallState(), fd, sa, len);
+            if (r < 0 && r != -Errno.EINPROGRESS && r != -Errno.EINTR) {
+                throw new NativeException("connect", -r, "to " + path);
+            }
+            return fd;
+        } catch (NativeException | RuntimeException e) {
+            Fds.closeQuietly(fd);
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package io.github.ffmreactor.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.ffmreactor.loop.EventLoop;
+import io.github.ffmreactor.loop.FdCount;
+import io.github.ffmreactor.loop.Listener;
+import io.github.ffmreactor.poll.Trigger;
+import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(120)
+class ChatServerTest {
+    static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    /** One test client reading through a Selector: collects whole lines. */
+    static final class Reader {
+        final SocketChannel ch;
+        final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+        final List<String> messages = new ArrayList<>();
+        final List<String> notices = new ArrayList<>();
+
+        Reader(SocketChannel ch) {
+            this.ch = ch;
+        }
+
+        void take(ByteBuffer b) {
+            while (b.hasRemaining()) {
+                byte x = b.get();
+                if (x != '\n') {
+                    partial.write(x);
+                    continue;
+                }
+                String line = partial.toString(StandardCharsets.UTF_8);
+                partial.reset();
+                (line.startsWith("* ") ? notices : messages).add(line);
+            }
+        }
+    }
+
+    static <T> T onLoop(EventLoop loop, java.util.concurrent.Callable<T> call) throws Exception {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                f.complete(call.call());
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        return f.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void fansOutToAHundredClientsAndDropsTheOneThatDoesNotRead() throws Exception {
+        int before = FdCount.now();
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        EventLoop loop = EventLoop.open(ChatServer.options(64 * 1024));
+        ChatServer chat = new ChatServer(loop, log::add);
+        Listener l = chat.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL);
+        loop.start("chat");
+        List<Reader> readers = new ArrayList<>();
+        Socket lazy = new Socket();
+        try (Selector sel = Selector.open()) {
+            // Client 0 sends, clients 1..98 read everything, client 99 never reads.
+            for (int i = 0; i < 99; i++) {
+                SocketChannel ch = SocketChannel.open(new InetSocketAddress(LOOPBACK, l.port()));
+                ch.configureBlocking(false);
+                Reader r = new Reader(ch);
+                ch.register(sel, SelectionKey.OP_READ, r);
+                readers.add(r);
+            }
+            lazy.setReceiveBufferSize(4096);
+            lazy.connect(new InetSocketAddress(LOOPBACK, l.port()));
+            String lazyName = LOOPBACK.getHostAddress() + ":" + lazy.getLocalPort();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (onLoop(loop, chat::members) < 100) {
+                assertTrue(System.nanoTime() < end, "100 members joined");
+                Thread.sleep(5);
+            }
+            Reader sender = readers.get(0);
+            String senderName = LOOPBACK.getHostAddress() + ":" + ((InetSocketAddress) sender.ch.getLocalAddress()).getPort();
+            String pad = "x".repeat(1000);
+            ByteBuffer rb = ByteBuffer.allocateDirect(1 << 16);
+            int sent = 0;
+            boolean dropSeen = false;
+            // Send in batches the readers absorb, until the room reports the lazy client dropped,
+            // then a few more lines to show the room goes on without it.
+            int extra = -1;
+            while (extra != 0) {
+                assertTrue(sent < 20_000, "the non-reader was never dropped");
+                int batch = 16;
+                StringBuilder sb = new StringBuilder();
+                for (int k = 0; k < batch; k++) sb.append("L").append(sent + k).append(' ').append(pad).append('\n');
+                ByteBuffer out = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
+                while (out.hasRemaining()) {
+                    sender.ch.write(out);
+                    drain(sel, rb, 0);
+                }
+                sent += batch;
+                // Every reader gets every line so far.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (!allHave(readers, sent)) {
+                    assertTrue(System.nanoTime() < deadline, "readers fell behind at line " + sent);
+                    drain(sel, rb, 50);
+                }
+                if (!dropSeen) {
+                    dropSeen = readers.get(1).notices.stream().anyMatch(n -> n.startsWith("* " + lazyName + " dropped: "));
+                    if (dropSeen) extra = 3;
+                } else {
+                    extra--;
+                }
+            }
+            for (int i = 1; i < readers.size(); i++) {
+                Reader r = readers.get(i);
+                assertEquals(sent, r.messages.size(), "reader " + i);
+                for (int k = 0; k < sent; k++) {
+                    assertEquals(senderName + ": L" + k + " " + pad, r.messages.get(k), "reader " + i + " line " + k);
+                }
+                assertTrue(r.notices.stream().anyMatch(n -> n.startsWith("* " + lazyName + " dropped: ")
+                        && n.contains("not reading")), r.notices.toString());
+            }
+            assertTrue(sender.messages.isEmpty(), "the sender does not hear its own lines");
+            assertEquals(99, (int) onLoop(loop, chat::members));
+            assertTrue(log.stream().anyMatch(s -> s.startsWith("chat: dropped " + lazyName)), log.toString());
+            for (Reader r : readers) r.ch.close();
+        } finally {
+            lazy.close();
+            loop.close();
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    private static boolean allHave(List<Reader> readers, int n) {
+        for (int i = 1; i < readers.size(); i++) if (readers.get(i).messages.size() < n) return false;
+        return true;
+    }
+
+    private static void drain(Selector sel, ByteBuffer rb, long waitMs) throws Exception {
+        int n = waitMs > 0 ? sel.select(waitMs) : sel.selectNow();
+        if (n == 0) return;
+        for (SelectionKey k : sel.selectedKeys()) {
+            Reader r = (Reader) k.attachment();
+            for (int got; (got = r.ch.read(rb.clear())) > 0; ) r.take(rb.flip());
+        }
+        sel.selectedKeys().clear();
+    }
+}

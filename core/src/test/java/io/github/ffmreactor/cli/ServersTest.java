@@ -1,0 +1,97 @@
+package io.github.ffmreactor.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.ffmreactor.loop.EventLoop;
+import io.github.ffmreactor.loop.FdCount;
+import io.github.ffmreactor.loop.Listener;
+import io.github.ffmreactor.poll.Poller;
+import io.github.ffmreactor.poll.Trigger;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+@Timeout(60)
+class ServersTest {
+    static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    static List<String> backends() {
+        return Poller.available();
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void upperEchoesInUpperCasePerConnection(String backend) throws Exception {
+        int before = FdCount.now();
+        try (EventLoop loop = EventLoop.open(io.github.ffmreactor.loop.LoopOptions.defaults().withBackend(backend))) {
+            Listener l = loop.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.EDGE, () -> UpperServer.UPPER);
+            loop.start("upper");
+            try (Socket a = new Socket(LOOPBACK, l.port()); Socket b = new Socket(LOOPBACK, l.port())) {
+                a.getOutputStream().write("Hello, World! äz\n".getBytes(StandardCharsets.UTF_8));
+                b.getOutputStream().write("second one".getBytes(StandardCharsets.UTF_8));
+                assertEquals("HELLO, WORLD! äZ\n", new String(a.getInputStream().readNBytes(
+                        "HELLO, WORLD! äZ\n".getBytes(StandardCharsets.UTF_8).length), StandardCharsets.UTF_8));
+                assertEquals("SECOND ONE", new String(b.getInputStream().readNBytes(10), StandardCharsets.US_ASCII));
+            }
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    @Test
+    void lineClientTalksToAServerAndExitsWhenItCloses() throws Exception {
+        int before = FdCount.now();
+        try (EventLoop loop = EventLoop.open()) {
+            Listener l = loop.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL, () -> UpperServer.UPPER);
+            loop.start("upper");
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            // Input ends after two lines: the client half-closes, the server flushes and closes.
+            int rc = LineClient.run(new InetSocketAddress(LOOPBACK, l.port()), Duration.ofSeconds(5), "auto",
+                    new ByteArrayInputStream("one\ntwo words\n".getBytes(StandardCharsets.US_ASCII)),
+                    new PrintStream(out, true), new PrintStream(err, true));
+            assertEquals(0, rc, err.toString());
+            assertEquals("ONE\nTWO WORDS\n", out.toString(StandardCharsets.US_ASCII));
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    @Test
+    void lineClientReportsARefusedConnect() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
+            port = s.getLocalPort();
+        }
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = LineClient.run(new InetSocketAddress(LOOPBACK, port), Duration.ofSeconds(5), "auto",
+                new ByteArrayInputStream(new byte[0]), new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
+        assertEquals(1, rc);
+        assertTrue(err.toString().startsWith("ffmreactor client: connect: ECONNREFUSED (Connection refused) to "), err.toString());
+    }
+
+    @Test
+    void cliKnowsEveryServerAndRejectsBadOptions() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(0, Main.run(new String[]{"--help"}, new PrintStream(out, true), new PrintStream(err, true)));
+        for (String cmd : List.of("echo", "upper", "chat", "udp-chat", "client")) {
+            assertTrue(out.toString().contains("  " + cmd + " "), out.toString());
+        }
+        assertEquals(2, Main.run(new String[]{"echo", "--loops", "0"}, new PrintStream(out, true), new PrintStream(err, true)));
+        assertTrue(err.toString().contains("--loops must be in 1..256"), err.toString());
+        assertEquals(2, Main.run(new String[]{"chat", "--loops", "2"}, new PrintStream(out, true), new PrintStream(err, true)));
+        assertEquals(2, Main.run(new String[]{"client"}, new PrintStream(out, true), new PrintStream(err, true)));
+        assertTrue(err.toString().contains("--port is required"), err.toString());
+    }
+}

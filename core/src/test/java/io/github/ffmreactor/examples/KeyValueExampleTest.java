@@ -1,0 +1,73 @@
+package io.github.ffmreactor.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.ffmreactor.loop.EventLoop;
+import io.github.ffmreactor.loop.FdCount;
+import io.github.ffmreactor.loop.Listener;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class KeyValueExampleTest {
+    @Test
+    void theReadmeExampleWorks() throws Exception {
+        int before = FdCount.now();
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        try (EventLoop loop = EventLoop.open()) {
+            Listener l = new KeyValueExample().start(loop, new InetSocketAddress(lo, 0));
+            loop.start("kv");
+            try (Socket s = new Socket(lo, l.port())) {
+                s.setSoTimeout(5000);
+                PrintWriter out = new PrintWriter(s.getOutputStream(), true, StandardCharsets.US_ASCII);
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                // Two requests in one write: one response line each, in order.
+                out.print("SET a 1\nGET a\n");
+                out.flush();
+                assertEquals("OK", in.readLine());
+                assertEquals("VALUE 1", in.readLine());
+                out.println("SET t x 50");
+                assertEquals("OK", in.readLine());
+                out.println("GET t");
+                assertEquals("VALUE x", in.readLine());
+                long end = System.nanoTime() + 5_000_000_000L;
+                String r;
+                do {
+                    assertTrue(System.nanoTime() < end, "t never expired");
+                    Thread.sleep(10);
+                    out.println("GET t");
+                } while (!(r = in.readLine()).equals("NONE"));
+                out.println("SET k v 50");   // overwritten without a ttl: the old timer is cancelled
+                out.println("SET k w");
+                assertEquals("OK", in.readLine());
+                assertEquals("OK", in.readLine());
+                Thread.sleep(150);
+                out.println("GET k");
+                assertEquals("VALUE w", in.readLine());
+                out.println("DEL a");
+                out.println("GET a");
+                out.println("FLY me");
+                assertEquals("OK", in.readLine());
+                assertEquals("NONE", in.readLine());
+                assertEquals("ERR unknown command FLY", in.readLine());
+            }
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    @Test
+    void theExampleStaysUnderSixtyLines() throws Exception {
+        Path src = Path.of("src/test/java/io/github/ffmreactor/examples/KeyValueExample.java");
+        assertTrue(Files.readAllLines(src).size() < 60);
+    }
+}

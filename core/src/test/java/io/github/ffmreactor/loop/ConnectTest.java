@@ -1,0 +1,134 @@
+package io.github.ffmreactor.loop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.ffmreactor.net.Fds;
+import io.github.ffmreactor.net.Tcp;
+import io.github.ffmreactor.poll.Poller;
+import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.sys.NativeException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+@Timeout(30)
+class ConnectTest {
+    static List<String> backends() {
+        return Poller.available();
+    }
+
+    static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void connectsAndTalks(String backend) throws Exception {
+        int before = FdCount.now();
+        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK);
+             EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend))) {
+            loop.start("connect");
+            CompletableFuture<String> got = new CompletableFuture<>();
+            Handler h = new Handler() {
+                @Override
+                public void onOpen(Connection c) {
+                    try (Arena a = Arena.ofConfined()) {
+                        c.write(a.allocateFrom("hello\n", StandardCharsets.US_ASCII), 0, 6);
+                    }
+                }
+
+                @Override
+                public void onData(Connection c, MemorySegment buf, int len) {
+                    got.complete(new String(buf.asSlice(0, len).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII));
+                }
+            };
+            CompletableFuture<Connection> f = loop.connect(new InetSocketAddress(LOOPBACK, server.getLocalPort()),
+                    Trigger.LEVEL, h, Duration.ofSeconds(5));
+            try (Socket s = server.accept()) {
+                Connection c = f.get(5, TimeUnit.SECONDS);
+                assertTrue(c.isOpen());
+                InputStream in = s.getInputStream();
+                byte[] b = new byte[6];
+                assertEquals(6, in.readNBytes(b, 0, 6));
+                assertEquals("hello\n", new String(b, StandardCharsets.US_ASCII));
+                OutputStream out = s.getOutputStream();
+                out.write("back".getBytes(StandardCharsets.US_ASCII));
+                assertEquals("back", got.get(5, TimeUnit.SECONDS));
+            }
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void refusedConnectIsAClearError(String backend) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
+            port = s.getLocalPort(); // bound, then closed: nobody listens there now
+        }
+        int before = FdCount.now();
+        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend))) {
+            loop.start("refused");
+            CompletableFuture<Connection> f = loop.connect(new InetSocketAddress(LOOPBACK, port), Trigger.LEVEL,
+                    (c, b, n) -> {}, Duration.ofSeconds(5));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+            NativeException ne = assertInstanceOf(NativeException.class, e.getCause());
+            assertEquals("connect", ne.call());
+            assertEquals("ECONNREFUSED", ne.errnoName());
+            assertTrue(ne.getMessage().startsWith("connect: ECONNREFUSED (Connection refused)"), ne.getMessage());
+            assertTrue(ne.getMessage().contains(":" + port), ne.getMessage());
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void connectTimesOutAndClosesItsSocket(String backend) throws Exception {
+        // A listener that never accepts, with its accept queue filled: Linux then drops further
+        // SYNs, so a connect hangs in SYN_SENT without leaving loopback.
+        int before = FdCount.now();
+        int lfd = Tcp.listen(new InetSocketAddress(LOOPBACK, 0), 0, false);
+        int completed = 0;
+        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend))) {
+            InetSocketAddress target = new InetSocketAddress(LOOPBACK, Tcp.localAddress(lfd).getPort());
+            loop.start("timeout");
+            ExecutionException e = null;
+            for (int i = 0; i < 8 && e == null; i++) {
+                CompletableFuture<Connection> f = loop.connect(target, Trigger.LEVEL, (c, b, n) -> {},
+                        Duration.ofMillis(300));
+                try {
+                    // Completed: it took the queue's place. It stays open (the loop closes it) and we try again.
+                    assertTrue(f.get(5, TimeUnit.SECONDS).isOpen());
+                    completed++;
+                } catch (ExecutionException x) {
+                    e = x;
+                }
+            }
+            assertTrue(e != null, "every connect completed: the kernel did not drop SYNs");
+            assertTrue(completed >= 1, "the first connect fits in the accept queue");
+            SocketTimeoutException te = assertInstanceOf(SocketTimeoutException.class, e.getCause());
+            assertTrue(te.getMessage().contains("300 ms") && te.getMessage().contains("timeout"), te.getMessage());
+            TimersTest.onLoop(loop, () -> assertEquals(0, loop.connecting));
+        } finally {
+            Fds.closeQuietly(lfd);
+        }
+        FdCount.assertBackTo(before);
+    }
+}
