@@ -29,6 +29,10 @@ public final class Main {
         } catch (Args.BadArgs e) {
             err.println("ffmreactor " + args[0] + ": " + e.getMessage());
             return 2;
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            // A backend this OS lacks, or a trigger the chosen backend cannot carry.
+            err.println("ffmreactor " + args[0] + ": " + e.getMessage());
+            return 2;
         }
     }
 
