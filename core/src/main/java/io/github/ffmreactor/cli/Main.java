@@ -33,8 +33,12 @@ public final class Main {
         } catch (Args.BadArgs e) {
             err.println("ffmreactor " + args[0] + ": " + e.getMessage());
             return 2;
-        } catch (java.io.IOException | IllegalArgumentException | UnsupportedOperationException e) {
-            // A native failure (bind: EADDRINUSE ...) or a backend this OS lacks: one clear line.
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            // A backend this OS lacks, or a trigger the chosen backend cannot carry.
+            err.println("ffmreactor " + args[0] + ": " + e.getMessage());
+            return 2;
+        } catch (java.io.IOException e) {
+            // A native failure, e.g. bind: EADDRINUSE (Address already in use).
             err.println("ffmreactor " + args[0] + ": " + e.getMessage());
             return 1;
         }

@@ -1,0 +1,216 @@
+package io.github.ffmreactor.poll;
+
+import static io.github.ffmreactor.sys.Kqueue.*;
+
+import io.github.ffmreactor.sys.Errno;
+import io.github.ffmreactor.sys.Kqueue;
+import io.github.ffmreactor.sys.Native;
+import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.sys.Platform;
+import io.github.ffmreactor.sys.Unistd;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * macOS / FreeBSD kqueue. Readiness is per filter: READ (and HANGUP) interest is an EVFILT_READ
+ * registration, WRITE interest an EVFILT_WRITE one, each carrying the token as udata; one fd may
+ * therefore yield two events in a batch. EV_EOF on either filter is reported as HANGUP, and a
+ * socket error riding on EV_EOF (fflags) or EV_ERROR as ERROR. EDGE adds EV_CLEAR, ONESHOT
+ * EV_ONESHOT (the kernel deletes the filter after it fires; modify re-adds it).
+ *
+ * <p>Changes are sent with EV_RECEIPT, so each one gets its own result; deleting a filter that a
+ * oneshot has already removed (ENOENT) is not an error. Wakeup is an EVFILT_USER event
+ * triggered with NOTE_TRIGGER and cleared by EV_CLEAR; it is recognised by its filter and never
+ * reported.
+ */
+public final class KqueuePoller implements Poller {
+    private static final Capabilities CAPS = new Capabilities(true, true, Integer.MAX_VALUE);
+    private static final int REGISTERED = 1 << 30;
+    private static final Platform OS = Platform.CURRENT;
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment cs = Native.callState(arena);
+    private final MemorySegment changes = arena.allocate(Kqueue.EVENT_SIZE * 2, 8);
+    private final MemorySegment receipts = arena.allocate(Kqueue.EVENT_SIZE * 2, 8);
+    private final MemorySegment wakeChange = arena.allocate(Kqueue.EVENT_SIZE, 8);
+    private final MemorySegment timespec = arena.allocate(Kqueue.TIMESPEC_SIZE, 8);
+    private final MemorySegment events;
+    private final int capacity;
+    private final int kq;
+    private int[] interestOf = new int[256]; // by fd: REGISTERED | interest, 0 when not registered
+    private int ready;
+    private boolean closed;
+    private long waits, eventCount, interrupted, ctlCalls;
+    private volatile long wakeupsSent;
+
+    public KqueuePoller() throws NativeException {
+        this(1024);
+    }
+
+    public KqueuePoller(int capacity) throws NativeException {
+        if (!Kqueue.available()) throw new UnsupportedOperationException("kqueue is only available on macOS and FreeBSD");
+        this.capacity = capacity;
+        this.events = arena.allocate(Kqueue.EVENT_SIZE * capacity, 8);
+        int k = Kqueue.kqueue(cs);
+        if (k < 0) {
+            arena.close();
+            throw new NativeException("kqueue", -k);
+        }
+        // kqueue fds are not inherited by fork, but an exec'd child would still see the number.
+        Unistd.fcntl(cs, k, Unistd.F_SETFD, Unistd.FD_CLOEXEC);
+        Kqueue.set(OS, changes, 0, 0, EVFILT_USER, (short) (EV_ADD | EV_CLEAR), 0, 0, 0);
+        int r = Kqueue.kevent(cs, k, changes, 1, MemorySegment.NULL, 0, MemorySegment.NULL, false);
+        if (r < 0) {
+            Unistd.close(cs, k);
+            arena.close();
+            throw new NativeException("kevent(EVFILT_USER, EV_ADD)", -r);
+        }
+        Kqueue.set(OS, wakeChange, 0, 0, EVFILT_USER, (short) 0, NOTE_TRIGGER, 0, 0);
+        this.kq = k;
+    }
+
+    @Override public String name() { return "kqueue"; }
+
+    @Override public Capabilities capabilities() { return CAPS; }
+
+    private static short triggerFlags(Trigger t) {
+        return switch (t) {
+            case LEVEL -> 0;
+            case EDGE -> EV_CLEAR;
+            case ONESHOT -> EV_ONESHOT;
+        };
+    }
+
+    private int registered(int fd) {
+        return fd >= 0 && fd < interestOf.length ? interestOf[fd] : 0;
+    }
+
+    /** Sends the filter changes that take fd from interest {@code had} to {@code want}. */
+    private void apply(String call, int fd, int had, int want, Trigger trigger, long token) throws NativeException {
+        short add = (short) (EV_ADD | EV_ENABLE | EV_RECEIPT | triggerFlags(trigger));
+        short del = (short) (EV_DELETE | EV_RECEIPT);
+        int n = 0;
+        boolean wantR = (want & (READ | HANGUP)) != 0, hadR = (had & (READ | HANGUP)) != 0;
+        boolean wantW = (want & WRITE) != 0, hadW = (had & WRITE) != 0;
+        // A oneshot filter may have fired and gone, so wanted filters are always (re-)added.
+        if (wantR) Kqueue.set(OS, changes, n++, fd, EVFILT_READ, add, 0, 0, token);
+        else if (hadR) Kqueue.set(OS, changes, n++, fd, EVFILT_READ, del, 0, 0, 0);
+        if (wantW) Kqueue.set(OS, changes, n++, fd, EVFILT_WRITE, add, 0, 0, token);
+        else if (hadW) Kqueue.set(OS, changes, n++, fd, EVFILT_WRITE, del, 0, 0, 0);
+        if (n == 0) {
+            // Nothing for the kernel to check: make sure the fd exists, as epoll_ctl would.
+            Registrations.checkOpen(cs, call, fd);
+            return;
+        }
+        ctlCalls++;
+        int r = Kqueue.kevent(cs, kq, changes, n, receipts, n, MemorySegment.NULL, false);
+        if (r < 0) throw new NativeException(call, -r, "fd " + fd);
+        for (int i = 0; i < r; i++) {
+            int err = (int) Kqueue.data(receipts, i);
+            boolean deleting = Kqueue.filter(receipts, i) == EVFILT_READ ? !wantR : !wantW;
+            if ((Kqueue.flags(receipts, i) & EV_ERROR) != 0 && err != 0 && !(deleting && err == Errno.ENOENT)) {
+                throw new NativeException(call, err, "fd " + fd);
+            }
+        }
+    }
+
+    @Override
+    public void register(int fd, int interest, Trigger trigger, long token) throws NativeException {
+        checkOpenPoller();
+        if (registered(fd) != 0) throw Registrations.exists("kevent(EV_ADD)", fd);
+        apply("kevent(EV_ADD)", fd, 0, interest, trigger, token);
+        if (fd >= interestOf.length) interestOf = Arrays.copyOf(interestOf, Math.max(fd + 1, interestOf.length * 2));
+        interestOf[fd] = REGISTERED | interest;
+    }
+
+    @Override
+    public void modify(int fd, int interest, Trigger trigger, long token) throws NativeException {
+        checkOpenPoller();
+        int had = registered(fd);
+        if (had == 0) throw Registrations.notRegistered("kevent(modify)", fd);
+        apply("kevent(modify)", fd, had, interest, trigger, token);
+        interestOf[fd] = REGISTERED | interest;
+    }
+
+    @Override
+    public void deregister(int fd) throws NativeException {
+        checkOpenPoller();
+        int had = registered(fd);
+        if (had == 0) throw Registrations.notRegistered("kevent(EV_DELETE)", fd);
+        interestOf[fd] = 0;
+        apply("kevent(EV_DELETE)", fd, had, 0, Trigger.LEVEL, 0);
+    }
+
+    @Override
+    public int poll(int timeoutMillis) throws NativeException {
+        checkOpenPoller();
+        MemorySegment ts = MemorySegment.NULL;
+        if (timeoutMillis >= 0) {
+            Kqueue.timespec(timespec, timeoutMillis);
+            ts = timespec;
+        }
+        int n;
+        do {
+            waits++;
+            n = Kqueue.kevent(cs, kq, MemorySegment.NULL, 0, events, capacity, ts, timeoutMillis != 0);
+            if (n == -Errno.EINTR) interrupted++;
+        } while (n == -Errno.EINTR);
+        if (n < 0) throw new NativeException("kevent", -n);
+        for (int i = 0; i < n; i++) {
+            if (Kqueue.filter(events, i) == EVFILT_USER) {
+                // EV_CLEAR already reset it; drop it from the batch like the epoll backend does.
+                n--;
+                if (i != n) MemorySegment.copy(events, n * EVENT_SIZE, events, i * EVENT_SIZE, EVENT_SIZE);
+                break;
+            }
+        }
+        ready = n;
+        eventCount += n;
+        return n;
+    }
+
+    @Override
+    public long token(int i) {
+        return Kqueue.udata(events, i);
+    }
+
+    @Override
+    public int ready(int i) {
+        short f = Kqueue.filter(events, i);
+        short fl = Kqueue.flags(events, i);
+        int b = f == EVFILT_WRITE ? WRITE : READ;
+        if ((fl & EV_EOF) != 0) {
+            b |= HANGUP;
+            if (Kqueue.fflags(events, i) != 0) b |= ERROR;
+        }
+        if ((fl & EV_ERROR) != 0) b |= ERROR;
+        return b;
+    }
+
+    @Override
+    public synchronized void wakeup() {
+        if (closed) return;
+        Kqueue.kevent(Native.threadCallState(), kq, wakeChange, 1, MemorySegment.NULL, 0, MemorySegment.NULL, false);
+        wakeupsSent++;
+    }
+
+    @Override
+    public PollerStats stats() {
+        return new PollerStats(waits, eventCount, interrupted, wakeupsSent, ctlCalls);
+    }
+
+    private void checkOpenPoller() {
+        if (closed) throw new IllegalStateException("poller is closed");
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+        }
+        Unistd.close(cs, kq);
+        arena.close();
+    }
+}

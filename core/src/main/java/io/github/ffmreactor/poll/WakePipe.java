@@ -1,0 +1,59 @@
+package io.github.ffmreactor.poll;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import io.github.ffmreactor.sys.Errno;
+import io.github.ffmreactor.sys.Native;
+import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.sys.Unistd;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The self-pipe of the poll and select backends: a wakeup writes one byte to the write end, the
+ * poller watches the read end and drains it. Both ends are non-blocking and close-on-exec (set
+ * with fcntl, since macOS has no pipe2). A full pipe is already a pending wakeup, so EAGAIN on
+ * write is fine.
+ */
+final class WakePipe {
+    final int readFd;
+    final int writeFd;
+    private final MemorySegment buf;
+    private final MemorySegment one;
+
+    WakePipe(Arena arena, MemorySegment cs) throws NativeException {
+        MemorySegment fds = arena.allocate(JAVA_INT, 2);
+        NativeException.check("pipe", Unistd.pipe(cs, fds));
+        int r = fds.get(JAVA_INT, 0), w = fds.get(JAVA_INT, 4);
+        int e = Unistd.setNonBlockingCloexec(cs, r);
+        if (e >= 0) e = Unistd.setNonBlockingCloexec(cs, w);
+        if (e < 0) {
+            Unistd.close(cs, r);
+            Unistd.close(cs, w);
+            throw new NativeException("fcntl(O_NONBLOCK|FD_CLOEXEC)", -e, "on the wakeup pipe");
+        }
+        readFd = r;
+        writeFd = w;
+        buf = arena.allocate(64);
+        one = arena.allocate(1);
+        one.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 1);
+    }
+
+    /** From any thread: one byte, on that thread's errno segment. */
+    void signal() {
+        Unistd.write(Native.threadCallState(), writeFd, one, 0, 1);
+    }
+
+    /** On the poller's thread: reads until the pipe is empty. */
+    void drain(MemorySegment cs) {
+        long n;
+        do {
+            n = Unistd.read(cs, readFd, buf, 0, buf.byteSize());
+        } while (n == buf.byteSize() || n == -Errno.EINTR);
+    }
+
+    void close(MemorySegment cs) {
+        Unistd.close(cs, readFd);
+        Unistd.close(cs, writeFd);
+    }
+}

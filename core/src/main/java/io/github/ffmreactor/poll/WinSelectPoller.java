@@ -1,0 +1,274 @@
+package io.github.ffmreactor.poll;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import io.github.ffmreactor.sys.Errno;
+import io.github.ffmreactor.sys.Native;
+import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.sys.SockAddr;
+import io.github.ffmreactor.sys.SocketConsts;
+import io.github.ffmreactor.sys.Winsock;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Windows select (ws2_32). Sockets are SOCKET handles, passed through the Poller's {@code int fd}
+ * as their low 32 bits (zero-extended back): Windows keeps kernel handle values within 32 bits so
+ * that 32- and 64-bit processes can share them.
+ *
+ * <p>The Winsock fd_set is a counted list of handles, rebuilt from the registrations before each
+ * wait (select rewrites it to the ready subset). Sets here hold up to {@link #SET_SIZE} handles
+ * (Winsock reads {@code fd_count} entries; FD_SETSIZE 64 is only the C default). A failed
+ * non-blocking connect is reported only in exceptfds, so every socket watched for WRITE is also
+ * watched there and an exception is reported as WRITE|ERROR. Wakeup is a UDP socket bound to
+ * 127.0.0.1 and connected to itself: a wakeup sends it one datagram.
+ *
+ * <p>Level-triggered only; edge and oneshot are refused. Not run on this project's Linux machine:
+ * it compiles everywhere and its fd_set encoding is tested byte for byte (WinsockLayoutTest); CI
+ * builds it on Windows.
+ */
+public final class WinSelectPoller implements Poller {
+    static final int SET_SIZE = 1024;
+    private static final Capabilities CAPS = new Capabilities(false, false, Integer.MAX_VALUE);
+    private static final SocketConsts C = SocketConsts.WINDOWS;
+    private static final int IPPROTO_UDP = 17;
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment cs = Native.callState(arena);
+    private final long setBytes = Winsock.fdSetLayout(SET_SIZE).byteSize();
+    private final MemorySegment readSet = arena.allocate(setBytes, 8);
+    private final MemorySegment writeSet = arena.allocate(setBytes, 8);
+    private final MemorySegment exceptSet = arena.allocate(setBytes, 8);
+    private final MemorySegment timeval = arena.allocate(Winsock.TIMEVAL_SIZE, 8);
+    private final MemorySegment scratch = arena.allocate(64, 8);
+    private final MemorySegment wakeBuf = arena.allocate(64, 8);
+    private final long wakeSocket;
+
+    private final long[] sockets = new long[SET_SIZE];
+    private final int[] interests = new int[SET_SIZE];
+    private final long[] tokens = new long[SET_SIZE];
+    private int count;
+    private final long[] keys = new long[SET_SIZE * 4];   // open addressing: socket + 1, 0 = empty
+    private final int[] values = new int[SET_SIZE * 4];   // index in sockets
+    private final int[] bitsOf = new int[SET_SIZE];
+    private final long[] readyTokens = new long[SET_SIZE];
+    private final int[] readyBits = new int[SET_SIZE];
+    private final long[] list = new long[SET_SIZE];
+    private boolean closed;
+    private long waits, eventCount, interrupted, ctlCalls;
+    private volatile long wakeupsSent;
+
+    public WinSelectPoller() throws NativeException {
+        if (!Winsock.available()) throw new UnsupportedOperationException("Winsock select is only available on Windows");
+        int e = Winsock.startup(arena.allocate(Winsock.WSADATA_SIZE, 8));
+        if (e != 0) {
+            arena.close();
+            throw new NativeException("WSAStartup", e);
+        }
+        long s = Winsock.socket(cs, C.AF_INET(), C.SOCK_DGRAM(), IPPROTO_UDP);
+        if (s < 0) {
+            arena.close();
+            throw new NativeException("socket", (int) -s, "for the wakeup socket");
+        }
+        try {
+            NativeException.check("ioctlsocket(FIONBIO)", Winsock.setNonBlocking(cs, s, scratch));
+            MemorySegment sa = scratch.asSlice(0, SockAddr.SIZEOF_IN);
+            SockAddr.encode(C, sa, new byte[] {127, 0, 0, 1}, 0, 0);
+            NativeException.check("bind", Winsock.bind(cs, s, sa, SockAddr.SIZEOF_IN));
+            MemorySegment len = scratch.asSlice(32, 4);
+            len.set(JAVA_INT, 0, SockAddr.SIZEOF_IN);
+            NativeException.check("getsockname", Winsock.getsockname(cs, s, sa, len));
+            NativeException.check("connect", Winsock.connect(cs, s, sa, SockAddr.SIZEOF_IN));
+        } catch (NativeException | RuntimeException ex) {
+            Winsock.closesocket(cs, s);
+            arena.close();
+            throw ex;
+        }
+        wakeSocket = s;
+        wakeBuf.set(JAVA_BYTE, 0, (byte) 1);
+    }
+
+    @Override public String name() { return "select"; }
+
+    @Override public Capabilities capabilities() { return CAPS; }
+
+    private static long socketOf(int fd) {
+        return Integer.toUnsignedLong(fd);
+    }
+
+    private int slot(long s) {
+        int mask = keys.length - 1;
+        int h = (int) (s ^ (s >>> 17)) * 0x9E3779B1 & mask;
+        while (keys[h] != 0 && keys[h] != s + 1) h = (h + 1) & mask;
+        return h;
+    }
+
+    private int indexOf(long s) {
+        int h = slot(s);
+        return keys[h] == 0 ? -1 : values[h];
+    }
+
+    private void remove(long s) {
+        // Backward-shift deletion keeps probe chains intact without tombstones.
+        int mask = keys.length - 1;
+        int h = slot(s);
+        if (keys[h] == 0) return;
+        keys[h] = 0;
+        for (int j = (h + 1) & mask; keys[j] != 0; j = (j + 1) & mask) {
+            long k = keys[j];
+            int v = values[j];
+            keys[j] = 0;
+            int t = slot(k - 1);
+            keys[t] = k;
+            values[t] = v;
+        }
+    }
+
+    @Override
+    public void register(int fd, int interest, Trigger trigger, long token) throws NativeException {
+        checkOpenPoller();
+        Registrations.checkTrigger(name(), CAPS, trigger);
+        long s = socketOf(fd);
+        if (indexOf(s) >= 0) throw Registrations.exists("select register", fd);
+        if (count == SET_SIZE - 1) {
+            throw new IllegalArgumentException("select: " + count + " sockets already registered, the most a set here holds");
+        }
+        // A handle that is not a socket would fail the whole select later: check it now.
+        MemorySegment len = scratch.asSlice(8, 4);
+        len.set(JAVA_INT, 0, 4);
+        int r = Winsock.getsockopt(cs, s, C.SOL_SOCKET(), Winsock.SO_TYPE, scratch.asSlice(0, 4), len);
+        if (r < 0) throw new NativeException("select register", -r, "socket " + s);
+        ctlCalls++;
+        sockets[count] = s;
+        interests[count] = interest;
+        tokens[count] = token;
+        int h = slot(s);
+        keys[h] = s + 1;
+        values[h] = count;
+        count++;
+    }
+
+    @Override
+    public void modify(int fd, int interest, Trigger trigger, long token) throws NativeException {
+        checkOpenPoller();
+        Registrations.checkTrigger(name(), CAPS, trigger);
+        int i = indexOf(socketOf(fd));
+        if (i < 0) throw Registrations.notRegistered("select modify", fd);
+        ctlCalls++;
+        interests[i] = interest;
+        tokens[i] = token;
+    }
+
+    @Override
+    public void deregister(int fd) throws NativeException {
+        checkOpenPoller();
+        long s = socketOf(fd);
+        int i = indexOf(s);
+        if (i < 0) throw Registrations.notRegistered("select deregister", fd);
+        ctlCalls++;
+        remove(s);
+        int last = --count;
+        if (i != last) {
+            sockets[i] = sockets[last];
+            interests[i] = interests[last];
+            tokens[i] = tokens[last];
+            values[slot(sockets[i])] = i;
+        }
+    }
+
+    private void fill(MemorySegment set, int mask, boolean withWake) {
+        int n = 0;
+        if (withWake) list[n++] = wakeSocket;
+        for (int i = 0; i < count; i++) if ((interests[i] & mask) != 0) list[n++] = sockets[i];
+        Winsock.encodeFdSet(set, list, n);
+    }
+
+    private void mark(MemorySegment set, int bits) {
+        int n = Winsock.fdCount(set);
+        for (int k = 0; k < n; k++) {
+            long s = Winsock.fdAt(set, k);
+            if (s == wakeSocket) {
+                drainWake();
+                continue;
+            }
+            int i = indexOf(s);
+            if (i >= 0) bitsOf[i] |= bits;
+        }
+    }
+
+    private void drainWake() {
+        int r;
+        do {
+            r = Winsock.recv(cs, wakeSocket, wakeBuf.asSlice(8, 32), 32, 0);
+        } while (r > 0);
+    }
+
+    @Override
+    public int poll(int timeoutMillis) throws NativeException {
+        checkOpenPoller();
+        int n;
+        do {
+            fill(readSet, READ | HANGUP, true);
+            fill(writeSet, WRITE, false);
+            fill(exceptSet, WRITE, false);
+            MemorySegment tv = MemorySegment.NULL;
+            if (timeoutMillis >= 0) {
+                Winsock.timeval(timeval, timeoutMillis);
+                tv = timeval;
+            }
+            waits++;
+            n = Winsock.select(cs, readSet, Winsock.fdCount(writeSet) > 0 ? writeSet : MemorySegment.NULL,
+                    Winsock.fdCount(exceptSet) > 0 ? exceptSet : MemorySegment.NULL, tv);
+            if (n == -Errno.EINTR) interrupted++;
+        } while (n == -Errno.EINTR);
+        if (n < 0) throw new NativeException("select", -n);
+        int out = 0;
+        if (n > 0) {
+            mark(readSet, READ);
+            if (Winsock.fdCount(writeSet) > 0) mark(writeSet, WRITE);
+            if (Winsock.fdCount(exceptSet) > 0) mark(exceptSet, WRITE | ERROR);
+            for (int i = 0; i < count; i++) {
+                int b = bitsOf[i];
+                if (b == 0) continue;
+                bitsOf[i] = 0;
+                readyTokens[out] = tokens[i];
+                readyBits[out] = b;
+                out++;
+            }
+        }
+        eventCount += out;
+        return out;
+    }
+
+    @Override public long token(int i) { return readyTokens[i]; }
+
+    @Override public int ready(int i) { return readyBits[i]; }
+
+    @Override
+    public synchronized void wakeup() {
+        if (closed) return;
+        Winsock.send(Native.threadCallState(), wakeSocket, wakeBuf, 1, 0);
+        wakeupsSent++;
+    }
+
+    @Override
+    public PollerStats stats() {
+        return new PollerStats(waits, eventCount, interrupted, wakeupsSent, ctlCalls);
+    }
+
+    private void checkOpenPoller() {
+        if (closed) throw new IllegalStateException("poller is closed");
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+        }
+        Winsock.closesocket(cs, wakeSocket);
+        arena.close();
+    }
+
+}

@@ -1,0 +1,155 @@
+package io.github.ffmreactor.sys;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * BSD kqueue: kqueue, kevent and {@code struct kevent}, laid out per OS.
+ *
+ * <pre>
+ * macOS (xnu):       { uintptr_t ident; int16_t filter; uint16_t flags; uint32_t fflags;
+ *                      intptr_t data; void *udata; }                                  32 bytes
+ * FreeBSD 12+:       { __uintptr_t ident; short filter; unsigned short flags; unsigned int fflags;
+ *                      __int64_t data; void *udata; __uint64_t ext[4]; }               64 bytes
+ * </pre>
+ * Offsets (64-bit): ident 0, filter 8, flags 10, fflags 12, data 16, udata 24, FreeBSD ext 32.
+ * The layouts are pure functions of the OS so that both can be encoded and checked on any host.
+ * FreeBSD's libc exports the 12+ layout as the default version of {@code kevent}
+ * ({@code kevent@@FBSD_1.5}); the 32-byte one survives only as {@code freebsd11_kevent}.
+ */
+public final class Kqueue {
+    private Kqueue() {}
+
+    public static final short EVFILT_READ = -1, EVFILT_WRITE = -2;
+    /** EVFILT_USER: -10 on macOS, -11 on FreeBSD (where -10 is EVFILT_LIO). */
+    public static short evfiltUser(Platform p) {
+        return switch (p) {
+            case MACOS -> (short) -10;
+            case FREEBSD -> (short) -11;
+            default -> throw new IllegalArgumentException("no kqueue on " + p);
+        };
+    }
+
+    // Action and flag bits: the same numbers on macOS and FreeBSD.
+    public static final short EV_ADD = 0x0001, EV_DELETE = 0x0002, EV_ENABLE = 0x0004, EV_DISABLE = 0x0008,
+            EV_ONESHOT = 0x0010, EV_CLEAR = 0x0020, EV_RECEIPT = 0x0040, EV_DISPATCH = 0x0080,
+            EV_ERROR = 0x4000, EV_EOF = (short) 0x8000;
+    /** EVFILT_USER fflags: fire the event. */
+    public static final int NOTE_TRIGGER = 0x01000000;
+
+    /** {@code struct kevent} of {@code p}. */
+    public static StructLayout eventLayout(Platform p) {
+        return switch (p) {
+            case MACOS -> MemoryLayout.structLayout(
+                    JAVA_LONG.withName("ident"), JAVA_SHORT.withName("filter"), JAVA_SHORT.withName("flags"),
+                    JAVA_INT.withName("fflags"), JAVA_LONG.withName("data"), JAVA_LONG.withName("udata"));
+            case FREEBSD -> MemoryLayout.structLayout(
+                    JAVA_LONG.withName("ident"), JAVA_SHORT.withName("filter"), JAVA_SHORT.withName("flags"),
+                    JAVA_INT.withName("fflags"), JAVA_LONG.withName("data"), JAVA_LONG.withName("udata"),
+                    MemoryLayout.sequenceLayout(4, JAVA_LONG).withName("ext"));
+            default -> throw new IllegalArgumentException("no kqueue on " + p);
+        };
+    }
+
+    // Offsets shared by both layouts (checked against eventLayout in KqueueLayoutTest).
+    public static final long IDENT = 0, FILTER = 8, FLAGS = 10, FFLAGS = 12, DATA = 16, UDATA = 24;
+
+    /** Writes one {@code struct kevent} (EV_SET) at index {@code i} of {@code list}, for {@code p}'s layout. */
+    public static void set(Platform p, MemorySegment list, int i, long ident, short filter, short flags,
+                           int fflags, long data, long udata) {
+        long size = p == Platform.FREEBSD ? 64 : 32;
+        long b = i * size;
+        list.set(JAVA_LONG, b + IDENT, ident);
+        list.set(JAVA_SHORT, b + FILTER, filter);
+        list.set(JAVA_SHORT, b + FLAGS, flags);
+        list.set(JAVA_INT, b + FFLAGS, fflags);
+        list.set(JAVA_LONG, b + DATA, data);
+        list.set(JAVA_LONG, b + UDATA, udata);
+        if (size == 64) list.asSlice(b + 32, 32).fill((byte) 0);
+    }
+
+    private static final boolean KQ = Platform.CURRENT == Platform.MACOS || Platform.CURRENT == Platform.FREEBSD;
+    public static final StructLayout EVENT = KQ ? eventLayout(Platform.CURRENT) : eventLayout(Platform.MACOS);
+    public static final long EVENT_SIZE = EVENT.byteSize();
+    public static final short EVFILT_USER = KQ ? evfiltUser(Platform.CURRENT) : 0;
+    /** struct timespec { time_t tv_sec; long tv_nsec; }: 16 bytes on both. */
+    public static final long TIMESPEC_SIZE = 16;
+
+    private static final MethodHandle KQUEUE = KQ ? Native.downcallOrNull("kqueue",
+            FunctionDescriptor.of(JAVA_INT), Native.CAPTURE_ERRNO) : null;
+    private static final FunctionDescriptor KEVENT_FD =
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
+    // kevent that waits blocks: never critical. Changes with nevents 0 (or a zero timeout) return at once.
+    private static final MethodHandle KEVENT = KQ ? Native.downcallOrNull("kevent", KEVENT_FD, Native.CAPTURE_ERRNO) : null;
+    private static final MethodHandle KEVENT_NOW = KQ
+            ? Native.downcallOrNull("kevent", KEVENT_FD, Native.CAPTURE_ERRNO, Native.CRITICAL) : null;
+
+    public static boolean available() {
+        return KQUEUE != null && KEVENT != null;
+    }
+
+    /** kqueue(): the fd or -errno. */
+    public static int kqueue(MemorySegment cs) {
+        try {
+            int r = (int) KQUEUE.invokeExact(cs);
+            return r < 0 ? -Native.errno(cs) : r;
+        } catch (Throwable t) {
+            throw Unistd.rethrow(t);
+        }
+    }
+
+    /**
+     * kevent(kq, changes, nchanges, events, nevents, timeout): events written, or -errno.
+     * {@code timeout} NULL waits forever; {@code blocking} false selects the critical handle and is
+     * only for calls that cannot wait (nevents 0, or a zero timeout).
+     */
+    public static int kevent(MemorySegment cs, int kq, MemorySegment changes, int nchanges, MemorySegment events,
+                             int nevents, MemorySegment timeout, boolean blocking) {
+        try {
+            int r = blocking
+                    ? (int) KEVENT.invokeExact(cs, kq, changes, nchanges, events, nevents, timeout)
+                    : (int) KEVENT_NOW.invokeExact(cs, kq, changes, nchanges, events, nevents, timeout);
+            return r < 0 ? -Native.errno(cs) : r;
+        } catch (Throwable t) {
+            throw Unistd.rethrow(t);
+        }
+    }
+
+    public static long ident(MemorySegment list, int i) {
+        return list.get(JAVA_LONG, i * EVENT_SIZE + IDENT);
+    }
+
+    public static short filter(MemorySegment list, int i) {
+        return list.get(JAVA_SHORT, i * EVENT_SIZE + FILTER);
+    }
+
+    public static short flags(MemorySegment list, int i) {
+        return list.get(JAVA_SHORT, i * EVENT_SIZE + FLAGS);
+    }
+
+    public static int fflags(MemorySegment list, int i) {
+        return list.get(JAVA_INT, i * EVENT_SIZE + FFLAGS);
+    }
+
+    public static long data(MemorySegment list, int i) {
+        return list.get(JAVA_LONG, i * EVENT_SIZE + DATA);
+    }
+
+    public static long udata(MemorySegment list, int i) {
+        return list.get(JAVA_LONG, i * EVENT_SIZE + UDATA);
+    }
+
+    /** Writes a {@code struct timespec} of {@code millis}. */
+    public static void timespec(MemorySegment ts, int millis) {
+        ts.set(JAVA_LONG, 0, millis / 1000);
+        ts.set(JAVA_LONG, 8, (millis % 1000) * 1_000_000L);
+    }
+}
