@@ -36,7 +36,7 @@ class ServersTest {
     void upperEchoesInUpperCasePerConnection(String backend) throws Exception {
         int before = FdCount.now();
         try (EventLoop loop = EventLoop.open(io.github.ffmreactor.loop.LoopOptions.defaults().withBackend(backend))) {
-            Listener l = loop.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.EDGE, () -> UpperServer.UPPER);
+            Listener l = loop.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL, () -> UpperServer.UPPER);
             loop.start("upper");
             try (Socket a = new Socket(LOOPBACK, l.port()); Socket b = new Socket(LOOPBACK, l.port())) {
                 a.getOutputStream().write("Hello, World! äz\n".getBytes(StandardCharsets.UTF_8));
