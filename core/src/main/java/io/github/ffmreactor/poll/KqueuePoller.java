@@ -191,8 +191,8 @@ public final class KqueuePoller implements Poller {
     @Override
     public synchronized void wakeup() {
         if (closed) return;
+        wakeupsSent++; // before the signal, so the woken loop already counts it
         Kqueue.kevent(Native.threadCallState(), kq, wakeChange, 1, MemorySegment.NULL, 0, MemorySegment.NULL, false);
-        wakeupsSent++;
     }
 
     @Override

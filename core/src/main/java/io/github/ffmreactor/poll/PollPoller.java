@@ -176,8 +176,8 @@ public final class PollPoller implements Poller {
     @Override
     public synchronized void wakeup() {
         if (closed) return;
+        wakeupsSent++; // before the signal, so the woken loop already counts it
         wake.signal();
-        wakeupsSent++;
     }
 
     @Override

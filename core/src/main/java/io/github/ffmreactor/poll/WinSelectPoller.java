@@ -248,8 +248,8 @@ public final class WinSelectPoller implements Poller {
     @Override
     public synchronized void wakeup() {
         if (closed) return;
+        wakeupsSent++; // before the signal, so the woken loop already counts it
         Winsock.send(Native.threadCallState(), wakeSocket, wakeBuf, 1, 0);
-        wakeupsSent++;
     }
 
     @Override
