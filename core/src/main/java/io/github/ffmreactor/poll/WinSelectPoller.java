@@ -49,8 +49,7 @@ public final class WinSelectPoller implements Poller {
     private final int[] interests = new int[SET_SIZE];
     private final long[] tokens = new long[SET_SIZE];
     private int count;
-    private final long[] keys = new long[SET_SIZE * 4];   // open addressing: socket + 1, 0 = empty
-    private final int[] values = new int[SET_SIZE * 4];   // index in sockets
+    private final LongIntTable indexOf = new LongIntTable(SET_SIZE);   // SOCKET -> index in sockets
     private final int[] bitsOf = new int[SET_SIZE];
     private final long[] readyTokens = new long[SET_SIZE];
     private final int[] readyBits = new int[SET_SIZE];
@@ -97,40 +96,12 @@ public final class WinSelectPoller implements Poller {
         return Integer.toUnsignedLong(fd);
     }
 
-    private int slot(long s) {
-        int mask = keys.length - 1;
-        int h = (int) (s ^ (s >>> 17)) * 0x9E3779B1 & mask;
-        while (keys[h] != 0 && keys[h] != s + 1) h = (h + 1) & mask;
-        return h;
-    }
-
-    private int indexOf(long s) {
-        int h = slot(s);
-        return keys[h] == 0 ? -1 : values[h];
-    }
-
-    private void remove(long s) {
-        // Backward-shift deletion keeps probe chains intact without tombstones.
-        int mask = keys.length - 1;
-        int h = slot(s);
-        if (keys[h] == 0) return;
-        keys[h] = 0;
-        for (int j = (h + 1) & mask; keys[j] != 0; j = (j + 1) & mask) {
-            long k = keys[j];
-            int v = values[j];
-            keys[j] = 0;
-            int t = slot(k - 1);
-            keys[t] = k;
-            values[t] = v;
-        }
-    }
-
     @Override
     public void register(int fd, int interest, Trigger trigger, long token) throws NativeException {
         checkOpenPoller();
         Registrations.checkTrigger(name(), CAPS, trigger);
         long s = socketOf(fd);
-        if (indexOf(s) >= 0) throw Registrations.exists("select register", fd);
+        if (indexOf.get(s) >= 0) throw Registrations.exists("select register", fd);
         if (count == SET_SIZE - 1) {
             throw new IllegalArgumentException("select: " + count + " sockets already registered, the most a set here holds");
         }
@@ -143,9 +114,7 @@ public final class WinSelectPoller implements Poller {
         sockets[count] = s;
         interests[count] = interest;
         tokens[count] = token;
-        int h = slot(s);
-        keys[h] = s + 1;
-        values[h] = count;
+        indexOf.put(s, count);
         count++;
     }
 
@@ -153,7 +122,7 @@ public final class WinSelectPoller implements Poller {
     public void modify(int fd, int interest, Trigger trigger, long token) throws NativeException {
         checkOpenPoller();
         Registrations.checkTrigger(name(), CAPS, trigger);
-        int i = indexOf(socketOf(fd));
+        int i = indexOf.get(socketOf(fd));
         if (i < 0) throw Registrations.notRegistered("select modify", fd);
         ctlCalls++;
         interests[i] = interest;
@@ -164,16 +133,16 @@ public final class WinSelectPoller implements Poller {
     public void deregister(int fd) throws NativeException {
         checkOpenPoller();
         long s = socketOf(fd);
-        int i = indexOf(s);
+        int i = indexOf.get(s);
         if (i < 0) throw Registrations.notRegistered("select deregister", fd);
         ctlCalls++;
-        remove(s);
+        indexOf.remove(s);
         int last = --count;
         if (i != last) {
             sockets[i] = sockets[last];
             interests[i] = interests[last];
             tokens[i] = tokens[last];
-            values[slot(sockets[i])] = i;
+            indexOf.put(sockets[i], i);
         }
     }
 
@@ -192,7 +161,7 @@ public final class WinSelectPoller implements Poller {
                 drainWake();
                 continue;
             }
-            int i = indexOf(s);
+            int i = indexOf.get(s);
             if (i >= 0) bitsOf[i] |= bits;
         }
     }
