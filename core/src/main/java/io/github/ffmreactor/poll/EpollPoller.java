@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /** Linux epoll. Wakeup is an eventfd registered under a reserved token. */
-public final class EpollPoller implements Poller {
+public final class EpollPoller extends BasePoller {
     /** Reserved for the wakeup eventfd; user tokens must differ. */
     static final long WAKE_TOKEN = Long.MIN_VALUE;
 
@@ -29,9 +29,6 @@ public final class EpollPoller implements Poller {
     private final int epfd;
     private final int evfd;
     private int ready;
-    private boolean closed;
-    private long waits, eventCount, interrupted, ctlCalls;
-    private volatile long wakeupsSent;
 
     public EpollPoller() throws NativeException {
         this(1024);
@@ -88,7 +85,7 @@ public final class EpollPoller implements Poller {
     }
 
     private void ctl(int op, int fd, int interest, Trigger trigger, long token) throws NativeException {
-        if (closed) throw new IllegalStateException("poller is closed");
+        checkOpenPoller();
         if (token == WAKE_TOKEN) throw new IllegalArgumentException("token " + token + " is reserved");
         ctlCalls++;
         int r = Epoll.ctl(cs, epfd, op, fd, toEpoll(interest, trigger), token, scratch);
@@ -115,7 +112,7 @@ public final class EpollPoller implements Poller {
 
     @Override
     public int poll(int timeoutMillis) throws NativeException {
-        if (closed) throw new IllegalStateException("poller is closed");
+        checkOpenPoller();
         int n;
         do {
             waits++;
@@ -150,25 +147,13 @@ public final class EpollPoller implements Poller {
     }
 
     @Override
-    public synchronized void wakeup() {
-        if (closed) return;
-        // Counted before the write, so the woken loop already sees it.
-        wakeupsSent++;
+    void signalWakeup() {
         // Any thread may call this, so it uses that thread's errno segment, not the loop's.
         Unistd.write(Native.threadCallState(), evfd, one, 0, 8);
     }
 
     @Override
-    public PollerStats stats() {
-        return new PollerStats(waits, eventCount, interrupted, wakeupsSent, ctlCalls);
-    }
-
-    @Override
-    public void close() {
-        synchronized (this) {
-            if (closed) return;
-            closed = true;
-        }
+    void release() {
         Unistd.close(cs, evfd);
         Unistd.close(cs, epfd);
         arena.close();

@@ -24,7 +24,7 @@ import java.util.Arrays;
  * triggered with NOTE_TRIGGER and cleared by EV_CLEAR; it is recognised by its filter and never
  * reported.
  */
-public final class KqueuePoller implements Poller {
+public final class KqueuePoller extends BasePoller {
     private static final Capabilities CAPS = new Capabilities(true, true, Integer.MAX_VALUE);
     private static final int REGISTERED = 1 << 30;
     private static final Platform OS = Platform.CURRENT;
@@ -40,9 +40,6 @@ public final class KqueuePoller implements Poller {
     private final int kq;
     private int[] interestOf = new int[256]; // by fd: REGISTERED | interest, 0 when not registered
     private int ready;
-    private boolean closed;
-    private long waits, eventCount, interrupted, ctlCalls;
-    private volatile long wakeupsSent;
 
     public KqueuePoller() throws NativeException {
         this(1024);
@@ -189,27 +186,12 @@ public final class KqueuePoller implements Poller {
     }
 
     @Override
-    public synchronized void wakeup() {
-        if (closed) return;
-        wakeupsSent++; // before the signal, so the woken loop already counts it
+    void signalWakeup() {
         Kqueue.kevent(Native.threadCallState(), kq, wakeChange, 1, MemorySegment.NULL, 0, MemorySegment.NULL, false);
     }
 
     @Override
-    public PollerStats stats() {
-        return new PollerStats(waits, eventCount, interrupted, wakeupsSent, ctlCalls);
-    }
-
-    private void checkOpenPoller() {
-        if (closed) throw new IllegalStateException("poller is closed");
-    }
-
-    @Override
-    public void close() {
-        synchronized (this) {
-            if (closed) return;
-            closed = true;
-        }
+    void release() {
         Unistd.close(cs, kq);
         arena.close();
     }

@@ -20,7 +20,7 @@ import java.util.Arrays;
  * HANGUP interest asks for POLLRDHUP on Linux; elsewhere the peer's FIN shows as POLLIN and a
  * read returning 0. POLLHUP, POLLERR and POLLNVAL are reported whatever the interest.
  */
-public final class PollPoller implements Poller {
+public final class PollPoller extends BasePoller {
     private static final Capabilities CAPS = new Capabilities(false, false, Integer.MAX_VALUE);
 
     private final Arena arena = Arena.ofShared();
@@ -34,9 +34,6 @@ public final class PollPoller implements Poller {
     private long[] readyTokens;
     private int[] readyBits;
     private int ready;
-    private boolean closed;
-    private long waits, eventCount, interrupted, ctlCalls;
-    private volatile long wakeupsSent;
 
     public PollPoller() throws NativeException {
         this(64);
@@ -174,27 +171,12 @@ public final class PollPoller implements Poller {
     @Override public int ready(int i) { return readyBits[i]; }
 
     @Override
-    public synchronized void wakeup() {
-        if (closed) return;
-        wakeupsSent++; // before the signal, so the woken loop already counts it
+    void signalWakeup() {
         wake.signal();
     }
 
     @Override
-    public PollerStats stats() {
-        return new PollerStats(waits, eventCount, interrupted, wakeupsSent, ctlCalls);
-    }
-
-    private void checkOpenPoller() {
-        if (closed) throw new IllegalStateException("poller is closed");
-    }
-
-    @Override
-    public void close() {
-        synchronized (this) {
-            if (closed) return;
-            closed = true;
-        }
+    void release() {
         wake.close(cs);
         fdsArena.close();
         arena.close();

@@ -18,7 +18,7 @@ import java.lang.foreign.MemorySegment;
  * readable and writable (the read or write returns the error). HANGUP interest is watched as
  * readability. The except set is not used (it reports TCP urgent data, not errors).
  */
-public final class SelectPoller implements Poller {
+public final class SelectPoller extends BasePoller {
     private static final int SETSIZE = Select.FD_SETSIZE;
     private static final Capabilities CAPS = new Capabilities(false, false, SETSIZE - 1);
     private static final int REGISTERED = 1 << 30;
@@ -40,9 +40,6 @@ public final class SelectPoller implements Poller {
     private boolean maxFdStale;
     private final long[] readyTokens = new long[SETSIZE];
     private final int[] readyBits = new int[SETSIZE];
-    private boolean closed;
-    private long waits, eventCount, interrupted, ctlCalls;
-    private volatile long wakeupsSent;
 
     public SelectPoller() throws NativeException {
         if (!Select.available()) throw new UnsupportedOperationException("POSIX select(2) is not available on this OS");
@@ -178,27 +175,12 @@ public final class SelectPoller implements Poller {
     @Override public int ready(int i) { return readyBits[i]; }
 
     @Override
-    public synchronized void wakeup() {
-        if (closed) return;
-        wakeupsSent++; // before the signal, so the woken loop already counts it
+    void signalWakeup() {
         wake.signal();
     }
 
     @Override
-    public PollerStats stats() {
-        return new PollerStats(waits, eventCount, interrupted, wakeupsSent, ctlCalls);
-    }
-
-    private void checkOpenPoller() {
-        if (closed) throw new IllegalStateException("poller is closed");
-    }
-
-    @Override
-    public void close() {
-        synchronized (this) {
-            if (closed) return;
-            closed = true;
-        }
+    void release() {
         wake.close(cs);
         arena.close();
     }

@@ -28,7 +28,7 @@ import java.lang.foreign.MemorySegment;
  * it compiles everywhere and its fd_set encoding is tested byte for byte (WinsockLayoutTest); CI
  * builds it on Windows.
  */
-public final class WinSelectPoller implements Poller {
+public final class WinSelectPoller extends BasePoller {
     static final int SET_SIZE = 1024;
     private static final Capabilities CAPS = new Capabilities(false, false, Integer.MAX_VALUE);
     private static final SocketConsts C = SocketConsts.WINDOWS;
@@ -54,9 +54,6 @@ public final class WinSelectPoller implements Poller {
     private final long[] readyTokens = new long[SET_SIZE];
     private final int[] readyBits = new int[SET_SIZE];
     private final long[] list = new long[SET_SIZE];
-    private boolean closed;
-    private long waits, eventCount, interrupted, ctlCalls;
-    private volatile long wakeupsSent;
 
     public WinSelectPoller() throws NativeException {
         if (!Winsock.available()) throw new UnsupportedOperationException("Winsock select is only available on Windows");
@@ -215,27 +212,12 @@ public final class WinSelectPoller implements Poller {
     @Override public int ready(int i) { return readyBits[i]; }
 
     @Override
-    public synchronized void wakeup() {
-        if (closed) return;
-        wakeupsSent++; // before the signal, so the woken loop already counts it
+    void signalWakeup() {
         Winsock.send(Native.threadCallState(), wakeSocket, wakeBuf, 1, 0);
     }
 
     @Override
-    public PollerStats stats() {
-        return new PollerStats(waits, eventCount, interrupted, wakeupsSent, ctlCalls);
-    }
-
-    private void checkOpenPoller() {
-        if (closed) throw new IllegalStateException("poller is closed");
-    }
-
-    @Override
-    public void close() {
-        synchronized (this) {
-            if (closed) return;
-            closed = true;
-        }
+    void release() {
         Winsock.closesocket(cs, wakeSocket);
         arena.close();
     }
