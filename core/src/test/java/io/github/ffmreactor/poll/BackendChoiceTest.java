@@ -1,5 +1,7 @@
 package io.github.ffmreactor.poll;
 
+import io.github.ffmreactor.testutil.TcpPair;
+
 import static io.github.ffmreactor.poll.Poller.READ;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -84,7 +86,7 @@ class BackendChoiceTest {
 
     @ParameterizedTest @MethodSource("backends")
     void triggersTheBackendCannotCarryAreRefusedAtRegistration(String backend) throws Exception {
-        try (Poller p = Poller.open(backend); LoopbackPair s = new LoopbackPair()) {
+        try (Poller p = Poller.open(backend); TcpPair s = new TcpPair()) {
             Capabilities caps = p.capabilities();
             boolean native_ = backend.equals("epoll") || backend.equals("kqueue");
             assertEquals(native_, caps.edge(), "edge");
@@ -110,7 +112,7 @@ class BackendChoiceTest {
 
     @ParameterizedTest @MethodSource("backends")
     void edgeAndOneshotWhereTheKernelHasThem(String backend) throws Exception {
-        try (Poller p = Poller.open(backend); LoopbackPair s = new LoopbackPair()) {
+        try (Poller p = Poller.open(backend); TcpPair s = new TcpPair()) {
             if (!p.capabilities().edge()) return;
             p.register(s.server, READ, Trigger.EDGE, 7);
             s.send(s.client, 10);
@@ -132,7 +134,7 @@ class BackendChoiceTest {
     @Test
     void selectRefusesFdsAtOrAboveFdSetSize() throws Exception {
         if (!Poller.available().contains("select") || Platform.CURRENT == Platform.WINDOWS) return;
-        try (Poller p = Poller.open("select"); LoopbackPair s = new LoopbackPair()) {
+        try (Poller p = Poller.open("select"); TcpPair s = new TcpPair()) {
             assertEquals(1023, p.capabilities().maxFd());
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> p.register(1024, READ, Trigger.LEVEL, 1));

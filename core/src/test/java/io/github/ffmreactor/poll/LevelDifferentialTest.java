@@ -1,5 +1,7 @@
 package io.github.ffmreactor.poll;
 
+import io.github.ffmreactor.testutil.TcpPair;
+
 import static io.github.ffmreactor.poll.Poller.ERROR;
 import static io.github.ffmreactor.poll.Poller.HANGUP;
 import static io.github.ffmreactor.poll.Poller.READ;
@@ -83,8 +85,8 @@ class LevelDifferentialTest {
     void levelBackendsReportTheSameReadiness() throws Exception {
         List<String> level = Poller.available();
         if (level.size() < 2) return;
-        int before = LoopbackPair.openFds();
-        try (LoopbackPair s = new LoopbackPair()) {
+        int before = io.github.ffmreactor.testutil.Fds.openCount();
+        try (TcpPair s = new TcpPair()) {
             for (String b : level) {
                 Poller p = Poller.open(b);
                 pollers.put(b, p);
@@ -139,6 +141,6 @@ class LevelDifferentialTest {
             for (Poller p : pollers.values()) p.close();
             System.out.println("differential " + pollers.keySet() + ":\n  " + String.join("\n  ", log));
         }
-        assertEquals(before, LoopbackPair.openFds());
+        assertEquals(before, io.github.ffmreactor.testutil.Fds.openCount());
     }
 }

@@ -1,5 +1,7 @@
 package io.github.ffmreactor.poll;
 
+import io.github.ffmreactor.testutil.TcpPair;
+
 import static io.github.ffmreactor.poll.Poller.ERROR;
 import static io.github.ffmreactor.poll.Poller.HANGUP;
 import static io.github.ffmreactor.poll.Poller.READ;
@@ -31,12 +33,12 @@ class PollerBehaviourTest {
 
     @BeforeEach
     void countFds() {
-        fdsBefore = LoopbackPair.openFds();
+        fdsBefore = io.github.ffmreactor.testutil.Fds.openCount();
     }
 
     @AfterEach
     void noFdLeft() {
-        assertEquals(fdsBefore, LoopbackPair.openFds(), "fds open before and after the test");
+        assertEquals(fdsBefore, io.github.ffmreactor.testutil.Fds.openCount(), "fds open before and after the test");
     }
 
     /** Polls once and ORs the readiness of every event carrying {@code token}; -1 if none did. */
@@ -61,7 +63,7 @@ class PollerBehaviourTest {
 
     @ParameterizedTest @MethodSource("backends")
     void readableAfterDataArrives(String backend) throws Exception {
-        try (Poller p = Poller.open(backend); LoopbackPair s = new LoopbackPair()) {
+        try (Poller p = Poller.open(backend); TcpPair s = new TcpPair()) {
             assertEquals(backend, p.name());
             p.register(s.server, READ | HANGUP, Trigger.LEVEL, T);
             assertEquals(-1, poll(p, T, 0), "nothing to read yet");
@@ -74,7 +76,7 @@ class PollerBehaviourTest {
 
     @ParameterizedTest @MethodSource("backends")
     void levelReportsAgainAfterPartialRead(String backend) throws Exception {
-        try (Poller p = Poller.open(backend); LoopbackPair s = new LoopbackPair()) {
+        try (Poller p = Poller.open(backend); TcpPair s = new TcpPair()) {
             p.register(s.server, READ | HANGUP, Trigger.LEVEL, T);
             s.send(s.client, 100);
             assertEquals(READ, await(p, T, READ) & READ);
@@ -89,7 +91,7 @@ class PollerBehaviourTest {
 
     @ParameterizedTest @MethodSource("backends")
     void writableUntilTheBufferFills(String backend) throws Exception {
-        try (Poller p = Poller.open(backend); LoopbackPair s = new LoopbackPair()) {
+        try (Poller p = Poller.open(backend); TcpPair s = new TcpPair()) {
             p.register(s.server, WRITE, Trigger.LEVEL, T);
             assertEquals(WRITE, await(p, T, WRITE) & WRITE);
             assertTrue(s.fill(s.server) > 0);
@@ -108,7 +110,7 @@ class PollerBehaviourTest {
 
     @ParameterizedTest @MethodSource("backends")
     void hangUpIsReportedWithTheRemainingDataStillReadable(String backend) throws Exception {
-        try (Poller p = Poller.open(backend); LoopbackPair s = new LoopbackPair()) {
+        try (Poller p = Poller.open(backend); TcpPair s = new TcpPair()) {
             p.register(s.server, READ | HANGUP, Trigger.LEVEL, T);
             s.send(s.client, 3);
             s.closeClient();
@@ -125,7 +127,7 @@ class PollerBehaviourTest {
 
     @ParameterizedTest @MethodSource("backends")
     void wakeupFromAnotherThreadEndsABlockingPollAndIsNotAnEvent(String backend) throws Exception {
-        try (Poller p = Poller.open(backend); LoopbackPair s = new LoopbackPair()) {
+        try (Poller p = Poller.open(backend); TcpPair s = new TcpPair()) {
             p.register(s.server, READ, Trigger.LEVEL, T);
             CountDownLatch started = new CountDownLatch(1);
             Thread waker = Thread.ofPlatform().start(() -> {
@@ -170,7 +172,7 @@ class PollerBehaviourTest {
 
     @ParameterizedTest @MethodSource("backends")
     void deregisterStopsEvents(String backend) throws Exception {
-        try (Poller p = Poller.open(backend); LoopbackPair s = new LoopbackPair()) {
+        try (Poller p = Poller.open(backend); TcpPair s = new TcpPair()) {
             p.register(s.server, READ, Trigger.LEVEL, T);
             p.register(s.client, READ, Trigger.LEVEL, T + 1);
             s.send(s.client, 7);
@@ -187,7 +189,7 @@ class PollerBehaviourTest {
 
     @ParameterizedTest @MethodSource("backends")
     void modifyChangesInterestAndToken(String backend) throws Exception {
-        try (Poller p = Poller.open(backend); LoopbackPair s = new LoopbackPair()) {
+        try (Poller p = Poller.open(backend); TcpPair s = new TcpPair()) {
             p.register(s.server, READ, Trigger.LEVEL, T);
             assertEquals(-1, poll(p, T, 0));
             p.modify(s.server, READ | WRITE, Trigger.LEVEL, T + 5);
@@ -203,7 +205,7 @@ class PollerBehaviourTest {
     void registeringAClosedFdIsEBADF(String backend) throws Exception {
         try (Poller p = Poller.open(backend)) {
             int fd;
-            try (LoopbackPair s = new LoopbackPair()) {
+            try (TcpPair s = new TcpPair()) {
                 fd = s.server;
             }
             NativeException e = assertThrows(NativeException.class, () -> p.register(fd, READ, Trigger.LEVEL, T));
@@ -214,7 +216,7 @@ class PollerBehaviourTest {
 
     @ParameterizedTest @MethodSource("backends")
     void modifyOrDeregisterOfAnUnregisteredFdIsENOENT(String backend) throws Exception {
-        try (Poller p = Poller.open(backend); LoopbackPair s = new LoopbackPair()) {
+        try (Poller p = Poller.open(backend); TcpPair s = new TcpPair()) {
             NativeException e = assertThrows(NativeException.class, () -> p.modify(s.server, READ, Trigger.LEVEL, T));
             assertEquals("ENOENT", e.errnoName(), e.getMessage());
             e = assertThrows(NativeException.class, () -> p.deregister(s.server));
@@ -224,7 +226,7 @@ class PollerBehaviourTest {
 
     @ParameterizedTest @MethodSource("backends")
     void registeringTwiceIsEEXIST(String backend) throws Exception {
-        try (Poller p = Poller.open(backend); LoopbackPair s = new LoopbackPair()) {
+        try (Poller p = Poller.open(backend); TcpPair s = new TcpPair()) {
             p.register(s.server, READ, Trigger.LEVEL, T);
             NativeException e = assertThrows(NativeException.class, () -> p.register(s.server, READ, Trigger.LEVEL, T));
             assertEquals("EEXIST", e.errnoName(), e.getMessage());
@@ -237,10 +239,10 @@ class PollerBehaviourTest {
         // Register 40 pairs, deregister every other one, and check each remaining token still
         // maps to its own fd (exercises the dense-array bookkeeping of poll and select).
         try (Poller p = Poller.open(backend)) {
-            LoopbackPair[] pairs = new LoopbackPair[40];
+            TcpPair[] pairs = new TcpPair[40];
             try {
                 for (int i = 0; i < pairs.length; i++) {
-                    pairs[i] = new LoopbackPair();
+                    pairs[i] = new TcpPair();
                     p.register(pairs[i].server, READ, Trigger.LEVEL, 1000 + i);
                 }
                 for (int i = 0; i < pairs.length; i += 2) p.deregister(pairs[i].server);
@@ -256,7 +258,7 @@ class PollerBehaviourTest {
                 assertEquals(want, seen);
                 for (int i = 1; i < pairs.length; i += 2) p.deregister(pairs[i].server);
             } finally {
-                for (LoopbackPair s : pairs) if (s != null) s.close();
+                for (TcpPair s : pairs) if (s != null) s.close();
             }
         }
     }

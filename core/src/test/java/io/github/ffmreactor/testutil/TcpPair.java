@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
 public final class TcpPair implements AutoCloseable {
     public final int client;
     public final int server;
+    private boolean clientClosed;
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment buf = arena.allocate(1 << 20);
 
@@ -47,6 +48,30 @@ public final class TcpPair implements AutoCloseable {
         if (w != n) throw new IllegalStateException("short write " + w);
     }
 
+    /** Writes n bytes of 'x' to fd (which must take them all at once). */
+    public void send(int fd, int n) {
+        send(fd, n, (byte) 'x');
+    }
+
+    /** Writes to fd until the kernel says EAGAIN; returns the bytes it took. */
+    public long fill(int fd) {
+        long total = 0;
+        while (true) {
+            long w = Unistd.write(Native.threadCallState(), fd, buf, 0, buf.byteSize());
+            if (w == -Errno.EAGAIN) return total;
+            if (w < 0) throw new IllegalStateException("write: " + Errno.name((int) -w));
+            total += w;
+        }
+    }
+
+    /** Closes the client end now (the peer sees FIN); close() will not close it again. */
+    public void closeClient() {
+        if (!clientClosed) {
+            clientClosed = true;
+            Fds.closeQuietly(client);
+        }
+    }
+
     /** Reads up to n bytes from fd: the count, 0 at EOF, or -errno. */
     public long recv(int fd, int n) {
         return Unistd.read(Native.threadCallState(), fd, buf, 0, n);
@@ -58,7 +83,7 @@ public final class TcpPair implements AutoCloseable {
 
     @Override
     public void close() {
-        Fds.closeQuietly(client);
+        closeClient();
         Fds.closeQuietly(server);
         arena.close();
     }
