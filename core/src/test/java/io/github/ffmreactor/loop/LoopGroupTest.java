@@ -123,4 +123,37 @@ class LoopGroupTest {
         }
         FdCount.assertBackTo(before);
     }
+
+    @Test
+    void shutdownDropsWhatCannotBeFlushedByTheDeadline() throws Exception {
+        int before = FdCount.now();
+        LoopGroup g = LoopGroup.start(2, LoopOptions.defaults());
+        java.util.concurrent.CountDownLatch opened = new java.util.concurrent.CountDownLatch(1);
+        List<Listener> ls = g.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL, () -> new Handler() {
+            @Override
+            public void onOpen(Connection c) {
+                try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+                    c.write(a.allocate(16 << 20), 0, 16 << 20); // far more than a non-reader's buffers
+                }
+                opened.countDown();
+            }
+
+            @Override
+            public void onData(Connection c, java.lang.foreign.MemorySegment buf, int len) {}
+        });
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(4096);
+            s.connect(new InetSocketAddress(LOOPBACK, ls.get(0).port()));
+            assertTrue(opened.await(5, java.util.concurrent.TimeUnit.SECONDS));
+            long t0 = System.nanoTime();
+            g.shutdown(Duration.ofMillis(300));
+            assertTrue(g.awaitTermination(Duration.ofSeconds(10)), "terminated");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            // It waited for the deadline (the output could not drain), then dropped it.
+            assertTrue(ms >= 250 && ms < 5000, "terminated after " + ms + " ms");
+        } finally {
+            g.close();
+        }
+        FdCount.assertBackTo(before);
+    }
 }
