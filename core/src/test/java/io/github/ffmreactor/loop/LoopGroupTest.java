@@ -19,18 +19,24 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 @Timeout(60)
 class LoopGroupTest {
     static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> spreads() {
+        return io.github.ffmreactor.poll.Poller.available().stream().flatMap(b -> java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of(b, LoopGroup.Spread.HANDOFF),
+                org.junit.jupiter.params.provider.Arguments.of(b, LoopGroup.Spread.REUSEPORT)));
+    }
+
     @ParameterizedTest
-    @EnumSource(value = LoopGroup.Spread.class, names = {"HANDOFF", "REUSEPORT"})
-    void connectionsLandOnMoreThanOneLoopAndShutdownClosesEverything(LoopGroup.Spread spread) throws Exception {
+    @org.junit.jupiter.params.provider.MethodSource("spreads")
+    void connectionsLandOnMoreThanOneLoopAndShutdownClosesEverything(String backend, LoopGroup.Spread spread)
+            throws Exception {
         if (spread == LoopGroup.Spread.REUSEPORT) Assumptions.assumeTrue(LoopGroup.reusePortBalances());
         int before = FdCount.now();
-        LoopGroup g = LoopGroup.start(4, LoopOptions.defaults());
+        LoopGroup g = LoopGroup.start(4, LoopOptions.defaults().withBackend(backend));
         Map<EventLoop, AtomicInteger> perLoop = new ConcurrentHashMap<>();
         List<Listener> ls = g.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL, () -> new Handler() {
             @Override
