@@ -40,8 +40,32 @@ final class Connector extends Channel {
         this.future = future;
     }
 
+    /** Opens a socket and starts its connect; -errno never: failures are thrown. */
+    @FunctionalInterface
+    interface Opener {
+        int open() throws NativeException;
+    }
+
+    /** Starts a connect on the loop (now if on it or not yet running); see {@link EventLoop#connect}. */
+    static CompletableFuture<Connection> connect(EventLoop loop, Opener opener, boolean tcp, String target,
+                                                 Trigger trigger, Handler handler, Duration timeout) {
+        CompletableFuture<Connection> f = new CompletableFuture<>();
+        loop.inLoopOrLater(() -> {
+            int fd;
+            try {
+                loop.checkTrigger(trigger);
+                fd = opener.open();
+            } catch (NativeException | RuntimeException e) {
+                f.completeExceptionally(e);
+                return;
+            }
+            start(loop, fd, trigger, handler, tcp, target, timeout, f);
+        });
+        return f;
+    }
+
     /** Loop thread: registers the connecting fd (which it now owns) and arms the timeout. */
-    static void start(EventLoop loop, int fd, Trigger trigger, Handler handler, boolean tcp, String target,
+    private static void start(EventLoop loop, int fd, Trigger trigger, Handler handler, boolean tcp, String target,
                       Duration timeout, CompletableFuture<Connection> future) {
         Connector k = new Connector(loop, fd, trigger, handler, tcp, target, future);
         loop.allocateSlot(k);

@@ -31,6 +31,24 @@ public final class Datagram extends Channel {
         this.handler = handler;
     }
 
+    /** See {@link EventLoop#openDatagram}. */
+    static Datagram open(EventLoop loop, java.net.InetSocketAddress address, DatagramHandler handler)
+            throws NativeException {
+        int fd = io.github.ffmreactor.net.Udp.open(address);
+        return loop.callInLoop(() -> {
+            Datagram d = new Datagram(loop, fd, handler);
+            loop.allocateSlot(d);
+            try {
+                loop.poller.register(fd, Poller.READ, Trigger.LEVEL, loop.token(d));
+            } catch (NativeException | RuntimeException e) {
+                d.closeNow(e); // deregisters (quietly), closes the fd, frees the slot
+                throw e;
+            }
+            d.interest = Poller.READ;
+            return d;
+        });
+    }
+
     @Override
     void ready(int ready) {
         if ((ready & (Poller.READ | Poller.ERROR | Poller.HANGUP)) == 0) return;

@@ -249,37 +249,14 @@ public final class EventLoop implements Executor, AutoCloseable {
      */
     public CompletableFuture<Connection> connect(InetSocketAddress address, Trigger trigger, Handler handler,
                                                  Duration timeout) {
-        CompletableFuture<Connection> f = new CompletableFuture<>();
-        inLoopOrLater(() -> {
-            int fd;
-            try {
-                checkTrigger(trigger);
-                fd = Tcp.connect(address);
-            } catch (NativeException | RuntimeException e) {
-                f.completeExceptionally(e);
-                return;
-            }
-            Connector.start(this, fd, trigger, handler, true, address.toString(), timeout, f);
-        });
-        return f;
+        return Connector.connect(this, () -> Tcp.connect(address), true, address.toString(), trigger, handler, timeout);
     }
 
     /** Connects to a Unix domain stream socket at {@code path}; as {@link #connect(InetSocketAddress, Trigger, Handler, Duration)}. */
     public CompletableFuture<Connection> connect(java.nio.file.Path path, Trigger trigger, Handler handler,
                                                  Duration timeout) {
-        CompletableFuture<Connection> f = new CompletableFuture<>();
-        inLoopOrLater(() -> {
-            int fd;
-            try {
-                checkTrigger(trigger);
-                fd = io.github.ffmreactor.net.Unix.connect(path);
-            } catch (NativeException | RuntimeException e) {
-                f.completeExceptionally(e);
-                return;
-            }
-            Connector.start(this, fd, trigger, handler, false, path.toString(), timeout, f);
-        });
-        return f;
+        return Connector.connect(this, () -> io.github.ffmreactor.net.Unix.connect(path), false, path.toString(),
+                trigger, handler, timeout);
     }
 
     /**
@@ -298,19 +275,7 @@ public final class EventLoop implements Executor, AutoCloseable {
      * it with {@code handler}. Safe from any thread; bind errors are thrown here.
      */
     public Datagram openDatagram(InetSocketAddress address, DatagramHandler handler) throws NativeException {
-        int fd = io.github.ffmreactor.net.Udp.open(address);
-        return callInLoop(() -> {
-            Datagram d = new Datagram(this, fd, handler);
-            allocateSlot(d);
-            try {
-                poller.register(fd, Poller.READ, Trigger.LEVEL, token(d));
-            } catch (NativeException | RuntimeException e) {
-                d.closeNow(e); // deregisters (quietly), closes the fd, frees the slot
-                throw e;
-            }
-            d.interest = Poller.READ;
-            return d;
-        });
+        return Datagram.open(this, address, handler);
     }
 
     Listener registerListener(int fd, Callable<Listener> make) throws NativeException {
@@ -329,7 +294,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         });
     }
 
-    private void checkTrigger(Trigger trigger) {
+    void checkTrigger(Trigger trigger) {
         if (!poller.capabilities().supports(trigger)) {
             throw new IllegalArgumentException("backend " + poller.name() + " does not support " + trigger + " triggering");
         }

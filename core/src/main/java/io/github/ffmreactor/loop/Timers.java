@@ -59,7 +59,7 @@ final class Timers {
 
     /**
      * Runs every timer due at {@code now}, earliest first (ties in the order they were scheduled).
-     * A fixed-rate timer is put back for its next period; if the loop fell more than a period
+     * A fixed-rate timer is put back for its next period; if the loop fell a period or more
      * behind, the missed runs are skipped rather than fired in a burst.
      */
     int runDue(Clock clock, EventLoop loop) {
@@ -71,8 +71,11 @@ final class Timers {
             remove(t);
             if (t.cancelled) continue;
             if (t.periodNanos > 0) {
-                long next = t.deadline + t.periodNanos;
-                if (next - now <= 0) next = now + t.periodNanos;
+                long p = t.periodNanos;
+                long next = t.deadline + p;
+                // Behind by a period or more: skip to the next point of the same grid (no burst
+                // of catch-up runs, and no drift: the k-th run stays due at start + k * period).
+                if (next - now <= 0) next = t.deadline + ((now - t.deadline) / p + 1) * p;
                 t.deadline = next;
                 add(t);
             } else {

@@ -35,6 +35,15 @@ public final class Unix {
                 throw new NativeException("fcntl(O_NONBLOCK)", -r);
             }
         }
+        if (Tcp.C.SO_NOSIGPIPE() >= 0) {
+            // macOS: a write to a closed peer must return EPIPE, not raise SIGPIPE (no MSG_NOSIGNAL there).
+            try {
+                Tcp.setIntOption(fd, Tcp.C.SOL_SOCKET(), Tcp.C.SO_NOSIGPIPE(), 1, "setsockopt(SO_NOSIGPIPE)");
+            } catch (NativeException e) {
+                Fds.closeQuietly(fd);
+                throw e;
+            }
+        }
         return fd;
     }
 

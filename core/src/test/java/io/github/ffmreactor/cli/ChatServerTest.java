@@ -21,7 +21,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(120)
@@ -65,11 +64,16 @@ class ChatServerTest {
         return f.get(10, TimeUnit.SECONDS);
     }
 
-    @Test
-    void fansOutToAHundredClientsAndDropsTheOneThatDoesNotRead() throws Exception {
+    static List<String> backends() {
+        return io.github.ffmreactor.poll.Poller.available();
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("backends")
+    void fansOutToAHundredClientsAndDropsTheOneThatDoesNotRead(String backend) throws Exception {
         int before = FdCount.now();
         List<String> log = Collections.synchronizedList(new ArrayList<>());
-        EventLoop loop = EventLoop.open(ChatServer.options(64 * 1024));
+        EventLoop loop = EventLoop.open(ChatServer.options(64 * 1024).withBackend(backend));
         ChatServer chat = new ChatServer(loop, log::add);
         Listener l = chat.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL);
         loop.start("chat");

@@ -19,18 +19,24 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 @Timeout(60)
 class LoopGroupTest {
     static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> spreads() {
+        return io.github.ffmreactor.poll.Poller.available().stream().flatMap(b -> java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of(b, LoopGroup.Spread.HANDOFF),
+                org.junit.jupiter.params.provider.Arguments.of(b, LoopGroup.Spread.REUSEPORT)));
+    }
+
     @ParameterizedTest
-    @EnumSource(value = LoopGroup.Spread.class, names = {"HANDOFF", "REUSEPORT"})
-    void connectionsLandOnMoreThanOneLoopAndShutdownClosesEverything(LoopGroup.Spread spread) throws Exception {
+    @org.junit.jupiter.params.provider.MethodSource("spreads")
+    void connectionsLandOnMoreThanOneLoopAndShutdownClosesEverything(String backend, LoopGroup.Spread spread)
+            throws Exception {
         if (spread == LoopGroup.Spread.REUSEPORT) Assumptions.assumeTrue(LoopGroup.reusePortBalances());
         int before = FdCount.now();
-        LoopGroup g = LoopGroup.start(4, LoopOptions.defaults());
+        LoopGroup g = LoopGroup.start(4, LoopOptions.defaults().withBackend(backend));
         Map<EventLoop, AtomicInteger> perLoop = new ConcurrentHashMap<>();
         List<Listener> ls = g.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL, () -> new Handler() {
             @Override
@@ -118,6 +124,39 @@ class LoopGroupTest {
             assertEquals(big.length, got.length, "every queued byte arrived before the close");
             assertTrue(java.util.Arrays.equals(big, got));
             assertTrue(g.awaitTermination(Duration.ofSeconds(10)));
+        } finally {
+            g.close();
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    @Test
+    void shutdownDropsWhatCannotBeFlushedByTheDeadline() throws Exception {
+        int before = FdCount.now();
+        LoopGroup g = LoopGroup.start(2, LoopOptions.defaults());
+        java.util.concurrent.CountDownLatch opened = new java.util.concurrent.CountDownLatch(1);
+        List<Listener> ls = g.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL, () -> new Handler() {
+            @Override
+            public void onOpen(Connection c) {
+                try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+                    c.write(a.allocate(16 << 20), 0, 16 << 20); // far more than a non-reader's buffers
+                }
+                opened.countDown();
+            }
+
+            @Override
+            public void onData(Connection c, java.lang.foreign.MemorySegment buf, int len) {}
+        });
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(4096);
+            s.connect(new InetSocketAddress(LOOPBACK, ls.get(0).port()));
+            assertTrue(opened.await(5, java.util.concurrent.TimeUnit.SECONDS));
+            long t0 = System.nanoTime();
+            g.shutdown(Duration.ofMillis(300));
+            assertTrue(g.awaitTermination(Duration.ofSeconds(10)), "terminated");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            // It waited for the deadline (the output could not drain), then dropped it.
+            assertTrue(ms >= 250 && ms < 5000, "terminated after " + ms + " ms");
         } finally {
             g.close();
         }
