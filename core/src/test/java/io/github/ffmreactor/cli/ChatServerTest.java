@@ -1,10 +1,11 @@
 package io.github.ffmreactor.cli;
 
+import io.github.ffmreactor.testutil.FdCount;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.ffmreactor.loop.EventLoop;
-import io.github.ffmreactor.loop.FdCount;
 import io.github.ffmreactor.loop.Listener;
 import io.github.ffmreactor.poll.Trigger;
 import java.io.ByteArrayOutputStream;

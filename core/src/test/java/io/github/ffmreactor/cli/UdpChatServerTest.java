@@ -1,12 +1,13 @@
 package io.github.ffmreactor.cli;
 
+import io.github.ffmreactor.testutil.FdCount;
+
 import static io.github.ffmreactor.cli.ChatServerTest.onLoop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.ffmreactor.loop.Datagram;
 import io.github.ffmreactor.loop.EventLoop;
-import io.github.ffmreactor.loop.FdCount;
 import io.github.ffmreactor.loop.LoopOptions;
 import io.github.ffmreactor.loop.ManualClock;
 import java.net.DatagramPacket;

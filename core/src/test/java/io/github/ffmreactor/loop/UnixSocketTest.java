@@ -1,5 +1,7 @@
 package io.github.ffmreactor.loop;
 
+import io.github.ffmreactor.testutil.FdCount;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -1,5 +1,7 @@
 package io.github.ffmreactor.poll;
 
+import io.github.ffmreactor.testutil.FdCount;
+
 import io.github.ffmreactor.testutil.TcpPair;
 
 import static io.github.ffmreactor.poll.Poller.ERROR;
@@ -85,7 +87,7 @@ class LevelDifferentialTest {
     void levelBackendsReportTheSameReadiness() throws Exception {
         List<String> level = Poller.available();
         if (level.size() < 2) return;
-        int before = io.github.ffmreactor.testutil.Fds.openCount();
+        int before = FdCount.now();
         try (TcpPair s = new TcpPair()) {
             for (String b : level) {
                 Poller p = Poller.open(b);
@@ -141,6 +143,6 @@ class LevelDifferentialTest {
             for (Poller p : pollers.values()) p.close();
             System.out.println("differential " + pollers.keySet() + ":\n  " + String.join("\n  ", log));
         }
-        assertEquals(before, io.github.ffmreactor.testutil.Fds.openCount());
+        assertEquals(before, FdCount.now());
     }
 }

@@ -1,5 +1,7 @@
 package io.github.ffmreactor.poll;
 
+import io.github.ffmreactor.testutil.FdCount;
+
 import io.github.ffmreactor.testutil.TcpPair;
 
 import static io.github.ffmreactor.poll.Poller.ERROR;
@@ -33,12 +35,12 @@ class PollerBehaviourTest {
 
     @BeforeEach
     void countFds() {
-        fdsBefore = io.github.ffmreactor.testutil.Fds.openCount();
+        fdsBefore = FdCount.now();
     }
 
     @AfterEach
     void noFdLeft() {
-        assertEquals(fdsBefore, io.github.ffmreactor.testutil.Fds.openCount(), "fds open before and after the test");
+        assertEquals(fdsBefore, FdCount.now(), "fds open before and after the test");
     }
 
     /** Polls once and ORs the readiness of every event carrying {@code token}; -1 if none did. */

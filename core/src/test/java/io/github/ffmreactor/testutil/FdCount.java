@@ -1,4 +1,4 @@
-package io.github.ffmreactor.loop;
+package io.github.ffmreactor.testutil;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +24,10 @@ public final class FdCount {
         } catch (java.io.IOException e) {
             throw new ExceptionInInitializerError(e);
         }
+        // The JDK also opens its virtual-thread I/O pollers (epoll fds of its own) on the first
+        // blocking socket call from a virtual thread, and keeps them. (In another class: lambdas
+        // of this one would wait for this very initialiser to finish.)
+        JdkPollersWarmUp.run();
     }
 
     public static int now() {
