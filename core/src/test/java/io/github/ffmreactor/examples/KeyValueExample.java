@@ -37,7 +37,7 @@ public final class KeyValueExample {
             case "GET" -> { String v = w.length == 2 ? store.get(w[1]) : null; return v == null ? "NONE" : "VALUE " + v; }
             case "DEL" -> { if (w.length != 2) return "ERR usage: DEL key"; forget(w[1]); store.remove(w[1]); return "OK"; }
             case "SET" -> {
-                if (w.length < 3) return "ERR usage: SET key value [ttl-ms]";
+                if (w.length < 3 || (w.length == 4 && !w[3].matches("\\d{1,18}"))) return "ERR usage: SET key value [ttl-ms]";
                 forget(w[1]);
                 store.put(w[1], w[2]);
                 if (w.length == 4) expiries.put(w[1], loop.schedule(Long.parseLong(w[3]), TimeUnit.MILLISECONDS,

@@ -61,6 +61,10 @@ class KeyValueExampleTest {
                 assertEquals("OK", in.readLine());
                 assertEquals("NONE", in.readLine());
                 assertEquals("ERR unknown command FLY", in.readLine());
+                out.println("SET k v soon"); // a bad TTL is an answer, not a dropped connection
+                assertEquals("ERR usage: SET key value [ttl-ms]", in.readLine());
+                out.println("GET k");
+                assertEquals("VALUE w", in.readLine());
             }
         }
         FdCount.assertBackTo(before);
