@@ -85,6 +85,8 @@ public final class Listener extends Channel {
             }
             if (c == -Errno.EAGAIN) return;
             if (c == -Errno.EINTR || c == -Errno.ECONNABORTED) continue;
+            // Winsock: a pending connection reset by its peer before accept took it.
+            if (SocketIo.WINDOWS && c == -Errno.ECONNRESET) continue;
             // EMFILE/ENFILE and the like: report, and try again on the next readiness.
             l.report(null, new NativeException(SocketIo.ACCEPT_CALL, -c));
             return;
