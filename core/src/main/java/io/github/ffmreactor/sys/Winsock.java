@@ -215,6 +215,7 @@ public final class Winsock {
      * WSASocketW). True if it worked; the error (GetLastError) is not captured.
      */
     public static boolean setNoInherit(long s) {
+        if (SETHANDLEINFORMATION == null) return false;
         try { return (int) SETHANDLEINFORMATION.invokeExact(s, HANDLE_FLAG_INHERIT, 0) != 0; }
         catch (Throwable t) { throw Unistd.rethrow(t); }
     }
