@@ -96,14 +96,14 @@ public final class Winsock {
      * integer (the same register class as a pointer in the Windows x64 ABI), as Unistd does for
      * read/write, so that I/O at an offset needs no slice.
      */
-    public record Binding(String symbol, FunctionDescriptor descriptor, boolean capture, boolean critical) {
+    record Binding(String symbol, FunctionDescriptor descriptor, boolean capture, boolean critical) {
         /** The exported C name ({@code send} for {@code send@addr}). */
-        public String cName() {
+        String cName() {
             int at = symbol.indexOf('@');
             return at < 0 ? symbol : symbol.substring(0, at);
         }
 
-        public Linker.Option[] options() {
+        Linker.Option[] options() {
             if (!capture) return critical ? new Linker.Option[] {Native.CRITICAL} : new Linker.Option[0];
             return critical ? new Linker.Option[] {Native.CAPTURE_ERRNO, Native.CRITICAL}
                     : new Linker.Option[] {Native.CAPTURE_ERRNO};

@@ -168,6 +168,14 @@ class WinsockBindingsTest {
     }
 
     @Test
+    void flagValuesFromTheHeaders() {
+        assertEquals(0x01, Winsock.WSA_FLAG_OVERLAPPED, "winsock2.h");
+        assertEquals(0x80, Winsock.WSA_FLAG_NO_HANDLE_INHERIT, "winsock2.h (Windows 7 SP1 and later)");
+        assertEquals(0x1, Winsock.HANDLE_FLAG_INHERIT, "winbase.h");
+        assertEquals(-1L, Winsock.INVALID_SOCKET, "(SOCKET)(~0) read as a signed long");
+    }
+
+    @Test
     void nothingLinkedOffWindows() {
         if (Platform.CURRENT != Platform.WINDOWS) assertFalse(Winsock.available());
     }
