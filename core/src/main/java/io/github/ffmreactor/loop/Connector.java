@@ -19,11 +19,12 @@ import java.util.concurrent.TimeUnit;
  * A connect in progress. The socket is watched for writability, level-triggered, whatever the
  * connection will use later: writability means the handshake finished one way or the other, and
  * {@code getsockopt(SO_ERROR)} says which (0, or ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH...). On
- * Windows a failed connect never turns writable: Winsock select reports it in exceptfds, which
- * WinSelectPoller watches for every WRITE interest and reports as WRITE|ERROR, and SO_ERROR
- * (WSAECONNREFUSED...) is read the same way. On
  * success the fd moves to a new {@link Connection} under the caller's trigger; on failure or
  * timeout it is closed and the future fails.
+ *
+ * <p>On Windows a failed connect never turns writable: Winsock select reports it in exceptfds,
+ * which WinSelectPoller watches for every WRITE interest and reports as WRITE|ERROR; SO_ERROR
+ * (WSAECONNREFUSED...) is then read the same way.
  */
 final class Connector extends Channel {
     private final Handler handler;
