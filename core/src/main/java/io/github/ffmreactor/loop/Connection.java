@@ -5,11 +5,11 @@ import static io.github.ffmreactor.poll.Poller.HANGUP;
 import static io.github.ffmreactor.poll.Poller.READ;
 import static io.github.ffmreactor.poll.Poller.WRITE;
 
+import io.github.ffmreactor.net.SocketIo;
 import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.poll.Trigger;
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.NativeException;
-import io.github.ffmreactor.sys.Unistd;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -103,7 +103,7 @@ public final class Connection extends Channel {
                 if (trigger == Trigger.EDGE) l.carry(this);
                 return;
             }
-            long r = Unistd.read(l.cs, fd, buf, 0, size);
+            long r = SocketIo.read(l.cs, fd, buf, 0, size);
             l.reads++;
             if (r > 0) {
                 l.bytesIn += r;
@@ -124,7 +124,7 @@ public final class Connection extends Channel {
                 l.eagains++;
                 return;
             } else if (r != -Errno.EINTR) {
-                closeNow(new NativeException("read", (int) -r));
+                closeNow(new NativeException(SocketIo.WINDOWS ? "recv" : "read", (int) -r));
                 return;
             }
         }
@@ -151,7 +151,7 @@ public final class Connection extends Channel {
         if (len == 0) return true;
         EventLoop l = loop;
         if (outEnd == outStart) {
-            long w = Unistd.write(l.cs, fd, src, off, len);
+            long w = SocketIo.write(l.cs, fd, src, off, len);
             l.writes++;
             if (w == len) {
                 l.bytesOut += w;
@@ -164,7 +164,7 @@ public final class Connection extends Channel {
             } else if (w == -Errno.EAGAIN) {
                 l.eagains++;
             } else if (w != -Errno.EINTR) {
-                closeNow(new NativeException("write", (int) -w));
+                closeNow(new NativeException(SocketIo.WINDOWS ? "send" : "write", (int) -w));
                 return false;
             }
         }
@@ -210,7 +210,7 @@ public final class Connection extends Channel {
     private void flush() {
         EventLoop l = loop;
         while (outStart < outEnd) {
-            long w = Unistd.write(l.cs, fd, out, outStart, outEnd - outStart);
+            long w = SocketIo.write(l.cs, fd, out, outStart, outEnd - outStart);
             l.writes++;
             if (w > 0) {
                 l.bytesOut += w;
@@ -219,7 +219,7 @@ public final class Connection extends Channel {
                 l.eagains++;
                 break;
             } else if (w != -Errno.EINTR) {
-                closeNow(new NativeException("write", (int) -w));
+                closeNow(new NativeException(SocketIo.WINDOWS ? "send" : "write", (int) -w));
                 return;
             }
         }

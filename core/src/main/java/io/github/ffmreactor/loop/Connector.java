@@ -21,6 +21,10 @@ import java.util.concurrent.TimeUnit;
  * {@code getsockopt(SO_ERROR)} says which (0, or ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH...). On
  * success the fd moves to a new {@link Connection} under the caller's trigger; on failure or
  * timeout it is closed and the future fails.
+ *
+ * <p>On Windows a failed connect never turns writable: Winsock select reports it in exceptfds,
+ * which WinSelectPoller watches for every WRITE interest and reports as WRITE|ERROR; SO_ERROR
+ * (WSAECONNREFUSED...) is then read the same way.
  */
 final class Connector extends Channel {
     private final Handler handler;

@@ -1,11 +1,11 @@
 package io.github.ffmreactor.loop;
 
 import io.github.ffmreactor.net.Endpoint;
+import io.github.ffmreactor.net.SocketIo;
 import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.poll.Trigger;
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.NativeException;
-import io.github.ffmreactor.sys.Sockets;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -57,7 +57,7 @@ public final class Datagram extends Channel {
         long size = buf.byteSize();
         MemorySegment seg = from.segment();
         for (int k = 0; k < l.options.readsPerTurn() && fd >= 0; k++) {
-            long r = Sockets.recvfrom(l.cs, fd, buf, 0, size, 0, seg, from.lengthCellForReceive());
+            long r = SocketIo.recvfrom(l.cs, fd, buf, 0, size, seg, from.lengthCellForReceive());
             l.reads++;
             if (r >= 0) {
                 from.received();
@@ -89,7 +89,7 @@ public final class Datagram extends Channel {
     public long sendTo(MemorySegment buf, long off, long len, Endpoint to) {
         if (fd < 0) return -Errno.EBADF;
         EventLoop l = loop;
-        long r = Sockets.sendto(l.cs, fd, buf, off, len, 0, to.segment(), to.length());
+        long r = SocketIo.sendto(l.cs, fd, buf, off, len, to.segment(), to.length());
         l.writes++;
         if (r >= 0) {
             sent++;

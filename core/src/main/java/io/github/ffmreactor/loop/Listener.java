@@ -1,5 +1,6 @@
 package io.github.ffmreactor.loop;
 
+import io.github.ffmreactor.net.SocketIo;
 import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.poll.Trigger;
 import io.github.ffmreactor.sys.Errno;
@@ -56,7 +57,13 @@ public final class Listener extends Channel {
     void ready(int ready) {
         EventLoop l = loop;
         for (int k = 0; k < l.options.acceptsPerTurn() && fd >= 0; k++) {
-            int c = Tcp.accept(l.cs, fd);
+            int c;
+            try {
+                c = SocketIo.accept(l.cs, fd);
+            } catch (IllegalStateException e) {
+                l.report(null, e); // a Windows handle beyond 31 bits, already closed
+                continue;
+            }
             if (c >= 0) {
                 l.accepts++;
                 if (noDelay) Tcp.setNoDelay(l.cs, c, l.intScratch);
@@ -78,8 +85,10 @@ public final class Listener extends Channel {
             }
             if (c == -Errno.EAGAIN) return;
             if (c == -Errno.EINTR || c == -Errno.ECONNABORTED) continue;
+            // Winsock: a pending connection reset by its peer before accept took it.
+            if (SocketIo.WINDOWS && c == -Errno.ECONNRESET) continue;
             // EMFILE/ENFILE and the like: report, and try again on the next readiness.
-            l.report(null, new NativeException("accept4", -c));
+            l.report(null, new NativeException(SocketIo.ACCEPT_CALL, -c));
             return;
         }
     }

@@ -7,8 +7,6 @@ import io.github.ffmreactor.sys.Native;
 import io.github.ffmreactor.sys.NativeException;
 import io.github.ffmreactor.sys.SockAddr;
 import io.github.ffmreactor.sys.SocketConsts;
-import io.github.ffmreactor.sys.Sockets;
-import io.github.ffmreactor.sys.Unistd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.Inet6Address;
@@ -17,7 +15,8 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 
 /**
- * TCP sockets as plain fds: every socket is non-blocking and close-on-exec from birth. Calls off
+ * TCP sockets as plain fds (on Windows, SOCKET handles carried as ints: see {@link SocketIo}):
+ * every socket is non-blocking and close-on-exec (not inheritable) from birth. Calls off
  * the hot path (listen, connect, options, addresses) use the calling thread's errno segment and a
  * short-lived arena; {@link #accept} allocates nothing.
  */
@@ -31,15 +30,17 @@ public final class Tcp {
         int fd = socket(address, C.SOCK_STREAM());
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cs = Native.threadCallState();
-            setIntOption(fd, C.SOL_SOCKET(), C.SO_REUSEADDR(), 1, "setsockopt(SO_REUSEADDR)");
+            // On Windows SO_REUSEADDR would let another socket bind the same port while this one
+            // listens (port stealing); Windows already allows a bind over TIME_WAIT without it.
+            if (!SocketIo.WINDOWS) setIntOption(fd, C.SOL_SOCKET(), C.SO_REUSEADDR(), 1, "setsockopt(SO_REUSEADDR)");
             if (reusePort) {
                 if (C.SO_REUSEPORT() < 0) throw new UnsupportedOperationException("SO_REUSEPORT is not available on " + C.os());
                 setIntOption(fd, C.SOL_SOCKET(), C.SO_REUSEPORT(), 1, "setsockopt(SO_REUSEPORT)");
             }
             MemorySegment sa = a.allocate(SockAddr.SIZEOF_STORAGE);
             int len = encode(address, sa);
-            NativeException.check("bind " + address, Sockets.bind(cs, fd, sa, len));
-            NativeException.check("listen", Sockets.listen(cs, fd, backlog));
+            NativeException.check("bind " + address, SocketIo.bind(cs, fd, sa, len));
+            NativeException.check("listen", SocketIo.listen(cs, fd, backlog));
             return fd;
         } catch (NativeException | RuntimeException e) {
             Fds.closeQuietly(fd);
@@ -57,7 +58,7 @@ public final class Tcp {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment sa = a.allocate(SockAddr.SIZEOF_STORAGE);
             int len = encode(address, sa);
-            int r = Sockets.connect(Native.threadCallState(), fd, sa, len);
+            int r = SocketIo.connect(Native.threadCallState(), fd, sa, len);
             if (r < 0 && r != -Errno.EINPROGRESS && r != -Errno.EINTR) {
                 throw new NativeException("connect", -r, "to " + address);
             }
@@ -73,33 +74,14 @@ public final class Tcp {
      * none is pending). Allocates nothing.
      */
     public static int accept(MemorySegment cs, int listenFd) {
-        if (Sockets.hasAccept4()) {
-            return Sockets.accept4(cs, listenFd, MemorySegment.NULL, MemorySegment.NULL,
-                    C.SOCK_NONBLOCK() | C.SOCK_CLOEXEC());
-        }
-        int fd = Sockets.accept(cs, listenFd, MemorySegment.NULL, MemorySegment.NULL);
-        if (fd < 0) return fd;
-        int r = Unistd.setNonBlockingCloexec(cs, fd);
-        if (r < 0) {
-            Unistd.close(cs, fd);
-            return r;
-        }
-        return fd;
+        return SocketIo.accept(cs, listenFd);
     }
 
     /** A new non-blocking socket of the address's family. */
     static int socket(InetSocketAddress address, int type) throws NativeException {
         if (address.isUnresolved()) throw new IllegalArgumentException("unresolved address: " + address);
         int family = address.getAddress() instanceof Inet6Address ? C.AF_INET6() : C.AF_INET();
-        MemorySegment cs = Native.threadCallState();
-        int fd = NativeException.check("socket", Sockets.socket(cs, family, type | C.SOCK_NONBLOCK() | C.SOCK_CLOEXEC(), 0));
-        if (C.SOCK_NONBLOCK() == 0) {
-            int r = Unistd.setNonBlockingCloexec(cs, fd);
-            if (r < 0) {
-                Fds.closeQuietly(fd);
-                throw new NativeException("fcntl(O_NONBLOCK)", -r);
-            }
-        }
+        int fd = SocketIo.socket(Native.threadCallState(), family, type);
         if (C.SO_NOSIGPIPE() >= 0) {
             // macOS has no MSG_NOSIGNAL: the socket itself must be told not to raise SIGPIPE.
             try {
@@ -119,14 +101,14 @@ public final class Tcp {
     /** TCP_NODELAY on a fresh connection, from the loop thread: no allocation, -errno on failure. */
     public static int setNoDelay(MemorySegment cs, int fd, MemorySegment intScratch) {
         intScratch.set(JAVA_INT, 0, 1);
-        return Sockets.setsockopt(cs, fd, C.IPPROTO_TCP(), C.TCP_NODELAY(), intScratch, 4);
+        return SocketIo.setsockopt(cs, fd, C.IPPROTO_TCP(), C.TCP_NODELAY(), intScratch, 4);
     }
 
     public static void setIntOption(int fd, int level, int name, int value, String what) throws NativeException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_INT);
             v.set(JAVA_INT, 0, value);
-            NativeException.check(what, Sockets.setsockopt(Native.threadCallState(), fd, level, name, v, 4));
+            NativeException.check(what, SocketIo.setsockopt(Native.threadCallState(), fd, level, name, v, 4));
         }
     }
 
@@ -135,7 +117,7 @@ public final class Tcp {
             MemorySegment v = a.allocate(JAVA_INT);
             MemorySegment len = a.allocate(JAVA_INT);
             len.set(JAVA_INT, 0, 4);
-            NativeException.check(what, Sockets.getsockopt(Native.threadCallState(), fd, level, name, v, len));
+            NativeException.check(what, SocketIo.getsockopt(Native.threadCallState(), fd, level, name, v, len));
             return v.get(JAVA_INT, 0);
         }
     }
@@ -146,7 +128,7 @@ public final class Tcp {
     }
 
     public static void shutdownOutput(int fd) throws NativeException {
-        NativeException.check("shutdown", Sockets.shutdown(Native.threadCallState(), fd, C.SHUT_WR()));
+        NativeException.check("shutdown", SocketIo.shutdown(Native.threadCallState(), fd, C.SHUT_WR()));
     }
 
     public static InetSocketAddress localAddress(int fd) throws NativeException {
@@ -163,7 +145,7 @@ public final class Tcp {
             MemorySegment len = a.allocate(JAVA_INT);
             len.set(JAVA_INT, 0, SockAddr.SIZEOF_STORAGE);
             MemorySegment cs = Native.threadCallState();
-            int r = local ? Sockets.getsockname(cs, fd, sa, len) : Sockets.getpeername(cs, fd, sa, len);
+            int r = local ? SocketIo.getsockname(cs, fd, sa, len) : SocketIo.getpeername(cs, fd, sa, len);
             NativeException.check(local ? "getsockname" : "getpeername", r);
             return decode(sa);
         }

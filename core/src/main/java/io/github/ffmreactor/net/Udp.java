@@ -3,7 +3,6 @@ package io.github.ffmreactor.net;
 import io.github.ffmreactor.sys.Native;
 import io.github.ffmreactor.sys.NativeException;
 import io.github.ffmreactor.sys.SockAddr;
-import io.github.ffmreactor.sys.Sockets;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
@@ -21,7 +20,7 @@ public final class Udp {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment sa = a.allocate(SockAddr.SIZEOF_STORAGE);
             int len = Tcp.encode(address, sa);
-            NativeException.check("bind " + address, Sockets.bind(Native.threadCallState(), fd, sa, len));
+            NativeException.check("bind " + address, SocketIo.bind(Native.threadCallState(), fd, sa, len));
             return fd;
         } catch (NativeException | RuntimeException e) {
             Fds.closeQuietly(fd);

@@ -75,7 +75,7 @@ public final class Errno {
             ECONNABORTED = of("ECONNABORTED"), ECONNRESET = of("ECONNRESET"), ENOBUFS = of("ENOBUFS"),
             EISCONN = of("EISCONN"), ENOTCONN = of("ENOTCONN"), ETIMEDOUT = of("ETIMEDOUT"),
             ECONNREFUSED = of("ECONNREFUSED"), EHOSTUNREACH = of("EHOSTUNREACH"),
-            EALREADY = of("EALREADY"), EINPROGRESS = of("EINPROGRESS");
+            EALREADY = of("EALREADY"), EINPROGRESS = of("EINPROGRESS"), EMSGSIZE = of("EMSGSIZE");
 
     /** EWOULDBLOCK equals EAGAIN on Linux, macOS and FreeBSD, and is WSAEWOULDBLOCK on Windows. */
     public static final int EWOULDBLOCK = EAGAIN;
@@ -92,6 +92,12 @@ public final class Errno {
     /** The symbolic name of {@code errno} on this OS, e.g. {@code EAGAIN}, or {@code errno 12345}. */
     public static String name(int errno) {
         String n = NAMES.get(errno);
+        return n != null ? n : "errno " + errno;
+    }
+
+    /** The symbolic name of {@code errno} in {@code table} (another OS's, say), or {@code errno N}. */
+    public static String nameIn(Map<String, Integer> table, int errno) {
+        String n = invert(table).get(errno);
         return n != null ? n : "errno " + errno;
     }
 

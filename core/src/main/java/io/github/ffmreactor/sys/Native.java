@@ -47,9 +47,11 @@ public final class Native {
     private static SymbolLookup lookup() {
         SymbolLookup def = LINKER.defaultLookup();
         if (Platform.CURRENT == Platform.WINDOWS) {
-            // Winsock lives in ws2_32.dll, which the JDK's default lookup does not cover.
+            // Winsock lives in ws2_32.dll, SetHandleInformation in kernel32.dll; the JDK's default
+            // lookup (the C runtime) covers neither. ws2_32 first: its socket calls, not the CRT's.
             SymbolLookup ws2 = SymbolLookup.libraryLookup("ws2_32", Arena.global());
-            return ws2.or(def);
+            SymbolLookup k32 = SymbolLookup.libraryLookup("kernel32", Arena.global());
+            return ws2.or(k32).or(def);
         }
         return def;
     }
