@@ -63,7 +63,8 @@ public final class Winsock {
         }
         out.set(JAVA_INT, FD_COUNT_OFFSET, count);
         out.set(JAVA_INT, 4, 0);
-        MemorySegment.copy(sockets, 0, out, JAVA_LONG, FD_ARRAY_OFFSET, count);
+        // Element by element: copying from the array would wrap it in a heap segment on every poll.
+        for (int i = 0; i < count; i++) out.set(JAVA_LONG, FD_ARRAY_OFFSET + 8L * i, sockets[i]);
     }
 
     public static int fdCount(MemorySegment set) {
