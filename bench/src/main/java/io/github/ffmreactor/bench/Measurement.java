@@ -38,6 +38,15 @@ record Measurement(String server, int connections, int size, int depth, double s
         return serverRunNanos < 0 ? Double.NaN : serverRunNanos / 1e3 / roundTrips;
     }
 
+    /**
+     * Round trips as the server counted them over its own counter window (bytes read / size):
+     * the denominator for its counters, whose window is a little wider than the client's.
+     */
+    double serverRoundTrips() {
+        Long in = serverCounters == null ? null : serverCounters.get("bytesIn");
+        return in == null || in == 0 ? roundTrips : in / (double) size;
+    }
+
     double userMicrosPerRoundTrip() {
         return serverUserNanos < 0 ? Double.NaN : serverUserNanos / 1e3 / roundTrips;
     }
@@ -72,6 +81,7 @@ record Measurement(String server, int connections, int size, int depth, double s
         m.put("serverUserMicrosPerRoundTrip", userMicrosPerRoundTrip());
         m.put("serverSysMicrosPerRoundTrip", sysMicrosPerRoundTrip());
         m.put("serverRunMicrosPerRoundTrip", runMicrosPerRoundTrip());
+        m.put("serverRoundTrips", serverRoundTrips());
         m.put("serverCounters", serverCounters);
         m.put("clientCounters", clientCounters);
         m.put("errors", errors);
@@ -90,12 +100,13 @@ record Measurement(String server, int connections, int size, int depth, double s
         }
         if (serverCounters != null && serverCounters.containsKey("waits")) {
             b.append("\n  server loop per round trip:");
+            double srt = serverRoundTrips();
             for (String k : new String[] {"waits", "events", "reads", "writes", "eagains", "ctl"}) {
                 Long v = serverCounters.get(k);
-                if (v != null) b.append(String.format(java.util.Locale.ROOT, " %s=%.3f", k, v / (double) roundTrips));
+                if (v != null) b.append(String.format(java.util.Locale.ROOT, " %s=%.3f", k, v / srt));
             }
             Long alloc = serverCounters.get("alloc");
-            if (alloc != null) b.append(String.format(java.util.Locale.ROOT, " allocated=%.2f B", alloc / (double) roundTrips));
+            if (alloc != null) b.append(String.format(java.util.Locale.ROOT, " allocated=%.2f B", alloc / srt));
         } else if (serverCounters != null && serverCounters.containsKey("alloc")) {
             b.append(String.format(java.util.Locale.ROOT, "%n  server loop thread allocated %.2f B per round trip", serverCounters.get("alloc") / (double) roundTrips));
         }

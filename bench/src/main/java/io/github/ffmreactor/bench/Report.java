@@ -50,7 +50,9 @@ final class Report {
         double perRt(String group, String k) {
             if (cell == null || !cell.has(group)) return Double.NaN;
             JsonObject g = cell.getAsJsonObject(group);
-            return g.has(k) ? g.get(k).getAsDouble() / num("roundTrips") : Double.NaN;
+            // Server counters are divided by the round trips the server saw in its own window.
+            double rts = group.equals("serverCounters") && cell.has("serverRoundTrips") ? num("serverRoundTrips") : num("roundTrips");
+            return g.has(k) ? g.get(k).getAsDouble() / rts : Double.NaN;
         }
 
         double userUs() { return num("serverUserMicrosPerRoundTrip"); }
