@@ -67,6 +67,7 @@ public class EchoBench {
     private boolean measuring;
     private long rt0, t0, roundTrips, nanos;
     private ProcCpu cpu0, cpu = new ProcCpu(0, 0, 0);
+    private final long[] loopThread = new long[3];
     private Map<String, Long> srv0, cli0;
     private Map<String, Long> srvSum = new java.util.LinkedHashMap<>(), cliSum = new java.util.LinkedHashMap<>();
     private final Histogram latency = new Histogram(1, LoadClient.MAX_LATENCY_NANOS, 3);
@@ -115,6 +116,8 @@ public class EchoBench {
         roundTrips += rt1 - rt0;
         nanos += t1 - t0;
         cpu = cpu.plus(cpu1.minus(cpu0));
+        long[] lt = cpu1.busiestThreadSince(cpu0);
+        for (int i = 0; i < 3; i++) loopThread[i] += lt[i];
         Measurement.delta(srv0, srv1).forEach((k, v) -> srvSum.merge(k, v, Long::sum));
         Measurement.delta(cli0, cli1).forEach((k, v) -> cliSum.merge(k, v, Long::sum));
     }
@@ -124,7 +127,7 @@ public class EchoBench {
         try {
             if (roundTrips > 0) {
                 Measurement m = Measurement.of(server, connections, size, depth, nanos / 1e9, roundTrips, latency, cpu,
-                        srvSum, cliSum, client.errors());
+                        loopThread, srvSum, cliSum, client.errors());
                 System.out.println();
                 System.out.println("cell " + server + " " + m.cell() + ": " + m.summary());
                 Path out = Path.of(System.getProperty("ffmreactor.bench.cells", "bench-results/cells.jsonl"));

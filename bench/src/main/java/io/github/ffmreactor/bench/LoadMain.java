@@ -111,7 +111,8 @@ final class LoadMain {
             if (client.errors() > 0) out.println("ERROR: " + client.errors() + " error(s); first: " + client.firstError());
             if (rt1 == rt0) out.println("ERROR: no round trip completed in the measured window");
             return Measurement.of(name, s.connections(), s.size(), s.depth(), (t1 - t0) / 1e9, Math.max(1, rt1 - rt0), h,
-                    cpu0 == null || cpu1 == null ? null : cpu1.minus(cpu0), Measurement.delta(srv0, srv1),
+                    cpu0 == null || cpu1 == null ? null : cpu1.minus(cpu0),
+                    cpu0 == null || cpu1 == null ? null : cpu1.busiestThreadSince(cpu0), Measurement.delta(srv0, srv1),
                     Measurement.delta(cli0, cli1), client.errors() + (rt1 == rt0 ? 1 : 0));
         }
     }

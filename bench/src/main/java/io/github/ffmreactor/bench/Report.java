@@ -253,7 +253,8 @@ final class Report {
         // Every number, with ratios to the C server of the same cell.
         h.append("<h2>All cells, with ratios to the C epoll server</h2>\n<table><tr><th>cell</th><th>server</th><th>round trips/s</th>")
                 .append("<th>&plusmn;</th><th>x C</th><th>MB/s</th><th>p50 us</th><th>p99 us</th><th>p99 x C</th><th>p99.9 us</th>")
-                .append("<th>user us/rt</th><th>sys us/rt</th><th>CPU us/rt</th><th>CPU x C</th><th>user x C</th><th>loop alloc B/rt</th>")
+                .append("<th>user us/rt</th><th>sys us/rt</th><th>CPU us/rt</th><th>CPU x C</th><th>user x C</th><th>loop thread us/rt</th>")
+                .append("<th>other threads us/rt</th><th>loop alloc B/rt</th>")
                 .append("<th>client alloc B/rt</th></tr>\n");
         for (String cell : cellNames) {
             Row c = null;
@@ -270,6 +271,8 @@ final class Report {
                         .append(td(r.userUs(), "%.3f")).append(td(r.sysUs(), "%.3f")).append(td(r.cpuUs(), "%.3f"))
                         .append(ratio(r.cpuUs(), c == null ? Double.NaN : c.cpuUs(), r.server, 1.03, false))
                         .append(ratio(r.userUs(), c == null ? Double.NaN : c.userUs(), r.server, 1.2, false))
+                        .append(td(r.num("loopThreadRunMicrosPerRoundTrip"), "%.3f"))
+                        .append(td(r.cpuUs() - r.num("loopThreadRunMicrosPerRoundTrip"), "%.3f"))
                         .append(td(r.perRt("serverCounters", "alloc"), "%.2f"))
                         .append(td(r.perRt("clientCounters", "alloc"), "%.2f")).append("</tr>\n");
             }
