@@ -152,10 +152,22 @@ final class Report {
                 for (Row r : rows) if (r.server.equals(s) && r.cellName().equals(cell)) v = m.of(r);
                 ys.add(Double.isNaN(v) ? 0.0 : v);
             }
-            ch.addSeries(s, cellNames, ys);
+            ch.addSeries(s, cellNames, ys).setFillColor(COLORS.getOrDefault(s, java.awt.Color.GRAY));
         }
         return ch;
     }
+
+    /** One colour per server in every chart: ffmreactor in oranges, the C server in black. */
+    static final Map<String, java.awt.Color> COLORS = Map.of(
+            "c-epoll", new java.awt.Color(0x33, 0x33, 0x33),
+            "ffm-edge", new java.awt.Color(0xE6, 0x55, 0x00),
+            "ffm-level", new java.awt.Color(0xFF, 0x99, 0x33),
+            "ffm-poll", new java.awt.Color(0xFF, 0xC2, 0x66),
+            "ffm-select", new java.awt.Color(0xFF, 0xE0, 0x99),
+            "nio", new java.awt.Color(0x1F, 0x6F, 0xD0),
+            "netty-epoll", new java.awt.Color(0x2E, 0x9E, 0x44),
+            "netty-nio", new java.awt.Color(0x8F, 0xD1, 0x8F),
+            "vthreads", new java.awt.Color(0x8E, 0x44, 0xAD));
 
     static void style(CategoryChart ch) {
         org.knowm.xchart.style.CategoryStyler st = ch.getStyler();
@@ -211,6 +223,9 @@ final class Report {
 
         // Edge vs level, with what each costs per message.
         h.append("<h2>Edge vs level triggering: syscalls per round trip in the server loop</h2>\n");
+        h.append("<p>From the server loop's own counters over the measured window, divided by the round trips the server ")
+                .append("saw (its bytes read / message size). waits: epoll_wait (or poll/select) calls; events: readiness events ")
+                .append("delivered; eagains: reads or writes that found nothing to do; ctl: registration changes.</p>\n");
         String[] counters = {"waits", "events", "reads", "writes", "eagains", "ctl"};
         CategoryChart el = new CategoryChartBuilder().width(1100).height(480)
                 .title("Server loop calls per round trip: edge (E) vs level (L)").yAxisTitle("per round trip").build();
@@ -237,7 +252,7 @@ final class Report {
         for (String k : counters) h.append("<th>").append(k).append("/rt</th>");
         h.append("<th>alloc B/rt</th></tr>\n");
         for (String cell : cellNames) {
-            for (String s : new String[] {"ffm-edge", "ffm-level"}) {
+            for (String s : new String[] {"ffm-edge", "ffm-level", "ffm-poll", "ffm-select"}) {
                 for (Row r : rows) {
                     if (!r.server.equals(s) || !r.cellName().equals(cell)) continue;
                     h.append("<tr><td>").append(cell).append("</td><td>").append(s).append("</td>")
