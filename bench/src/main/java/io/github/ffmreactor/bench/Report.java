@@ -169,6 +169,14 @@ final class Report {
             "netty-nio", new java.awt.Color(0x8F, 0xD1, 0x8F),
             "vthreads", new java.awt.Color(0x8E, 0x44, 0xAD));
 
+    /** {@code m(r) / m(C server in r's cell)}, NaN when there is no C row. */
+    static double relativeToC(List<Row> rows, Row r, Metric m) {
+        for (Row c : rows) {
+            if (c.server.equals("c-epoll") && c.cellName().equals(r.cellName())) return m.of(r) / m.of(c);
+        }
+        return Double.NaN;
+    }
+
     static void style(CategoryChart ch) {
         org.knowm.xchart.style.CategoryStyler st = ch.getStyler();
         st.setLegendPosition(Styler.LegendPosition.OutsideE);
@@ -211,7 +219,14 @@ final class Report {
                 .append("/proc/PID/task/*/sched); the user/system split comes from /proc/PID/stat, which the kernel samples once per ")
                 .append("10 ms tick, so it is only as precise as the tick counts shown in cells.jsonl.</p>\n");
 
-        h.append("<h2>Server CPU per round trip (user + system, lower is better)</h2>\n");
+        h.append("<h2>Relative to the C epoll server (1.0 = C; per cell)</h2>\n");
+        h.append(png(byServer("Server CPU per round trip relative to C (lower is better)", "x C", rows, servers, cellNames,
+                r -> relativeToC(rows, r, Row::cpuUs)), out, "cpu-vs-c"));
+        h.append(png(byServer("Round trips per second relative to C (higher is better)", "x C", rows, servers, cellNames,
+                r -> relativeToC(rows, r, x -> x.rtps)), out, "throughput-vs-c"));
+        h.append(png(byServer("p99 latency relative to C (lower is better)", "x C", rows, servers, cellNames,
+                r -> relativeToC(rows, r, Row::p99Us)), out, "p99-vs-c"));
+        h.append("<h2>Server CPU per round trip (lower is better)</h2>\n");
         h.append(png(byServer("Server CPU per round trip (us; threads' scheduler run time)", "us per round trip", rows, servers, cellNames,
                 Row::cpuUs), out, "cpu-per-roundtrip"));
         h.append(png(byServer("Server user CPU per round trip (us; /proc utime, sampled per tick)", "us per round trip", rows, servers, cellNames,
