@@ -30,7 +30,7 @@ import org.openjdk.jmh.runner.IterationType;
  * loop thread, {@code connections} sockets each keeping {@code depth} messages of {@code size}
  * bytes in flight, every echoed byte checked.
  *
- * <p>The score is round trips per second. Beside it, for the measured iterations only, the trial
+ * <p>The score is round trips per second. Beside it, over the measured iterations only, the trial
  * appends one line to {@code ffmreactor.bench.cells} (default {@code bench-results/cells.jsonl}):
  * latency percentiles, the server's user and system CPU per round trip (from /proc/PID/stat), and
  * for ffmreactor servers their loop's counters (waits, events, reads, writes, EAGAINs per round
@@ -63,13 +63,15 @@ public class EchoBench {
     private LoadClient client;
     private long target;
 
-    // Sums over the measured iterations.
-    private boolean measuring;
+    // One window from the start of the first measured iteration to the end of the last: nothing is
+    // sampled or allocated between them, so -prof gc's middle iterations show what a round trip
+    // allocates in this JVM (the client loop and the JMH thread), free of the bookkeeping.
+    private int measured;
     private long rt0, t0, roundTrips, nanos;
-    private ProcCpu cpu0, cpu = new ProcCpu(0, 0, 0);
-    private Map<String, Long> srv0, cli0;
-    private Map<String, Long> srvSum = new java.util.LinkedHashMap<>(), cliSum = new java.util.LinkedHashMap<>();
-    private final Histogram latency = new Histogram(1, LoadClient.MAX_LATENCY_NANOS, 3);
+    private ProcCpu cpu0, cpu;
+    private long[] loopThread;
+    private Map<String, Long> srv0, cli0, srvDelta, cliDelta;
+    private Histogram latency;
 
     @Setup(Level.Trial)
     public void start() throws Exception {
@@ -82,8 +84,7 @@ public class EchoBench {
 
     @Setup(Level.Iteration)
     public void beginIteration(IterationParams ip) throws Exception {
-        measuring = ip.getType() == IterationType.MEASUREMENT;
-        if (!measuring) return;
+        if (ip.getType() != IterationType.MEASUREMENT || measured++ > 0) return;
         client.resetLatency();
         srv0 = sp.stats();
         cli0 = client.counters();
@@ -104,19 +105,18 @@ public class EchoBench {
     }
 
     @TearDown(Level.Iteration)
-    public void endIteration() throws Exception {
-        if (!measuring) return;
+    public void endIteration(IterationParams ip) throws Exception {
+        if (ip.getType() != IterationType.MEASUREMENT || measured < ip.getCount()) return;
         long t1 = System.nanoTime();
         long rt1 = client.completed();
         ProcCpu cpu1 = sp.cpu();
-        Map<String, Long> cli1 = client.counters();
-        Map<String, Long> srv1 = sp.stats();
-        latency.add(client.latency());
-        roundTrips += rt1 - rt0;
-        nanos += t1 - t0;
-        cpu = cpu.plus(cpu1.minus(cpu0));
-        Measurement.delta(srv0, srv1).forEach((k, v) -> srvSum.merge(k, v, Long::sum));
-        Measurement.delta(cli0, cli1).forEach((k, v) -> cliSum.merge(k, v, Long::sum));
+        cliDelta = Measurement.delta(cli0, client.counters());
+        srvDelta = Measurement.delta(srv0, sp.stats());
+        latency = client.latency();
+        roundTrips = rt1 - rt0;
+        nanos = t1 - t0;
+        cpu = cpu1.minus(cpu0);
+        loopThread = cpu1.busiestThreadSince(cpu0);
     }
 
     @TearDown(Level.Trial)
@@ -124,7 +124,7 @@ public class EchoBench {
         try {
             if (roundTrips > 0) {
                 Measurement m = Measurement.of(server, connections, size, depth, nanos / 1e9, roundTrips, latency, cpu,
-                        srvSum, cliSum, client.errors());
+                        loopThread, srvDelta, cliDelta, client.errors());
                 System.out.println();
                 System.out.println("cell " + server + " " + m.cell() + ": " + m.summary());
                 Path out = Path.of(System.getProperty("ffmreactor.bench.cells", "bench-results/cells.jsonl"));

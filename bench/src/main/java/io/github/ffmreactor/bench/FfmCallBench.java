@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What a downcall itself costs: getpid (the cheapest real syscall) plain and critical; read(2) on
  * a bad fd (fails at once with EBADF, so this is the call plus the errno path) with errno capture,
- * with capture and critical, and critical without capture; epoll_wait with timeout 0 and nothing
+ * with capture and critical, critical without capture, and through syscall(2) as core does on Linux; epoll_wait with timeout 0 and nothing
  * ready, through the core binding (critical for timeout 0) and through a plain handle. Compare
  * with the C loop's ns per getpid the report prints beside these ({@code c/getpid_loop.c}).
  */
@@ -45,6 +45,11 @@ public class FfmCallBench {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), Native.CAPTURE_ERRNO, Native.CRITICAL);
     private static final MethodHandle READ_CRITICAL = Native.downcall("read",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), Native.CRITICAL);
+    /** syscall(SYS_read, ...) (x86_64: 0): what core's Unistd.read uses on Linux, no cancellation wrapper. */
+    private static final MethodHandle SYSCALL3 = Native.downcall("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Native.CAPTURE_ERRNO, Native.CRITICAL, Linker.Option.firstVariadicArg(1));
+    private static final long SYS_READ = "aarch64".equals(io.github.ffmreactor.sys.Platform.ARCH) ? 63 : 0;
     private static final MethodHandle EPOLL_WAIT_PLAIN = Native.downcall("epoll_wait",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO);
 
@@ -96,7 +101,13 @@ public class FfmCallBench {
         return (long) READ_CRITICAL.invokeExact(-1, buf.address(), 1L);
     }
 
-    /** The core binding: bounds checks, critical for timeout 0, errno decoding. */
+    /** The same through syscall(2): skips glibc's cancellation-point bracketing of read(). */
+    @Benchmark
+    public long readBadFdSyscallCaptureCritical() throws Throwable {
+        return (long) SYSCALL3.invokeExact(cs, SYS_READ, -1L, buf.address(), 1L);
+    }
+
+    /** The core binding: bounds checks, the syscall(2) path on Linux, errno decoding. */
     @Benchmark
     public long coreUnistdReadBadFd() {
         return Unistd.read(cs, -1, buf, 0, 1);

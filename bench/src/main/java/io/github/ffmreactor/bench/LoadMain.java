@@ -22,7 +22,7 @@ final class LoadMain {
     private LoadMain() {}
 
     static final Set<String> OPTIONS = Set.of("host", "port", "connections", "size", "depth", "warmup", "duration",
-            "loops", "pid", "server", "json");
+            "loops", "pid", "server", "json", "strace");
 
     /** A load run's settings. */
     record Settings(int connections, int size, int depth, int loops, Duration warmup, Duration duration) {}
@@ -49,7 +49,7 @@ final class LoadMain {
             long pid = sp != null ? sp.pid : o.has("pid") ? Long.parseLong(o.get("pid", "-1")) : -1;
             String name = impl != null ? impl : host + ":" + port;
             InetSocketAddress addr = new InetSocketAddress(InetAddress.getByName(host), port);
-            Measurement m = run(name, addr, pid, sp, s, System.out);
+            Measurement m = run(name, addr, pid, sp, s, System.out, o.get("strace", "no").equals("yes"));
             System.out.println("result " + name + " " + m.cell() + ": " + m.summary());
             if (o.has("json")) {
                 Files.writeString(Path.of(o.get("json", "")), new com.google.gson.Gson().toJson(m.toMap()) + "\n",
@@ -64,6 +64,15 @@ final class LoadMain {
     /** Warms up, then measures one window; fails loudly on any byte mismatch. */
     static Measurement run(String name, InetSocketAddress addr, long pid, ServerProcess sp, Settings s, PrintStream out)
             throws Exception {
+        return run(name, addr, pid, sp, s, out, false);
+    }
+
+    /**
+     * With {@code strace}, after the measured window strace counts the server's system calls over
+     * a second window of the same length (it slows the server, so it never overlaps the measurement).
+     */
+    static Measurement run(String name, InetSocketAddress addr, long pid, ServerProcess sp, Settings s, PrintStream out,
+                           boolean strace) throws Exception {
         out.printf(Locale.ROOT, "load %s: connections=%d size=%d B depth=%d loops=%d warmup=%s duration=%s%s%n", name,
                 s.connections(), s.size(), s.depth(), s.loops(), fmt(s.warmup()), fmt(s.duration()),
                 pid > 0 ? " server pid=" + pid : "");
@@ -83,10 +92,27 @@ final class LoadMain {
             Map<String, Long> cli1 = client.counters();
             Map<String, Long> srv1 = sp != null ? sp.stats() : null;
             Histogram h = client.latency();
+            if (strace) {
+                if (pid <= 0) throw new Opts.Bad("--strace yes needs the server's pid (--pid, or --server)");
+                // strace counts from attach to detach; the round trips are counted over the same span
+                // (from just before attaching to just after detaching: off by a few ms of attach).
+                long a = client.completed();
+                try (Strace st = Strace.attach(pid)) {
+                    p.run("strace ", s.duration());
+                    Map<String, Long> calls = st.stop();
+                    long b = client.completed();
+                    long rts = Math.max(1, b - a);
+                    StringBuilder line = new StringBuilder("strace -c -f of the server, " + rts + " round trips; calls per round trip:");
+                    calls.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue(), x.getValue())).limit(12)
+                            .forEach(e -> line.append(String.format(Locale.ROOT, " %s=%.3f", e.getKey(), e.getValue() / (double) rts)));
+                    out.println(line);
+                }
+            }
             if (client.errors() > 0) out.println("ERROR: " + client.errors() + " error(s); first: " + client.firstError());
             if (rt1 == rt0) out.println("ERROR: no round trip completed in the measured window");
             return Measurement.of(name, s.connections(), s.size(), s.depth(), (t1 - t0) / 1e9, Math.max(1, rt1 - rt0), h,
-                    cpu0 == null || cpu1 == null ? null : cpu1.minus(cpu0), Measurement.delta(srv0, srv1),
+                    cpu0 == null || cpu1 == null ? null : cpu1.minus(cpu0),
+                    cpu0 == null || cpu1 == null ? null : cpu1.busiestThreadSince(cpu0), Measurement.delta(srv0, srv1),
                     Measurement.delta(cli0, cli1), client.errors() + (rt1 == rt0 ? 1 : 0));
         }
     }

@@ -11,16 +11,17 @@ import org.HdrHistogram.Histogram;
  */
 record Measurement(String server, int connections, int size, int depth, double seconds, long roundTrips,
                    long p50Nanos, long p99Nanos, long p999Nanos, long maxNanos,
-                   long serverUserNanos, long serverSysNanos, long serverRunNanos, Map<String, Long> serverCounters,
+                   long serverUserNanos, long serverSysNanos, long serverRunNanos, long[] loopThread,
+                   Map<String, Long> serverCounters,
                    Map<String, Long> clientCounters, long errors) {
 
     static Measurement of(String server, int connections, int size, int depth, double seconds, long roundTrips,
-                          Histogram h, ProcCpu cpu, Map<String, Long> serverCounters,
+                          Histogram h, ProcCpu cpu, long[] loopThread, Map<String, Long> serverCounters,
                           Map<String, Long> clientCounters, long errors) {
         return new Measurement(server, connections, size, depth, seconds, roundTrips,
                 h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
                 h.getMaxValue(), cpu == null ? -1 : cpu.userNanos(), cpu == null ? -1 : cpu.systemNanos(),
-                cpu == null ? -1 : cpu.runNanos(),
+                cpu == null ? -1 : cpu.runNanos(), loopThread == null ? new long[] {-1, -1, -1} : loopThread,
                 serverCounters, clientCounters, errors);
     }
 
@@ -36,6 +37,15 @@ record Measurement(String server, int connections, int size, int depth, double s
     /** The scheduler's exact run time of the server's threads, per round trip. */
     double runMicrosPerRoundTrip() {
         return serverRunNanos < 0 ? Double.NaN : serverRunNanos / 1e3 / roundTrips;
+    }
+
+    /**
+     * Round trips as the server counted them over its own counter window (bytes read / size):
+     * the denominator for its counters, whose window is a little wider than the client's.
+     */
+    double serverRoundTrips() {
+        Long in = serverCounters == null ? null : serverCounters.get("bytesIn");
+        return in == null || in == 0 ? roundTrips : in / (double) size;
     }
 
     double userMicrosPerRoundTrip() {
@@ -72,6 +82,11 @@ record Measurement(String server, int connections, int size, int depth, double s
         m.put("serverUserMicrosPerRoundTrip", userMicrosPerRoundTrip());
         m.put("serverSysMicrosPerRoundTrip", sysMicrosPerRoundTrip());
         m.put("serverRunMicrosPerRoundTrip", runMicrosPerRoundTrip());
+        // The busiest thread of the server (its event loop): run time, and utime/stime (ticks).
+        m.put("loopThreadRunMicrosPerRoundTrip", loopThread[2] < 0 ? Double.NaN : loopThread[2] / 1e3 / roundTrips);
+        m.put("loopThreadUserMicrosPerRoundTrip", loopThread[0] < 0 ? Double.NaN : loopThread[0] / 1e3 / roundTrips);
+        m.put("loopThreadSysMicrosPerRoundTrip", loopThread[1] < 0 ? Double.NaN : loopThread[1] / 1e3 / roundTrips);
+        m.put("serverRoundTrips", serverRoundTrips());
         m.put("serverCounters", serverCounters);
         m.put("clientCounters", clientCounters);
         m.put("errors", errors);
@@ -87,15 +102,21 @@ record Measurement(String server, int connections, int size, int depth, double s
                     + " (/proc stat, %d+%d ticks); scheduler run time %.3f us",
                     userMicrosPerRoundTrip(), sysMicrosPerRoundTrip(), userMicrosPerRoundTrip() + sysMicrosPerRoundTrip(),
                     serverUserNanos / ProcCpu.TICK_NANOS, serverSysNanos / ProcCpu.TICK_NANOS, runMicrosPerRoundTrip()));
+            if (loopThread[2] >= 0) {
+                b.append(String.format(java.util.Locale.ROOT, "%n  of which the loop thread: %.3f us (user %.3f + sys %.3f), other threads %.3f us",
+                        loopThread[2] / 1e3 / roundTrips, loopThread[0] / 1e3 / roundTrips, loopThread[1] / 1e3 / roundTrips,
+                        (serverRunNanos - loopThread[2]) / 1e3 / roundTrips));
+            }
         }
         if (serverCounters != null && serverCounters.containsKey("waits")) {
             b.append("\n  server loop per round trip:");
+            double srt = serverRoundTrips();
             for (String k : new String[] {"waits", "events", "reads", "writes", "eagains", "ctl"}) {
                 Long v = serverCounters.get(k);
-                if (v != null) b.append(String.format(java.util.Locale.ROOT, " %s=%.3f", k, v / (double) roundTrips));
+                if (v != null) b.append(String.format(java.util.Locale.ROOT, " %s=%.3f", k, v / srt));
             }
             Long alloc = serverCounters.get("alloc");
-            if (alloc != null) b.append(String.format(java.util.Locale.ROOT, " allocated=%.2f B", alloc / (double) roundTrips));
+            if (alloc != null) b.append(String.format(java.util.Locale.ROOT, " allocated=%.2f B", alloc / srt));
         } else if (serverCounters != null && serverCounters.containsKey("alloc")) {
             b.append(String.format(java.util.Locale.ROOT, "%n  server loop thread allocated %.2f B per round trip", serverCounters.get("alloc") / (double) roundTrips));
         }

@@ -18,7 +18,11 @@ import java.nio.file.Path;
  *       (threads that exited during the window are missed; the servers start none).
  * </ul>
  */
-record ProcCpu(long userNanos, long systemNanos, long runNanos) {
+record ProcCpu(long userNanos, long systemNanos, long runNanos, java.util.Map<Long, long[]> threads) {
+    ProcCpu(long userNanos, long systemNanos, long runNanos) {
+        this(userNanos, systemNanos, runNanos, java.util.Map.of());
+    }
+
     /** USER_HZ: /proc times are in 1/100 s on x86_64 and aarch64 Linux. */
     static final long TICK_NANOS = 10_000_000L;
 
@@ -27,31 +31,59 @@ record ProcCpu(long userNanos, long systemNanos, long runNanos) {
         // The command name (field 2) is in parentheses and may contain spaces: count after the last ')'.
         String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
         // f[0] is field 3 (state), so field 14 is f[11] and field 15 is f[12].
-        return new ProcCpu(Long.parseLong(f[11]) * TICK_NANOS, Long.parseLong(f[12]) * TICK_NANOS, runNanos(pid));
+        java.util.Map<Long, long[]> threads = threads(pid);
+        long run = 0;
+        for (long[] t : threads.values()) run += t[2];
+        return new ProcCpu(Long.parseLong(f[11]) * TICK_NANOS, Long.parseLong(f[12]) * TICK_NANOS,
+                threads.isEmpty() ? -1 : run, threads);
     }
 
-    /** Sum of se.sum_exec_runtime (milliseconds with 6 decimals) over the threads; -1 if unreadable. */
-    static long runNanos(long pid) {
-        long sum = 0;
+    /** Per thread id: {utime ns, stime ns, run ns}. */
+    static java.util.Map<Long, long[]> threads(long pid) {
+        java.util.Map<Long, long[]> m = new java.util.HashMap<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
             for (Path t : tasks) {
                 try {
-                    for (String l : Files.readAllLines(t.resolve("sched"))) {
-                        if (!l.startsWith("se.sum_exec_runtime")) continue;
-                        String v = l.substring(l.indexOf(':') + 1).trim();
-                        int dot = v.indexOf('.');
-                        long ms = Long.parseLong(v.substring(0, dot));
-                        String frac = (v.substring(dot + 1) + "000000").substring(0, 6);
-                        sum += ms * 1_000_000L + Long.parseLong(frac);
-                    }
+                    String st = Files.readString(t.resolve("stat"));
+                    String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+                    long run = sumExecRuntime(t.resolve("sched"));
+                    m.put(Long.parseLong(t.getFileName().toString()),
+                            new long[] {Long.parseLong(f[11]) * TICK_NANOS, Long.parseLong(f[12]) * TICK_NANOS, run});
                 } catch (IOException | RuntimeException e) {
                     // the thread ended while we looked
                 }
             }
         } catch (IOException e) {
-            return -1;
+            return java.util.Map.of();
         }
-        return sum;
+        return m;
+    }
+
+    static long sumExecRuntime(Path sched) throws IOException {
+        for (String l : Files.readAllLines(sched)) {
+            if (!l.startsWith("se.sum_exec_runtime")) continue;
+            String v = l.substring(l.indexOf(':') + 1).trim();
+            int dot = v.indexOf('.');
+            long ms = Long.parseLong(v.substring(0, dot));
+            String frac = (v.substring(dot + 1) + "000000").substring(0, 6);
+            return ms * 1_000_000L + Long.parseLong(frac);
+        }
+        return 0;
+    }
+
+    /**
+     * The busiest thread's {utime, stime, run} between {@code before} and this sample: for a
+     * one-loop server, its event-loop thread. The rest of the process (JIT, GC, ...) is the difference.
+     */
+    long[] busiestThreadSince(ProcCpu before) {
+        long[] best = {0, 0, 0};
+        for (var e : threads.entrySet()) {
+            long[] b = before.threads.getOrDefault(e.getKey(), new long[3]);
+            long[] a = e.getValue();
+            long[] d = {a[0] - b[0], a[1] - b[1], a[2] - b[2]};
+            if (d[2] > best[2]) best = d;
+        }
+        return best;
     }
 
     static ProcCpu ofOrNull(long pid) {
@@ -62,6 +94,7 @@ record ProcCpu(long userNanos, long systemNanos, long runNanos) {
         }
     }
 
+    /** The difference as totals; per-thread detail is not kept (see {@link #busiestThreadSince}). */
     ProcCpu minus(ProcCpu o) {
         return new ProcCpu(userNanos - o.userNanos, systemNanos - o.systemNanos,
                 runNanos < 0 || o.runNanos < 0 ? -1 : runNanos - o.runNanos);

@@ -50,7 +50,9 @@ final class Report {
         double perRt(String group, String k) {
             if (cell == null || !cell.has(group)) return Double.NaN;
             JsonObject g = cell.getAsJsonObject(group);
-            return g.has(k) ? g.get(k).getAsDouble() / num("roundTrips") : Double.NaN;
+            // Server counters are divided by the round trips the server saw in its own window.
+            double rts = group.equals("serverCounters") && cell.has("serverRoundTrips") ? num("serverRoundTrips") : num("roundTrips");
+            return g.has(k) ? g.get(k).getAsDouble() / rts : Double.NaN;
         }
 
         double userUs() { return num("serverUserMicrosPerRoundTrip"); }
@@ -150,9 +152,29 @@ final class Report {
                 for (Row r : rows) if (r.server.equals(s) && r.cellName().equals(cell)) v = m.of(r);
                 ys.add(Double.isNaN(v) ? 0.0 : v);
             }
-            ch.addSeries(s, cellNames, ys);
+            ch.addSeries(s, cellNames, ys).setFillColor(COLORS.getOrDefault(s, java.awt.Color.GRAY));
         }
         return ch;
+    }
+
+    /** One colour per server in every chart: ffmreactor in oranges, the C server in black. */
+    static final Map<String, java.awt.Color> COLORS = Map.of(
+            "c-epoll", new java.awt.Color(0x33, 0x33, 0x33),
+            "ffm-edge", new java.awt.Color(0xE6, 0x55, 0x00),
+            "ffm-level", new java.awt.Color(0xFF, 0x99, 0x33),
+            "ffm-poll", new java.awt.Color(0xFF, 0xC2, 0x66),
+            "ffm-select", new java.awt.Color(0xFF, 0xE0, 0x99),
+            "nio", new java.awt.Color(0x1F, 0x6F, 0xD0),
+            "netty-epoll", new java.awt.Color(0x2E, 0x9E, 0x44),
+            "netty-nio", new java.awt.Color(0x8F, 0xD1, 0x8F),
+            "vthreads", new java.awt.Color(0x8E, 0x44, 0xAD));
+
+    /** {@code m(r) / m(C server in r's cell)}, NaN when there is no C row. */
+    static double relativeToC(List<Row> rows, Row r, Metric m) {
+        for (Row c : rows) {
+            if (c.server.equals("c-epoll") && c.cellName().equals(r.cellName())) return m.of(r) / m.of(c);
+        }
+        return Double.NaN;
     }
 
     static void style(CategoryChart ch) {
@@ -197,7 +219,14 @@ final class Report {
                 .append("/proc/PID/task/*/sched); the user/system split comes from /proc/PID/stat, which the kernel samples once per ")
                 .append("10 ms tick, so it is only as precise as the tick counts shown in cells.jsonl.</p>\n");
 
-        h.append("<h2>Server CPU per round trip (user + system, lower is better)</h2>\n");
+        h.append("<h2>Relative to the C epoll server (1.0 = C; per cell)</h2>\n");
+        h.append(png(byServer("Server CPU per round trip relative to C (lower is better)", "x C", rows, servers, cellNames,
+                r -> relativeToC(rows, r, Row::cpuUs)), out, "cpu-vs-c"));
+        h.append(png(byServer("Round trips per second relative to C (higher is better)", "x C", rows, servers, cellNames,
+                r -> relativeToC(rows, r, x -> x.rtps)), out, "throughput-vs-c"));
+        h.append(png(byServer("p99 latency relative to C (lower is better)", "x C", rows, servers, cellNames,
+                r -> relativeToC(rows, r, Row::p99Us)), out, "p99-vs-c"));
+        h.append("<h2>Server CPU per round trip (lower is better)</h2>\n");
         h.append(png(byServer("Server CPU per round trip (us; threads' scheduler run time)", "us per round trip", rows, servers, cellNames,
                 Row::cpuUs), out, "cpu-per-roundtrip"));
         h.append(png(byServer("Server user CPU per round trip (us; /proc utime, sampled per tick)", "us per round trip", rows, servers, cellNames,
@@ -209,6 +238,9 @@ final class Report {
 
         // Edge vs level, with what each costs per message.
         h.append("<h2>Edge vs level triggering: syscalls per round trip in the server loop</h2>\n");
+        h.append("<p>From the server loop's own counters over the measured window, divided by the round trips the server ")
+                .append("saw (its bytes read / message size). waits: epoll_wait (or poll/select) calls; events: readiness events ")
+                .append("delivered; eagains: reads or writes that found nothing to do; ctl: registration changes.</p>\n");
         String[] counters = {"waits", "events", "reads", "writes", "eagains", "ctl"};
         CategoryChart el = new CategoryChartBuilder().width(1100).height(480)
                 .title("Server loop calls per round trip: edge (E) vs level (L)").yAxisTitle("per round trip").build();
@@ -235,7 +267,7 @@ final class Report {
         for (String k : counters) h.append("<th>").append(k).append("/rt</th>");
         h.append("<th>alloc B/rt</th></tr>\n");
         for (String cell : cellNames) {
-            for (String s : new String[] {"ffm-edge", "ffm-level"}) {
+            for (String s : new String[] {"ffm-edge", "ffm-level", "ffm-poll", "ffm-select"}) {
                 for (Row r : rows) {
                     if (!r.server.equals(s) || !r.cellName().equals(cell)) continue;
                     h.append("<tr><td>").append(cell).append("</td><td>").append(s).append("</td>")
@@ -251,7 +283,8 @@ final class Report {
         // Every number, with ratios to the C server of the same cell.
         h.append("<h2>All cells, with ratios to the C epoll server</h2>\n<table><tr><th>cell</th><th>server</th><th>round trips/s</th>")
                 .append("<th>&plusmn;</th><th>x C</th><th>MB/s</th><th>p50 us</th><th>p99 us</th><th>p99 x C</th><th>p99.9 us</th>")
-                .append("<th>user us/rt</th><th>sys us/rt</th><th>CPU us/rt</th><th>CPU x C</th><th>user x C</th><th>loop alloc B/rt</th>")
+                .append("<th>user us/rt</th><th>sys us/rt</th><th>CPU us/rt</th><th>CPU x C</th><th>user x C</th><th>loop thread us/rt</th>")
+                .append("<th>other threads us/rt</th><th>loop alloc B/rt</th>")
                 .append("<th>client alloc B/rt</th></tr>\n");
         for (String cell : cellNames) {
             Row c = null;
@@ -268,6 +301,8 @@ final class Report {
                         .append(td(r.userUs(), "%.3f")).append(td(r.sysUs(), "%.3f")).append(td(r.cpuUs(), "%.3f"))
                         .append(ratio(r.cpuUs(), c == null ? Double.NaN : c.cpuUs(), r.server, 1.03, false))
                         .append(ratio(r.userUs(), c == null ? Double.NaN : c.userUs(), r.server, 1.2, false))
+                        .append(td(r.num("loopThreadRunMicrosPerRoundTrip"), "%.3f"))
+                        .append(td(r.cpuUs() - r.num("loopThreadRunMicrosPerRoundTrip"), "%.3f"))
                         .append(td(r.perRt("serverCounters", "alloc"), "%.2f"))
                         .append(td(r.perRt("clientCounters", "alloc"), "%.2f")).append("</tr>\n");
             }

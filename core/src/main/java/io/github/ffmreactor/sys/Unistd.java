@@ -30,6 +30,25 @@ public final class Unistd {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), Native.CAPTURE_ERRNO, Native.CRITICAL) : null;
     private static final MethodHandle WRITE = POSIX ? Native.downcall("write",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), Native.CAPTURE_ERRNO, Native.CRITICAL) : null;
+
+    // On Linux the hot read/write go through syscall(2) instead. glibc's read() and write() are
+    // pthread cancellation points: in a multi-threaded process (every JVM) each one brackets the
+    // system call with __pthread_enable_asynccancel/__pthread_disable_asynccancel, which perf showed
+    // as ~19 % of an echo server's user time; syscall(2) is not a cancellation point, and the JVM
+    // never cancels a thread. Measured ~10-20 ns less per call (FfmCallBench; native-notes/bench-results.md).
+    // Every argument is passed as a long: syscall(2) reads its variadic arguments as longs.
+    /** The read and write system call numbers of this Linux arch, or -1 where not known. */
+    static final long SYS_READ, SYS_WRITE;
+
+    static {
+        boolean linux = Platform.CURRENT == Platform.LINUX;
+        SYS_READ = !linux ? -1 : Platform.ARCH.equals("x86_64") ? 0 : Platform.ARCH.equals("aarch64") ? 63 : -1;
+        SYS_WRITE = !linux ? -1 : Platform.ARCH.equals("x86_64") ? 1 : Platform.ARCH.equals("aarch64") ? 64 : -1;
+    }
+
+    private static final MethodHandle SYSCALL3 = SYS_READ >= 0 ? Native.downcall("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Native.CAPTURE_ERRNO, Native.CRITICAL, Linker.Option.firstVariadicArg(1)) : null;
     private static final MethodHandle CLOSE = POSIX ? Native.downcall("close",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO) : null;
     private static final MethodHandle FCNTL = POSIX ? Native.downcall("fcntl",
@@ -46,7 +65,9 @@ public final class Unistd {
     public static long read(MemorySegment cs, int fd, MemorySegment buf, long off, long len) {
         long addr = address(buf, off, len);
         try {
-            long r = (long) READ.invokeExact(cs, fd, addr, len);
+            long r = SYSCALL3 != null
+                    ? (long) SYSCALL3.invokeExact(cs, SYS_READ, (long) fd, addr, len)
+                    : (long) READ.invokeExact(cs, fd, addr, len);
             return r < 0 ? -Native.errno(cs) : r;
         } catch (Throwable t) {
             throw rethrow(t);
@@ -57,7 +78,9 @@ public final class Unistd {
     public static long write(MemorySegment cs, int fd, MemorySegment buf, long off, long len) {
         long addr = address(buf, off, len);
         try {
-            long r = (long) WRITE.invokeExact(cs, fd, addr, len);
+            long r = SYSCALL3 != null
+                    ? (long) SYSCALL3.invokeExact(cs, SYS_WRITE, (long) fd, addr, len)
+                    : (long) WRITE.invokeExact(cs, fd, addr, len);
             return r < 0 ? -Native.errno(cs) : r;
         } catch (Throwable t) {
             throw rethrow(t);
