@@ -134,39 +134,48 @@ public final class SelectPoller extends BasePoller {
     public int poll(int timeoutMillis) throws NativeException {
         checkOpenPoller();
         int nfds = maxFd() + 1;
+        int n;
+        do {
+            n = selectOnce(nfds, timeoutMillis);
+        } while (n == -Errno.EINTR);
+        if (n < 0) throw new NativeException("select", -n);
+        int out = n > 0 ? collect() : 0;
+        eventCount += out;
+        return out;
+    }
+
+    // Kept small on purpose: C2 must inline the select downcall adapter (with its errno-capture
+    // bookkeeping) into this method for the call to allocate nothing; a big caller ran out of budget.
+    private int selectOnce(int nfds, int timeoutMillis) {
+        // select overwrites the sets (and on Linux the timeout): rebuild them for every call.
         int words = (nfds + 63) >>> 6;
+        Select.encode(wantRead, words, readSet);
+        Select.encode(wantWrite, words, writeSet);
         MemorySegment tv = MemorySegment.NULL;
         if (timeoutMillis >= 0) {
             Select.timeval(timeval, timeoutMillis);
             tv = timeval;
         }
-        int n;
-        do {
-            // select overwrites the sets (and on Linux the timeout): rebuild them for every call.
-            Select.encode(wantRead, words, readSet);
-            Select.encode(wantWrite, words, writeSet);
-            if (timeoutMillis >= 0) Select.timeval(timeval, timeoutMillis);
-            waits++;
-            n = Select.select(cs, nfds, readSet, writeSet, MemorySegment.NULL, tv);
-            if (n == -Errno.EINTR) interrupted++;
-        } while (n == -Errno.EINTR);
-        if (n < 0) throw new NativeException("select", -n);
+        waits++;
+        int n = Select.select(cs, nfds, readSet, writeSet, MemorySegment.NULL, tv);
+        if (n == -Errno.EINTR) interrupted++;
+        return n;
+    }
+
+    private int collect() {
         int out = 0;
-        if (n > 0) {
-            if (Select.isSet(readSet, wake.readFd)) wake.drain(cs);
-            for (int i = 0; i < fdCount; i++) {
-                int fd = fdList[i];
-                int bits = 0;
-                if (Select.isSet(readSet, fd)) bits |= READ;
-                if (Select.isSet(writeSet, fd)) bits |= WRITE;
-                if (bits != 0) {
-                    readyTokens[out] = tokenOf[fd];
-                    readyBits[out] = bits;
-                    out++;
-                }
+        if (Select.isSet(readSet, wake.readFd)) wake.drain(cs);
+        for (int i = 0; i < fdCount; i++) {
+            int fd = fdList[i];
+            int bits = 0;
+            if (Select.isSet(readSet, fd)) bits |= READ;
+            if (Select.isSet(writeSet, fd)) bits |= WRITE;
+            if (bits != 0) {
+                readyTokens[out] = tokenOf[fd];
+                readyBits[out] = bits;
+                out++;
             }
         }
-        eventCount += out;
         return out;
     }
 

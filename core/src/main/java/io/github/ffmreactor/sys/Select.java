@@ -1,6 +1,5 @@
 package io.github.ffmreactor.sys;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -44,8 +43,12 @@ public final class Select {
     private static final boolean POSIX = Platform.CURRENT != Platform.WINDOWS;
 
     // select with a timeout blocks: never critical.
+    // The four pointers travel as checked 64-bit addresses (as read/write do): a downcall adapter
+    // with four segment arguments plus errno capture was big enough that C2, in a JVM full of other
+    // compiled code, sometimes did not inline it, and the JDK's per-call slice of the capture
+    // segment then became a real 40-byte allocation per select (found by ZeroAllocationTest).
     private static final MethodHandle SELECT = POSIX ? Native.downcallOrNull("select",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS), Native.CAPTURE_ERRNO) : null;
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Native.CAPTURE_ERRNO) : null;
 
     public static boolean available() {
         return SELECT != null && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
@@ -55,11 +58,16 @@ public final class Select {
     public static int select(MemorySegment cs, int nfds, MemorySegment readfds, MemorySegment writefds,
                              MemorySegment exceptfds, MemorySegment timeout) {
         try {
-            int r = (int) SELECT.invokeExact(cs, nfds, readfds, writefds, exceptfds, timeout);
+            int r = (int) SELECT.invokeExact(cs, nfds, addressOrNull(readfds), addressOrNull(writefds),
+                    addressOrNull(exceptfds), addressOrNull(timeout));
             return r < 0 ? -Native.errno(cs) : r;
         } catch (Throwable t) {
             throw Unistd.rethrow(t);
         }
+    }
+
+    private static long addressOrNull(MemorySegment s) {
+        return s.equals(MemorySegment.NULL) ? 0L : Unistd.address(s, 0, s.byteSize());
     }
 
     // ---- fd_set as a Java bit array of longs ------------------------------------------------------

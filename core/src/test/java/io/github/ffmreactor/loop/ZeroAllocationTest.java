@@ -53,7 +53,7 @@ class ZeroAllocationTest {
                 if (e.getThread("eventThread") == null || !loopThread.equals(e.getThread("eventThread").getJavaName())) continue;
                 StringBuilder site = new StringBuilder(e.getClass("objectClass").getName());
                 if (e.getStackTrace() != null) {
-                    e.getStackTrace().getFrames().stream().limit(6).forEach(f -> site.append(" <- ")
+                    e.getStackTrace().getFrames().stream().limit(14).forEach(f -> site.append(" <- ")
                             .append(f.getMethod().getType().getName()).append('.').append(f.getMethod().getName())
                             .append(':').append(f.getLineNumber()));
                 }
