@@ -162,9 +162,11 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     Connection adopt(int fd, Trigger trigger, Handler handler) throws NativeException {
-        if (!poller.capabilities().supports(trigger)) {
-            Fds.closeQuietly(fd);
-            throw new IllegalArgumentException("backend " + poller.name() + " does not support " + trigger + " triggering");
+        try {
+            checkTrigger(trigger);
+        } catch (IllegalArgumentException e) {
+            Fds.closeQuietly(fd); // the fd was handed over: a refusal must not leak it
+            throw e;
         }
         Connection c = new Connection(this, fd, trigger, handler);
         allocateSlot(c);
@@ -206,25 +208,9 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     public Listener listen(InetSocketAddress address, Trigger trigger, Supplier<? extends Handler> handlers,
                            boolean reusePort) throws NativeException {
-        if (!poller.capabilities().supports(trigger)) {
-            throw new IllegalArgumentException("backend " + poller.name() + " does not support " + trigger + " triggering");
-        }
+        checkTrigger(trigger);
         int fd = Tcp.listen(address, 1024, reusePort);
-        return callInLoop(() -> {
-            Listener l;
-            try {
-                l = new Listener(this, fd, trigger, handlers, true);
-                allocateSlot(l);
-                // Listeners are level-triggered whatever their connections use: accepting is
-                // bounded per turn, and the next turn finds the rest without a new edge.
-                poller.register(fd, Poller.READ, Trigger.LEVEL, token(l));
-            } catch (NativeException | RuntimeException e) {
-                Fds.closeQuietly(fd);
-                throw e;
-            }
-            l.interest = Poller.READ;
-            return l;
-        });
+        return registerListener(fd, () -> new Listener(this, fd, trigger, handlers, true));
     }
 
     /** Deregisters {@code c} and frees its slot, keeping the fd open; returns the fd, now the caller's. */
@@ -284,6 +270,8 @@ public final class EventLoop implements Executor, AutoCloseable {
             try {
                 l = make.call();
                 allocateSlot(l);
+                // Listeners are level-triggered whatever their connections use: accepting is
+                // bounded per turn, and the next turn finds the rest without a new edge.
                 poller.register(fd, Poller.READ, Trigger.LEVEL, token(l));
             } catch (NativeException | RuntimeException e) {
                 Fds.closeQuietly(fd);
