@@ -115,9 +115,7 @@ public final class EpollPoller extends BasePoller {
         checkOpenPoller();
         int n;
         do {
-            waits++;
-            n = Epoll.wait(cs, epfd, events, capacity, timeoutMillis);
-            if (n == -Errno.EINTR) interrupted++;
+            n = waitOnce(timeoutMillis);
         } while (n == -Errno.EINTR);
         if (n < 0) throw new NativeException("epoll_wait", -n);
         for (int i = 0; i < n; i++) {
@@ -133,6 +131,14 @@ public final class EpollPoller extends BasePoller {
         }
         ready = n;
         eventCount += n;
+        return n;
+    }
+
+    /** One epoll_wait: kept small so the caller has inlining budget left for the downcall adapter. */
+    private int waitOnce(int timeoutMillis) {
+        waits++;
+        int n = Epoll.wait(cs, epfd, events, capacity, timeoutMillis);
+        if (n == -Errno.EINTR) interrupted++;
         return n;
     }
 

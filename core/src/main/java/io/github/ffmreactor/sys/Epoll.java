@@ -2,6 +2,7 @@ package io.github.ffmreactor.sys;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemoryLayout;
@@ -52,11 +53,15 @@ public final class Epoll {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS),
             Native.CAPTURE_ERRNO, Native.CRITICAL) : null;
     // epoll_wait with a timeout blocks: it must not be critical (it would stall safepoints/GC).
+    // The events pointer travels as a checked long address (Unistd.address), not a MemorySegment:
+    // a smaller adapter, which C2 inlines whole into the poller, so escape analysis removes the
+    // capture-segment slice every captureCallState call makes. With a segment argument, a loop
+    // whose turns carry dozens of events allocated 40 B per epoll_wait (native-notes/ffm.md).
     private static final MethodHandle WAIT = LINUX ? Native.downcall("epoll_wait",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO) : null;
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO) : null;
     // With timeout 0 it returns at once, so the cheaper critical transition is safe.
     private static final MethodHandle WAIT_NOW = LINUX ? Native.downcall("epoll_wait",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT),
             Native.CAPTURE_ERRNO, Native.CRITICAL) : null;
 
     /** Whether this OS has epoll. */
@@ -91,10 +96,11 @@ public final class Epoll {
 
     /** epoll_wait: the number of ready events written to {@code events}, or -errno (EINTR too). */
     public static int wait(MemorySegment cs, int epfd, MemorySegment events, int max, int timeoutMillis) {
+        long addr = Unistd.address(events, 0, max * EVENT_SIZE);
         try {
             int r = timeoutMillis == 0
-                    ? (int) WAIT_NOW.invokeExact(cs, epfd, events, max, 0)
-                    : (int) WAIT.invokeExact(cs, epfd, events, max, timeoutMillis);
+                    ? (int) WAIT_NOW.invokeExact(cs, epfd, addr, max, 0)
+                    : (int) WAIT.invokeExact(cs, epfd, addr, max, timeoutMillis);
             return r < 0 ? -Native.errno(cs) : r;
         } catch (Throwable t) {
             throw Unistd.rethrow(t);
