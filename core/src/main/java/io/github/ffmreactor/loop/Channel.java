@@ -24,6 +24,15 @@ abstract sealed class Channel permits Connection, Listener, Connector, Datagram 
     /** Closes at once (on the loop thread). {@code cause} is null for an orderly close. */
     abstract void closeNow(Throwable cause);
 
+    /**
+     * Closes, dropping anything queued: at once on the loop thread (or when the loop is not
+     * running), otherwise as a task on the loop. Safe from any thread, and more than once.
+     */
+    public void close() {
+        if (loop.inLoop() || !loop.isRunning()) closeNow(null);
+        else loop.execute(() -> closeNow(null));
+    }
+
     /** The fd this channel owns, or -1 once closed. */
     public int fd() {
         return fd;

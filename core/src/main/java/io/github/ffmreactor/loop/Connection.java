@@ -284,11 +284,6 @@ public final class Connection extends Channel {
         if (fd >= 0) Tcp.shutdownOutput(fd);
     }
 
-    /** Closes now, dropping queued output. Safe to call more than once. */
-    public void close() {
-        closeNow(null);
-    }
-
     public InetSocketAddress remoteAddress() throws NativeException {
         if (fd < 0) throw new IllegalStateException("connection closed");
         return Tcp.remoteAddress(fd);

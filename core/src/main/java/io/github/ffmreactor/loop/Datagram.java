@@ -120,12 +120,6 @@ public final class Datagram extends Channel {
         return io.github.ffmreactor.net.Tcp.localAddress(fd);
     }
 
-    /** Closes the socket. Any thread. */
-    public void close() {
-        if (loop.inLoop() || !loop.isRunning()) closeNow(null);
-        else loop.execute(() -> closeNow(null));
-    }
-
     @Override
     void closeNow(Throwable cause) {
         if (fd < 0) return;

@@ -11,6 +11,7 @@ import java.util.function.Supplier;
 /**
  * A listening socket on a loop. Accepted connections are registered on the same loop with the
  * listener's trigger and a handler from its factory.
+ * Closing it ({@link #close()}) stops accepting; connections already accepted stay open.
  */
 public final class Listener extends Channel {
     private final Supplier<? extends Handler> handlers;
@@ -100,12 +101,6 @@ public final class Listener extends Channel {
         if (t == loop) return false;
         t.handOff(new HandOff(t, fd, trigger, handlers));
         return true;
-    }
-
-    /** Stops listening. Connections already accepted stay open. Loop thread only, or via execute. */
-    public void close() {
-        if (loop.inLoop() || !loop.isRunning()) closeNow(null);
-        else loop.execute(() -> closeNow(null));
     }
 
     @Override
