@@ -1,5 +1,7 @@
 package io.github.ffmreactor.cli;
 
+import io.github.ffmreactor.testutil.Await;
+
 import io.github.ffmreactor.testutil.FdCount;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -92,11 +94,7 @@ class ChatServerTest {
             lazy.setReceiveBufferSize(4096);
             lazy.connect(new InetSocketAddress(LOOPBACK, l.port()));
             String lazyName = LOOPBACK.getHostAddress() + ":" + lazy.getLocalPort();
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (onLoop(loop, chat::members) < 100) {
-                assertTrue(System.nanoTime() < end, "100 members joined");
-                Thread.sleep(5);
-            }
+            Await.until("100 members joined", () -> onLoop(loop, chat::members) >= 100);
             Reader sender = readers.get(0);
             String senderName = LOOPBACK.getHostAddress() + ":" + ((InetSocketAddress) sender.ch.getLocalAddress()).getPort();
             String pad = "x".repeat(1000);

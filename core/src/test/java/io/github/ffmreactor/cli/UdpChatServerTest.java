@@ -1,5 +1,7 @@
 package io.github.ffmreactor.cli;
 
+import io.github.ffmreactor.testutil.Await;
+
 import io.github.ffmreactor.testutil.FdCount;
 
 import static io.github.ffmreactor.cli.ChatServerTest.onLoop;
@@ -80,11 +82,8 @@ class UdpChatServerTest {
 
     /** Waits until the loop has heard {@code c}'s latest datagram at the clock's current time. */
     static void heard(EventLoop loop, UdpChatServer room, Client c, ManualClock clock) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (onLoop(loop, () -> room.lastHeard(c.address())) != clock.nanoTime()) {
-            assertTrue(System.nanoTime() < end, "server never heard " + c.name());
-            Thread.sleep(1);
-        }
+        Await.until("the server to hear " + c.name(),
+                () -> onLoop(loop, () -> room.lastHeard(c.address())) == clock.nanoTime());
     }
 
     @Test

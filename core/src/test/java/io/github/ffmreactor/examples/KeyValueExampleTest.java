@@ -1,5 +1,7 @@
 package io.github.ffmreactor.examples;
 
+import io.github.ffmreactor.testutil.Await;
+
 import io.github.ffmreactor.testutil.FdCount;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,18 +43,18 @@ class KeyValueExampleTest {
                 assertEquals("OK", in.readLine());
                 out.println("GET t");
                 assertEquals("VALUE x", in.readLine());
-                long end = System.nanoTime() + 5_000_000_000L;
-                String r;
-                do {
-                    assertTrue(System.nanoTime() < end, "t never expired");
-                    Thread.sleep(10);
+                Await.until("t to expire", () -> {
                     out.println("GET t");
-                } while (!(r = in.readLine()).equals("NONE"));
+                    return in.readLine().equals("NONE");
+                });
                 out.println("SET k v 50");   // overwritten without a ttl: the old timer is cancelled
                 out.println("SET k w");
                 assertEquals("OK", in.readLine());
                 assertEquals("OK", in.readLine());
-                Thread.sleep(150);
+                // Timers run in deadline order: once a later one has run, the cancelled one would have.
+                java.util.concurrent.CountDownLatch later = new java.util.concurrent.CountDownLatch(1);
+                loop.schedule(60, java.util.concurrent.TimeUnit.MILLISECONDS, later::countDown);
+                assertTrue(later.await(5, java.util.concurrent.TimeUnit.SECONDS));
                 out.println("GET k");
                 assertEquals("VALUE w", in.readLine());
                 out.println("DEL a");

@@ -1,5 +1,7 @@
 package io.github.ffmreactor.loop;
 
+import io.github.ffmreactor.testutil.FdCount;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.ffmreactor.cli.EchoServer;
 import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.poll.Trigger;
-import java.io.File;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -30,37 +31,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class EchoOnEveryBackendTest {
-    static List<Arguments> backendsAndTriggers() throws Exception {
-        List<Arguments> r = new ArrayList<>();
-        for (String b : Poller.available()) {
-            try (Poller p = Poller.open(b)) {
-                r.add(Arguments.of(b, Trigger.LEVEL));
-                if (p.capabilities().edge()) r.add(Arguments.of(b, Trigger.EDGE));
-            }
-        }
-        return r;
-    }
-
-    /** java.net opens a few fds of its own on first use and keeps them: open them before counting. */
-    @org.junit.jupiter.api.BeforeAll
-    static void warmUpJavaNet() throws Exception {
-        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-             Socket c = new Socket(InetAddress.getLoopbackAddress(), ss.getLocalPort());
-             Socket a = ss.accept()) {
-            c.setSoTimeout(1000);
-            a.getOutputStream().write(1);
-            assertEquals(1, c.getInputStream().read());
-        }
-    }
-
-    static int openFds() {
-        String[] l = new File("/proc/self/fd").list();
-        return l == null ? -1 : l.length;
+    static List<Arguments> backendsAndTriggers() {
+        return io.github.ffmreactor.testutil.Backends.withTriggers();
     }
 
     @ParameterizedTest @MethodSource("backendsAndTriggers")
     void echoRoundTrips(String backend, Trigger trigger) throws Exception {
-        int before = openFds();
+        int before = FdCount.now();
         EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend).withLimits(256 * 1024, 64L << 20));
         assertEquals(backend, loop.backend());
         Listener l = loop.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), trigger, () -> EchoServer.ECHO);
@@ -111,13 +88,6 @@ class EchoOnEveryBackendTest {
             t.join(10_000);
         }
         assertTrue(loop.stats().bytesIn() >= 4 << 20, loop.stats().toString());
-        if (before >= 0) {
-            int after = openFds();
-            for (int i = 0; i < 100 && after > before; i++) {
-                Thread.sleep(20);
-                after = openFds();
-            }
-            assertEquals(before, after, "fds before and after");
-        }
+        FdCount.assertBackTo(before);
     }
 }

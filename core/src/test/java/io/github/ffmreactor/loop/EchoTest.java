@@ -1,5 +1,7 @@
 package io.github.ffmreactor.loop;
 
+import io.github.ffmreactor.testutil.Await;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -115,8 +117,7 @@ class EchoTest {
             }
             byte[] msg = "still here".getBytes();
             assertArrayEquals(msg, roundTrip(steady, msg));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (r.loop.stats().open() > 1 && System.nanoTime() < deadline) Thread.sleep(5);
+            Await.until("only the steady connection open", () -> r.loop.stats().open() <= 1);
             assertEquals(1, r.loop.stats().open(), "reset connections are closed, the steady one is not");
             assertArrayEquals(msg, roundTrip(steady, msg));
         }
@@ -145,8 +146,7 @@ class EchoTest {
                     s.getOutputStream().write(new byte[100 + i]);
                 } // close right after the write: data and FIN arrive together
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (totals.size() < rounds && System.nanoTime() < deadline) Thread.sleep(5);
+            Await.until(rounds + " connections closed", () -> totals.size() >= rounds);
             List<Long> got = new ArrayList<>(totals);
             got.sort(null);
             List<Long> want = new ArrayList<>();

@@ -1,5 +1,7 @@
 package io.github.ffmreactor.loop;
 
+import io.github.ffmreactor.testutil.Await;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -50,12 +52,8 @@ class LoopTest {
         return io.github.ffmreactor.testutil.Backends.names();
     }
 
-    private static void await(String what, java.util.function.BooleanSupplier cond) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            Thread.sleep(2);
-        }
+    private static void await(String what, Await.Condition cond) throws Exception {
+        Await.until(what, cond);
     }
 
     private static <T> T onLoop(EventLoop loop, java.util.concurrent.Callable<T> c) throws Exception {
@@ -133,7 +131,11 @@ class LoopTest {
             held.await();
             s1.getOutputStream().write(1);
             s2.getOutputStream().write(2);
-            Thread.sleep(50); // loopback delivery is synchronous; this only adds margin
+            // Both server sockets readable before the loop polls again (seen by a second poller).
+            try (io.github.ffmreactor.poll.Poller watch = io.github.ffmreactor.poll.Poller.open(backend)) {
+                for (int i = 0; i < 2; i++) watch.register(conns.get(i).fd(), io.github.ffmreactor.poll.Poller.READ, Trigger.LEVEL, i);
+                Await.until("both connections readable", () -> watch.poll(0) == 2);
+            }
             hold.countDown();
             await("the batch", () -> b.get() != null && r.loop.stats().staleEvents() > 0);
             // The pipe's write end is closed: a stale READ delivered to it would read EOF and close it.
@@ -257,7 +259,8 @@ class LoopTest {
             long in1 = r.loop.stats().bytesIn();
             long pending = onLoop(r.loop, () -> conns.get(0).pendingOutput());
             assertTrue(pending <= pause + o.readBufferSize(), "queued output bounded: " + pending);
-            Thread.sleep(100);
+            // Five more turns of the loop, each a chance to read: none may.
+            for (int i = 0; i < 5; i++) onLoop(r.loop, () -> null);
             assertEquals(in1, r.loop.stats().bytesIn(), "no reading while paused");
             byte[] back = new byte[data.length];
             new DataInputStream(s.getInputStream()).readFully(back);

@@ -1,5 +1,7 @@
 package io.github.ffmreactor.loop;
 
+import io.github.ffmreactor.testutil.Await;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -75,11 +77,7 @@ class LoopbackTcpTest {
                 assertArrayEquals(burst, back);
                 assertEquals(-1, in.read(), "server closes after our FIN and its flush");
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (loop.stats().open() > 0) {
-                assertTrue(System.nanoTime() < deadline, "connection still open: " + loop.stats());
-                Thread.sleep(5);
-            }
+            Await.until("the connection to close: " + loop.stats(), () -> loop.stats().open() == 0);
             assertTrue(loop.stats().accepts() >= 1);
         }
         assertEquals(List.of(), errors);

@@ -1,5 +1,7 @@
 package io.github.ffmreactor.poll;
 
+import io.github.ffmreactor.testutil.Await;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -182,9 +184,7 @@ class EpollPollerTest {
             p.wakeup();
             assertEquals(0, n.get(5, TimeUnit.SECONDS));
             // The JVM runs Java signal handlers later, on its dispatcher thread: wait for it.
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (handled.get() == 0 && System.nanoTime() < until) Thread.sleep(5);
-            assertTrue(handled.get() >= 1, "the JVM dispatched the signal");
+            Await.until("the JVM to dispatch the signal", () -> handled.get() >= 1);
         } finally {
             sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), sun.misc.SignalHandler.SIG_IGN);
         }

@@ -1,5 +1,7 @@
 package io.github.ffmreactor.poll;
 
+import io.github.ffmreactor.testutil.Await;
+
 import io.github.ffmreactor.testutil.FdCount;
 
 import io.github.ffmreactor.testutil.TcpPair;
@@ -135,10 +137,10 @@ class PollerBehaviourTest {
             Thread waker = Thread.ofPlatform().start(() -> {
                 try {
                     started.await();
-                    // Give the poller a moment to be inside the wait; if it is not yet, the
-                    // wakeup is kept and ends the next wait instead: the assertions hold either way.
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
+                    // Until the poller has entered its wait call; if the wakeup still lands just
+                    // before the syscall, it is kept and ends the wait at once: the assertions hold.
+                    Await.until("the poller to wait", () -> p.stats().waits() > 0);
+                } catch (Exception e) {
                     return;
                 }
                 p.wakeup();

@@ -51,12 +51,12 @@ public final class FdCount {
     }
 
     /** Waits (up to 5 s) for the count to come back to {@code before} or below, else fails. */
-    public static void assertBackTo(int before) throws InterruptedException {
+    public static void assertBackTo(int before) throws Exception {
         if (before < 0) return;
-        long end = System.nanoTime() + 5_000_000_000L;
-        int n;
-        while ((n = now()) > before && System.nanoTime() < end) Thread.sleep(10);
-        int last = n;
-        assertTrue(last <= before, () -> "fds leaked: " + before + " before, " + last + " after: " + list());
+        try {
+            Await.until(java.time.Duration.ofSeconds(5), "fds back to " + before, () -> now() <= before);
+        } catch (AssertionError e) {
+            throw new AssertionError("fds leaked: " + before + " before, " + now() + " after: " + list());
+        }
     }
 }

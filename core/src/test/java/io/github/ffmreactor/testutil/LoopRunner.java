@@ -31,12 +31,8 @@ public final class LoopRunner implements AutoCloseable {
     }
 
     /** Waits (bounded) until the loop has no connection open. */
-    public void awaitNoConnections() throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (loop.stats().open() > 0) {
-            if (System.nanoTime() > deadline) throw new AssertionError("connections still open: " + loop.stats());
-            Thread.sleep(5);
-        }
+    public void awaitNoConnections() throws Exception {
+        Await.until("no connection open: " + loop.stats(), () -> loop.stats().open() == 0);
     }
 
     @Override
