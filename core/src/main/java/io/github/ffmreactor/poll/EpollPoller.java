@@ -28,7 +28,6 @@ public final class EpollPoller extends BasePoller {
     private final int capacity;
     private final int epfd;
     private final int evfd;
-    private int ready;
 
     public EpollPoller() throws NativeException {
         this(1024);
@@ -129,7 +128,6 @@ public final class EpollPoller extends BasePoller {
                 break;
             }
         }
-        ready = n;
         eventCount += n;
         return n;
     }

@@ -39,7 +39,6 @@ public final class KqueuePoller extends BasePoller {
     private final int capacity;
     private final int kq;
     private int[] interestOf = new int[256]; // by fd: REGISTERED | interest, 0 when not registered
-    private int ready;
 
     public KqueuePoller() throws NativeException {
         this(1024);
@@ -162,7 +161,6 @@ public final class KqueuePoller extends BasePoller {
                 break;
             }
         }
-        ready = n;
         eventCount += n;
         return n;
     }

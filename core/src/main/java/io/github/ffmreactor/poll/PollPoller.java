@@ -33,7 +33,6 @@ public final class PollPoller extends BasePoller {
     private int[] entryOf = new int[256];    // by fd: entry index + 1, 0 when not registered
     private long[] readyTokens;
     private int[] readyBits;
-    private int ready;
 
     public PollPoller() throws NativeException {
         this(64);
@@ -161,7 +160,6 @@ public final class PollPoller extends BasePoller {
             readyBits[out] = fromPoll(r);
             out++;
         }
-        ready = out;
         eventCount += out;
         return out;
     }
