@@ -73,7 +73,15 @@ final class Serve {
             group.close();
             done.countDown();
         }
-        return 0;
+        return exitCode(name, group.terminationCause());
+    }
+
+    /** 0 after an orderly stop; 1, with the cause on stderr, when a loop died. */
+    static int exitCode(String name, Throwable cause) {
+        if (cause == null) return 0;
+        System.err.println("ffmreactor " + name + ": event loop failed: " + cause);
+        System.err.flush();
+        return 1;
     }
 
     static Trigger trigger(Args a) throws Args.BadArgs {
@@ -91,7 +99,7 @@ final class Serve {
             out.flush();
             done.countDown();
         }
-        return 0;
+        return exitCode(name, loop.terminationCause());
     }
 
     static void banner(String name, PrintStream out, InetSocketAddress at, String backend, Trigger trigger, int loops) {

@@ -204,6 +204,6 @@ public final class UdpChatServer implements DatagramHandler {
             out.flush();
             done.countDown();
         }
-        return 0;
+        return Serve.exitCode("udp-chat", loop.terminationCause());
     }
 }

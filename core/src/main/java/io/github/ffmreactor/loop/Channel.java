@@ -1,6 +1,7 @@
 package io.github.ffmreactor.loop;
 
 import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.sys.NativeException;
 
 /** Something registered on a loop under a slot token: a connection, a listener, a connect in progress, a UDP socket. */
 abstract sealed class Channel permits Connection, Listener, Connector, Datagram {
@@ -19,10 +20,13 @@ abstract sealed class Channel permits Connection, Listener, Connector, Datagram 
     }
 
     /** Handles one event: {@code ready} is a mix of the Poller's READ/WRITE/HANGUP/ERROR bits. */
-    abstract void ready(int ready);
+    abstract void ready(int ready) throws NativeException;
 
     /** Closes at once (on the loop thread). {@code cause} is null for an orderly close. */
     abstract void closeNow(Throwable cause);
+
+    /** Registration failed and the fd is already closed: free anything else the channel holds. */
+    void released() {}
 
     /**
      * Closes, dropping anything queued: at once on the loop thread (or when the loop is not

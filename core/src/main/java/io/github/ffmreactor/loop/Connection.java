@@ -33,7 +33,9 @@ public final class Connection extends Channel {
 
     private boolean readPaused;      // back-pressure: queued output above the limit
     private boolean inputClosed;     // the peer sent FIN (read returned 0)
-    private boolean closeAfterFlush; // close once the queue is empty
+    private boolean closing;         // closeAfterFlush: no more input for the handler, flush, then linger
+    private boolean lingering;       // output shut down (FIN sent): reading and dropping until EOF
+    private Timer lingerTimer;
     boolean carried;                 // on the loop's carry list (edge triggering, budget used up)
 
     Connection(EventLoop loop, int fd, Trigger trigger, Handler handler) {
@@ -49,7 +51,7 @@ public final class Connection extends Channel {
             return READ | WRITE | HANGUP;
         }
         int i = 0;
-        if (!readPaused && !inputClosed && !closeAfterFlush) i |= READ | HANGUP;
+        if (lingering || (!readPaused && !inputClosed && !closing)) i |= READ | HANGUP;
         if (outEnd > outStart) i |= WRITE;
         return i;
     }
@@ -62,16 +64,28 @@ public final class Connection extends Channel {
                 loop.poller.modify(fd, want, trigger, loop.token(this));
                 interest = want;
             } catch (NativeException e) {
-                closeNow(e);
+                loop.fail(this, e);
             }
         }
     }
 
     @Override
-    void ready(int ready) {
+    void ready(int ready) throws NativeException {
         if ((ready & WRITE) != 0 && outEnd > outStart) flush();
         if (fd < 0) return;
         if ((ready & (HANGUP | ERROR)) != 0) {
+            if (inputClosed) {
+                // Input ended earlier and nothing reads any more, so a hang-up or error now means
+                // the peer is gone both ways (EPOLLHUP: both directions shut; EPOLLERR: a reset).
+                // No write can succeed, and level triggering would report it on every wait: close.
+                peerGone(ready);
+                return;
+            }
+            if (closing && !lingering) {
+                // Input is no longer read; the queued output decides: a write that fails closes.
+                if (outEnd > outStart) flush();
+                return;
+            }
             // The peer hung up or the socket failed: whatever it sent before is still in the
             // receive buffer. Read it all (up to EOF or the error) before anything closes.
             readInput(true);
@@ -79,12 +93,13 @@ public final class Connection extends Channel {
             readInput(false);
         }
         if (trigger == Trigger.ONESHOT && fd >= 0) {
-            try {
-                loop.poller.modify(fd, interest = wantedInterest(), trigger, loop.token(this));
-            } catch (NativeException e) {
-                closeNow(e);
-            }
+            loop.poller.modify(fd, interest = wantedInterest(), trigger, loop.token(this));
         }
+    }
+
+    private void peerGone(int ready) throws NativeException {
+        int err = (ready & ERROR) != 0 ? Tcp.soError(fd) : 0;
+        closeNow(err != 0 ? new NativeException("connection", err, "after end of input") : null);
     }
 
     /**
@@ -96,9 +111,13 @@ public final class Connection extends Channel {
         EventLoop l = loop;
         MemorySegment buf = l.readBuf;
         long size = buf.byteSize();
+        if (lingering) {
+            discardInput();
+            return;
+        }
         int budget = drain ? Integer.MAX_VALUE : trigger == Trigger.EDGE ? l.options.readsPerTurn() : 1;
         for (int k = 0; ; k++) {
-            if (fd < 0 || inputClosed || (readPaused && !drain)) return;
+            if (fd < 0 || inputClosed || closing || (readPaused && !drain)) return;
             if (k == budget) {
                 if (trigger == Trigger.EDGE) l.carry(this);
                 return;
@@ -110,8 +129,7 @@ public final class Connection extends Channel {
                 try {
                     handler.onData(this, buf, (int) r);
                 } catch (Throwable t) {
-                    l.report(this, t);
-                    closeNow(t);
+                    l.fail(this, t);
                     return;
                 }
                 // A short read took everything the socket had; data arriving later raises a new
@@ -124,9 +142,47 @@ public final class Connection extends Channel {
                 l.eagains++;
                 return;
             } else if (r != -Errno.EINTR) {
-                closeNow(new NativeException(SocketIo.WINDOWS ? "recv" : "read", (int) -r));
+                ioError(SocketIo.WINDOWS ? "recv" : "read", (int) -r);
                 return;
             }
+        }
+    }
+
+    /**
+     * Lingering close: output is shut down, and what the peer still sends (a request pipelined
+     * after the last one) is read and dropped, so that closing never meets unread input, which
+     * Linux answers with a reset that can destroy the response still in flight.
+     */
+    private void discardInput() {
+        EventLoop l = loop;
+        for (int k = 0; k < l.options.readsPerTurn(); k++) {
+            long r = SocketIo.read(l.cs, fd, l.readBuf, 0, l.readBuf.byteSize());
+            l.reads++;
+            if (r > 0) {
+                l.bytesIn += r;
+            } else if (r == -Errno.EAGAIN) {
+                l.eagains++;
+                return;
+            } else if (r != -Errno.EINTR) {
+                closeNow(null); // EOF (or the peer reset): everything written before was delivered or is moot
+                return;
+            }
+        }
+        if (trigger == Trigger.EDGE) l.carry(this);
+    }
+
+    /**
+     * A read or write failed. A peer that resets or vanishes (ECONNRESET, EPIPE, ETIMEDOUT) is
+     * ordinary network life: the handler's onClose hears the cause. Any other errno is a
+     * failure: reported once and counted.
+     */
+    private void ioError(String call, int errno) {
+        NativeException e = new NativeException(call, errno);
+        if (errno == Errno.ECONNRESET || errno == Errno.EPIPE || errno == Errno.ETIMEDOUT
+                || errno == Errno.ECONNABORTED || errno == Errno.EHOSTUNREACH || errno == Errno.ENETUNREACH) {
+            closeNow(e);
+        } else {
+            loop.fail(this, e);
         }
     }
 
@@ -136,8 +192,7 @@ public final class Connection extends Channel {
         try {
             handler.onInputClosed(this);
         } catch (Throwable t) {
-            loop.report(this, t);
-            closeNow(t);
+            loop.fail(this, t);
         }
     }
 
@@ -147,7 +202,7 @@ public final class Connection extends Channel {
      * queued output passed the loop's limit (a peer that does not read).
      */
     public boolean write(MemorySegment src, long off, long len) {
-        if (fd < 0 || closeAfterFlush) return false;
+        if (fd < 0 || closing) return false;
         if (len == 0) return true;
         EventLoop l = loop;
         if (outEnd == outStart) {
@@ -164,7 +219,7 @@ public final class Connection extends Channel {
             } else if (w == -Errno.EAGAIN) {
                 l.eagains++;
             } else if (w != -Errno.EINTR) {
-                closeNow(new NativeException(SocketIo.WINDOWS ? "send" : "write", (int) -w));
+                ioError(SocketIo.WINDOWS ? "send" : "write", (int) -w);
                 return false;
             }
         }
@@ -175,7 +230,10 @@ public final class Connection extends Channel {
             return false;
         }
         enqueue(src, off, len);
-        if (pending > l.options.pauseReadingAbove()) readPaused = true;
+        l.queuedOutput += len;
+        // Back-pressure: stop reading from this peer while its own queue is long, or while the
+        // loop as a whole holds more queued output than its budget.
+        if (pending > l.options.pauseReadingAbove() || l.queuedOutput > l.options.outputBudget()) readPaused = true;
         updateInterest();
         return true;
     }
@@ -214,12 +272,13 @@ public final class Connection extends Channel {
             l.writes++;
             if (w > 0) {
                 l.bytesOut += w;
+                l.queuedOutput -= w;
                 outStart += w;
             } else if (w == -Errno.EAGAIN) {
                 l.eagains++;
                 break;
             } else if (w != -Errno.EINTR) {
-                closeNow(new NativeException(SocketIo.WINDOWS ? "send" : "write", (int) -w));
+                ioError(SocketIo.WINDOWS ? "send" : "write", (int) -w);
                 return;
             }
         }
@@ -232,8 +291,8 @@ public final class Connection extends Channel {
                 outArena = null;
                 out = null;
             }
-            if (closeAfterFlush) {
-                closeNow(null);
+            if (closing) {
+                startLinger();
                 return;
             }
         }
@@ -247,8 +306,7 @@ public final class Connection extends Channel {
             try {
                 handler.onDrained(this);
             } catch (Throwable t) {
-                l.report(this, t);
-                closeNow(t);
+                l.fail(this, t);
             }
         }
     }
@@ -268,15 +326,39 @@ public final class Connection extends Channel {
         return inputClosed;
     }
 
-    /** Writes what is queued, then closes. Reading stops now. */
+    /**
+     * Closes gracefully: the handler gets no more input; what is queued is written; then output
+     * is shut down (the peer reads EOF after the last byte), and whatever the peer still sends is
+     * read and dropped until it closes too, or {@link LoopOptions#lingerMillis()} runs out. Only
+     * then is the fd closed, so no response is lost to a reset.
+     */
     public void closeAfterFlush() {
-        if (fd < 0) return;
-        if (outEnd == outStart) {
-            closeNow(null);
-        } else {
-            closeAfterFlush = true;
-            updateInterest();
+        if (fd < 0 || closing) return;
+        closing = true;
+        if (outEnd == outStart) startLinger();
+        else updateInterest();
+    }
+
+    /** All output is with the kernel: send FIN after it, and drain input until the peer's EOF. */
+    private void startLinger() {
+        if (inputClosed) {
+            closeNow(null); // the peer's EOF was read: nothing unread can be waiting
+            return;
         }
+        EventLoop l = loop;
+        if (SocketIo.shutdown(l.cs, fd, io.github.ffmreactor.sys.SocketConsts.CURRENT.SHUT_WR()) < 0) {
+            closeNow(null); // ENOTCONN: the peer is already gone
+            return;
+        }
+        lingering = true;
+        lingerTimer = l.schedule(l.options.lingerMillis(), java.util.concurrent.TimeUnit.MILLISECONDS, () -> closeNow(null));
+        updateInterest();
+        if (fd >= 0) discardInput(); // input that arrived earlier raised its edge already
+    }
+
+    /** Whether a graceful close is under way ({@link #closeAfterFlush()}). */
+    public boolean isClosing() {
+        return closing;
     }
 
     /** Shuts down output now (sends FIN); anything still queued is not sent. */
@@ -298,6 +380,8 @@ public final class Connection extends Channel {
     void closeNow(Throwable cause) {
         if (fd < 0) return;
         loop.release(this);
+        loop.queuedOutput -= outEnd - outStart;
+        if (lingerTimer != null) lingerTimer.cancel();
         if (outArena != null) {
             outArena.close();
             outArena = null;

@@ -4,7 +4,6 @@ import static io.github.ffmreactor.poll.Poller.ERROR;
 import static io.github.ffmreactor.poll.Poller.HANGUP;
 import static io.github.ffmreactor.poll.Poller.WRITE;
 
-import io.github.ffmreactor.net.Fds;
 import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.poll.Trigger;
@@ -13,6 +12,7 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,21 +50,38 @@ final class Connector extends Channel {
         int open() throws NativeException;
     }
 
-    /** Starts a connect on the loop (now if on it or not yet running); see {@link EventLoop#connect}. */
+    /**
+     * Starts a connect on the loop (now if on it or not yet running); see {@link EventLoop#connect}.
+     * The socket is opened by the loop itself, so a loop that has closed, or closes before getting
+     * to it, fails the future and opens nothing.
+     */
     static CompletableFuture<Connection> connect(EventLoop loop, Opener opener, boolean tcp, String target,
                                                  Trigger trigger, Handler handler, Duration timeout) {
         CompletableFuture<Connection> f = new CompletableFuture<>();
-        loop.inLoopOrLater(() -> {
-            int fd;
-            try {
-                loop.checkTrigger(trigger);
-                fd = opener.open();
-            } catch (NativeException | RuntimeException e) {
-                f.completeExceptionally(e);
-                return;
+        EventLoop.Abandonable start = new EventLoop.Abandonable() {
+            @Override
+            public void run() {
+                int fd;
+                try {
+                    loop.checkTrigger(trigger);
+                    fd = opener.open();
+                } catch (NativeException | RuntimeException e) {
+                    f.completeExceptionally(e);
+                    return;
+                }
+                start(loop, fd, trigger, handler, tcp, target, timeout, f);
             }
-            start(loop, fd, trigger, handler, tcp, target, timeout, f);
-        });
+
+            @Override
+            public void abandon() {
+                f.completeExceptionally(new RejectedExecutionException("connect to " + target + ": the event loop has closed"));
+            }
+        };
+        try {
+            loop.inLoopOrLater(start);
+        } catch (RejectedExecutionException e) {
+            start.abandon();
+        }
         return f;
     }
 
@@ -72,20 +89,15 @@ final class Connector extends Channel {
     private static void start(EventLoop loop, int fd, Trigger trigger, Handler handler, boolean tcp, String target,
                       Duration timeout, CompletableFuture<Connection> future) {
         Connector k = new Connector(loop, fd, trigger, handler, tcp, target, future);
-        loop.allocateSlot(k);
         try {
-            loop.poller.register(fd, Poller.WRITE, Trigger.LEVEL, loop.token(k));
+            loop.attach(k, Poller.WRITE, Trigger.LEVEL);
         } catch (NativeException | RuntimeException e) {
-            loop.freeSlot(k);
-            k.fd = -1;
-            Fds.closeQuietly(fd);
             future.completeExceptionally(e);
             return;
         }
-        k.interest = Poller.WRITE;
         loop.connecting++;
         if (timeout != null) {
-            long ms = Math.max(1, timeout.toMillis());
+            long ms = Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
             k.timer = loop.schedule(ms, TimeUnit.MILLISECONDS, () -> k.fail(new SocketTimeoutException(
                     "connect to " + target + ": no answer within " + ms + " ms (connect timeout)")));
         }

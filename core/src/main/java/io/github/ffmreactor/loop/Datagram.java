@@ -31,22 +31,17 @@ public final class Datagram extends Channel {
         this.handler = handler;
     }
 
-    /** See {@link EventLoop#openDatagram}. */
+    /** See {@link EventLoop#openDatagram}; on the loop thread. */
     static Datagram open(EventLoop loop, java.net.InetSocketAddress address, DatagramHandler handler)
             throws NativeException {
-        int fd = io.github.ffmreactor.net.Udp.open(address);
-        return loop.callInLoop(() -> {
-            Datagram d = new Datagram(loop, fd, handler);
-            loop.allocateSlot(d);
-            try {
-                loop.poller.register(fd, Poller.READ, Trigger.LEVEL, loop.token(d));
-            } catch (NativeException | RuntimeException e) {
-                d.closeNow(e); // deregisters (quietly), closes the fd, frees the slot
-                throw e;
-            }
-            d.interest = Poller.READ;
-            return d;
-        });
+        Datagram d = new Datagram(loop, io.github.ffmreactor.net.Udp.open(address), handler);
+        loop.attach(d, Poller.READ, Trigger.LEVEL);
+        return d;
+    }
+
+    @Override
+    void released() {
+        arena.close();
     }
 
     @Override
@@ -66,6 +61,8 @@ public final class Datagram extends Channel {
                 try {
                     handler.onDatagram(this, buf, (int) r, from);
                 } catch (Throwable t) {
+                    // One bad datagram is not the socket's failure: report it and read on.
+                    l.failures++;
                     l.report(null, t);
                 }
             } else if (r == -Errno.EAGAIN) {

@@ -5,6 +5,7 @@ import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.poll.PollerStats;
 import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Native;
 import io.github.ffmreactor.sys.NativeException;
 import java.lang.foreign.Arena;
@@ -14,23 +15,25 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
- * One thread's reactor: a poller, the channels registered on it, a task queue for other threads,
- * and one read buffer shared by every connection. Events carry a {@code long} token (slot index
- * in the low 32 bits, the slot's generation in the high 32) that indexes the channel table: no
- * map lookup, no boxing, and an event for a channel closed earlier in the same batch is dropped
- * even when the kernel has already handed its fd number to a new channel.
+ * One thread's reactor: a poller, the channels registered on it ({@link Slots}), a task queue for
+ * other threads, timers, and one read buffer shared by every connection.
+ *
+ * <p>Failures are contained: anything one channel causes (a handler that throws, an unexpected
+ * errno on its fd, a registration the poller refuses) closes that channel, is reported once
+ * through {@link #onError} and counted in {@link LoopStats#failures()}; the loop goes on. Only a
+ * failure of the poller itself ends the loop, and then {@link #terminationCause()} says why.
  */
 public final class EventLoop implements Executor, AutoCloseable {
     private static final int AWAKE = 0, SLEEPING = 1;
@@ -50,12 +53,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     final MemorySegment cs = Native.callState(arena);
     final MemorySegment readBuf;
     final MemorySegment intScratch = arena.allocate(ValueLayout.JAVA_INT);
-
-    private Channel[] slots = new Channel[64];
-    private int[] generations = new int[64];
-    private int[] freeSlots = new int[64];
-    private int freeCount;
-    private int slotsUsed;
+    private final Slots slots = new Slots();
 
     private Connection[] carry = new Connection[16];
     private int carryCount;
@@ -64,16 +62,30 @@ public final class EventLoop implements Executor, AutoCloseable {
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     @SuppressWarnings("unused") private volatile int state;
     private volatile boolean stopping;
+    private volatile boolean closed;
     private volatile Thread thread;
     private final CountDownLatch terminated = new CountDownLatch(1);
+    private volatile Throwable terminationCause;
+    /** Run on the loop thread once it has closed everything (a group watching its loops). */
+    volatile Runnable afterTermination;
     private boolean shuttingDown;
     private long shutdownDeadlineNanos;
     private volatile BiConsumer<Connection, Throwable> errorHandler = EventLoop::printError;
     final Clock clock;
     final Timers timers = new Timers();
 
+    /** Listeners paused by fd exhaustion: resumed early when a connection closes. */
+    private final ArrayList<Listener> paused = new ArrayList<>();
+    final Throttle acceptErrors = new Throttle();
+    private final Throttle refusals = new Throttle();
+    private final Throttle waitErrors = new Throttle();
+    private long waitBackoffMillis;
+
     // Counters: written by the loop thread only; read by anyone (a racy read is only stale).
     long reads, writes, eagains, accepts, bytesIn, bytesOut, staleEvents, carried;
+    long rejected, failures, acceptPauses, waitFailures;
+    /** Output queued by every connection of this loop, against {@link LoopOptions#outputBudget()}. */
+    long queuedOutput;
     int open, connecting;
 
     private EventLoop(LoopOptions options, Poller poller, Clock clock) {
@@ -110,46 +122,54 @@ public final class EventLoop implements Executor, AutoCloseable {
         return options;
     }
 
-    // ---- channels and tokens ------------------------------------------------------------------
+    // ---- registration: the one path onto the poller ---------------------------------------------
 
     long token(Channel c) {
-        return ((long) generations[c.slot] << 32) | c.slot;
+        return slots.token(c);
     }
 
-    int allocateSlot(Channel c) {
-        int s;
-        if (freeCount > 0) {
-            s = freeSlots[--freeCount];
-        } else {
-            if (slotsUsed == slots.length) {
-                int n = slots.length * 2;
-                slots = Arrays.copyOf(slots, n);
-                generations = Arrays.copyOf(generations, n);
-                freeSlots = Arrays.copyOf(freeSlots, n);
-            }
-            s = slotsUsed++;
+    /**
+     * Puts {@code c} (which owns its fd) in a slot and registers the fd. On any failure both are
+     * undone, the fd is closed (it was handed over) and the failure is rethrown: nothing is left
+     * behind for a later close to trip over.
+     */
+    void attach(Channel c, int interest, Trigger trigger) throws NativeException {
+        slots.allocate(c);
+        try {
+            poller.register(c.fd, interest, trigger, slots.token(c));
+        } catch (NativeException | RuntimeException e) {
+            int fd = c.fd;
+            c.fd = -1;
+            slots.free(c);
+            Fds.closeQuietly(fd);
+            c.released();
+            throw e;
         }
-        slots[s] = c;
-        c.slot = s;
-        return s;
+        c.interest = interest;
     }
 
     /** Deregisters, closes the fd (exactly once) and frees the slot under a new generation. */
     void release(Channel c) {
+        int fd = detach(c);
+        Fds.closeQuietly(fd);
+        if (c instanceof Connection) {
+            open--;
+            // A freed fd may be what a paused listener was waiting for.
+            if (!paused.isEmpty()) resumeListeners();
+        }
+    }
+
+    /** Deregisters {@code c} and frees its slot, keeping the fd open; returns the fd, now the caller's. */
+    int detach(Channel c) {
         int fd = c.fd;
         c.fd = -1;
         try {
             poller.deregister(fd);
-        } catch (NativeException ignored) {
-            // Already gone from the kernel's set; closing is what matters.
+        } catch (NativeException | RuntimeException ignored) {
+            // Not registered any more (or the poller refused): closing is what matters.
         }
-        Fds.closeQuietly(fd);
-        int s = c.slot;
-        slots[s] = null;
-        // 31 bits, so a token is never the poller's reserved Long.MIN_VALUE.
-        generations[s] = (generations[s] + 1) & 0x7fffffff;
-        freeSlots[freeCount++] = s;
-        if (c instanceof Connection) open--;
+        slots.free(c);
+        return fd;
     }
 
     /**
@@ -162,38 +182,58 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     Connection adopt(int fd, Trigger trigger, Handler handler) throws NativeException {
-        try {
-            checkTrigger(trigger);
-        } catch (IllegalArgumentException e) {
+        if (!poller.capabilities().supports(trigger)) {
             Fds.closeQuietly(fd); // the fd was handed over: a refusal must not leak it
-            throw e;
+            throw unsupported(trigger);
         }
         Connection c = new Connection(this, fd, trigger, handler);
-        allocateSlot(c);
-        int interest = c.wantedInterest();
-        try {
-            poller.register(fd, interest, trigger, token(c));
-        } catch (NativeException | RuntimeException e) {
-            freeSlot(c);
-            Fds.closeQuietly(fd);
-            c.fd = -1;
-            throw e;
-        }
-        c.interest = interest;
+        attach(c, c.wantedInterest(), trigger);
         open++;
         try {
             handler.onOpen(c);
         } catch (Throwable t) {
-            report(c, t);
-            c.closeNow(t);
+            fail(c, t);
         }
         return c;
     }
 
-    void freeSlot(Channel c) {
-        slots[c.slot] = null;
-        generations[c.slot] = (generations[c.slot] + 1) & 0x7fffffff;
-        freeSlots[freeCount++] = c.slot;
+    /**
+     * Serves an accepted fd, or closes it at once when this loop is over a limit: its
+     * {@code maxConnections}, or the fds its poller can watch (select: FD_SETSIZE). Never throws:
+     * one connection's trouble is that connection's.
+     */
+    void serveAccepted(int fd, Trigger trigger, Supplier<? extends Handler> handlers) {
+        if (open >= options.maxConnections() || fd > poller.capabilities().maxFd()) {
+            refuse(fd, open >= options.maxConnections()
+                    ? "over maxConnections (" + options.maxConnections() + ")"
+                    : "fd " + fd + " is past what " + poller.name() + " can watch (" + poller.capabilities().maxFd() + ")");
+            return;
+        }
+        Handler h;
+        try {
+            h = handlers.get();
+        } catch (Throwable t) {
+            Fds.closeQuietly(fd);
+            failures++;
+            report(null, t);
+            return;
+        }
+        try {
+            adopt(fd, trigger, h);
+        } catch (IllegalArgumentException e) {
+            // The poller's own capacity (Windows select: sockets per set): a limit, not a fault.
+            rejected++;
+            refusals.report(this, e);
+        } catch (NativeException | RuntimeException e) {
+            failures++;
+            report(null, e);
+        }
+    }
+
+    private void refuse(int fd, String why) {
+        Fds.closeQuietly(fd);
+        rejected++;
+        refusals.report(this, new java.io.IOException("connection refused (accepted and closed): " + why));
     }
 
     /**
@@ -209,21 +249,39 @@ public final class EventLoop implements Executor, AutoCloseable {
     public Listener listen(InetSocketAddress address, Trigger trigger, Supplier<? extends Handler> handlers,
                            boolean reusePort) throws NativeException {
         checkTrigger(trigger);
-        int fd = Tcp.listen(address, 1024, reusePort);
-        return registerListener(fd, () -> new Listener(this, fd, trigger, handlers, true));
+        // The socket is made on the loop thread: if the loop never runs the call, nothing is left open.
+        return callInLoop(() -> attachListener(Tcp.listen(address, 1024, reusePort),
+                fd -> new Listener(this, fd, trigger, handlers, Tcp.localAddress(fd))));
     }
 
-    /** Deregisters {@code c} and frees its slot, keeping the fd open; returns the fd, now the caller's. */
-    int detach(Channel c) {
-        int fd = c.fd;
-        c.fd = -1;
+    /**
+     * Listens on a Unix domain stream socket at {@code path} (which must not exist); the listener
+     * removes the file when it closes. As {@link #listen(InetSocketAddress, Trigger, Supplier)}.
+     */
+    public Listener listen(java.nio.file.Path path, Trigger trigger, Supplier<? extends Handler> handlers)
+            throws NativeException {
+        checkTrigger(trigger);
+        return callInLoop(() -> attachListener(io.github.ffmreactor.net.Unix.listen(path, 1024),
+                fd -> new Listener(this, fd, trigger, handlers, path)));
+    }
+
+    @FunctionalInterface
+    interface ListenerFactory {
+        Listener make(int fd) throws NativeException;
+    }
+
+    private Listener attachListener(int fd, ListenerFactory make) throws NativeException {
+        Listener l;
         try {
-            poller.deregister(fd);
-        } catch (NativeException ignored) {
-            // Not registered any more: nothing to undo.
+            l = make.make(fd);
+        } catch (NativeException | RuntimeException e) {
+            Fds.closeQuietly(fd);
+            throw e;
         }
-        freeSlot(c);
-        return fd;
+        // Listeners are level-triggered whatever their connections use: accepting is bounded per
+        // turn, and the next turn finds the rest without a new edge.
+        attach(l, Poller.READ, Trigger.LEVEL);
+        return l;
     }
 
     /**
@@ -231,7 +289,7 @@ public final class EventLoop implements Executor, AutoCloseable {
      * connection served by {@code handler} (whose onOpen has run), or fails with the cause: a
      * {@link NativeException} such as {@code connect: ECONNREFUSED (Connection refused) to
      * /127.0.0.1:4242}, or a {@link java.net.SocketTimeoutException} after {@code timeout} (null:
-     * no limit but the kernel's). Safe from any thread.
+     * no limit but the kernel's). Safe from any thread; on a terminated loop the future fails at once.
      */
     public CompletableFuture<Connection> connect(InetSocketAddress address, Trigger trigger, Handler handler,
                                                  Duration timeout) {
@@ -246,86 +304,90 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     /**
-     * Listens on a Unix domain stream socket at {@code path} (which must not exist); the listener
-     * removes the file when it closes. As {@link #listen(InetSocketAddress, Trigger, Supplier)}.
-     */
-    public Listener listen(java.nio.file.Path path, Trigger trigger, Supplier<? extends Handler> handlers)
-            throws NativeException {
-        checkTrigger(trigger);
-        int fd = io.github.ffmreactor.net.Unix.listen(path, 1024);
-        return registerListener(fd, () -> new Listener(this, fd, trigger, handlers, path));
-    }
-
-    /**
      * Opens a UDP socket bound to {@code address} (IPv4 or IPv6; port 0: any free port) and serves
      * it with {@code handler}. Safe from any thread; bind errors are thrown here.
      */
     public Datagram openDatagram(InetSocketAddress address, DatagramHandler handler) throws NativeException {
-        return Datagram.open(this, address, handler);
-    }
-
-    Listener registerListener(int fd, Callable<Listener> make) throws NativeException {
-        return callInLoop(() -> {
-            Listener l;
-            try {
-                l = make.call();
-                allocateSlot(l);
-                // Listeners are level-triggered whatever their connections use: accepting is
-                // bounded per turn, and the next turn finds the rest without a new edge.
-                poller.register(fd, Poller.READ, Trigger.LEVEL, token(l));
-            } catch (NativeException | RuntimeException e) {
-                Fds.closeQuietly(fd);
-                throw e;
-            }
-            l.interest = Poller.READ;
-            return l;
-        });
+        return callInLoop(() -> Datagram.open(this, address, handler));
     }
 
     void checkTrigger(Trigger trigger) {
-        if (!poller.capabilities().supports(trigger)) {
-            throw new IllegalArgumentException("backend " + poller.name() + " does not support " + trigger + " triggering");
-        }
+        if (!poller.capabilities().supports(trigger)) throw unsupported(trigger);
     }
 
-    /** Runs {@code r} now when on the loop (or before it runs), else queues it. */
-    void inLoopOrLater(Runnable r) {
-        if (thread == null || inLoop()) r.run();
-        else execute(r);
+    private IllegalArgumentException unsupported(Trigger trigger) {
+        return new IllegalArgumentException("backend " + poller.name() + " does not support " + trigger + " triggering");
+    }
+
+    // ---- accept back-off ------------------------------------------------------------------------
+
+    void listenerPaused(Listener l) {
+        acceptPauses++;
+        if (!paused.contains(l)) paused.add(l);
+    }
+
+    void listenerResumed(Listener l) {
+        paused.remove(l);
+    }
+
+    private void resumeListeners() {
+        for (Listener l : paused.toArray(new Listener[0])) l.resume();
     }
 
     // ---- the loop --------------------------------------------------------------------------------
 
     /** Runs the loop on the calling thread until {@link #shutdown} or {@link #stop}, then closes it. */
     public void run() {
-        synchronized (this) {
-            if (thread != null) throw new IllegalStateException("loop is already running or has run");
-            thread = Thread.currentThread();
-        }
+        claim(Thread.currentThread());
+        loop();
+    }
+
+    /**
+     * Starts the loop on a new platform thread. From the moment this returns, calls from other
+     * threads (listen, connect, timers) go through the loop's queue, never inline.
+     */
+    public Thread start(String name) {
+        Thread t = Thread.ofPlatform().name(name).unstarted(this::loop);
+        claim(t);
+        t.start();
+        return t;
+    }
+
+    private synchronized void claim(Thread t) {
+        if (thread != null) throw new IllegalStateException(closed ? "loop is closed" : "loop is already running or has run");
+        thread = t;
+    }
+
+    private void loop() {
         try {
             while (!stopping || shuttingDown) {
                 if (shuttingDown && (open == 0 || System.nanoTime() - shutdownDeadlineNanos >= 0)) break;
                 turn();
             }
         } catch (Throwable t) {
+            // Channels, timers and tasks are contained where they run: what gets here is the poller
+            // failing (epoll_wait: EBADF...), and the loop cannot go on without it.
+            terminationCause = t;
             report(null, t);
         } finally {
             closeAll();
             terminated.countDown();
+            Runnable after = afterTermination;
+            if (after != null) {
+                try {
+                    after.run();
+                } catch (Throwable t) {
+                    report(null, t);
+                }
+            }
         }
-    }
-
-    /** Starts the loop on a new platform thread. */
-    public Thread start(String name) {
-        Thread t = Thread.ofPlatform().name(name).unstarted(this::run);
-        t.start();
-        return t;
     }
 
     private void turn() throws NativeException {
         int timeout = -1;
         if (shuttingDown) {
-            timeout = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(shutdownDeadlineNanos - System.nanoTime()));
+            long ms = TimeUnit.NANOSECONDS.toMillis(shutdownDeadlineNanos - System.nanoTime());
+            timeout = (int) Math.max(1, Math.min(Integer.MAX_VALUE, ms));
         }
         if (carryCount > 0 || !tasks.isEmpty()) {
             timeout = 0;
@@ -334,24 +396,50 @@ public final class EventLoop implements Executor, AutoCloseable {
             // A task queued before this point is seen here; one queued after sees SLEEPING and wakes us.
             if (!tasks.isEmpty() || (stopping && !shuttingDown)) timeout = 0;
         }
-        int n = poller.poll(timerTimeout(timeout));
+        int n;
+        try {
+            n = poller.poll(timerTimeout(timeout));
+        } catch (NativeException e) {
+            STATE.setVolatile(this, AWAKE);
+            if (!rideOut(e)) throw e;
+            n = 0;
+        }
         STATE.setVolatile(this, AWAKE);
-        Channel[] table = slots;
         for (int i = 0; i < n; i++) {
-            long token = poller.token(i);
-            int s = (int) token;
-            Channel c = s >= 0 && s < table.length ? table[s] : null;
-            if (c == null || generations[s] != (int) (token >>> 32)) {
+            Channel c = slots.lookup(poller.token(i));
+            if (c == null) {
                 staleEvents++;
                 continue;
             }
-            c.ready(poller.ready(i));
-            table = slots;
+            try {
+                c.ready(poller.ready(i));
+            } catch (Throwable t) {
+                fail(c, t);
+            }
         }
+        if (n > 0) waitBackoffMillis = 0;
         runCarried();
         // Timers before tasks: a task queued after the clock moved sees the timers that were due.
         if (timers.size() > 0) timers.runDue(clock, this);
         runTasks();
+    }
+
+    /**
+     * The wait failed. Out of kernel memory (ENOMEM, ENOBUFS: poll and kevent can say so) is a
+     * state to ride out: back off (1 ms doubling to 100 ms) and try again. Anything else means
+     * the poller is broken: false, and the loop ends with it as the cause.
+     */
+    private boolean rideOut(NativeException e) {
+        if (e.errno() != Errno.ENOMEM && e.errno() != Errno.ENOBUFS) return false;
+        waitFailures++;
+        waitErrors.report(this, e);
+        waitBackoffMillis = waitBackoffMillis == 0 ? 1 : Math.min(100, waitBackoffMillis * 2);
+        try {
+            Thread.sleep(waitBackoffMillis);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+        return true;
     }
 
     /** Edge triggering: a connection whose read budget ran out reads again next turn. */
@@ -375,7 +463,12 @@ public final class EventLoop implements Executor, AutoCloseable {
             Connection c = batch[i];
             batch[i] = null;
             c.carried = false;
-            if (c.fd >= 0) c.readInput(false);
+            if (c.fd < 0) continue;
+            try {
+                c.readInput(false);
+            } catch (Throwable t) {
+                fail(c, t);
+            }
         }
     }
 
@@ -406,9 +499,12 @@ public final class EventLoop implements Executor, AutoCloseable {
         return clock;
     }
 
-    /** Runs {@code task} once on the loop after {@code delay}. Safe from any thread. */
+    /**
+     * Runs {@code task} once on the loop after {@code delay}. Safe from any thread; on a
+     * terminated loop it throws {@link RejectedExecutionException}.
+     */
     public Timer schedule(long delay, TimeUnit unit, Runnable task) {
-        return addTimer(new Timer(this, task, clock.nanoTime() + Timers.toNanos(delay, unit), 0));
+        return addTimer(new Timer(this, task, Timers.deadline(clock.nanoTime(), delay, unit), 0));
     }
 
     /**
@@ -418,7 +514,8 @@ public final class EventLoop implements Executor, AutoCloseable {
     public Timer scheduleAtFixedRate(long initialDelay, long period, TimeUnit unit, Runnable task) {
         long p = unit.toNanos(period);
         if (p <= 0) throw new IllegalArgumentException("period must be positive: " + period + " " + unit);
-        return addTimer(new Timer(this, task, clock.nanoTime() + Timers.toNanos(initialDelay, unit), p));
+        return addTimer(new Timer(this, task, Timers.deadline(clock.nanoTime(), initialDelay, unit),
+                Math.min(p, Timers.MAX_DELAY_NANOS)));
     }
 
     private Timer addTimer(Timer t) {
@@ -429,17 +526,41 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     // ---- other threads ---------------------------------------------------------------------------
 
-    /** Runs {@code task} on the loop thread, in order with other tasks. Safe from any thread. */
+    /**
+     * Runs {@code task} on the loop thread, in order with other tasks. Safe from any thread.
+     *
+     * @throws RejectedExecutionException once the loop has terminated (the task would never run)
+     */
     @Override
     public void execute(Runnable task) {
-        tasks.add(task);
-        if (!inLoop()) wakeup();
+        if (!offer(task)) {
+            throw new RejectedExecutionException("event loop has terminated"
+                    + (terminationCause != null ? " (" + terminationCause + ")" : ""));
+        }
     }
 
-    /** Queues an accepted fd from another loop; closes it if this loop has already closed. */
+    /**
+     * Queues {@code task}; false if the loop has closed. A task that is queued while the loop
+     * closes is either run or, if it is {@link Abandonable}, abandoned: never silently lost.
+     */
+    boolean offer(Runnable task) {
+        java.util.Objects.requireNonNull(task, "task");
+        if (closed) return false;
+        tasks.add(task);
+        // closeAll sets closed, then drains: if it drained before this add, take the task back.
+        if (closed && tasks.remove(task)) return false;
+        if (!inLoop()) wakeup();
+        return true;
+    }
+
+    /** A queued task that owns something (an fd, a caller's future) to release if it never runs. */
+    interface Abandonable extends Runnable {
+        void abandon();
+    }
+
+    /** Queues an accepted fd from another loop; closes it if this loop has closed. */
     void handOff(HandOff h) {
-        execute(h);
-        if (closed && tasks.remove(h)) h.abandon();
+        if (!offer(h)) h.abandon();
     }
 
     boolean isStopping() {
@@ -470,33 +591,65 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
     }
 
-    /** Runs {@code call} on the loop (directly when on it or when it has not started) and waits. */
-    <T> T callInLoop(Callable<T> call) throws NativeException {
-        if (thread == null || inLoop()) {
-            try {
-                return call.call();
-            } catch (NativeException | RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        CompletableFuture<T> f = new CompletableFuture<>();
-        execute(() -> {
-            try {
-                f.complete(call.call());
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-        });
+    /** Runs {@code r} now when on the loop (or before it runs), else queues it. */
+    void inLoopOrLater(Runnable r) {
+        if (thread == null || inLoop()) r.run();
+        else execute(r);
+    }
+
+    @FunctionalInterface
+    interface LoopCall<T> {
+        T call() throws NativeException;
+    }
+
+    /**
+     * Runs {@code call} on the loop (directly when on it or when it has not started) and waits.
+     * Fails at once with {@link RejectedExecutionException} on a terminated loop; if the loop
+     * closes before running it, or does not answer within 30 s, the call is abandoned and never
+     * runs later: whatever it would have opened is never opened.
+     */
+    <T> T callInLoop(LoopCall<T> call) throws NativeException {
+        if (thread == null || inLoop()) return call.call();
+        PendingCall<T> p = new PendingCall<>(call);
+        execute(p);
         try {
-            return f.get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
+            return p.get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof NativeException ne) throw ne;
             if (e.getCause() instanceof RuntimeException re) throw re;
             throw new IllegalStateException(e.getCause());
-        } catch (Exception e) {
-            throw new IllegalStateException("loop did not answer", e);
+        } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            p.abandon();
+            throw new IllegalStateException("event loop did not answer within 30 s", e);
+        }
+    }
+
+    /** A call queued by another thread: its result, or why it never ran. */
+    private static final class PendingCall<T> extends CompletableFuture<T> implements Abandonable {
+        private final LoopCall<T> call;
+
+        PendingCall(LoopCall<T> call) {
+            this.call = call;
+        }
+
+        @Override
+        public void run() {
+            if (isDone()) return; // the caller gave up: do not open what nobody will own
+            T v;
+            try {
+                v = call.call();
+            } catch (Throwable t) {
+                completeExceptionally(t);
+                return;
+            }
+            // The caller gave up while it ran: close what it made.
+            if (!complete(v) && v instanceof Channel c) c.closeNow(null);
+        }
+
+        @Override
+        public void abandon() {
+            completeExceptionally(new RejectedExecutionException("event loop closed before the call ran"));
         }
     }
 
@@ -504,16 +657,17 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /**
      * Graceful shutdown: stop accepting, let every connection flush its queued output (reading
-     * stops), and close what is left when {@code grace} runs out. Safe from any thread.
+     * stops), and close what is left when {@code grace} runs out. Safe from any thread; nothing
+     * happens if the loop has already terminated.
      */
     public void shutdown(Duration grace) {
-        long deadline = System.nanoTime() + grace.toNanos();
-        execute(() -> {
+        long deadline = System.nanoTime() + Timers.saturatedNanos(grace);
+        offer(() -> {
             if (shuttingDown || stopping) return;
             shuttingDown = true;
             stopping = true;
             shutdownDeadlineNanos = deadline;
-            for (Channel c : slots.clone()) {
+            for (Channel c : slots.snapshot()) {
                 if (c instanceof Listener l) l.closeNow(null);
                 else if (c instanceof Connection k) k.closeAfterFlush();
             }
@@ -523,12 +677,20 @@ public final class EventLoop implements Executor, AutoCloseable {
     /** Stops at once: every fd is closed, queued output dropped. Safe from any thread. */
     public void stop() {
         stopping = true;
-        execute(() -> shuttingDown = false);
+        offer(() -> shuttingDown = false);
         wakeup();
     }
 
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
-        return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return terminated.await(Timers.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Why the loop ended, if it ended on a failure (the poller's: e.g. {@code epoll_wait: EBADF});
+     * null while it runs and after an orderly stop.
+     */
+    public Throwable terminationCause() {
+        return terminationCause;
     }
 
     /** Stops (if running), waits for the loop thread, and releases every fd and all native memory. */
@@ -557,19 +719,23 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
     }
 
-    private volatile boolean closed;
-
     private void closeAll() {
         if (closed) return;
         closed = true;
-        for (Channel c : slots.clone()) {
-            if (c != null) c.closeNow(null);
+        for (Channel c : slots.snapshot()) {
+            try {
+                c.closeNow(null);
+            } catch (Throwable t) {
+                report(null, t);
+            }
         }
-        // Tasks that will never run now; an fd handed over by another loop is closed, not leaked.
+        // Tasks that will never run now: what they own is released (an fd handed over by another
+        // loop is closed, a caller waiting on a call is told).
         for (Runnable r; (r = tasks.poll()) != null; ) {
-            if (r instanceof HandOff h) h.abandon();
+            if (r instanceof Abandonable a) a.abandon();
         }
         timers.clear();
+        paused.clear();
         poller.close();
         arena.close();
     }
@@ -579,6 +745,17 @@ public final class EventLoop implements Executor, AutoCloseable {
     /** Who hears about handler failures and accept errors (default: standard error). */
     public void onError(BiConsumer<Connection, Throwable> handler) {
         this.errorHandler = handler;
+    }
+
+    /** A channel failed: report it once, count it, close it. The loop goes on. */
+    void fail(Channel c, Throwable t) {
+        failures++;
+        report(c instanceof Connection k ? k : null, t);
+        try {
+            c.closeNow(t);
+        } catch (Throwable again) {
+            report(null, again);
+        }
     }
 
     void report(Connection c, Throwable t) {
@@ -597,6 +774,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     public LoopStats stats() {
         PollerStats p = poller.stats();
         return new LoopStats(p.waits(), p.events(), reads, writes, eagains, accepts, bytesIn, bytesOut,
-                p.ctlCalls(), p.wakeupsSent(), staleEvents, carried, open);
+                p.ctlCalls(), p.wakeupsSent(), staleEvents, carried, open, rejected, failures, acceptPauses,
+                queuedOutput);
     }
 }

@@ -5,7 +5,7 @@ import io.github.ffmreactor.poll.Trigger;
 import java.util.function.Supplier;
 
 /** An accepted fd travelling from an acceptor loop to the loop that will serve it. */
-final class HandOff implements Runnable {
+final class HandOff implements EventLoop.Abandonable {
     private final EventLoop target;
     private final int fd;
     private final Trigger trigger;
@@ -24,24 +24,12 @@ final class HandOff implements Runnable {
             abandon();
             return;
         }
-        Handler h;
-        try {
-            h = handlers.get();
-        } catch (Throwable t) {
-            abandon();
-            target.report(null, t);
-            return;
-        }
-        try {
-            target.adopt(fd, trigger, h);
-        } catch (Throwable t) {
-            // adopt has closed the fd.
-            target.report(null, t);
-        }
+        target.serveAccepted(fd, trigger, handlers);
     }
 
     /** The fd will not be served: close it. */
-    void abandon() {
+    @Override
+    public void abandon() {
         Fds.closeQuietly(fd);
     }
 }

@@ -2,18 +2,27 @@ package io.github.ffmreactor.loop;
 
 import io.github.ffmreactor.net.SocketIo;
 import io.github.ffmreactor.net.Tcp;
+import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.poll.Trigger;
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.NativeException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * A listening socket on a loop. Accepted connections are registered on the same loop with the
  * listener's trigger and a handler from its factory.
  * Closing it ({@link #close()}) stops accepting; connections already accepted stay open.
+ *
+ * <p>When accept runs out of a resource (EMFILE, ENFILE, ENOBUFS, ENOMEM) the listener pauses:
+ * its read interest comes off, so a level-triggered poller stops reporting the pending
+ * connection, and it resumes after a back-off (10 ms doubling to 1 s) or as soon as a connection
+ * of this loop closes. The waiting connections stay in the kernel's backlog meanwhile.
  */
 public final class Listener extends Channel {
+    static final long FIRST_BACKOFF_MILLIS = 10, MAX_BACKOFF_MILLIS = 1000;
+
     private final Supplier<? extends Handler> handlers;
     private final InetSocketAddress localAddress;
     private final boolean noDelay;
@@ -21,13 +30,15 @@ public final class Listener extends Channel {
     /** Hand-off mode (a {@link LoopGroup} without SO_REUSEPORT): accepted fds go round-robin to these loops. */
     EventLoop[] targets;
     private int nextTarget;
+    private boolean paused;
+    private long backoffMillis;
+    private Timer resumeTimer;
 
-    Listener(EventLoop loop, int fd, Trigger trigger, Supplier<? extends Handler> handlers, boolean noDelay)
-            throws NativeException {
+    Listener(EventLoop loop, int fd, Trigger trigger, Supplier<? extends Handler> handlers, InetSocketAddress local) {
         super(loop, fd, trigger);
         this.handlers = handlers;
-        this.noDelay = noDelay;
-        this.localAddress = Tcp.localAddress(fd);
+        this.noDelay = true;
+        this.localAddress = local;
         this.unixPath = null;
     }
 
@@ -54,10 +65,15 @@ public final class Listener extends Channel {
         return localAddress.getPort();
     }
 
+    /** Whether accepting is paused (out of fds or kernel memory), waiting to try again. */
+    public boolean isPaused() {
+        return paused;
+    }
+
     @Override
-    void ready(int ready) {
+    void ready(int ready) throws NativeException {
         EventLoop l = loop;
-        for (int k = 0; k < l.options.acceptsPerTurn() && fd >= 0; k++) {
+        for (int k = 0; k < l.options.acceptsPerTurn() && fd >= 0 && !paused; k++) {
             int c;
             try {
                 c = SocketIo.accept(l.cs, fd);
@@ -67,31 +83,68 @@ public final class Listener extends Channel {
             }
             if (c >= 0) {
                 l.accepts++;
+                backoffMillis = 0;
                 if (noDelay) Tcp.setNoDelay(l.cs, c, l.intScratch);
                 if (targets != null && handOff(c)) continue;
-                Handler h;
-                try {
-                    h = handlers.get();
-                } catch (Throwable t) {
-                    io.github.ffmreactor.net.Fds.closeQuietly(c);
-                    l.report(null, t);
-                    continue;
-                }
-                try {
-                    l.adopt(c, trigger, h);
-                } catch (NativeException e) {
-                    l.report(null, e);
-                }
+                l.serveAccepted(c, trigger, handlers);
                 continue;
             }
-            if (c == -Errno.EAGAIN) return;
-            if (c == -Errno.EINTR || c == -Errno.ECONNABORTED) continue;
-            // Winsock: a pending connection reset by its peer before accept took it.
-            if (SocketIo.WINDOWS && c == -Errno.ECONNRESET) continue;
-            // EMFILE/ENFILE and the like: report, and try again on the next readiness.
-            l.report(null, new NativeException(SocketIo.ACCEPT_CALL, -c));
+            int errno = -c;
+            if (errno == Errno.EAGAIN) return;
+            if (skippable(errno)) continue;
+            if (errno == Errno.EBADF || errno == Errno.EINVAL || errno == Errno.ENOTSOCK) {
+                // Not the pending connection's trouble but this socket's: the loop closes it.
+                throw new NativeException(SocketIo.ACCEPT_CALL, errno);
+            }
+            // EMFILE, ENFILE, ENOBUFS, ENOMEM, and whatever else the kernel may say: accepting
+            // again at once would fail again, so wait. Level triggering would otherwise report the
+            // pending connection on every turn: a spin.
+            pause(errno);
             return;
         }
+    }
+
+    /**
+     * Errors that belong to one pending connection, not to the listener: go on with the next.
+     * Linux passes a new connection's pending network errors to accept; so does Winsock with a
+     * connection reset before it was taken.
+     */
+    private static boolean skippable(int errno) {
+        return errno == Errno.EINTR || errno == Errno.ECONNABORTED || errno == Errno.EPERM
+                || errno == Errno.ENETUNREACH || errno == Errno.EHOSTUNREACH || errno == Errno.ETIMEDOUT
+                || (SocketIo.WINDOWS && errno == Errno.ECONNRESET);
+    }
+
+    private void pause(int errno) throws NativeException {
+        EventLoop l = loop;
+        backoffMillis = backoffMillis == 0 ? FIRST_BACKOFF_MILLIS : Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+        l.acceptErrors.report(l, new NativeException(SocketIo.ACCEPT_CALL, errno,
+                "accepting paused for " + backoffMillis + " ms"));
+        setAccepting(false);
+        l.listenerPaused(this);
+        resumeTimer = l.schedule(backoffMillis, TimeUnit.MILLISECONDS, this::resume);
+    }
+
+    /** Accepts again: the back-off ran out, or a connection of this loop closed and freed an fd. */
+    void resume() {
+        if (!paused || fd < 0) return;
+        if (resumeTimer != null) {
+            resumeTimer.cancel();
+            resumeTimer = null;
+        }
+        loop.listenerResumed(this);
+        try {
+            setAccepting(true);
+        } catch (NativeException e) {
+            loop.fail(this, e);
+        }
+    }
+
+    private void setAccepting(boolean on) throws NativeException {
+        paused = !on;
+        int want = on ? Poller.READ : 0;
+        loop.poller.modify(fd, want, Trigger.LEVEL, loop.token(this));
+        interest = want;
     }
 
     /** Passes {@code fd} to the next loop of the group; false when that loop is this one. */
@@ -106,6 +159,8 @@ public final class Listener extends Channel {
     @Override
     void closeNow(Throwable cause) {
         if (fd < 0) return;
+        if (resumeTimer != null) resumeTimer.cancel();
+        loop.listenerResumed(this);
         loop.release(this);
         if (unixPath != null) {
             try {

@@ -44,8 +44,31 @@ public final class LoopGroup implements AutoCloseable {
             for (EventLoop l : loops) if (l != null) l.close();
             throw e;
         }
+        LoopGroup g = new LoopGroup(loops);
+        for (EventLoop l : loops) {
+            // One loop dying (its poller failed) takes the group down gracefully, so a server
+            // does not run on with a part of its loops silently gone.
+            l.afterTermination = () -> {
+                if (l.terminationCause() != null) g.loopDied(l.terminationCause());
+            };
+        }
         for (int i = 0; i < n; i++) loops[i].start("ffmreactor-loop-" + i);
-        return new LoopGroup(loops);
+        return g;
+    }
+
+    private volatile Throwable terminationCause;
+
+    private void loopDied(Throwable cause) {
+        synchronized (this) {
+            if (terminationCause != null) return;
+            terminationCause = cause;
+        }
+        shutdown(Duration.ofSeconds(2));
+    }
+
+    /** Why the group ended, if one of its loops ended on a failure; null otherwise. */
+    public Throwable terminationCause() {
+        return terminationCause;
     }
 
     public int size() {
@@ -138,13 +161,8 @@ public final class LoopGroup implements AutoCloseable {
 
     /** The loops' counters, added up. */
     public LoopStats stats() {
-        long[] s = new long[13];
-        for (EventLoop l : loops) {
-            LoopStats t = l.stats();
-            s[0] += t.waits(); s[1] += t.events(); s[2] += t.reads(); s[3] += t.writes(); s[4] += t.eagains();
-            s[5] += t.accepts(); s[6] += t.bytesIn(); s[7] += t.bytesOut(); s[8] += t.ctlCalls(); s[9] += t.wakeups();
-            s[10] += t.staleEvents(); s[11] += t.carried(); s[12] += t.open();
-        }
-        return new LoopStats(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12]);
+        LoopStats sum = loops[0].stats();
+        for (int i = 1; i < loops.length; i++) sum = sum.plus(loops[i].stats());
+        return sum;
     }
 }

@@ -136,7 +136,21 @@ final class Timers {
         place(ta, b);
     }
 
-    static long toNanos(long delay, TimeUnit unit) {
-        return Math.max(0, unit.toNanos(delay));
+    /**
+     * The longest delay a timer keeps: 2^62 ns, about 146 years. Deadlines are compared by
+     * subtraction (nanoTime may wrap), which is exact only while two deadlines are less than 2^63
+     * apart; a longer delay is cut to this rather than overflowing into the past and firing at once.
+     */
+    static final long MAX_DELAY_NANOS = 1L << 62;
+
+    /** The deadline {@code delay} after {@code now}: never before now, never overflowing. */
+    static long deadline(long now, long delay, TimeUnit unit) {
+        return now + Math.min(Math.max(0, unit.toNanos(delay)), MAX_DELAY_NANOS);
+    }
+
+    /** A duration in nanoseconds, cut to {@link #MAX_DELAY_NANOS} (Duration.toNanos throws past 292 years). */
+    static long saturatedNanos(java.time.Duration d) {
+        if (d.isNegative()) return 0;
+        return d.compareTo(java.time.Duration.ofNanos(MAX_DELAY_NANOS)) >= 0 ? MAX_DELAY_NANOS : d.toNanos();
     }
 }

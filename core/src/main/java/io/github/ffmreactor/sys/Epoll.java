@@ -84,6 +84,10 @@ public final class Epoll {
      * {@link #EVENT}-sized segment; it is filled here with {@code events} and {@code data}.
      */
     public static int ctl(MemorySegment cs, int epfd, int op, int fd, int events, long data, MemorySegment scratch) {
+        if (Faults.ENABLED) {
+            int e = Faults.injected(Faults.Call.CTL, fd);
+            if (e != 0) return -e;
+        }
         scratch.set(JAVA_INT, EVENTS_OFFSET, events);
         scratch.set(ValueLayout.JAVA_LONG_UNALIGNED, DATA_OFFSET, data);
         try {
@@ -96,6 +100,10 @@ public final class Epoll {
 
     /** epoll_wait: the number of ready events written to {@code events}, or -errno (EINTR too). */
     public static int wait(MemorySegment cs, int epfd, MemorySegment events, int max, int timeoutMillis) {
+        if (Faults.ENABLED) {
+            int e = Faults.injected(Faults.Call.WAIT, epfd);
+            if (e != 0) return -e;
+        }
         long addr = Unistd.address(events, 0, max * EVENT_SIZE);
         try {
             int r = timeoutMillis == 0

@@ -113,6 +113,11 @@ public final class Kqueue {
      */
     public static int kevent(MemorySegment cs, int kq, MemorySegment changes, int nchanges, MemorySegment events,
                              int nevents, MemorySegment timeout, boolean blocking) {
+        if (Faults.ENABLED) {
+            // With no room for events it only applies changes: a registration, like epoll_ctl.
+            int e = Faults.injected(nevents == 0 ? Faults.Call.CTL : Faults.Call.WAIT, Faults.ANY_FD);
+            if (e != 0) return -e;
+        }
         try {
             int r = blocking
                     ? (int) KEVENT.invokeExact(cs, kq, changes, nchanges, events, nevents, timeout)

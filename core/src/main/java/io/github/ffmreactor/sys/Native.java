@@ -41,8 +41,11 @@ public final class Native {
     private static final VarHandle CAPTURED_ERRNO = CAPTURE_LAYOUT.varHandle(
             MemoryLayout.PathElement.groupElement(Platform.CURRENT == Platform.WINDOWS ? "WSAGetLastError" : "errno"));
 
+    // Arena.ofAuto: the segment is freed by the GC once its thread has ended and the thread-local
+    // value is unreachable. The global arena would keep one per thread forever, and every virtual
+    // thread that calls wakeup() is a new thread.
     private static final ThreadLocal<MemorySegment> THREAD_STATE =
-            ThreadLocal.withInitial(() -> Arena.global().allocate(CAPTURE_LAYOUT));
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
     private static SymbolLookup lookup() {
         SymbolLookup def = LINKER.defaultLookup();
@@ -61,7 +64,7 @@ public final class Native {
         return arena.allocate(CAPTURE_LAYOUT);
     }
 
-    /** The calling thread's capture segment, for calls off the hot path. Allocated once per thread. */
+    /** The calling thread's capture segment, for calls off the hot path. Allocated once per thread, freed after it. */
     public static MemorySegment threadCallState() {
         return THREAD_STATE.get();
     }

@@ -64,6 +64,10 @@ public final class Poll {
 
     /** poll(fds, nfds, timeout): the number of entries with non-zero revents, 0 on timeout, or -errno. */
     public static int poll(MemorySegment cs, MemorySegment fds, int nfds, int timeoutMillis) {
+        if (Faults.ENABLED) {
+            int e = Faults.injected(Faults.Call.WAIT, Faults.ANY_FD);
+            if (e != 0) return -e;
+        }
         try {
             MethodHandle h = timeoutMillis == 0 ? POLL_NOW : POLL;
             int r = WIDE_NFDS

@@ -57,6 +57,10 @@ public final class Select {
     /** select(nfds, r, w, e, timeout); any set or the timeout may be NULL. Ready count, 0, or -errno. */
     public static int select(MemorySegment cs, int nfds, MemorySegment readfds, MemorySegment writefds,
                              MemorySegment exceptfds, MemorySegment timeout) {
+        if (Faults.ENABLED) {
+            int e = Faults.injected(Faults.Call.WAIT, Faults.ANY_FD);
+            if (e != 0) return -e;
+        }
         try {
             int r = (int) SELECT.invokeExact(cs, nfds, addressOrNull(readfds), addressOrNull(writefds),
                     addressOrNull(exceptfds), addressOrNull(timeout));

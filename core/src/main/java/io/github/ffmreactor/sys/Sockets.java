@@ -93,16 +93,28 @@ public final class Sockets {
 
     /** accept4(fd, addr, addrlen, flags); {@code addr} and {@code lenInOut} may be NULL. */
     public static int accept4(MemorySegment cs, int fd, MemorySegment addr, MemorySegment lenInOut, int flags) {
+        if (Faults.ENABLED) {
+            int e = Faults.injected(Faults.Call.ACCEPT, fd);
+            if (e != 0) return -e;
+        }
         try { return ret(cs, (int) ACCEPT4.invokeExact(cs, fd, addr, lenInOut, flags)); }
         catch (Throwable t) { throw Unistd.rethrow(t); }
     }
 
     public static int accept(MemorySegment cs, int fd, MemorySegment addr, MemorySegment lenInOut) {
+        if (Faults.ENABLED) {
+            int e = Faults.injected(Faults.Call.ACCEPT, fd);
+            if (e != 0) return -e;
+        }
         try { return ret(cs, (int) ACCEPT.invokeExact(cs, fd, addr, lenInOut)); }
         catch (Throwable t) { throw Unistd.rethrow(t); }
     }
 
     public static int connect(MemorySegment cs, int fd, MemorySegment addr, int len) {
+        if (Faults.ENABLED) {
+            int e = Faults.injected(Faults.Call.CONNECT, fd);
+            if (e != 0) return -e;
+        }
         try { return ret(cs, (int) CONNECT.invokeExact(cs, fd, addr, len)); }
         catch (Throwable t) { throw Unistd.rethrow(t); }
     }

@@ -63,6 +63,11 @@ public final class Unistd {
 
     /** read(2) into {@code buf[off, off+len)}: bytes read, 0 at end of stream, or -errno. */
     public static long read(MemorySegment cs, int fd, MemorySegment buf, long off, long len) {
+        if (Faults.ENABLED) {
+            long f = Faults.check(Faults.Call.READ, fd, len);
+            if (f < 0) return f;
+            len = f;
+        }
         long addr = address(buf, off, len);
         try {
             long r = SYSCALL3 != null
@@ -76,6 +81,11 @@ public final class Unistd {
 
     /** write(2) from {@code buf[off, off+len)}: bytes written or -errno. */
     public static long write(MemorySegment cs, int fd, MemorySegment buf, long off, long len) {
+        if (Faults.ENABLED) {
+            long f = Faults.check(Faults.Call.WRITE, fd, len);
+            if (f < 0) return f;
+            len = f;
+        }
         long addr = address(buf, off, len);
         try {
             long r = SYSCALL3 != null

@@ -1,0 +1,63 @@
+package io.github.ffmreactor.loop;
+
+import java.util.Arrays;
+
+/**
+ * The loop's channel table. A token is a {@code long}: the slot index in the low 32 bits and the
+ * slot's generation in the high 32. Events index the table with no map lookup and no boxing, and
+ * an event for a channel closed earlier in the same batch is recognised by its old generation,
+ * even when the kernel has already handed its fd number to a new channel. Loop thread only.
+ */
+final class Slots {
+    private Channel[] channels = new Channel[64];
+    private int[] generations = new int[64];
+    private int[] free = new int[64];
+    private int freeCount;
+    private int used;
+
+    long token(Channel c) {
+        return ((long) generations[c.slot] << 32) | c.slot;
+    }
+
+    /** The live channel a token names, or null when its slot was freed since (a stale event). */
+    Channel lookup(long token) {
+        int s = (int) token;
+        Channel[] t = channels;
+        if (s < 0 || s >= t.length) return null;
+        Channel c = t[s];
+        return c != null && generations[s] == (int) (token >>> 32) ? c : null;
+    }
+
+    void allocate(Channel c) {
+        int s;
+        if (freeCount > 0) {
+            s = free[--freeCount];
+        } else {
+            if (used == channels.length) {
+                int n = channels.length * 2;
+                channels = Arrays.copyOf(channels, n);
+                generations = Arrays.copyOf(generations, n);
+                free = Arrays.copyOf(free, n);
+            }
+            s = used++;
+        }
+        channels[s] = c;
+        c.slot = s;
+    }
+
+    /** Frees the channel's slot under a new generation, so old tokens no longer match. */
+    void free(Channel c) {
+        int s = c.slot;
+        if (s < 0 || channels[s] != c) return;
+        channels[s] = null;
+        // 31 bits, so a token is never the poller's reserved Long.MIN_VALUE.
+        generations[s] = (generations[s] + 1) & 0x7fffffff;
+        free[freeCount++] = s;
+        c.slot = -1;
+    }
+
+    /** A copy of the live channels, for closing them all. */
+    Channel[] snapshot() {
+        return Arrays.stream(channels, 0, used).filter(c -> c != null).toArray(Channel[]::new);
+    }
+}

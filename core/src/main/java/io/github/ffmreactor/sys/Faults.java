@@ -1,0 +1,125 @@
+package io.github.ffmreactor.sys;
+
+/**
+ * A test-only seam that makes chosen syscalls fail on purpose, so that error paths no hostile peer
+ * can reach (EMFILE on accept, ENOMEM from epoll_ctl, EBADF from epoll_wait...) run in tests.
+ *
+ * <p>Off unless the JVM starts with {@code -Dffmreactor.faults=true}. {@link #ENABLED} is a
+ * static final, so when it is off the JIT removes every check: the hot path costs nothing. When on
+ * but unarmed, a check is one volatile read. Rules are armed from a test thread and consumed on
+ * the loop thread; each names a call, optionally an fd, how many matching calls to let through
+ * first, and then what the next matching calls do (fail with an errno, or move at most N bytes).
+ */
+public final class Faults {
+    private Faults() {}
+
+    /** Whether the seam exists in this JVM ({@code -Dffmreactor.faults=true}). */
+    public static final boolean ENABLED = Boolean.getBoolean("ffmreactor.faults");
+
+    /** The calls that can be made to fail. */
+    public enum Call {
+        /** accept4 / accept. */
+        ACCEPT,
+        /** read(2) / recv on a stream fd. */
+        READ,
+        /** write(2) / send on a stream fd. */
+        WRITE,
+        /** connect(2). */
+        CONNECT,
+        /** A registration change: epoll_ctl, or kevent with changes and no events. */
+        CTL,
+        /** The poller's wait: epoll_wait, kevent, poll, select. */
+        WAIT
+    }
+
+    /** Any fd. */
+    public static final int ANY_FD = -1;
+
+    private static final class Rule {
+        final int fd;
+        int skip;
+        int times;
+        final int errno;     // > 0: fail with it
+        final long maxBytes; // errno == 0: transfer at most this many bytes
+        int fired;
+
+        Rule(int fd, int skip, int times, int errno, long maxBytes) {
+            this.fd = fd;
+            this.skip = skip;
+            this.times = times;
+            this.errno = errno;
+            this.maxBytes = maxBytes;
+        }
+    }
+
+    private static final Rule[] RULES = new Rule[Call.values().length];
+    private static final int[] FIRED = new int[Call.values().length];
+    private static volatile boolean armed;
+
+    /**
+     * After {@code after} matching calls of {@code call} on {@code fd} ({@link #ANY_FD}: any), the
+     * next {@code times} matching calls fail with {@code errno} without reaching the kernel
+     * ({@code Integer.MAX_VALUE}: until {@link #clear()}). Replaces an earlier rule for the call.
+     */
+    public static synchronized void fail(Call call, int fd, int after, int errno, int times) {
+        if (errno <= 0) throw new IllegalArgumentException("errno must be positive: " + errno);
+        arm(call, new Rule(fd, after, times, errno, 0));
+    }
+
+    /**
+     * After {@code after} matching calls, the next {@code times} reads or writes move at most
+     * {@code maxBytes} bytes: the kernel really transfers that many, as a short read or write does.
+     */
+    public static synchronized void limit(Call call, int fd, int after, long maxBytes, int times) {
+        if (call != Call.READ && call != Call.WRITE) throw new IllegalArgumentException("only READ and WRITE move bytes: " + call);
+        if (maxBytes < 1) throw new IllegalArgumentException("maxBytes must be at least 1: " + maxBytes);
+        arm(call, new Rule(fd, after, times, 0, maxBytes));
+    }
+
+    private static void arm(Call call, Rule r) {
+        if (!ENABLED) throw new IllegalStateException("fault injection is off: start the JVM with -Dffmreactor.faults=true");
+        if (r.skip < 0 || r.times < 1) throw new IllegalArgumentException("need after >= 0 and times >= 1");
+        RULES[call.ordinal()] = r;
+        armed = true;
+    }
+
+    /** Removes every rule and resets the counts. */
+    public static synchronized void clear() {
+        java.util.Arrays.fill(RULES, null);
+        java.util.Arrays.fill(FIRED, 0);
+        armed = false;
+    }
+
+    /** How many calls of {@code call} a rule has changed since the last {@link #clear()}. */
+    public static synchronized int fired(Call call) {
+        return FIRED[call.ordinal()];
+    }
+
+    /**
+     * The check each binding makes before its syscall (only when {@link #ENABLED}): returns
+     * {@code len} to go ahead unchanged, a smaller non-negative count to move fewer bytes, or
+     * {@code -errno} to fail without calling the kernel.
+     */
+    static long check(Call call, int fd, long len) {
+        if (!armed) return len;
+        return consume(call, fd, len);
+    }
+
+    /** For calls that move no bytes: 0 to go ahead, or the errno to fail with. */
+    static int injected(Call call, int fd) {
+        long r = check(call, fd, 0);
+        return r < 0 ? (int) -r : 0;
+    }
+
+    private static synchronized long consume(Call call, int fd, long len) {
+        Rule r = RULES[call.ordinal()];
+        if (r == null || (r.fd != ANY_FD && r.fd != fd)) return len;
+        if (r.skip > 0) {
+            r.skip--;
+            return len;
+        }
+        if (--r.times == 0) RULES[call.ordinal()] = null;
+        FIRED[call.ordinal()]++;
+        return r.errno > 0 ? -r.errno : Math.min(len, r.maxBytes);
+    }
+}
