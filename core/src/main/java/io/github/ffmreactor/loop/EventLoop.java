@@ -148,6 +148,11 @@ public final class EventLoop implements Executor, AutoCloseable {
         c.interest = interest;
     }
 
+    /** The channels registered now (a copy). Loop thread only. */
+    Channel[] channels() {
+        return slots.snapshot();
+    }
+
     /** Deregisters, closes the fd (exactly once) and frees the slot under a new generation. */
     void release(Channel c) {
         int fd = detach(c);
