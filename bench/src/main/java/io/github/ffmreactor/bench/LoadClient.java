@@ -276,14 +276,9 @@ final class LoadClient implements AutoCloseable {
 
     /** The client loops' counters, summed. */
     LoopStats loopStats() {
-        long[] s = new long[13];
-        for (Worker w : workers) {
-            LoopStats t = w.loop.stats();
-            long[] v = {t.waits(), t.events(), t.reads(), t.writes(), t.eagains(), t.accepts(), t.bytesIn(),
-                    t.bytesOut(), t.ctlCalls(), t.wakeups(), t.staleEvents(), t.carried(), t.open()};
-            for (int i = 0; i < v.length; i++) s[i] += v[i];
-        }
-        return new LoopStats(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12]);
+        LoopStats sum = workers[0].loop.stats();
+        for (int i = 1; i < workers.length; i++) sum = sum.plus(workers[i].loop.stats());
+        return sum;
     }
 
     /** The client loops' counters, and the bytes their threads allocated ("alloc"), summed. */
