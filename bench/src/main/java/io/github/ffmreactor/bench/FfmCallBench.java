@@ -39,18 +39,24 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class FfmCallBench {
-    private static final MethodHandle READ_CAPTURE = Native.downcall("read",
+    /** The bench links its own handles: core hands out none. */
+    private static MethodHandle link(String name, FunctionDescriptor fd, Linker.Option... options) {
+        Linker linker = Linker.nativeLinker();
+        return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), fd, options);
+    }
+
+    private static final MethodHandle READ_CAPTURE = link("read",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), Native.CAPTURE_ERRNO);
-    private static final MethodHandle READ_CAPTURE_CRITICAL = Native.downcall("read",
+    private static final MethodHandle READ_CAPTURE_CRITICAL = link("read",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), Native.CAPTURE_ERRNO, Native.CRITICAL);
-    private static final MethodHandle READ_CRITICAL = Native.downcall("read",
+    private static final MethodHandle READ_CRITICAL = link("read",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), Native.CRITICAL);
     /** syscall(SYS_read, ...) (x86_64: 0): what core's Unistd.read uses on Linux, no cancellation wrapper. */
-    private static final MethodHandle SYSCALL3 = Native.downcall("syscall",
+    private static final MethodHandle SYSCALL3 = link("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
             Native.CAPTURE_ERRNO, Native.CRITICAL, Linker.Option.firstVariadicArg(1));
     private static final long SYS_READ = "aarch64".equals(io.github.ffmreactor.sys.Platform.ARCH) ? 63 : 0;
-    private static final MethodHandle EPOLL_WAIT_PLAIN = Native.downcall("epoll_wait",
+    private static final MethodHandle EPOLL_WAIT_PLAIN = link("epoll_wait",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO);
 
     private Arena arena;

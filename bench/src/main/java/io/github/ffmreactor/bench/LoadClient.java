@@ -7,10 +7,10 @@ import io.github.ffmreactor.loop.LoopOptions;
 import io.github.ffmreactor.loop.LoopStats;
 import io.github.ffmreactor.net.Fds;
 import io.github.ffmreactor.net.Tcp;
-import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.sys.Epoll;
 import io.github.ffmreactor.sys.Native;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
+import io.github.ffmreactor.sys.Errno;
 
 /**
  * The load generator: echo clients on ffmreactor's own event loops (edge-triggered), each
@@ -208,12 +209,12 @@ final class LoadClient implements AutoCloseable {
         int[] fds = new int[n];
         int made = 0;
         MemorySegment cs = Native.threadCallState();
-        int ep = NativeException.check("epoll_create1", Epoll.create1(cs, Epoll.EPOLL_CLOEXEC));
+        int ep = Errno.check("epoll_create1", Epoll.create1(cs, Epoll.EPOLL_CLOEXEC));
         try (Arena a = Arena.ofConfined()) {
             MemorySegment ev = a.allocate(Epoll.EVENT_SIZE * 256);
             for (; made < n; made++) {
                 fds[made] = Tcp.connect(address);
-                NativeException.check("epoll_ctl", Epoll.ctl(cs, ep, Epoll.EPOLL_CTL_ADD, fds[made], Epoll.EPOLLOUT, made, ev));
+                Errno.check("epoll_ctl", Epoll.ctl(cs, ep, Epoll.EPOLL_CTL_ADD, fds[made], Epoll.EPOLLOUT, made, ev));
             }
             int pending = n;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -221,11 +222,11 @@ final class LoadClient implements AutoCloseable {
                 if (System.nanoTime() > deadline) throw new java.io.IOException("connect to " + address + ": " + pending + " of " + n + " still pending after 10 s");
                 int r = Epoll.wait(cs, ep, ev, 256, 100);
                 if (r == -io.github.ffmreactor.sys.Errno.EINTR) continue;
-                NativeException.check("epoll_wait", r);
+                Errno.check("epoll_wait", r);
                 for (int i = 0; i < r; i++) {
                     int k = (int) Epoll.data(ev, i);
                     int err = Tcp.soError(fds[k]);
-                    if (err != 0) throw new NativeException("connect", err, "to " + address);
+                    if (err != 0) throw Errno.exception("connect", err, "to " + address);
                     Epoll.ctl(cs, ep, Epoll.EPOLL_CTL_DEL, fds[k], 0, 0, ev);
                     pending--;
                 }

@@ -5,7 +5,7 @@ import io.github.ffmreactor.loop.Handler;
 import io.github.ffmreactor.loop.Listener;
 import io.github.ffmreactor.loop.LoopGroup;
 import io.github.ffmreactor.loop.LoopOptions;
-import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.Trigger;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,7 +1,7 @@
 package io.github.ffmreactor.loop;
 
-import io.github.ffmreactor.poll.Trigger;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.Trigger;
+import io.github.ffmreactor.NativeException;
 
 /** Something registered on a loop under a slot token: a connection, a listener, a connect in progress, a UDP socket. */
 abstract sealed class Channel permits Connection, Listener, Connector, Datagram {

@@ -7,9 +7,9 @@ import static io.github.ffmreactor.poll.Poller.WRITE;
 
 import io.github.ffmreactor.net.SocketIo;
 import io.github.ffmreactor.net.Tcp;
-import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.sys.Errno;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -99,7 +99,7 @@ public final class Connection extends Channel {
 
     private void peerGone(int ready) throws NativeException {
         int err = (ready & ERROR) != 0 ? Tcp.soError(fd) : 0;
-        closeNow(err != 0 ? new NativeException("connection", err, "after end of input") : null);
+        closeNow(err != 0 ? Errno.exception("connection", err, "after end of input") : null);
     }
 
     /**
@@ -177,7 +177,7 @@ public final class Connection extends Channel {
      * failure: reported once and counted.
      */
     private void ioError(String call, int errno) {
-        NativeException e = new NativeException(call, errno);
+        NativeException e = Errno.exception(call, errno);
         if (errno == Errno.ECONNRESET || errno == Errno.EPIPE || errno == Errno.ETIMEDOUT
                 || errno == Errno.ECONNABORTED || errno == Errno.EHOSTUNREACH || errno == Errno.ENETUNREACH) {
             closeNow(e);

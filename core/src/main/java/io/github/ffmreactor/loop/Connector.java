@@ -6,14 +6,15 @@ import static io.github.ffmreactor.poll.Poller.WRITE;
 
 import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.poll.Poller;
-import io.github.ffmreactor.poll.Trigger;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.Trigger;
+import io.github.ffmreactor.NativeException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import io.github.ffmreactor.sys.Errno;
 
 /**
  * A connect in progress. The socket is watched for writability, level-triggered, whatever the
@@ -114,7 +115,7 @@ final class Connector extends Channel {
             return;
         }
         if (err != 0) {
-            fail(new NativeException("connect", err, "to " + target));
+            fail(Errno.exception("connect", err, "to " + target));
             return;
         }
         if (timer != null) timer.cancel();

@@ -1,11 +1,10 @@
 package io.github.ffmreactor.loop;
 
-import io.github.ffmreactor.net.Endpoint;
 import io.github.ffmreactor.net.SocketIo;
 import io.github.ffmreactor.poll.Poller;
-import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.sys.Errno;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -72,7 +71,7 @@ public final class Datagram extends Channel {
                 // ECONNREFUSED: an ICMP port-unreachable for an earlier send (connected sockets,
                 // and on some OSes unconnected ones). Not this socket's failure: go on.
             } else {
-                closeNow(new NativeException("recvfrom", (int) -r));
+                closeNow(Errno.exception("recvfrom", (int) -r));
                 return;
             }
         }

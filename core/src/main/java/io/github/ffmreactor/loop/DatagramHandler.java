@@ -1,6 +1,5 @@
 package io.github.ffmreactor.loop;
 
-import io.github.ffmreactor.net.Endpoint;
 import java.lang.foreign.MemorySegment;
 
 /** What a datagram socket does with what it receives. Runs on the loop thread. */

@@ -4,10 +4,10 @@ import io.github.ffmreactor.net.Fds;
 import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.poll.PollerStats;
-import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Native;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -106,12 +106,12 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /** A loop whose timers read {@code clock} (a test clock, say). */
     public static EventLoop open(LoopOptions options, Clock clock) throws NativeException {
-        return new EventLoop(options, Poller.open(options.backend()), clock);
+        return new EventLoop(options, Poller.open(options.backend(), options.eventCapacity()), clock);
     }
 
-    /** A loop over a poller the caller opened; the loop owns and closes it. */
-    public static EventLoop open(LoopOptions options, Poller poller) {
-        return new EventLoop(options, poller, Clock.SYSTEM);
+    /** The backends this OS offers, best first, e.g. {@code [epoll, poll, select]}. */
+    public static java.util.List<String> backends() {
+        return Poller.available();
     }
 
     public String backend() {

@@ -1,7 +1,7 @@
 package io.github.ffmreactor.loop;
 
 import io.github.ffmreactor.net.Fds;
-import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.Trigger;
 import java.util.function.Supplier;
 
 /** An accepted fd travelling from an acceptor loop to the loop that will serve it. */

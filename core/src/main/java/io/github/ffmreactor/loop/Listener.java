@@ -3,9 +3,9 @@ package io.github.ffmreactor.loop;
 import io.github.ffmreactor.net.SocketIo;
 import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.poll.Poller;
-import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.sys.Errno;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -94,7 +94,7 @@ public final class Listener extends Channel {
             if (skippable(errno)) continue;
             if (errno == Errno.EBADF || errno == Errno.EINVAL || errno == Errno.ENOTSOCK) {
                 // Not the pending connection's trouble but this socket's: the loop closes it.
-                throw new NativeException(SocketIo.ACCEPT_CALL, errno);
+                throw Errno.exception(SocketIo.ACCEPT_CALL, errno);
             }
             // EMFILE, ENFILE, ENOBUFS, ENOMEM, and whatever else the kernel may say: accepting
             // again at once would fail again, so wait. Level triggering would otherwise report the
@@ -118,7 +118,7 @@ public final class Listener extends Channel {
     private void pause(int errno) throws NativeException {
         EventLoop l = loop;
         backoffMillis = backoffMillis == 0 ? FIRST_BACKOFF_MILLIS : Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
-        l.acceptErrors.report(l, new NativeException(SocketIo.ACCEPT_CALL, errno,
+        l.acceptErrors.report(l, Errno.exception(SocketIo.ACCEPT_CALL, errno,
                 "accepting paused for " + backoffMillis + " ms"));
         setAccepting(false);
         l.listenerPaused(this);

@@ -1,7 +1,7 @@
 package io.github.ffmreactor.loop;
 
-import io.github.ffmreactor.poll.Trigger;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.Trigger;
+import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.SocketConsts;
 import java.net.InetSocketAddress;
 import java.time.Duration;

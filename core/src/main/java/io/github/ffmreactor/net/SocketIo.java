@@ -1,7 +1,7 @@
 package io.github.ffmreactor.net;
 
 import io.github.ffmreactor.sys.Errno;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Platform;
 import io.github.ffmreactor.sys.SocketConsts;
 import io.github.ffmreactor.sys.Sockets;
@@ -77,9 +77,9 @@ public final class SocketIo {
      */
     public static int socket(MemorySegment cs, int family, int type) throws NativeException {
         if (WINDOWS) {
-            if (WSA_STARTUP_ERROR != 0) throw new NativeException("WSAStartup", WSA_STARTUP_ERROR);
+            if (WSA_STARTUP_ERROR != 0) throw Errno.exception("WSAStartup", WSA_STARTUP_ERROR);
             long s = Winsock.socket(cs, family, type, 0);
-            if (s < 0) throw new NativeException("WSASocketW", (int) -s);
+            if (s < 0) throw Errno.exception("WSASocketW", (int) -s);
             if (!fitsInFd(s)) {
                 Winsock.closesocket(cs, s);
                 throw new IllegalStateException(tooLarge("WSASocketW", s));
@@ -87,16 +87,16 @@ public final class SocketIo {
             int r = Winsock.setNonBlocking(cs, s, FIONBIO_ARG.get());
             if (r < 0) {
                 Winsock.closesocket(cs, s);
-                throw new NativeException("ioctlsocket(FIONBIO)", -r);
+                throw Errno.exception("ioctlsocket(FIONBIO)", -r);
             }
             return (int) s;
         }
-        int fd = NativeException.check("socket", Sockets.socket(cs, family, type | C.SOCK_NONBLOCK() | C.SOCK_CLOEXEC(), 0));
+        int fd = Errno.check("socket", Sockets.socket(cs, family, type | C.SOCK_NONBLOCK() | C.SOCK_CLOEXEC(), 0));
         if (C.SOCK_NONBLOCK() == 0) {
             int r = Unistd.setNonBlockingCloexec(cs, fd);
             if (r < 0) {
                 Unistd.close(cs, fd);
-                throw new NativeException("fcntl(O_NONBLOCK)", -r);
+                throw Errno.exception("fcntl(O_NONBLOCK)", -r);
             }
         }
         return fd;

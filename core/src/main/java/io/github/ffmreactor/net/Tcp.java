@@ -4,7 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Native;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.SockAddr;
 import io.github.ffmreactor.sys.SocketConsts;
 import java.lang.foreign.Arena;
@@ -39,8 +39,8 @@ public final class Tcp {
             }
             MemorySegment sa = a.allocate(SockAddr.SIZEOF_STORAGE);
             int len = encode(address, sa);
-            NativeException.check("bind " + address, SocketIo.bind(cs, fd, sa, len));
-            NativeException.check("listen", SocketIo.listen(cs, fd, backlog));
+            Errno.check("bind " + address, SocketIo.bind(cs, fd, sa, len));
+            Errno.check("listen", SocketIo.listen(cs, fd, backlog));
             return fd;
         } catch (NativeException | RuntimeException e) {
             Fds.closeQuietly(fd);
@@ -60,7 +60,7 @@ public final class Tcp {
             int len = encode(address, sa);
             int r = SocketIo.connect(Native.threadCallState(), fd, sa, len);
             if (r < 0 && r != -Errno.EINPROGRESS && r != -Errno.EINTR) {
-                throw new NativeException("connect", -r, "to " + address);
+                throw Errno.exception("connect", -r, "to " + address);
             }
             return fd;
         } catch (NativeException | RuntimeException e) {
@@ -108,7 +108,7 @@ public final class Tcp {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_INT);
             v.set(JAVA_INT, 0, value);
-            NativeException.check(what, SocketIo.setsockopt(Native.threadCallState(), fd, level, name, v, 4));
+            Errno.check(what, SocketIo.setsockopt(Native.threadCallState(), fd, level, name, v, 4));
         }
     }
 
@@ -117,7 +117,7 @@ public final class Tcp {
             MemorySegment v = a.allocate(JAVA_INT);
             MemorySegment len = a.allocate(JAVA_INT);
             len.set(JAVA_INT, 0, 4);
-            NativeException.check(what, SocketIo.getsockopt(Native.threadCallState(), fd, level, name, v, len));
+            Errno.check(what, SocketIo.getsockopt(Native.threadCallState(), fd, level, name, v, len));
             return v.get(JAVA_INT, 0);
         }
     }
@@ -128,7 +128,7 @@ public final class Tcp {
     }
 
     public static void shutdownOutput(int fd) throws NativeException {
-        NativeException.check("shutdown", SocketIo.shutdown(Native.threadCallState(), fd, C.SHUT_WR()));
+        Errno.check("shutdown", SocketIo.shutdown(Native.threadCallState(), fd, C.SHUT_WR()));
     }
 
     public static InetSocketAddress localAddress(int fd) throws NativeException {
@@ -146,7 +146,7 @@ public final class Tcp {
             len.set(JAVA_INT, 0, SockAddr.SIZEOF_STORAGE);
             MemorySegment cs = Native.threadCallState();
             int r = local ? SocketIo.getsockname(cs, fd, sa, len) : SocketIo.getpeername(cs, fd, sa, len);
-            NativeException.check(local ? "getsockname" : "getpeername", r);
+            Errno.check(local ? "getsockname" : "getpeername", r);
             return decode(sa);
         }
     }

@@ -1,11 +1,12 @@
 package io.github.ffmreactor.net;
 
 import io.github.ffmreactor.sys.Native;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.SockAddr;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
+import io.github.ffmreactor.sys.Errno;
 
 /** UDP sockets as plain fds, non-blocking and close-on-exec from birth. */
 public final class Udp {
@@ -20,16 +21,11 @@ public final class Udp {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment sa = a.allocate(SockAddr.SIZEOF_STORAGE);
             int len = Tcp.encode(address, sa);
-            NativeException.check("bind " + address, SocketIo.bind(Native.threadCallState(), fd, sa, len));
+            Errno.check("bind " + address, SocketIo.bind(Native.threadCallState(), fd, sa, len));
             return fd;
         } catch (NativeException | RuntimeException e) {
             Fds.closeQuietly(fd);
             throw e;
         }
-    }
-
-    /** Sets SO_RCVBUF (the kernel may double or clamp it). */
-    public static void setReceiveBuffer(int fd, int bytes) throws NativeException {
-        Tcp.setIntOption(fd, Tcp.C.SOL_SOCKET(), Tcp.C.SO_RCVBUF(), bytes, "setsockopt(SO_RCVBUF)");
     }
 }

@@ -2,7 +2,7 @@ package io.github.ffmreactor.net;
 
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Native;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.SockAddr;
 import io.github.ffmreactor.sys.Sockets;
 import io.github.ffmreactor.sys.Unistd;
@@ -26,13 +26,13 @@ public final class Unix {
     private static int socket() throws NativeException {
         if (!available()) throw new UnsupportedOperationException("unix domain sockets are not supported here");
         MemorySegment cs = Native.threadCallState();
-        int fd = NativeException.check("socket(AF_UNIX)",
+        int fd = Errno.check("socket(AF_UNIX)",
                 Sockets.socket(cs, Tcp.C.AF_UNIX(), Tcp.C.SOCK_STREAM() | Tcp.C.SOCK_NONBLOCK() | Tcp.C.SOCK_CLOEXEC(), 0));
         if (Tcp.C.SOCK_NONBLOCK() == 0) {
             int r = Unistd.setNonBlockingCloexec(cs, fd);
             if (r < 0) {
                 Fds.closeQuietly(fd);
-                throw new NativeException("fcntl(O_NONBLOCK)", -r);
+                throw Errno.exception("fcntl(O_NONBLOCK)", -r);
             }
         }
         if (Tcp.C.SO_NOSIGPIPE() >= 0) {
@@ -54,8 +54,8 @@ public final class Unix {
             MemorySegment sa = a.allocate(SockAddr.SIZEOF_STORAGE);
             int len = SockAddr.encodeUnix(Tcp.C, sa, path.toString().getBytes(StandardCharsets.UTF_8));
             MemorySegment cs = Native.threadCallState();
-            NativeException.check("bind " + path, Sockets.bind(cs, fd, sa, len));
-            NativeException.check("listen", Sockets.listen(cs, fd, backlog));
+            Errno.check("bind " + path, Sockets.bind(cs, fd, sa, len));
+            Errno.check("listen", Sockets.listen(cs, fd, backlog));
             return fd;
         } catch (NativeException | RuntimeException e) {
             Fds.closeQuietly(fd);
@@ -74,7 +74,7 @@ public final class Unix {
             int len = SockAddr.encodeUnix(Tcp.C, sa, path.toString().getBytes(StandardCharsets.UTF_8));
             int r = Sockets.connect(Native.threadCallState(), fd, sa, len);
             if (r < 0 && r != -Errno.EINPROGRESS && r != -Errno.EINTR) {
-                throw new NativeException("connect", -r, "to " + path);
+                throw Errno.exception("connect", -r, "to " + path);
             }
             return fd;
         } catch (NativeException | RuntimeException e) {

@@ -1,4 +1,5 @@
 package io.github.ffmreactor.poll;
+import io.github.ffmreactor.Trigger;
 
 /**
  * What a backend can do. Registration asks for nothing beyond these: an unsupported trigger or an

@@ -6,11 +6,12 @@ import io.github.ffmreactor.sys.Epoll;
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.EventFd;
 import io.github.ffmreactor.sys.Native;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Unistd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import io.github.ffmreactor.Trigger;
 
 /** Linux epoll. Wakeup is an eventfd registered under a reserved token. */
 public final class EpollPoller extends BasePoller {
@@ -41,20 +42,20 @@ public final class EpollPoller extends BasePoller {
         int ep = Epoll.create1(cs, EPOLL_CLOEXEC);
         if (ep < 0) {
             arena.close();
-            throw new NativeException("epoll_create1", -ep);
+            throw Errno.exception("epoll_create1", -ep);
         }
         int ev = EventFd.eventfd(cs, 0, EventFd.EFD_NONBLOCK | EventFd.EFD_CLOEXEC);
         if (ev < 0) {
             Unistd.close(cs, ep);
             arena.close();
-            throw new NativeException("eventfd", -ev);
+            throw Errno.exception("eventfd", -ev);
         }
         int r = Epoll.ctl(cs, ep, EPOLL_CTL_ADD, ev, EPOLLIN, WAKE_TOKEN, scratch);
         if (r < 0) {
             Unistd.close(cs, ev);
             Unistd.close(cs, ep);
             arena.close();
-            throw new NativeException("epoll_ctl", -r);
+            throw Errno.exception("epoll_ctl", -r);
         }
         this.epfd = ep;
         this.evfd = ev;
@@ -90,7 +91,7 @@ public final class EpollPoller extends BasePoller {
         int r = Epoll.ctl(cs, epfd, op, fd, toEpoll(interest, trigger), token, scratch);
         if (r < 0) {
             String what = op == EPOLL_CTL_ADD ? "epoll_ctl(ADD)" : op == EPOLL_CTL_MOD ? "epoll_ctl(MOD)" : "epoll_ctl(DEL)";
-            throw new NativeException(what, -r, "fd " + fd);
+            throw Errno.exception(what, -r, "fd " + fd);
         }
     }
 
@@ -116,7 +117,7 @@ public final class EpollPoller extends BasePoller {
         do {
             n = waitOnce(timeoutMillis);
         } while (n == -Errno.EINTR);
-        if (n < 0) throw new NativeException("epoll_wait", -n);
+        if (n < 0) throw Errno.exception("epoll_wait", -n);
         for (int i = 0; i < n; i++) {
             if (Epoll.data(events, i) == WAKE_TOKEN) {
                 // Consume the wakeup and drop it from the batch by moving the last event into its place.

@@ -5,12 +5,13 @@ import static io.github.ffmreactor.sys.Kqueue.*;
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Kqueue;
 import io.github.ffmreactor.sys.Native;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Platform;
 import io.github.ffmreactor.sys.Unistd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import io.github.ffmreactor.Trigger;
 
 /**
  * macOS / FreeBSD kqueue. Readiness is per filter: READ (and HANGUP) interest is an EVFILT_READ
@@ -51,7 +52,7 @@ public final class KqueuePoller extends BasePoller {
         int k = Kqueue.kqueue(cs);
         if (k < 0) {
             arena.close();
-            throw new NativeException("kqueue", -k);
+            throw Errno.exception("kqueue", -k);
         }
         // kqueue fds are not inherited by fork, but an exec'd child would still see the number.
         Unistd.fcntl(cs, k, Unistd.F_SETFD, Unistd.FD_CLOEXEC);
@@ -60,7 +61,7 @@ public final class KqueuePoller extends BasePoller {
         if (r < 0) {
             Unistd.close(cs, k);
             arena.close();
-            throw new NativeException("kevent(EVFILT_USER, EV_ADD)", -r);
+            throw Errno.exception("kevent(EVFILT_USER, EV_ADD)", -r);
         }
         Kqueue.set(OS, wakeChange, 0, 0, EVFILT_USER, (short) 0, NOTE_TRIGGER, 0, 0);
         this.kq = k;
@@ -101,12 +102,12 @@ public final class KqueuePoller extends BasePoller {
         }
         ctlCalls++;
         int r = Kqueue.kevent(cs, kq, changes, n, receipts, n, MemorySegment.NULL, false);
-        if (r < 0) throw new NativeException(call, -r, "fd " + fd);
+        if (r < 0) throw Errno.exception(call, -r, "fd " + fd);
         for (int i = 0; i < r; i++) {
             int err = (int) Kqueue.data(receipts, i);
             boolean deleting = Kqueue.filter(receipts, i) == EVFILT_READ ? !wantR : !wantW;
             if ((Kqueue.flags(receipts, i) & EV_ERROR) != 0 && err != 0 && !(deleting && err == Errno.ENOENT)) {
-                throw new NativeException(call, err, "fd " + fd);
+                throw Errno.exception(call, err, "fd " + fd);
             }
         }
     }
@@ -152,7 +153,7 @@ public final class KqueuePoller extends BasePoller {
             n = Kqueue.kevent(cs, kq, MemorySegment.NULL, 0, events, capacity, ts, timeoutMillis != 0);
             if (n == -Errno.EINTR) interrupted++;
         } while (n == -Errno.EINTR);
-        if (n < 0) throw new NativeException("kevent", -n);
+        if (n < 0) throw Errno.exception("kevent", -n);
         for (int i = 0; i < n; i++) {
             if (Kqueue.filter(events, i) == EVFILT_USER) {
                 // EV_CLEAR already reset it; drop it from the batch like the epoll backend does.

@@ -4,11 +4,12 @@ import static io.github.ffmreactor.sys.Poll.*;
 
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Native;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Poll;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import io.github.ffmreactor.Trigger;
 
 /**
  * POSIX poll(2) over one reusable {@code struct pollfd} array. Entry 0 is the wakeup pipe; user
@@ -146,7 +147,7 @@ public final class PollPoller extends BasePoller {
             n = Poll.poll(cs, fds, count, timeoutMillis);
             if (n == -Errno.EINTR) interrupted++;
         } while (n == -Errno.EINTR);
-        if (n < 0) throw new NativeException("poll", -n);
+        if (n < 0) throw Errno.exception("poll", -n);
         int out = 0;
         for (int i = 0, seen = 0; i < count && seen < n; i++) {
             short r = Poll.revents(fds, i);

@@ -1,6 +1,7 @@
 package io.github.ffmreactor.poll;
 
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
+import io.github.ffmreactor.Trigger;
 
 /**
  * A readiness poller over one kernel API: register fds with an interest, a trigger and a
@@ -60,7 +61,7 @@ public interface Poller extends AutoCloseable {
 
     /** The best backend for this OS, or the one named by {@value #BACKEND_PROPERTY}. */
     static Poller open() throws NativeException {
-        return Pollers.open(System.getProperty(BACKEND_PROPERTY, "auto"));
+        return open(System.getProperty(BACKEND_PROPERTY, "auto"));
     }
 
     /** The backends this OS offers, best first, e.g. {@code [epoll, poll, select]}. */
@@ -70,6 +71,15 @@ public interface Poller extends AutoCloseable {
 
     /** The named backend ({@code auto} for the best); a clear error if this OS lacks it. */
     static Poller open(String backend) throws NativeException {
-        return Pollers.open(backend);
+        return Pollers.open(backend, 1024);
+    }
+
+    /**
+     * As {@link #open(String)}, taking at most {@code eventCapacity} events per poll where the
+     * kernel fills an events array (epoll, kqueue); poll and select report every ready fd.
+     */
+    static Poller open(String backend, int eventCapacity) throws NativeException {
+        if (eventCapacity < 1) throw new IllegalArgumentException("eventCapacity < 1: " + eventCapacity);
+        return Pollers.open(backend, eventCapacity);
     }
 }

@@ -2,7 +2,7 @@ package io.github.ffmreactor.poll;
 
 import io.github.ffmreactor.sys.Epoll;
 import io.github.ffmreactor.sys.Kqueue;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Platform;
 import io.github.ffmreactor.sys.Poll;
 import io.github.ffmreactor.sys.Select;
@@ -31,7 +31,7 @@ final class Pollers {
         return List.copyOf(r);
     }
 
-    static Poller open(String backend) throws NativeException {
+    static Poller open(String backend, int eventCapacity) throws NativeException {
         String b = backend == null ? "auto" : backend.trim().toLowerCase(Locale.ROOT);
         List<String> avail = available();
         if (b.equals("auto")) {
@@ -47,8 +47,8 @@ final class Pollers {
                     + "; available: " + avail);
         }
         return switch (b) {
-            case "epoll" -> new EpollPoller();
-            case "kqueue" -> new KqueuePoller();
+            case "epoll" -> new EpollPoller(eventCapacity);
+            case "kqueue" -> new KqueuePoller(eventCapacity);
             case "poll" -> new PollPoller();
             case "select" -> Platform.CURRENT == Platform.WINDOWS ? new WinSelectPoller() : new SelectPoller();
             default -> throw new IllegalStateException(b);

@@ -1,9 +1,10 @@
 package io.github.ffmreactor.poll;
 
 import io.github.ffmreactor.sys.Errno;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Unistd;
 import java.lang.foreign.MemorySegment;
+import io.github.ffmreactor.Trigger;
 
 /**
  * Checks shared by the backends whose registrations live in Java arrays (poll, select, and
@@ -24,14 +25,14 @@ final class Registrations {
     /** EBADF for a closed or negative fd, found with fcntl(F_GETFD): no side effect on the fd. */
     static void checkOpen(MemorySegment cs, String call, int fd) throws NativeException {
         int r = fd < 0 ? -Errno.EBADF : Unistd.fcntl(cs, fd, Unistd.F_GETFD, 0);
-        if (r < 0) throw new NativeException(call, -r, "fd " + fd);
+        if (r < 0) throw Errno.exception(call, -r, "fd " + fd);
     }
 
     static NativeException exists(String call, int fd) {
-        return new NativeException(call, Errno.EEXIST, "fd " + fd + " is already registered");
+        return Errno.exception(call, Errno.EEXIST, "fd " + fd + " is already registered");
     }
 
     static NativeException notRegistered(String call, int fd) {
-        return new NativeException(call, Errno.ENOENT, "fd " + fd + " is not registered");
+        return Errno.exception(call, Errno.ENOENT, "fd " + fd + " is not registered");
     }
 }

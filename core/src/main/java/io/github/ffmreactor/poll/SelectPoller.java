@@ -2,10 +2,11 @@ package io.github.ffmreactor.poll;
 
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Native;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Select;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import io.github.ffmreactor.Trigger;
 
 /**
  * POSIX select(2). The wanted sets are kept as Java bit arrays (one long per 64 fds) and copied
@@ -138,7 +139,7 @@ public final class SelectPoller extends BasePoller {
         do {
             n = selectOnce(nfds, timeoutMillis);
         } while (n == -Errno.EINTR);
-        if (n < 0) throw new NativeException("select", -n);
+        if (n < 0) throw Errno.exception("select", -n);
         int out = n > 0 ? collect() : 0;
         eventCount += out;
         return out;

@@ -4,7 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Native;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Unistd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -23,14 +23,14 @@ final class WakePipe {
 
     WakePipe(Arena arena, MemorySegment cs) throws NativeException {
         MemorySegment fds = arena.allocate(JAVA_INT, 2);
-        NativeException.check("pipe", Unistd.pipe(cs, fds));
+        Errno.check("pipe", Unistd.pipe(cs, fds));
         int r = fds.get(JAVA_INT, 0), w = fds.get(JAVA_INT, 4);
         int e = Unistd.setNonBlockingCloexec(cs, r);
         if (e >= 0) e = Unistd.setNonBlockingCloexec(cs, w);
         if (e < 0) {
             Unistd.close(cs, r);
             Unistd.close(cs, w);
-            throw new NativeException("fcntl(O_NONBLOCK|FD_CLOEXEC)", -e, "on the wakeup pipe");
+            throw Errno.exception("fcntl(O_NONBLOCK|FD_CLOEXEC)", -e, "on the wakeup pipe");
         }
         readFd = r;
         writeFd = w;

@@ -5,12 +5,13 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Native;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.SockAddr;
 import io.github.ffmreactor.sys.SocketConsts;
 import io.github.ffmreactor.sys.Winsock;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import io.github.ffmreactor.Trigger;
 
 /**
  * Windows select (ws2_32). Sockets are SOCKET handles, passed through the Poller's {@code int fd}
@@ -60,22 +61,22 @@ public final class WinSelectPoller extends BasePoller {
         int e = Winsock.startup(arena.allocate(Winsock.WSADATA_SIZE, 8));
         if (e != 0) {
             arena.close();
-            throw new NativeException("WSAStartup", e);
+            throw Errno.exception("WSAStartup", e);
         }
         long s = Winsock.socket(cs, C.AF_INET(), C.SOCK_DGRAM(), IPPROTO_UDP);
         if (s < 0) {
             arena.close();
-            throw new NativeException("socket", (int) -s, "for the wakeup socket");
+            throw Errno.exception("socket", (int) -s, "for the wakeup socket");
         }
         try {
-            NativeException.check("ioctlsocket(FIONBIO)", Winsock.setNonBlocking(cs, s, scratch));
+            Errno.check("ioctlsocket(FIONBIO)", Winsock.setNonBlocking(cs, s, scratch));
             MemorySegment sa = scratch.asSlice(0, SockAddr.SIZEOF_IN);
             SockAddr.encode(C, sa, new byte[] {127, 0, 0, 1}, 0, 0);
-            NativeException.check("bind", Winsock.bind(cs, s, sa, SockAddr.SIZEOF_IN));
+            Errno.check("bind", Winsock.bind(cs, s, sa, SockAddr.SIZEOF_IN));
             MemorySegment len = scratch.asSlice(32, 4);
             len.set(JAVA_INT, 0, SockAddr.SIZEOF_IN);
-            NativeException.check("getsockname", Winsock.getsockname(cs, s, sa, len));
-            NativeException.check("connect", Winsock.connect(cs, s, sa, SockAddr.SIZEOF_IN));
+            Errno.check("getsockname", Winsock.getsockname(cs, s, sa, len));
+            Errno.check("connect", Winsock.connect(cs, s, sa, SockAddr.SIZEOF_IN));
         } catch (NativeException | RuntimeException ex) {
             Winsock.closesocket(cs, s);
             arena.close();
@@ -106,7 +107,7 @@ public final class WinSelectPoller extends BasePoller {
         MemorySegment len = scratch.asSlice(8, 4);
         len.set(JAVA_INT, 0, 4);
         int r = Winsock.getsockopt(cs, s, C.SOL_SOCKET(), Winsock.SO_TYPE, scratch.asSlice(0, 4), len);
-        if (r < 0) throw new NativeException("select register", -r, "socket " + s);
+        if (r < 0) throw Errno.exception("select register", -r, "socket " + s);
         ctlCalls++;
         sockets[count] = s;
         interests[count] = interest;
@@ -188,7 +189,7 @@ public final class WinSelectPoller extends BasePoller {
                     Winsock.fdCount(exceptSet) > 0 ? exceptSet : MemorySegment.NULL, tv);
             if (n == -Errno.EINTR) interrupted++;
         } while (n == -Errno.EINTR);
-        if (n < 0) throw new NativeException("select", -n);
+        if (n < 0) throw Errno.exception("select", -n);
         int out = 0;
         if (n > 0) {
             mark(readSet, READ);

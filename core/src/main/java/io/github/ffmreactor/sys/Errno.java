@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.HashMap;
 import java.util.Map;
+import io.github.ffmreactor.NativeException;
 
 /**
  * errno values and names. The numbers differ between Linux and the BSDs (EAGAIN is 11 on Linux,
@@ -115,6 +116,30 @@ public final class Errno {
     /** {@code NAME (message)}, the form every exception of this project uses. */
     public static String describe(int errno) {
         return name(errno) + " (" + message(errno) + ")";
+    }
+
+    /** The exception for {@code call} failing with {@code errno}: {@code call: NAME (message)}. */
+    public static NativeException exception(String call, int errno) {
+        return exception(call, errno, null);
+    }
+
+    /** As {@link #exception(String, int)}, with what the call was about appended. */
+    public static NativeException exception(String call, int errno, String detail) {
+        return new NativeException(call, errno, name(errno), describe(errno), detail);
+    }
+
+    /**
+     * Returns {@code r} when it is not negative, and otherwise throws for {@code -r} as errno: the
+     * bindings of this package return {@code -errno} on failure.
+     */
+    public static int check(String call, int r) throws NativeException {
+        if (r < 0) throw exception(call, -r);
+        return r;
+    }
+
+    public static long check(String call, long r) throws NativeException {
+        if (r < 0) throw exception(call, (int) -r);
+        return r;
     }
 
     private static Map<String, Integer> table(Object... kv) {

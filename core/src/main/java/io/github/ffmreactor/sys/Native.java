@@ -9,7 +9,6 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
-import java.util.Optional;
 
 /**
  * The one place that owns the {@link Linker}, the symbol lookup and errno capture.
@@ -74,24 +73,19 @@ public final class Native {
         return (int) CAPTURED_ERRNO.get(callState, 0L);
     }
 
-    /** Whether the C library of this process exports {@code name}. */
-    public static boolean has(String name) {
-        return LOOKUP.find(name).isPresent();
-    }
-
-    public static Optional<MemorySegment> find(String name) {
-        return LOOKUP.find(name);
-    }
-
-    /** A downcall handle for a symbol that must exist on this OS. */
-    public static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
+    /**
+     * A downcall handle for a symbol that must exist on this OS. Package-private, with the other
+     * handle factory: the bindings of this package are the only code that links native symbols,
+     * so no caller gets native access through this module that the JVM did not grant it.
+     */
+    static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
         MemorySegment addr = LOOKUP.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("native symbol not found: " + name));
         return LINKER.downcallHandle(addr, fd, options);
     }
 
     /** A downcall handle, or null when the symbol is absent on this OS (for bindings of other OSes). */
-    public static MethodHandle downcallOrNull(String name, FunctionDescriptor fd, Linker.Option... options) {
+    static MethodHandle downcallOrNull(String name, FunctionDescriptor fd, Linker.Option... options) {
         return LOOKUP.find(name).map(a -> LINKER.downcallHandle(a, fd, options)).orElse(null);
     }
 }

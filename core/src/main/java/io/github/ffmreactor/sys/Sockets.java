@@ -38,8 +38,6 @@ public final class Sockets {
     private static final MethodHandle GETSOCKNAME = h("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle GETPEERNAME = h("getpeername", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle SHUTDOWN = h("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SEND = h("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle RECV = h("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle SENDTO = h("sendto",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle RECVFROM = h("recvfrom",
@@ -131,16 +129,6 @@ public final class Sockets {
 
     public static int shutdown(MemorySegment cs, int fd, int how) {
         try { return ret(cs, (int) SHUTDOWN.invokeExact(cs, fd, how)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
-    }
-
-    public static long send(MemorySegment cs, int fd, MemorySegment buf, long len, int flags) {
-        try { return ret(cs, (long) SEND.invokeExact(cs, fd, buf, len, flags)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
-    }
-
-    public static long recv(MemorySegment cs, int fd, MemorySegment buf, long len, int flags) {
-        try { return ret(cs, (long) RECV.invokeExact(cs, fd, buf, len, flags)); }
         catch (Throwable t) { throw Unistd.rethrow(t); }
     }
 

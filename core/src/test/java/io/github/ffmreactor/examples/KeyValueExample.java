@@ -1,7 +1,7 @@
 package io.github.ffmreactor.examples;
 
 import io.github.ffmreactor.loop.*;
-import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.Trigger;
 import java.lang.foreign.*;
 import java.net.InetSocketAddress;
 import java.util.HashMap;

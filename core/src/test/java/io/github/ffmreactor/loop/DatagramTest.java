@@ -5,7 +5,6 @@ import io.github.ffmreactor.testutil.FdCount;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.ffmreactor.net.Endpoint;
 import io.github.ffmreactor.poll.Poller;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,6 +23,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import io.github.ffmreactor.NativeException;
 
 @Timeout(30)
 class DatagramTest {
@@ -50,7 +50,7 @@ class DatagramTest {
             Datagram ch;
             try {
                 ch = loop.openDatagram(new InetSocketAddress(addr, 0), UPPER_ECHO);
-            } catch (io.github.ffmreactor.sys.NativeException e) {
+            } catch (io.github.ffmreactor.NativeException e) {
                 org.junit.jupiter.api.Assumptions.assumeTrue(!host.contains(":"), "no IPv6 loopback: " + e);
                 throw e;
             }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.ffmreactor.cli.EchoServer;
 import io.github.ffmreactor.poll.Poller;
-import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.Trigger;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.ffmreactor.cli.EchoServer;
-import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.testutil.LoopRunner;
 import io.github.ffmreactor.testutil.NoFdLeaks;
 import java.io.DataInputStream;
@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import io.github.ffmreactor.NativeException;
 
 /** The echo server over every backend and trigger this OS offers. */
 @Timeout(60)
@@ -164,7 +165,7 @@ class EchoTest {
             Listener l;
             try {
                 l = loop.listen(new java.net.InetSocketAddress(v6, 0), trigger, () -> EchoServer.ECHO);
-            } catch (io.github.ffmreactor.sys.NativeException e) {
+            } catch (io.github.ffmreactor.NativeException e) {
                 org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback on this machine: " + e.getMessage());
                 return;
             }

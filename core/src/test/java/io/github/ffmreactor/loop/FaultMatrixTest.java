@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.ffmreactor.cli.EchoServer;
-import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Faults;
 import io.github.ffmreactor.sys.Faults.Call;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.testutil.Await;
 import io.github.ffmreactor.testutil.Backends;
 import io.github.ffmreactor.testutil.LoopRunner;

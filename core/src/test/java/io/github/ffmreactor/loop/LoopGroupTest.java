@@ -5,7 +5,7 @@ import io.github.ffmreactor.testutil.FdCount;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.Trigger;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;

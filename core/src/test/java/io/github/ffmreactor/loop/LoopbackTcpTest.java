@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.ffmreactor.cli.EchoServer;
-import io.github.ffmreactor.poll.Trigger;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.Trigger;
+import io.github.ffmreactor.NativeException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;

@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.ffmreactor.net.Unix;
 import io.github.ffmreactor.poll.Poller;
-import io.github.ffmreactor.poll.Trigger;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.Trigger;
+import io.github.ffmreactor.NativeException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

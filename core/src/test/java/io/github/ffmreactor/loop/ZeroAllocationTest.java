@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.ffmreactor.cli.EchoServer;
-import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.testutil.LoopRunner;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;

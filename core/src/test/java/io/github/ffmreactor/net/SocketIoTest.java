@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.ffmreactor.poll.Poller;
-import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Native;
 import io.github.ffmreactor.sys.Platform;

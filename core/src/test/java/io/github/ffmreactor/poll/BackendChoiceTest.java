@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import io.github.ffmreactor.Trigger;
 
 /** Which backend is chosen, how one is forced, and what each refuses. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)

@@ -10,8 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.github.ffmreactor.net.Fds;
 import io.github.ffmreactor.sys.Epoll;
 import io.github.ffmreactor.sys.Errno;
-import io.github.ffmreactor.sys.Native;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.testutil.NoFdLeaks;
 import io.github.ffmreactor.testutil.TcpPair;
 import java.lang.foreign.FunctionDescriptor;
@@ -24,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import io.github.ffmreactor.Trigger;
 
 @Timeout(20)
 @ExtendWith(NoFdLeaks.class)
@@ -154,8 +154,12 @@ class EpollPollerTest {
     /** EINTR from epoll_wait (a signal handled by the JVM while the loop sleeps) is retried. */
     @Test
     void interruptedWaitIsRetried() throws Throwable {
-        MethodHandle gettid = Native.downcall("gettid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
-        MethodHandle tgkill = Native.downcall("tgkill",
+        // The test links these itself: the library hands out no handles.
+        java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+        java.util.function.BiFunction<String, FunctionDescriptor, MethodHandle> link = (name, fd) ->
+                linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), fd);
+        MethodHandle gettid = link.apply("gettid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        MethodHandle tgkill = link.apply("tgkill",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
         // A JVM-level handler for SIGWINCH makes the signal interrupt the syscall (its default is to be ignored).
         AtomicInteger handled = new AtomicInteger();

@@ -11,7 +11,7 @@ import static io.github.ffmreactor.poll.Poller.WRITE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import io.github.ffmreactor.Trigger;
 
 /**
  * Differential: one socket watched by every level-triggered backend at once (an fd may sit in an

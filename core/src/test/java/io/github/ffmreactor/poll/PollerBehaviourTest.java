@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.ffmreactor.net.Fds;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import io.github.ffmreactor.Trigger;
 
 /** The poller contract, run against every backend this OS offers (Linux: epoll, poll, select). */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)

@@ -11,6 +11,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import org.junit.jupiter.api.Test;
+import io.github.ffmreactor.NativeException;
 
 class NativeTest {
     /**
@@ -56,13 +57,13 @@ class NativeTest {
 
     @Test
     void exceptionNamesCallAndErrno() throws NativeException {
-        NativeException e = new NativeException("accept4", Errno.EMFILE);
+        NativeException e = Errno.exception("accept4", Errno.EMFILE);
         assertEquals("accept4: EMFILE (Too many open files)", e.getMessage());
         assertEquals("EMFILE", e.errnoName());
-        NativeException c = assertThrows(NativeException.class, () -> NativeException.check("close", -Errno.EBADF));
+        NativeException c = assertThrows(NativeException.class, () -> Errno.check("close", -Errno.EBADF));
         assertEquals("close", c.call());
         assertEquals(Errno.EBADF, c.errno());
-        assertEquals(5, NativeException.check("x", 5));
+        assertEquals(5, Errno.check("x", 5));
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.github.ffmreactor.testutil;
 
 import io.github.ffmreactor.poll.Poller;
-import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.Trigger;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.provider.Arguments;

@@ -4,7 +4,7 @@ import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.loop.Handler;
 import io.github.ffmreactor.loop.Listener;
 import io.github.ffmreactor.loop.LoopOptions;
-import io.github.ffmreactor.poll.Trigger;
+import io.github.ffmreactor.Trigger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;

@@ -4,7 +4,7 @@ import io.github.ffmreactor.net.Fds;
 import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Native;
-import io.github.ffmreactor.sys.NativeException;
+import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Unistd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -31,7 +31,7 @@ public final class TcpPair implements AutoCloseable {
                     if (System.nanoTime() > deadline) throw new IllegalStateException("accept timed out");
                     Thread.onSpinWait();
                 } else if (s < 0) {
-                    throw new NativeException("accept", -s);
+                    throw Errno.exception("accept", -s);
                 }
             }
             client = c;

@@ -1,4 +1,4 @@
-package io.github.ffmreactor.poll;
+package io.github.ffmreactor;
 
 /** When a registration reports readiness. */
 public enum Trigger {

@@ -1,7 +1,8 @@
-package io.github.ffmreactor.net;
+package io.github.ffmreactor.loop;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.sys.SockAddr;
 import io.github.ffmreactor.sys.SocketConsts;
 import java.lang.foreign.Arena;
@@ -49,7 +50,7 @@ public final class Endpoint {
     }
 
     /** The sockaddr, for sendto/connect. */
-    public MemorySegment segment() {
+    MemorySegment segment() {
         return sa;
     }
 
@@ -59,13 +60,13 @@ public final class Endpoint {
     }
 
     /** Prepares the length cell for a recvfrom into {@link #segment()}. */
-    public MemorySegment lengthCellForReceive() {
+    MemorySegment lengthCellForReceive() {
         lenCell.set(JAVA_INT, 0, SockAddr.SIZEOF_STORAGE);
         return lenCell;
     }
 
     /** Takes the length recvfrom reported. */
-    public void received() {
+    void received() {
         length = Math.min(lenCell.get(JAVA_INT, 0), SockAddr.SIZEOF_STORAGE);
     }
 
