@@ -50,6 +50,10 @@ public final class EventLoop implements Executor, AutoCloseable {
     final MemorySegment cs = Native.callState(arena);
     final MemorySegment readBuf;
     final MemorySegment intScratch = arena.allocate(ValueLayout.JAVA_INT);
+    // Connection.write(byte[] / ByteBuffer / heap segment) copies heap bytes here for write(2);
+    // allocated on first use (native-notes/ffm.md, "Writing heap bytes").
+    private MemorySegment stage;
+    private java.nio.ByteBuffer stageView;
 
     private Channel[] slots = new Channel[64];
     private int[] generations = new int[64];
@@ -81,6 +85,21 @@ public final class EventLoop implements Executor, AutoCloseable {
         this.poller = poller;
         this.clock = clock;
         this.readBuf = arena.allocate(options.readBufferSize(), 64);
+    }
+
+    /** The native staging buffer for heap writes (loop thread only). */
+    MemorySegment stage() {
+        if (stage == null) {
+            stage = arena.allocate(Connection.STAGE_SIZE, 64);
+            stageView = stage.asByteBuffer();
+        }
+        return stage;
+    }
+
+    /** {@link #stage()} as a ByteBuffer, for copying from a ByteBuffer without a wrapper object. */
+    java.nio.ByteBuffer stageView() {
+        stage();
+        return stageView;
     }
 
     /** A loop on the best backend of this OS (or the one {@code ffmreactor.backend} names). */
