@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class FramingTest {
     private EventLoop loop;
-    private int writeFd;
+    private int writeFd = -1; // never 0: closing it would close the test JVM's stdin
     private int fdsBefore;
     private final Arena arena = Arena.ofConfined();
     private final Recorder rec = new Recorder();
