@@ -39,24 +39,18 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class FfmCallBench {
-    /** The bench links its own handles: core hands out none. */
-    private static MethodHandle link(String name, FunctionDescriptor fd, Linker.Option... options) {
-        Linker linker = Linker.nativeLinker();
-        return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), fd, options);
-    }
-
-    private static final MethodHandle READ_CAPTURE = link("read",
+    private static final MethodHandle READ_CAPTURE = Links.link("read",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), Native.CAPTURE_ERRNO);
-    private static final MethodHandle READ_CAPTURE_CRITICAL = link("read",
+    private static final MethodHandle READ_CAPTURE_CRITICAL = Links.link("read",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), Native.CAPTURE_ERRNO, Native.CRITICAL);
-    private static final MethodHandle READ_CRITICAL = link("read",
+    private static final MethodHandle READ_CRITICAL = Links.link("read",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), Native.CRITICAL);
     /** syscall(SYS_read, ...) (x86_64: 0): what core's Unistd.read uses on Linux, no cancellation wrapper. */
-    private static final MethodHandle SYSCALL3 = link("syscall",
+    private static final MethodHandle SYSCALL3 = Links.link("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
             Native.CAPTURE_ERRNO, Native.CRITICAL, Linker.Option.firstVariadicArg(1));
     private static final long SYS_READ = "aarch64".equals(io.github.ffmreactor.sys.Platform.ARCH) ? 63 : 0;
-    private static final MethodHandle EPOLL_WAIT_PLAIN = link("epoll_wait",
+    private static final MethodHandle EPOLL_WAIT_PLAIN = Links.link("epoll_wait",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO);
 
     private Arena arena;

@@ -2,7 +2,8 @@ package io.github.ffmreactor.cli;
 
 import io.github.ffmreactor.loop.Connection;
 import io.github.ffmreactor.loop.EventLoop;
-import io.github.ffmreactor.loop.Handler;
+import io.github.ffmreactor.loop.FrameHandler;
+import io.github.ffmreactor.loop.LineHandler;
 import io.github.ffmreactor.loop.Listener;
 import io.github.ffmreactor.loop.LoopOptions;
 import io.github.ffmreactor.Trigger;
@@ -13,55 +14,74 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * A broadcast chat room over TCP: every line a client sends goes to every other client, as
- * {@code 127.0.0.1:50312: the line}. Joins and departures are announced with a leading {@code *}.
+ * A broadcast chat room over TCP and Unix sockets: every line a member sends goes to every other
+ * member, as {@code 127.0.0.1:50312: the line} (a Unix-socket member is {@code unix#1},
+ * {@code unix#2}...). Joins and departures are announced with a leading {@code *}.
  *
- * <p>A slow client cannot stall the room: each client's queued output is bounded by the loop's
- * {@code closeAbove} limit ({@code --max-queue}); a client past it is dropped, and the room is told
- * why. Lines longer than {@code MAX_LINE} bytes are cut into pieces of that size.
+ * <p>Lines are cut by a {@link LineHandler}. A line of up to {@code maxLine} bytes goes out whole.
+ * A longer one goes out in explicit pieces of {@code maxLine} bytes: every piece but the last is
+ * sent as {@code name+ piece}, the last as {@code name: rest}, so a reader can join them.
+ *
+ * <p>A slow member cannot stall the room: each member's queued output is bounded by the loop's
+ * {@code closeAbove} limit ({@code --max-queue}); a member past it is dropped, and the room is
+ * told why.
  */
 public final class ChatServer {
-    static final Set<String> OPTIONS = Set.of("host", "port", "trigger", "backend", "max-queue");
-    static final String USAGE = "--host 127.0.0.1 --port 0 --max-queue 262144 --trigger level|edge --backend auto|...";
+    static final Set<String> OPTIONS = Set.of("host", "port", "trigger", "backend", "max-queue", "max-line", "unix");
+    static final String USAGE = "--host 127.0.0.1 --port 0 [--unix PATH] --max-line 65536 --max-queue 262144"
+            + " --trigger level|edge --backend auto|...";
 
-    static final int MAX_LINE = 4096;
+    /** The default longest line sent whole. */
+    public static final int DEFAULT_MAX_LINE = 64 * 1024;
+    /** Room for a member's name and the separator before the line in one message. */
+    private static final int PREFIX_ROOM = 128;
 
     private final EventLoop loop;
+    private final int maxLine;
     private final Consumer<String> log;
     private final Arena arena = Arena.ofAuto(); // freed with the server
     /** One message is assembled here, then written to each member: no allocation per message. */
-    private final MemorySegment staging = arena.allocate(MAX_LINE + 128);
+    private final MemorySegment staging;
 
     private Member[] room = new Member[16];
     private int size;
+    private int unixMembers;
     /** Nesting of broadcasts: a write can drop a member, whose departure is announced after. */
     private int depth;
     private final ArrayDeque<String> notices = new ArrayDeque<>();
     long lines, dropped;
 
     public ChatServer(EventLoop loop, Consumer<String> log) {
-        this.loop = loop;
-        this.log = log;
+        this(loop, DEFAULT_MAX_LINE, log);
     }
 
-    /** Loop options for a room whose clients may queue at most {@code maxQueue} bytes each. */
+    public ChatServer(EventLoop loop, int maxLine, Consumer<String> log) {
+        if (maxLine < 1) throw new IllegalArgumentException("maxLine < 1: " + maxLine);
+        this.loop = loop;
+        this.maxLine = maxLine;
+        this.log = log;
+        this.staging = arena.allocate(maxLine + PREFIX_ROOM + 1);
+    }
+
+    /** Loop options for a room whose members may queue at most {@code maxQueue} bytes each. */
     public static LoopOptions options(long maxQueue) {
         return LoopOptions.defaults().withLimits(Math.max(1, maxQueue / 2), maxQueue);
     }
 
     public Listener listen(InetSocketAddress address, Trigger trigger) throws NativeException {
-        return loop.listen(address, trigger, Member::new);
+        return loop.listen(address, trigger, () -> LineHandler.of(maxLine, LineHandler.Overlong.SPLIT, new Member(false)));
     }
 
-    /** A handler for one more member, to serve a connection made some other way (a Unix socket...). */
-    public Handler newMember() {
-        return new Member();
+    /** Also takes members on a Unix domain socket at {@code path} (which must not exist yet). */
+    public Listener listen(Path path, Trigger trigger) throws NativeException {
+        return loop.listen(path, trigger, () -> LineHandler.of(maxLine, LineHandler.Overlong.SPLIT, new Member(true)));
     }
 
     /** Members in the room now (loop thread). */
@@ -69,59 +89,36 @@ public final class ChatServer {
         return size;
     }
 
-    private final class Member implements Handler {
+    private final class Member implements FrameHandler {
+        final boolean unix;
         Connection c;
         String name;
-        byte[] prefix;
-        final byte[] partial = new byte[MAX_LINE];
-        int partialLen;
+        byte[] prefix, piecePrefix;
         boolean gone;
+
+        Member(boolean unix) {
+            this.unix = unix;
+        }
 
         @Override
         public void onOpen(Connection c) {
             this.c = c;
-            try {
-                InetSocketAddress a = c.remoteAddress();
-                name = a.getAddress().getHostAddress() + ":" + a.getPort();
-            } catch (NativeException e) {
-                name = "fd" + c.fd();
-            }
+            name = unix ? "unix#" + ++unixMembers : inetName(c);
             prefix = (name + ": ").getBytes(StandardCharsets.UTF_8);
+            piecePrefix = (name + "+ ").getBytes(StandardCharsets.UTF_8);
             if (size == room.length) room = Arrays.copyOf(room, size * 2);
             room[size++] = this;
             announce("* " + name + " joined");
         }
 
         @Override
-        public void onData(Connection c, MemorySegment buf, int len) {
-            int start = 0;
-            for (int i = 0; i < len; i++) {
-                if (buf.get(ValueLayout.JAVA_BYTE, i) != '\n') continue;
-                line(buf, start, i - start);
-                start = i + 1;
-            }
-            // Keep the tail for the next read; a line too long to keep goes out in pieces.
-            while (start < len) {
-                int n = Math.min(len - start, MAX_LINE - partialLen);
-                MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, start, partial, partialLen, n);
-                partialLen += n;
-                start += n;
-                if (partialLen == MAX_LINE) {
-                    send(this, partial, 0, partialLen, null, 0, 0);
-                    partialLen = 0;
-                }
-            }
+        public void onFrame(Connection c, MemorySegment buf, long off, int len, boolean last) {
+            send(this, last ? prefix : piecePrefix, buf, off, len);
         }
 
-        private void line(MemorySegment buf, int off, int len) {
-            if (len > 0 && buf.get(ValueLayout.JAVA_BYTE, off + len - 1) == '\r') len--;
-            if (partialLen > 0) {
-                int keep = partialLen;
-                partialLen = 0;
-                send(this, partial, 0, keep, buf, off, len);
-            } else {
-                send(this, null, 0, 0, buf, off, len);
-            }
+        @Override
+        public void onEndMidFrame(Connection c, MemorySegment buf, long off, int len) {
+            send(this, prefix, buf, off, len); // said without a final newline: still said
         }
 
         @Override
@@ -138,22 +135,27 @@ public final class ChatServer {
         }
     }
 
-    /** Sends {@code from}'s prefix, then head bytes, then the tail segment, then a newline, to all others. */
-    private void send(Member from, byte[] head, int headOff, int headLen, MemorySegment tail, long tailOff, int tailLen) {
+    private static String inetName(Connection c) {
+        try {
+            InetSocketAddress a = c.remoteAddress();
+            return a.getAddress().getHostAddress() + ":" + a.getPort();
+        } catch (NativeException | RuntimeException e) {
+            return "fd" + c.fd();
+        }
+    }
+
+    /** Sends the prefix, {@code buf[off, off+len)} and a newline to every member but {@code from}. */
+    private void send(Member from, byte[] prefix, MemorySegment buf, long off, int len) {
         if (depth > 0) {
             // Only announcements are sent from inside a broadcast, and they are queued.
             throw new IllegalStateException("nested chat send");
         }
-        int total = Math.min(MAX_LINE, headLen + tailLen);
-        int p = from.prefix.length;
-        MemorySegment.copy(from.prefix, 0, staging, ValueLayout.JAVA_BYTE, 0, p);
-        int h = Math.min(headLen, total);
-        if (h > 0) MemorySegment.copy(head, headOff, staging, ValueLayout.JAVA_BYTE, p, h);
-        int t = total - h;
-        if (t > 0) MemorySegment.copy(tail, tailOff, staging, p + h, t);
-        staging.set(ValueLayout.JAVA_BYTE, p + total, (byte) '\n');
+        int p = Math.min(prefix.length, PREFIX_ROOM);
+        MemorySegment.copy(prefix, 0, staging, ValueLayout.JAVA_BYTE, 0, p);
+        MemorySegment.copy(buf, off, staging, p, len);
+        staging.set(ValueLayout.JAVA_BYTE, p + len, (byte) '\n');
         lines++;
-        broadcast(from, p + total + 1);
+        broadcast(from, p + len + 1);
     }
 
     private void announce(String text) {
@@ -195,15 +197,21 @@ public final class ChatServer {
 
     static int main(Args a, PrintStream out) throws Exception {
         long maxQueue = a.intValue("max-queue", 256 * 1024, 1024, Integer.MAX_VALUE);
+        int maxLine = a.intValue("max-line", DEFAULT_MAX_LINE, 1, 16 << 20);
+        String unix = a.get("unix", null);
         Trigger trigger = Serve.trigger(a);
         EventLoop loop = EventLoop.open(options(maxQueue).withBackend(Serve.backend(a)));
-        ChatServer chat = new ChatServer(loop, msg -> {
+        ChatServer chat = new ChatServer(loop, maxLine, msg -> {
             out.println(msg);
             out.flush();
         });
         Listener l;
         try {
             l = chat.listen(Serve.address(a), trigger);
+            if (unix != null) {
+                chat.listen(Path.of(unix), trigger);
+                out.println("ffmreactor chat also listening on unix:" + unix);
+            }
         } catch (Exception e) {
             loop.close();
             throw e;

@@ -1,28 +1,54 @@
 package io.github.ffmreactor.cli;
 
 import io.github.ffmreactor.loop.Connection;
-import io.github.ffmreactor.loop.Handler;
+import io.github.ffmreactor.loop.FrameHandler;
+import io.github.ffmreactor.loop.LineHandler;
 import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-/** The upper-case echo server: every byte back, ASCII letters in upper case. */
+/**
+ * The upper-case server: each line back with its ASCII letters in upper case, ending in
+ * {@code \n}. Lines longer than {@link #MAX_LINE} come back in the same bytes, cut where the
+ * pieces fell; a last line without {@code \n} comes back when the client ends its output.
+ */
 public final class UpperServer {
     private UpperServer() {}
 
+    static final int MAX_LINE = 64 * 1024;
+    private static final byte[] NEWLINE = {'\n'};
+
     /**
-     * Upper-cases in place in the loop's read buffer (which the handler may scribble on: it is
-     * refilled before the next call) and writes it back. Stateless: one instance serves everyone.
+     * Upper-cases in place (a frame's buffer is the handler's to scribble on until it returns) and
+     * writes it back. Stateless: one instance serves every connection's line handler.
      */
-    public static final Handler UPPER = (Connection c, MemorySegment buf, int len) -> {
-        for (int i = 0; i < len; i++) {
+    private static final FrameHandler UPPER_LINES = new FrameHandler() {
+        @Override
+        public void onFrame(Connection c, MemorySegment buf, long off, int len, boolean last) {
+            upperBack(c, buf, off, len);
+            if (last) c.write(NEWLINE);
+        }
+
+        @Override
+        public void onEndMidFrame(Connection c, MemorySegment buf, long off, int len) {
+            upperBack(c, buf, off, len); // the unfinished line, as it came: no newline invented
+        }
+    };
+
+    private static void upperBack(Connection c, MemorySegment buf, long off, int len) {
+        for (long i = off, end = off + len; i < end; i++) {
             byte b = buf.get(ValueLayout.JAVA_BYTE, i);
             if (b >= 'a' && b <= 'z') buf.set(ValueLayout.JAVA_BYTE, i, (byte) (b - ('a' - 'A')));
         }
-        c.write(buf, 0, len);
-    };
+        c.write(buf, off, len);
+    }
+
+    /** The handler for one connection. */
+    public static LineHandler handler() {
+        return LineHandler.of(MAX_LINE, LineHandler.Overlong.SPLIT, UPPER_LINES);
+    }
 
     static int main(Args a, PrintStream out) throws Exception {
-        return Serve.tcp("upper", a, out, () -> UPPER);
+        return Serve.tcp("upper", a, out, UpperServer::handler);
     }
 }

@@ -204,6 +204,7 @@ public final class Connection extends Channel {
     public boolean write(MemorySegment src, long off, long len) {
         if (fd < 0 || closing) return false;
         if (len == 0) return true;
+        if (!src.isNative()) return writeHeap(null, src, off, len);
         EventLoop l = loop;
         if (outEnd == outStart) {
             long w = SocketIo.write(l.cs, fd, src, off, len);
@@ -241,6 +242,72 @@ public final class Connection extends Channel {
     /** Writes all of {@code src}. */
     public boolean write(MemorySegment src) {
         return write(src, 0, src.byteSize());
+    }
+
+    /** Bytes of heap input copied to the loop's native stage per write(2). */
+    static final int STAGE_SIZE = 64 * 1024;
+
+    /**
+     * Writes {@code src[off, off+len)} as {@link #write(MemorySegment, long, long)} does. The bytes
+     * go to the kernel through the loop's native staging buffer (no allocation); what the kernel
+     * does not take is queued. The array may be reused as soon as this returns.
+     */
+    public boolean write(byte[] src, int off, int len) {
+        java.util.Objects.checkFromIndexSize(off, len, src.length);
+        if (fd < 0 || closing) return false;
+        return len == 0 || writeHeap(src, null, off, len);
+    }
+
+    /** Writes all of {@code src}. */
+    public boolean write(byte[] src) {
+        return write(src, 0, src.length);
+    }
+
+    /**
+     * Writes {@code src}'s remaining bytes (heap, direct or read-only) and, when it returns true,
+     * advances its position to its limit: every byte was either taken by the kernel or queued.
+     * A direct buffer is staged like a heap one; to write native memory with no copy at all, keep
+     * a {@code MemorySegment.ofBuffer(buf)} and use {@link #write(MemorySegment, long, long)}.
+     */
+    public boolean write(java.nio.ByteBuffer src) {
+        int pos = src.position(), end = src.limit();
+        if (src.hasArray()) {
+            if (!write(src.array(), src.arrayOffset() + pos, end - pos)) return false;
+        } else {
+            if (fd < 0 || closing) return false;
+            MemorySegment stage = loop.stage();
+            java.nio.ByteBuffer view = loop.stageView();
+            for (int p = pos; p < end; ) {
+                int n = Math.min(end - p, STAGE_SIZE);
+                view.put(0, src, p, n);
+                if (!write(stage, 0, n)) return false;
+                p += n;
+            }
+        }
+        src.position(end);
+        return true;
+    }
+
+    /**
+     * Heap bytes ({@code array}, or else the heap segment {@code seg}) in stage-sized chunks:
+     * write(2) needs a native address, and linking a heap-capable downcall would put a segment
+     * argument back on the hot path (native-notes/ffm.md). Each chunk then takes the native path,
+     * which queues what the kernel leaves.
+     */
+    private boolean writeHeap(byte[] array, MemorySegment seg, long off, long len) {
+        if (seg != null) java.util.Objects.checkFromIndexSize(off, len, seg.byteSize());
+        MemorySegment stage = loop.stage();
+        for (long done = 0; done < len; ) {
+            int n = (int) Math.min(len - done, STAGE_SIZE);
+            if (array != null) {
+                MemorySegment.copy(array, (int) (off + done), stage, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, n);
+            } else {
+                MemorySegment.copy(seg, off + done, stage, 0, n);
+            }
+            if (!write(stage, 0, n)) return false;
+            done += n;
+        }
+        return true;
     }
 
     private void enqueue(MemorySegment src, long off, long len) {

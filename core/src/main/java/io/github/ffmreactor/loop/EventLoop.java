@@ -54,6 +54,10 @@ public final class EventLoop implements Executor, AutoCloseable {
     final MemorySegment readBuf;
     final MemorySegment intScratch = arena.allocate(ValueLayout.JAVA_INT);
     private final Slots slots = new Slots();
+    // Connection.write(byte[] / ByteBuffer / heap segment) copies heap bytes here for write(2);
+    // allocated on first use (native-notes/ffm.md, "Writing heap bytes").
+    private MemorySegment stage;
+    private java.nio.ByteBuffer stageView;
 
     private Connection[] carry = new Connection[16];
     private int carryCount;
@@ -93,6 +97,21 @@ public final class EventLoop implements Executor, AutoCloseable {
         this.poller = poller;
         this.clock = clock;
         this.readBuf = arena.allocate(options.readBufferSize(), 64);
+    }
+
+    /** The native staging buffer for heap writes (loop thread only). */
+    MemorySegment stage() {
+        if (stage == null) {
+            stage = arena.allocate(Connection.STAGE_SIZE, 64);
+            stageView = stage.asByteBuffer();
+        }
+        return stage;
+    }
+
+    /** {@link #stage()} as a ByteBuffer, for copying from a ByteBuffer without a wrapper object. */
+    java.nio.ByteBuffer stageView() {
+        stage();
+        return stageView;
     }
 
     /** A loop on the best backend of this OS (or the one {@code ffmreactor.backend} names). */

@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import io.github.ffmreactor.NativeException;
 
 /**
  * Data flows down the layers: {@code sys} (bindings) ← {@code poll}, {@code net} ← {@code loop}

@@ -148,6 +148,139 @@ class ChatServerTest {
         FdCount.assertBackTo(before);
     }
 
+    /** A blocking member: reads whole lines, skipping notices unless asked for them. */
+    static final class LineReader {
+        final java.io.InputStream in;
+
+        LineReader(java.nio.channels.ByteChannel ch) {
+            in = java.nio.channels.Channels.newInputStream(ch);
+        }
+
+        String line() throws Exception {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            for (int x; (x = in.read()) != '\n'; ) {
+                if (x < 0) throw new AssertionError("EOF after " + b.size() + " bytes: " + b);
+                b.write(x);
+            }
+            return b.toString(StandardCharsets.UTF_8);
+        }
+
+        String message() throws Exception {
+            for (String l; ; ) if (!(l = line()).startsWith("* ")) return l;
+        }
+    }
+
+    private static void send(java.nio.channels.ByteChannel ch, String s) throws Exception {
+        ByteBuffer b = ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+        while (b.hasRemaining()) ch.write(b);
+    }
+
+    private static String nameOf(SocketChannel ch) throws Exception {
+        return LOOPBACK.getHostAddress() + ":" + ((InetSocketAddress) ch.getLocalAddress()).getPort();
+    }
+
+    /** Issue 8: a 10,000-byte line reached the others as 4,096 bytes. */
+    @org.junit.jupiter.api.Test
+    void aTenThousandByteLineArrivesWhole() throws Exception {
+        int before = FdCount.now();
+        try (EventLoop loop = EventLoop.open(ChatServer.options(256 * 1024))) {
+            ChatServer chat = new ChatServer(loop, s -> {});
+            Listener l = chat.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL);
+            loop.start("chat");
+            try (SocketChannel a = SocketChannel.open(l.localAddress()); SocketChannel b = SocketChannel.open(l.localAddress())) {
+                Await.until("2 members", () -> onLoop(loop, chat::members) == 2);
+                String big = "0123456789".repeat(1000);
+                send(a, big.substring(0, 3000));
+                send(a, big.substring(3000) + "\r\n");
+                assertEquals(nameOf(a) + ": " + big, new LineReader(b).message());
+            }
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aLineOverTheLimitGoesOutInMarkedPieces() throws Exception {
+        try (EventLoop loop = EventLoop.open(ChatServer.options(256 * 1024))) {
+            ChatServer chat = new ChatServer(loop, 4096, s -> {});
+            Listener l = chat.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL);
+            loop.start("chat");
+            try (SocketChannel a = SocketChannel.open(l.localAddress()); SocketChannel b = SocketChannel.open(l.localAddress())) {
+                Await.until("2 members", () -> onLoop(loop, chat::members) == 2);
+                String big = "abcdefghij".repeat(1000);
+                send(a, big + "\nshort\nunfinished");
+                a.shutdownOutput(); // the unfinished line is still said, then a leaves
+                LineReader r = new LineReader(b);
+                String n = nameOf(a);
+                assertEquals(n + "+ " + big.substring(0, 4096), r.message());
+                assertEquals(n + "+ " + big.substring(4096, 8192), r.message());
+                assertEquals(n + ": " + big.substring(8192), r.message());
+                assertEquals(n + ": short", r.message());
+                assertEquals(n + ": unfinished", r.message());
+                assertEquals("* " + n + " left", r.line());
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void unixAndTcpMembersChatTogether() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.github.ffmreactor.net.Unix.available());
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ffmr-chat");
+        java.nio.file.Path path = dir.resolve("chat.sock");
+        int before = FdCount.now();
+        try (EventLoop loop = EventLoop.open(ChatServer.options(256 * 1024))) {
+            List<String> log = Collections.synchronizedList(new ArrayList<>());
+            ChatServer chat = new ChatServer(loop, log::add);
+            Listener tcp = chat.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL);
+            chat.listen(path, Trigger.LEVEL);
+            loop.start("chat");
+            try (SocketChannel t = SocketChannel.open(tcp.localAddress());
+                 SocketChannel u1 = SocketChannel.open(java.net.UnixDomainSocketAddress.of(path));
+                 SocketChannel u2 = SocketChannel.open(java.net.UnixDomainSocketAddress.of(path))) {
+                Await.until("3 members", () -> onLoop(loop, chat::members) == 3);
+                LineReader rt = new LineReader(t), r1 = new LineReader(u1), r2 = new LineReader(u2);
+                // Joins are announced to everyone; the accept order of the two listeners may vary.
+                java.util.Set<String> joins = new java.util.HashSet<>();
+                while (!joins.containsAll(List.of("* unix#1 joined", "* unix#2 joined"))) joins.add(rt.line());
+                while (!r1.line().equals("* unix#2 joined")) {
+                    // u1 may first hear its own join and the TCP member's
+                }
+                send(u1, "hello from unix\n");
+                assertEquals("unix#1: hello from unix", rt.message());
+                assertEquals("unix#1: hello from unix", r2.message());
+                send(t, "hello from tcp\n");
+                assertEquals(nameOf(t) + ": hello from tcp", r1.message());
+                assertEquals(nameOf(t) + ": hello from tcp", r2.message());
+                u1.close();
+                assertEquals("* unix#1 left", rt.line());
+                assertTrue(log.isEmpty(), "nobody was dropped: " + log);
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(path);
+            java.nio.file.Files.delete(dir);
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    @org.junit.jupiter.api.Test
+    void cliChecksMaxLineAndReportsAUnixPathInUse() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(), err = new java.io.ByteArrayOutputStream();
+        assertEquals(2, Main.run(new String[] {"chat", "--max-line", "0"}, new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true)));
+        assertTrue(err.toString().contains("--max-line must be in 1.."), err.toString());
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.github.ffmreactor.net.Unix.available());
+        java.nio.file.Path taken = java.nio.file.Files.createTempFile("ffmr-chat", ".sock");
+        int before = FdCount.now();
+        try {
+            err.reset();
+            assertEquals(1, Main.run(new String[] {"chat", "--port", "0", "--unix", taken.toString()},
+                    new java.io.PrintStream(out, true), new java.io.PrintStream(err, true)));
+            assertTrue(err.toString().contains("EADDRINUSE"), err.toString());
+        } finally {
+            java.nio.file.Files.deleteIfExists(taken);
+        }
+        FdCount.assertBackTo(before);
+    }
+
     private static boolean allHave(List<Reader> readers, int n) {
         for (int i = 1; i < readers.size(); i++) if (readers.get(i).messages.size() < n) return false;
         return true;

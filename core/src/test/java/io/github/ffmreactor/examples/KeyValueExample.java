@@ -2,11 +2,12 @@ package io.github.ffmreactor.examples;
 
 import io.github.ffmreactor.loop.*;
 import io.github.ffmreactor.Trigger;
-import java.lang.foreign.*;
+import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import static java.nio.charset.StandardCharsets.UTF_8;
 
 /** A key-value service, one request per line: SET k v [ttl-ms] | GET k | DEL k. */
 public final class KeyValueExample {
@@ -14,22 +15,13 @@ public final class KeyValueExample {
     private final Map<String, Timer> expiries = new HashMap<>(); // both maps: loop thread only, no locks
 
     public Listener start(EventLoop loop, InetSocketAddress at) throws Exception {
-        return loop.listen(at, Trigger.LEVEL, () -> new Handler() {
-            final StringBuilder line = new StringBuilder(); // this connection's unfinished line
-            @Override
-            public void onData(Connection c, MemorySegment buf, int len) {
-                for (int i = 0; i < len; i++) {
-                    char ch = (char) buf.get(ValueLayout.JAVA_BYTE, i);
-                    if (ch != '\n') { line.append(ch); continue; }
-                    String reply = handle(loop, line.toString().strip().split(" +", 4));
-                    line.setLength(0);
-                    try (Arena a = Arena.ofConfined()) {
-                        MemorySegment out = a.allocateFrom(reply + "\n");  // NUL-terminated:
-                        c.write(out, 0, out.byteSize() - 1);              // send all but the NUL
-                    }
-                }
-            }
-        });
+        // One LineHandler per connection: it hands over whole lines (no \n), at most 4 KiB each.
+        return loop.listen(at, Trigger.LEVEL, () -> LineHandler.of(4096, LineHandler.Overlong.ERROR,
+                (conn, buf, off, len, last) -> {
+                    String line = new String(buf.asSlice(off, len).toArray(ValueLayout.JAVA_BYTE), UTF_8);
+                    String reply = handle(loop, line.strip().split(" +", 4));
+                    conn.write((reply + "\n").getBytes(UTF_8));
+                }));
     }
 
     private String handle(EventLoop loop, String[] w) {

@@ -73,6 +73,31 @@ class KeyValueExampleTest {
     }
 
     @Test
+    void theReadmeShowsThisFileVerbatim() throws Exception {
+        String src = Files.readString(Path.of("src/test/java/io/github/ffmreactor/examples/KeyValueExample.java"));
+        String readme = Files.readString(Path.of("../README.md"));
+        assertTrue(readme.contains("```java\n" + src + "```\n"),
+                "README.md must embed KeyValueExample.java exactly, in a ```java block");
+        assertTrue(!src.contains("Arena") && !src.contains("JAVA_BYTE, i)"), "no Arena, no per-byte loop");
+    }
+
+    @Test
+    void anOverlongRequestClosesTheConnection() throws Exception {
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        try (EventLoop loop = EventLoop.open()) {
+            Listener l = new KeyValueExample().start(loop, new InetSocketAddress(lo, 0));
+            loop.start("kv");
+            try (Socket s = new Socket(lo, l.port())) {
+                s.setSoTimeout(5000);
+                s.getOutputStream().write(("SET k " + "v".repeat(5000) + "\n").getBytes(StandardCharsets.US_ASCII));
+                assertEquals(-1, s.getInputStream().read(), "closed without a reply");
+            } catch (java.net.SocketException reset) {
+                // Also a close: unread input makes the kernel answer with RST.
+            }
+        }
+    }
+
+    @Test
     void theExampleStaysUnderSixtyLines() throws Exception {
         Path src = Path.of("src/test/java/io/github/ffmreactor/examples/KeyValueExample.java");
         assertTrue(Files.readAllLines(src).size() < 60);

@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The hot path allocates nothing: the loop thread's allocated-bytes counter is read around 100k
- * echo round trips (after a warm-up, so the JIT has compiled the path).
+ * echo round trips (after a warm-up, so the JIT has compiled the path), on every backend, and
+ * through both framing handlers with replies written from a view and from a byte[].
  */
 @Timeout(120)
 class ZeroAllocationTest {
@@ -91,28 +92,92 @@ class ZeroAllocationTest {
     @MethodSource("backends")
     void noAllocationPerRoundTrip(String backend, Trigger trigger) throws Exception {
         try (LoopRunner r = new LoopRunner(LoopOptions.defaults().withBackend(backend), trigger, () -> EchoServer.ECHO);
-             SocketChannel ch = SocketChannel.open(new InetSocketAddress(r.address().getAddress(), r.address().getPort()))) {
-            ch.socket().setTcpNoDelay(true);
+             SocketChannel ch = connect(r)) {
             ByteBuffer buf = ByteBuffer.allocateDirect(64);
-            roundTrips(ch, buf, 50_000); // warm-up: JIT compiles the loop's path
-            // Up to three windows of 100k round trips; the best one counts. A tier change of the JIT
-            // (deoptimisation, recompilation) can allocate a few KB once; an allocation per round
-            // trip (at least 16 bytes an object) would show in every window as >= 1.6 MB.
-            int n = 100_000;
-            long allocated = Long.MAX_VALUE;
-            for (int w = 0; w < 3 && allocated >= 4096; w++) {
-                long before = loopThreadAllocated(r.loop);
-                roundTrips(ch, buf, n);
-                // The measuring tasks themselves allocate a little (a lambda, a boxed Long, queue nodes).
-                allocated = Math.min(allocated, loopThreadAllocated(r.loop) - before);
-            }
-            if (allocated >= 4096) {
-                // Say where: one more window under JFR's allocation sampling, top sites on the loop thread.
-                System.out.println(allocationSites(() -> roundTrips(ch, buf, n), r.loop));
-            }
-            System.out.printf("%s %s: %d bytes allocated on the loop thread over %d round trips (%.4f B/rt)%n",
-                    backend, trigger, allocated, n, allocated / (double) n);
-            assertTrue(allocated < 4096, "allocated " + allocated + " bytes over " + n + " round trips (sites printed above)");
+            assertNoAllocation(r, backend + " " + trigger, n -> roundTrips(ch, buf, n));
         }
+    }
+
+    /** A line echoed back: the line as a view of the read buffer, then a byte[] newline (staged). */
+    private static final byte[] NEWLINE = {'\n'};
+
+    /**
+     * The framing path: whole frames as views, replies through write(segment) and write(byte[]).
+     * The client sends one 16-byte frame at a time, so each arrives whole in one read.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"lines", "length-prefixed"})
+    void noAllocationPerFramedMessage(String framing) throws Exception {
+        FrameHandler lineEcho = (c, buf, off, len, last) -> {
+            c.write(buf, off, len);
+            c.write(NEWLINE);
+        };
+        java.util.function.Supplier<Handler> handlers = framing.equals("lines")
+                ? () -> LineHandler.of(1024, LineHandler.Overlong.ERROR, lineEcho)
+                : () -> {
+                    byte[] header = new byte[2]; // per connection: a reply's length field
+                    return LengthPrefixedHandler.of(2, 1024, (c, buf, off, len, last) -> {
+                        header[0] = (byte) (len >>> 8);
+                        header[1] = (byte) len;
+                        c.write(header, 0, 2);
+                        c.write(buf, off, len);
+                    });
+                };
+        try (LoopRunner r = new LoopRunner(LoopOptions.defaults(), Trigger.LEVEL, handlers); SocketChannel ch = connect(r)) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(16);
+            assertNoAllocation(r, framing, n -> framedRoundTrips(ch, buf, n, framing.equals("lines")));
+            assertTrue(r.errors.isEmpty(), r.errors.toString());
+        }
+    }
+
+    private static void framedRoundTrips(SocketChannel ch, ByteBuffer buf, int n, boolean lines) throws Exception {
+        for (int i = 0; i < n; i++) {
+            buf.clear();
+            if (lines) {
+                buf.putLong(0, 0x3030303030303030L + (i & 0x0f0f0f0f0f0f0f0fL)).putLong(8, 0x616263646566670aL); // "....abcdefg\n"
+            } else {
+                buf.putShort(0, (short) 14).putLong(2, i).putInt(10, 0x61626364).putShort(14, (short) 0x6566);
+            }
+            long first = buf.getLong(0), second = buf.getLong(8);
+            while (buf.hasRemaining()) ch.write(buf);
+            buf.clear();
+            while (buf.hasRemaining()) {
+                if (ch.read(buf) < 0) throw new AssertionError("server closed");
+            }
+            assertEquals(first, buf.getLong(0));
+            assertEquals(second, buf.getLong(8));
+        }
+    }
+
+    private static SocketChannel connect(LoopRunner r) throws Exception {
+        SocketChannel ch = SocketChannel.open(new InetSocketAddress(r.address().getAddress(), r.address().getPort()));
+        ch.socket().setTcpNoDelay(true);
+        return ch;
+    }
+
+    interface RoundTrips {
+        void run(int n) throws Exception;
+    }
+
+    private static void assertNoAllocation(LoopRunner r, String what, RoundTrips trips) throws Exception {
+        trips.run(50_000); // warm-up: JIT compiles the loop's path
+        // Up to three windows of 100k round trips; the best one counts. A tier change of the JIT
+        // (deoptimisation, recompilation) can allocate a few KB once; an allocation per round
+        // trip (at least 16 bytes an object) would show in every window as >= 1.6 MB.
+        int n = 100_000;
+        long allocated = Long.MAX_VALUE;
+        for (int w = 0; w < 3 && allocated >= 4096; w++) {
+            long before = loopThreadAllocated(r.loop);
+            trips.run(n);
+            // The measuring tasks themselves allocate a little (a lambda, a boxed Long, queue nodes).
+            allocated = Math.min(allocated, loopThreadAllocated(r.loop) - before);
+        }
+        if (allocated >= 4096) {
+            // Say where: one more window under JFR's allocation sampling, top sites on the loop thread.
+            System.out.println(allocationSites(() -> trips.run(n), r.loop));
+        }
+        System.out.printf("%s: %d bytes allocated on the loop thread over %d round trips (%.4f B/rt)%n",
+                what, allocated, n, allocated / (double) n);
+        assertTrue(allocated < 4096, "allocated " + allocated + " bytes over " + n + " round trips (sites printed above)");
     }
 }
