@@ -6,6 +6,6 @@ public enum Trigger {
     LEVEL,
     /** Reported when the condition becomes true (EPOLLET, EV_CLEAR); the reader must drain to EAGAIN. */
     EDGE,
-    /** Reported once, then disarmed until {@link Poller#modify} re-arms it (EPOLLONESHOT, EV_ONESHOT). */
+    /** Reported once, then disarmed until re-armed; the loop re-arms after handling each event (EPOLLONESHOT, EV_ONESHOT). */
     ONESHOT
 }

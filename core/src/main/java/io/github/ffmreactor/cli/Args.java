@@ -31,7 +31,10 @@ final class Args {
                 if (i + 1 >= args.length) throw new BadArgs("--" + name + " needs a value");
                 value = args[++i];
             }
-            if (!allowed.contains(name)) throw new BadArgs("unknown option --" + name + " (takes: --" + String.join(", --", allowed) + ")");
+            if (!allowed.contains(name)) {
+                // Sorted: the same message on every run (a Set.of iterates in a random order).
+                throw new BadArgs("unknown option --" + name + " (takes: --" + String.join(", --", new java.util.TreeSet<>(allowed)) + ")");
+            }
             m.put(name, value);
         }
         return new Args(m);

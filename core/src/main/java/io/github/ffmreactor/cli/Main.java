@@ -12,11 +12,24 @@ public final class Main {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+        if (args.length == 0) {
+            usage(err);
+            return 2;
+        }
+        if (args[0].equals("--help") || args[0].equals("-h")) {
             usage(out);
-            return args.length == 0 ? 2 : 0;
+            return 0;
+        }
+        if (args[0].equals("--version")) {
+            out.println("ffmreactor " + version());
+            return 0;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        String commandUsage = commandUsage(args[0]);
+        if (commandUsage != null && Arrays.asList(rest).stream().anyMatch(a -> a.equals("--help") || a.equals("-h"))) {
+            out.println(commandUsage);
+            return 0;
+        }
         try {
             return switch (args[0]) {
                 case "echo" -> EchoServer.main(Args.parse(rest, EchoServer.OPTIONS), out);
@@ -32,6 +45,7 @@ public final class Main {
             };
         } catch (Args.BadArgs e) {
             err.println("ffmreactor " + args[0] + ": " + e.getMessage());
+            err.println(commandUsage);
             return 2;
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             // A backend this OS lacks, or a trigger the chosen backend cannot carry.
@@ -44,13 +58,38 @@ public final class Main {
         }
     }
 
+    /** Each command, what it is, and its options, in the order the help lists them. */
+    private static final String[][] COMMANDS = {
+        {"echo", "echo server", EchoServer.USAGE},
+        {"upper", "upper-case echo server, line by line", Serve.TCP_USAGE},
+        {"chat", "TCP chat room", ChatServer.USAGE},
+        {"udp-chat", "UDP chat room (hb to stay, quit to leave)", UdpChatServer.USAGE},
+        {"client", "line client (stdin to server, server to stdout)", LineClient.USAGE},
+    };
+
+    /** {@code usage: ffmreactor echo OPTIONS}, or null for an unknown command. */
+    static String commandUsage(String command) {
+        for (String[] c : COMMANDS) {
+            if (c[0].equals(command)) return "usage: ffmreactor " + c[0] + " " + c[2] + "\n  " + c[1] + "; -h or --help prints this";
+        }
+        return null;
+    }
+
     static void usage(PrintStream out) {
-        out.println("usage: ffmreactor <command> [options]");
+        out.println("usage: ffmreactor <command> [options]   (ffmreactor <command> --help for its options)");
+        out.println("       ffmreactor --version");
         out.println("commands:");
-        out.println("  echo      echo server: " + EchoServer.USAGE);
-        out.println("  upper     upper-case echo server: " + Serve.TCP_USAGE);
-        out.println("  chat      TCP chat room: " + ChatServer.USAGE);
-        out.println("  udp-chat  UDP chat room (hb to stay, quit to leave): " + UdpChatServer.USAGE);
-        out.println("  client    line client (stdin to server, server to stdout): " + LineClient.USAGE);
+        for (String[] c : COMMANDS) out.printf("  %-9s %s: %s%n", c[0], c[1], c[2]);
+    }
+
+    /**
+     * The version from the jar's manifest (Implementation-Version), or from the module descriptor;
+     * when run from classes rather than the jar, neither exists and it says so.
+     */
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        if (v == null) v = Main.class.getModule().getDescriptor() == null ? null
+                : Main.class.getModule().getDescriptor().rawVersion().orElse(null);
+        return v != null ? v : "(unknown version: not run from the jar)";
     }
 }
