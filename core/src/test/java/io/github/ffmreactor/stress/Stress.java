@@ -48,19 +48,24 @@ final class Stress {
         return b;
     }
 
+    /** Waits (up to 30 s) for the server's fd count to be the baseline's again; fails with the delta. */
+    static void awaitFdsBack(String name, ServerProcess s, Baseline b) throws Exception {
+        try {
+            Await.until(Duration.ofSeconds(30), "fds back to " + b.fds(), () -> s.fds() == b.fds());
+        } catch (AssertionError e) {
+            throw new AssertionError(name + ": server fd delta " + (s.fds() - b.fds()) + " after 30 s (" + b.fds()
+                    + " before, " + s.fds() + " after)\n" + s.output());
+        }
+    }
+
     /**
      * What every case asserts at its end: the server's fd count is back to the baseline (delta 0),
      * its RSS grew by at most {@code maxRssGrowthMiB}, its loop thread is idle when nothing is
      * asked of it, and it still echoes. Prints what it measured.
      */
     static void assertRecovered(String name, ServerProcess s, Baseline b, long maxRssGrowthMiB) throws Exception {
-        if (!s.alive()) throw new AssertionError(name + ": server process died\n" + s.output());
-        try {
-            Await.until(Duration.ofSeconds(30), "fds back to " + b.fds(), () -> s.fds() == b.fds());
-        } catch (AssertionError e) {
-            throw new AssertionError(name + ": server fd delta " + (s.fds() - b.fds()) + " (" + b.fds() + " before, "
-                    + s.fds() + " after)\n" + s.output());
-        }
+        if (!s.alive()) throw new AssertionError(name + ": server " + s.status() + "\n" + s.output());
+        awaitFdsBack(name, s, b);
         long growth = s.rssKiB() - b.rssKiB();
         double idle = s.loopCpuShare(Duration.ofSeconds(1));
         report("%s end: fd delta %d, rss %d KiB (growth %d KiB), idle loop cpu %.1f%% of a core",

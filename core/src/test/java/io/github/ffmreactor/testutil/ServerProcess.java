@@ -199,6 +199,11 @@ public final class ServerProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** "running", or how it ended: for failure messages. */
+    public String status() {
+        return process.isAlive() ? "running" : "exited with code " + process.exitValue();
+    }
+
     public int fds() {
         return Proc.fds(pid);
     }
