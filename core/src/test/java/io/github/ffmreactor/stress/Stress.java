@@ -36,12 +36,16 @@ final class Stress {
 
     static Baseline warmUp(ServerProcess s) throws Exception {
         for (int i = 0; i < 20; i++) s.assertEchoes(64 * 1024);
-        // Closing the warm-up connections is the server's business now; wait for it.
-        int[] last = {-1};
+        // The server closes the warm-up connections when it reads their EOF: the count is taken once
+        // it has stayed the same for 300 ms.
+        long[] last = {-1, 0};
         Await.until(Duration.ofSeconds(10), "server fds steady after warm-up", () -> {
-            int before = last[0];
-            last[0] = s.fds();
-            return before == last[0];
+            int now = s.fds();
+            if (now != last[0]) {
+                last[0] = now;
+                last[1] = System.nanoTime();
+            }
+            return System.nanoTime() - last[1] >= 300_000_000L;
         });
         Baseline b = new Baseline(s.fds(), s.rssKiB());
         report("%s baseline: fds=%d rss=%d KiB", s.readyLine(), b.fds(), b.rssKiB());

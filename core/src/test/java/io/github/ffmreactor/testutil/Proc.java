@@ -34,14 +34,14 @@ public final class Proc {
         }
     }
 
-    /** User plus system CPU time (ms) of the threads of {@code pid} whose name is {@code comm}. */
-    public static long threadCpuMillis(long pid, String comm) {
+    /** User plus system CPU time (ms) of the threads of {@code pid} whose name {@code select} accepts. */
+    public static long threadCpuMillis(long pid, java.util.function.Predicate<String> select) {
         File[] tasks = new File("/proc/" + pid + "/task").listFiles();
         if (tasks == null) return -1;
         long ticks = 0;
         for (File t : tasks) {
             try {
-                if (!Files.readString(t.toPath().resolve("comm")).strip().equals(comm)) continue;
+                if (!select.test(Files.readString(t.toPath().resolve("comm")).strip())) continue;
                 ticks += cpuTicks(Files.readString(t.toPath().resolve("stat")));
             } catch (IOException e) {
                 // the thread ended between the listing and the read: it uses no more CPU

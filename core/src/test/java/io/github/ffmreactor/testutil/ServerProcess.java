@@ -213,14 +213,19 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     /**
-     * CPU time (ms) of the loop thread so far. With {@code --loops 1} the server runs its loop on
-     * the JVM's main thread; Linux names it after the launcher ({@code java}), as it does the
-     * launcher's own first thread, which only waits for it. So this is the CPU of the threads
-     * named {@code java}.
+     * CPU time (ms) of the loop thread so far: of every thread but the JVM's own (GC, JIT compilers,
+     * VM and service threads, named by HotSpot as below). With {@code --loops 1} the server runs
+     * its loop on the main thread, which Linux names after the launcher ({@code java}); the
+     * launcher's first thread (also {@code java}) only waits for it. Counting by exclusion keeps
+     * the measure right should the loop move to a thread of another name.
      */
     public long loopCpuMillis() {
-        return Proc.threadCpuMillis(pid, "java");
+        return Proc.threadCpuMillis(pid, name -> !JVM_THREAD.matcher(name).lookingAt());
     }
+
+    private static final Pattern JVM_THREAD = Pattern.compile("GC Thread|G1 |C1 Compiler|C2 Compiler|VM Thread"
+            + "|VM Periodic|Reference Handl|Finalizer|Signal Dispatch|Service Thread|Monitor Deflati|Notification Th"
+            + "|Common-Cleaner|Attach Listener|Sweeper|GC |ZWorker|ZDriver|Shenandoah|Cleaner|JFR ");
 
     /** Share of one core the loop thread used over {@code window}: 0.25 is a quarter of a core. */
     public double loopCpuShare(Duration window) throws InterruptedException {
