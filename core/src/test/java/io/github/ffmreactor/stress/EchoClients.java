@@ -109,14 +109,6 @@ final class EchoClients implements AutoCloseable {
         while (pending > 0) step(deadline, "echo round on " + open() + " connections");
     }
 
-    /** Handles whatever is ready for up to {@code d}: echoes and refusals of held connections. */
-    void pump(Duration d) throws IOException {
-        long end = System.nanoTime() + d.toNanos();
-        for (long left; (left = end - System.nanoTime()) > 0; ) {
-            if (selector.select(Math.max(1, left / 1_000_000)) > 0) handleReady();
-        }
-    }
-
     private int connecting() {
         int n = 0;
         for (Conn c : conns) if (c.state == State.CONNECTING) n++;

@@ -12,10 +12,6 @@ public final class Proc {
     /** Clock ticks per second of the utime/stime fields (USER_HZ; 100 on every Linux we know). */
     private static final long TICKS_PER_SECOND = ticksPerSecond();
 
-    public static boolean supported() {
-        return new File("/proc/self/task").isDirectory() && new File("/proc/self/status").isFile();
-    }
-
     /** Open fds of {@code pid}; -1 once it is gone. */
     public static int fds(long pid) {
         String[] s = new File("/proc/" + pid + "/fd").list();

@@ -6,10 +6,10 @@ import java.io.IOException;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -34,6 +34,10 @@ public final class ServerProcess implements AutoCloseable {
     private static final Pattern READY =
             Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+) backend=(\\w+) trigger=(\\w+) pid=(\\d+)");
     private static final int KEEP_LINES = 40;
+    /** HotSpot's own threads (GC, JIT, VM, service), by the start of their Linux thread names. */
+    private static final Pattern JVM_THREAD = Pattern.compile("GC Thread|G1 |C1 Compiler|C2 Compiler|VM Thread"
+            + "|VM Periodic|Reference Handl|Finalizer|Signal Dispatch|Service Thread|Monitor Deflati|Notification Th"
+            + "|Common-Cleaner|Attach Listener|Sweeper|GC |ZWorker|ZDriver|Shenandoah|Cleaner|JFR ");
 
     private final Process process;
     private final long pid;
@@ -223,10 +227,6 @@ public final class ServerProcess implements AutoCloseable {
         return Proc.threadCpuMillis(pid, name -> !JVM_THREAD.matcher(name).lookingAt());
     }
 
-    private static final Pattern JVM_THREAD = Pattern.compile("GC Thread|G1 |C1 Compiler|C2 Compiler|VM Thread"
-            + "|VM Periodic|Reference Handl|Finalizer|Signal Dispatch|Service Thread|Monitor Deflati|Notification Th"
-            + "|Common-Cleaner|Attach Listener|Sweeper|GC |ZWorker|ZDriver|Shenandoah|Cleaner|JFR ");
-
     /** Share of one core the loop thread used over {@code window}: 0.25 is a quarter of a core. */
     public double loopCpuShare(Duration window) throws InterruptedException {
         long c0 = loopCpuMillis();
@@ -264,13 +264,6 @@ public final class ServerProcess implements AutoCloseable {
             process.destroyForcibly();
             throw new AssertionError("server did not stop within 30 s of SIGTERM\n" + output());
         }
-        drain.join(5_000);
-        return process.exitValue();
-    }
-
-    /** Waits (bounded) for the process to end by itself; its exit code, or -1 if still running. */
-    public int awaitExit(Duration max) throws InterruptedException {
-        if (!process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) return -1;
         drain.join(5_000);
         return process.exitValue();
     }
