@@ -621,18 +621,13 @@ public final class EventLoop implements Executor, AutoCloseable {
         else execute(r);
     }
 
-    @FunctionalInterface
-    interface LoopCall<T> {
-        T call() throws NativeException;
-    }
-
     /**
      * Runs {@code call} on the loop (directly when on it or when it has not started) and waits.
      * Fails at once with {@link RejectedExecutionException} on a terminated loop; if the loop
      * closes before running it, or does not answer within 30 s, the call is abandoned and never
      * runs later: whatever it would have opened is never opened.
      */
-    <T> T callInLoop(LoopCall<T> call) throws NativeException {
+    <T> T callInLoop(PendingCall.Call<T> call) throws NativeException {
         if (thread == null || inLoop()) return call.call();
         PendingCall<T> p = new PendingCall<>(call);
         execute(p);
@@ -646,34 +641,6 @@ public final class EventLoop implements Executor, AutoCloseable {
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
             p.abandon();
             throw new IllegalStateException("event loop did not answer within 30 s", e);
-        }
-    }
-
-    /** A call queued by another thread: its result, or why it never ran. */
-    private static final class PendingCall<T> extends CompletableFuture<T> implements Abandonable {
-        private final LoopCall<T> call;
-
-        PendingCall(LoopCall<T> call) {
-            this.call = call;
-        }
-
-        @Override
-        public void run() {
-            if (isDone()) return; // the caller gave up: do not open what nobody will own
-            T v;
-            try {
-                v = call.call();
-            } catch (Throwable t) {
-                completeExceptionally(t);
-                return;
-            }
-            // The caller gave up while it ran: close what it made.
-            if (!complete(v) && v instanceof Channel c) c.closeNow(null);
-        }
-
-        @Override
-        public void abandon() {
-            completeExceptionally(new RejectedExecutionException("event loop closed before the call ran"));
         }
     }
 
