@@ -15,7 +15,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -78,10 +77,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     final Clock clock;
     final Timers timers = new Timers();
 
-    /** Listeners paused by fd exhaustion: resumed early when a connection closes. */
-    private final ArrayList<Listener> paused = new ArrayList<>();
-    final Throttle acceptErrors = new Throttle();
-    private final Throttle refusals = new Throttle();
+    final Accepting accepting = new Accepting(this);
     private final Throttle waitErrors = new Throttle();
     private long waitBackoffMillis;
 
@@ -178,8 +174,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         Fds.closeQuietly(fd);
         if (c instanceof Connection) {
             open--;
-            // A freed fd may be what a paused listener was waiting for.
-            if (!paused.isEmpty()) resumeListeners();
+            accepting.connectionClosed();
         }
     }
 
@@ -219,45 +214,6 @@ public final class EventLoop implements Executor, AutoCloseable {
             fail(c, t);
         }
         return c;
-    }
-
-    /**
-     * Serves an accepted fd, or closes it at once when this loop is over a limit: its
-     * {@code maxConnections}, or the fds its poller can watch (select: FD_SETSIZE). Never throws:
-     * one connection's trouble is that connection's.
-     */
-    void serveAccepted(int fd, Trigger trigger, Supplier<? extends Handler> handlers) {
-        if (open >= options.maxConnections() || fd > poller.capabilities().maxFd()) {
-            refuse(fd, open >= options.maxConnections()
-                    ? "over maxConnections (" + options.maxConnections() + ")"
-                    : "fd " + fd + " is past what " + poller.name() + " can watch (" + poller.capabilities().maxFd() + ")");
-            return;
-        }
-        Handler h;
-        try {
-            h = handlers.get();
-        } catch (Throwable t) {
-            Fds.closeQuietly(fd);
-            failures++;
-            report(null, t);
-            return;
-        }
-        try {
-            adopt(fd, trigger, h);
-        } catch (IllegalArgumentException e) {
-            // The poller's own capacity (Windows select: sockets per set): a limit, not a fault.
-            rejected++;
-            refusals.report(this, e);
-        } catch (NativeException | RuntimeException e) {
-            failures++;
-            report(null, e);
-        }
-    }
-
-    private void refuse(int fd, String why) {
-        Fds.closeQuietly(fd);
-        rejected++;
-        refusals.report(this, new java.io.IOException("connection refused (accepted and closed): " + why));
     }
 
     /**
@@ -341,21 +297,6 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     private IllegalArgumentException unsupported(Trigger trigger) {
         return new IllegalArgumentException("backend " + poller.name() + " does not support " + trigger + " triggering");
-    }
-
-    // ---- accept back-off ------------------------------------------------------------------------
-
-    void listenerPaused(Listener l) {
-        acceptPauses++;
-        if (!paused.contains(l)) paused.add(l);
-    }
-
-    void listenerResumed(Listener l) {
-        paused.remove(l);
-    }
-
-    private void resumeListeners() {
-        for (Listener l : paused.toArray(new Listener[0])) l.resume();
     }
 
     // ---- the loop --------------------------------------------------------------------------------
@@ -726,7 +667,7 @@ public final class EventLoop implements Executor, AutoCloseable {
             if (r instanceof Abandonable a) a.abandon();
         }
         timers.clear();
-        paused.clear();
+        accepting.clear();
         poller.close();
         arena.close();
     }

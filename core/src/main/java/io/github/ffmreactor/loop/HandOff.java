@@ -24,7 +24,7 @@ final class HandOff implements EventLoop.Abandonable {
             abandon();
             return;
         }
-        target.serveAccepted(fd, trigger, handlers);
+        target.accepting.serve(fd, trigger, handlers);
     }
 
     /** The fd will not be served: close it. */

@@ -86,7 +86,7 @@ public final class Listener extends Channel {
                 backoffMillis = 0;
                 if (noDelay) Tcp.setNoDelay(l.cs, c, l.intScratch);
                 if (targets != null && handOff(c)) continue;
-                l.serveAccepted(c, trigger, handlers);
+                l.accepting.serve(c, trigger, handlers);
                 continue;
             }
             int errno = -c;
@@ -118,10 +118,10 @@ public final class Listener extends Channel {
     private void pause(int errno) throws NativeException {
         EventLoop l = loop;
         backoffMillis = backoffMillis == 0 ? FIRST_BACKOFF_MILLIS : Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
-        l.acceptErrors.report(l, Errno.exception(SocketIo.ACCEPT_CALL, errno,
+        l.accepting.errors.report(l, Errno.exception(SocketIo.ACCEPT_CALL, errno,
                 "accepting paused for " + backoffMillis + " ms"));
         setAccepting(false);
-        l.listenerPaused(this);
+        l.accepting.paused(this);
         resumeTimer = l.schedule(backoffMillis, TimeUnit.MILLISECONDS, this::resume);
     }
 
@@ -132,7 +132,7 @@ public final class Listener extends Channel {
             resumeTimer.cancel();
             resumeTimer = null;
         }
-        loop.listenerResumed(this);
+        loop.accepting.resumed(this);
         try {
             setAccepting(true);
         } catch (NativeException e) {
@@ -160,7 +160,7 @@ public final class Listener extends Channel {
     void closeNow(Throwable cause) {
         if (fd < 0) return;
         if (resumeTimer != null) resumeTimer.cancel();
-        loop.listenerResumed(this);
+        loop.accepting.resumed(this);
         loop.release(this);
         if (unixPath != null) {
             try {
