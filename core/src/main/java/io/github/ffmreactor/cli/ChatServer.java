@@ -27,8 +27,8 @@ import java.util.function.Consumer;
  * why. Lines longer than {@code MAX_LINE} bytes are cut into pieces of that size.
  */
 public final class ChatServer {
-    static final Set<String> OPTIONS = Set.of("host", "port", "trigger", "backend", "max-queue");
-    static final String USAGE = "--host 127.0.0.1 --port 0 --max-queue 262144 --trigger level|edge --backend auto|...";
+    static final Set<String> OPTIONS = Set.of("host", "port", "trigger", "backend", "max-queue", "wait");
+    static final String USAGE = "--host 127.0.0.1 --port 0 --max-queue 262144 --trigger level|edge --backend auto|... --wait block|...";
 
     static final int MAX_LINE = 4096;
 
@@ -196,7 +196,7 @@ public final class ChatServer {
     static int main(Args a, PrintStream out) throws Exception {
         long maxQueue = a.intValue("max-queue", 256 * 1024, 1024, Integer.MAX_VALUE);
         Trigger trigger = Serve.trigger(a);
-        EventLoop loop = EventLoop.open(options(maxQueue).withBackend(Serve.backend(a)));
+        EventLoop loop = EventLoop.open(Serve.options(a, options(maxQueue)));
         ChatServer chat = new ChatServer(loop, msg -> {
             out.println(msg);
             out.flush();

@@ -71,6 +71,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     private volatile BiConsumer<Connection, Throwable> errorHandler = EventLoop::printError;
     final Clock clock;
     final Timers timers = new Timers();
+    private final Spinning spinning;
 
     // Counters: written by the loop thread only; read by anyone (a racy read is only stale).
     long reads, writes, eagains, accepts, bytesIn, bytesOut, staleEvents, carried;
@@ -81,6 +82,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         this.poller = poller;
         this.clock = clock;
         this.readBuf = arena.allocate(options.readBufferSize(), 64);
+        this.spinning = new Spinning(options.waitStrategy());
     }
 
     /** A loop on the best backend of this OS (or the one {@code ffmreactor.backend} names). */
@@ -327,7 +329,8 @@ public final class EventLoop implements Executor, AutoCloseable {
         if (shuttingDown) {
             timeout = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(shutdownDeadlineNanos - System.nanoTime()));
         }
-        if (carryCount > 0 || !tasks.isEmpty()) {
+        if (carryCount > 0 || !tasks.isEmpty() || spinning.spin()) {
+            // Spinning stays AWAKE: another thread's execute() then sends no wakeup signal.
             timeout = 0;
         } else {
             STATE.setVolatile(this, SLEEPING);
@@ -336,6 +339,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
         int n = poller.poll(timerTimeout(timeout));
         STATE.setVolatile(this, AWAKE);
+        if (n > 0 || carryCount > 0) spinning.active();
         Channel[] table = slots;
         for (int i = 0; i < n; i++) {
             long token = poller.token(i);
@@ -350,8 +354,8 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
         runCarried();
         // Timers before tasks: a task queued after the clock moved sees the timers that were due.
-        if (timers.size() > 0) timers.runDue(clock, this);
-        runTasks();
+        if (timers.size() > 0 && timers.runDue(clock, this) > 0) spinning.active();
+        if (runTasks() > 0) spinning.active();
     }
 
     /** Edge triggering: a connection whose read budget ran out reads again next turn. */
@@ -379,17 +383,21 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
     }
 
-    private void runTasks() {
+    /** Runs the tasks queued now; returns how many ran. */
+    private int runTasks() {
+        int ran = 0;
         // Only the tasks present now: a task that queues another does not starve the poller.
         for (int n = tasks.size(); n > 0; n--) {
             Runnable r = tasks.poll();
             if (r == null) break;
+            ran++;
             try {
                 r.run();
             } catch (Throwable t) {
                 report(null, t);
             }
         }
+        return ran;
     }
 
     // ---- timers (see Timers) --------------------------------------------------------------------
