@@ -101,6 +101,8 @@ static int flush(int ep, struct conn *c) {
 
 int main(int argc, char **argv) {
     int port = argc > 1 ? atoi(argv[1]) : 0;
+    /* "spin": poll with a zero timeout and never sleep (the low-latency peer of --wait spin). */
+    int spin = argc > 2 && strcmp(argv[2], "spin") == 0;
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa = { .sa_handler = on_signal };
     sigaction(SIGINT, &sa, NULL);
@@ -125,13 +127,13 @@ int main(int argc, char **argv) {
     struct epoll_event sev = { .events = EPOLLIN, .data.fd = 0 };
     int watch_stdin = epoll_ctl(ep, EPOLL_CTL_ADD, 0, &sev) == 0;
 
-    printf("ready port=%d pid=%d impl=c-epoll\n", ntohs(addr.sin_port), (int) getpid());
+    printf("ready port=%d pid=%d impl=c-epoll%s\n", ntohs(addr.sin_port), (int) getpid(), spin ? "-spin" : "");
     fflush(stdout);
 
     static char buf[BUF_SIZE];
     static struct epoll_event events[MAX_EVENTS];
     while (!stop) {
-        int n = epoll_wait(ep, events, MAX_EVENTS, -1);
+        int n = epoll_wait(ep, events, MAX_EVENTS, spin ? 0 : -1);
         if (n < 0) {
             if (errno == EINTR) continue;
             perror("epoll_wait");

@@ -28,6 +28,7 @@ public final class BenchMain {
                 case "load" -> LoadMain.main(args);
                 case "smoke" -> Smoke.main(args);
                 case "report" -> Report.main(args);
+                case "idle" -> IdleCpu.main(args);
                 case "jmh" -> {
                     org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
                     yield 0;
@@ -56,6 +57,7 @@ public final class BenchMain {
                                              measure round trips/s, MB/s, latency, server CPU
                   smoke [--duration 1s]      every server, briefly, every byte checked (CI)
                   report [--in DIR] [--out DIR]  HTML report + PNG charts from a bench run
+                  idle [--servers a,b] [--seconds 10] [--out FILE]  each server's CPU with no traffic
                   jmh [JMH options]          the JMH benchmarks (EchoBench, FfmCallBench)""");
     }
 }

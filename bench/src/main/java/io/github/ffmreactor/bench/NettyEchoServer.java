@@ -10,6 +10,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SelectStrategy;
+import io.netty.channel.SelectStrategyFactory;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -21,7 +23,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The Netty 4.2 echo server as its own examples write it: one event loop thread (accepting and
  * serving), pooled direct buffers, write on read and flush on read-complete, TCP_NODELAY. On the
- * native epoll transport (edge-triggered, Netty's default) or on NIO.
+ * native epoll transport (edge-triggered, Netty's default) or on NIO; on epoll optionally with
+ * Netty's busy-wait select strategy (its event loop never sleeps in epoll_wait).
  */
 final class NettyEchoServer implements ServerMain.Running {
     private final EventLoopGroup group;
@@ -47,8 +50,10 @@ final class NettyEchoServer implements ServerMain.Running {
         }
     }
 
-    private NettyEchoServer(InetSocketAddress addr, boolean epoll) throws InterruptedException {
-        group = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    private NettyEchoServer(InetSocketAddress addr, boolean epoll, boolean busyWait) throws InterruptedException {
+        SelectStrategyFactory busy = () -> (selectSupplier, hasTasks) -> SelectStrategy.BUSY_WAIT;
+        group = new MultiThreadIoEventLoopGroup(1, !epoll ? NioIoHandler.newFactory()
+                : busyWait ? EpollIoHandler.newFactory(0, busy) : EpollIoHandler.newFactory());
         ServerBootstrap b = new ServerBootstrap()
                 .group(group, group)
                 .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
@@ -64,8 +69,8 @@ final class NettyEchoServer implements ServerMain.Running {
         channel = b.bind(addr).sync().channel();
     }
 
-    static NettyEchoServer start(InetSocketAddress addr, boolean epoll) throws InterruptedException {
-        return new NettyEchoServer(addr, epoll);
+    static NettyEchoServer start(InetSocketAddress addr, boolean epoll, boolean busyWait) throws InterruptedException {
+        return new NettyEchoServer(addr, epoll, busyWait);
     }
 
     @Override

@@ -158,16 +158,20 @@ final class Report {
     }
 
     /** One colour per server in every chart: ffmreactor in oranges, the C server in black. */
-    static final Map<String, java.awt.Color> COLORS = Map.of(
-            "c-epoll", new java.awt.Color(0x33, 0x33, 0x33),
-            "ffm-edge", new java.awt.Color(0xE6, 0x55, 0x00),
-            "ffm-level", new java.awt.Color(0xFF, 0x99, 0x33),
-            "ffm-poll", new java.awt.Color(0xFF, 0xC2, 0x66),
-            "ffm-select", new java.awt.Color(0xFF, 0xE0, 0x99),
-            "nio", new java.awt.Color(0x1F, 0x6F, 0xD0),
-            "netty-epoll", new java.awt.Color(0x2E, 0x9E, 0x44),
-            "netty-nio", new java.awt.Color(0x8F, 0xD1, 0x8F),
-            "vthreads", new java.awt.Color(0x8E, 0x44, 0xAD));
+    static final Map<String, java.awt.Color> COLORS = Map.ofEntries(
+            Map.entry("c-epoll", new java.awt.Color(0x33, 0x33, 0x33)),
+            Map.entry("ffm-edge", new java.awt.Color(0xE6, 0x55, 0x00)),
+            Map.entry("ffm-level", new java.awt.Color(0xFF, 0x99, 0x33)),
+            Map.entry("ffm-poll", new java.awt.Color(0xFF, 0xC2, 0x66)),
+            Map.entry("ffm-select", new java.awt.Color(0xFF, 0xE0, 0x99)),
+            Map.entry("nio", new java.awt.Color(0x1F, 0x6F, 0xD0)),
+            Map.entry("netty-epoll", new java.awt.Color(0x2E, 0x9E, 0x44)),
+            Map.entry("netty-nio", new java.awt.Color(0x8F, 0xD1, 0x8F)),
+            Map.entry("vthreads", new java.awt.Color(0x8E, 0x44, 0xAD)),
+            Map.entry("c-epoll-spin", new java.awt.Color(0x99, 0x99, 0x99)),
+            Map.entry("ffm-edge-spin", new java.awt.Color(0xB3, 0x00, 0x00)),
+            Map.entry("ffm-edge-stp", new java.awt.Color(0xFF, 0x5C, 0x5C)),
+            Map.entry("netty-epoll-spin", new java.awt.Color(0x0B, 0x5D, 0x1E)));
 
     /** {@code m(r) / m(C server in r's cell)}, NaN when there is no C row. */
     static double relativeToC(List<Row> rows, Row r, Metric m) {
@@ -196,7 +200,9 @@ final class Report {
 
     // ---- the page -------------------------------------------------------------------------------
 
-    static Path write(Path in, Path out, List<Row> rows) throws IOException {
+    static Path write(Path in, Path out, List<Row> allRows) throws IOException {
+        // The spinning servers have their own section: their CPU per round trip is the spin, not the work.
+        List<Row> rows = allRows.stream().filter(r -> !Servers.SPINNING.contains(r.server)).toList();
         List<String> servers = new ArrayList<>();
         for (String s : Servers.ALL) if (rows.stream().anyMatch(r -> r.server.equals(s))) servers.add(s);
         List<String> cellNames = new ArrayList<>();
@@ -310,6 +316,7 @@ final class Report {
         h.append("</table><p>Targets (ffmreactor only, red when missed): round trips/s &ge; 0.97&times; C; CPU per round trip ")
                 .append("&le; 1.03&times; C; user CPU &le; 1.2&times; C; p99 at 256 connections &le; 1.1&times; C.</p>\n");
 
+        WaitReport.section(in, out, allRows, h);
         ffmCalls(in, out, h);
         h.append("<h2>Raw data</h2><p>JMH JSON: <code>jmh-*.json</code>; per-cell latency, CPU and counters: <code>cells.jsonl</code> ")
                 .append("(in the same directory as this page).</p></body></html>\n");

@@ -4,6 +4,7 @@ import io.github.ffmreactor.cli.EchoServer;
 import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.loop.Listener;
 import io.github.ffmreactor.loop.LoopOptions;
+import io.github.ffmreactor.loop.WaitStrategy;
 import io.github.ffmreactor.Trigger;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -45,8 +46,9 @@ final class ServerMain {
             return 3;
         }
         int port = o.intValue("port", 0, 0, 65535);
-        if (impl.equals("c-epoll")) {
-            Process p = new ProcessBuilder(CServer.binary().toString(), Integer.toString(port)).inheritIO().start();
+        if (impl.startsWith("c-epoll")) {
+            Process p = new ProcessBuilder(CServer.binary().toString(), Integer.toString(port),
+                    impl.endsWith("-spin") ? "spin" : "block").inheritIO().start();
             return p.waitFor();
         }
         Running r = start(impl, port);
@@ -68,13 +70,16 @@ final class ServerMain {
     static Running start(String impl, int port) throws Exception {
         InetSocketAddress addr = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
         return switch (impl) {
-            case "ffm-edge" -> ffm(addr, "epoll", Trigger.EDGE);
-            case "ffm-level" -> ffm(addr, "epoll", Trigger.LEVEL);
-            case "ffm-poll" -> ffm(addr, "poll", Trigger.LEVEL);
-            case "ffm-select" -> ffm(addr, "select", Trigger.LEVEL);
+            case "ffm-edge" -> ffm(addr, "epoll", Trigger.EDGE, WaitStrategy.BLOCK);
+            case "ffm-level" -> ffm(addr, "epoll", Trigger.LEVEL, WaitStrategy.BLOCK);
+            case "ffm-poll" -> ffm(addr, "poll", Trigger.LEVEL, WaitStrategy.BLOCK);
+            case "ffm-select" -> ffm(addr, "select", Trigger.LEVEL, WaitStrategy.BLOCK);
+            case "ffm-edge-spin" -> ffm(addr, "epoll", Trigger.EDGE, WaitStrategy.SPIN);
+            case "ffm-edge-stp" -> ffm(addr, "epoll", Trigger.EDGE, WaitStrategy.parse(Servers.STP));
             case "nio" -> NioEchoServer.start(addr);
-            case "netty-epoll" -> NettyEchoServer.start(addr, true);
-            case "netty-nio" -> NettyEchoServer.start(addr, false);
+            case "netty-epoll" -> NettyEchoServer.start(addr, true, false);
+            case "netty-nio" -> NettyEchoServer.start(addr, false, false);
+            case "netty-epoll-spin" -> NettyEchoServer.start(addr, true, true);
             case "vthreads" -> VirtualThreadEchoServer.start(addr);
             default -> throw new Opts.Bad("unknown server '" + impl + "' (known: " + Servers.ALL + ")");
         };
@@ -87,8 +92,9 @@ final class ServerMain {
         return () -> mx.getThreadAllocatedBytes(id);
     }
 
-    private static Running ffm(InetSocketAddress addr, String backend, Trigger trigger) throws Exception {
-        EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend));
+    private static Running ffm(InetSocketAddress addr, String backend, Trigger trigger, WaitStrategy wait)
+            throws Exception {
+        EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend).withWait(wait));
         Listener l;
         try {
             // The core module's own echo handler: the bench measures what `ffmreactor echo` runs.

@@ -50,9 +50,10 @@ final class ServerProcess implements AutoCloseable {
         String why = Servers.unavailableReason(impl);
         if (why != null) throw new UnsupportedOperationException(why);
         List<String> cmd = new ArrayList<>();
-        if (impl.equals("c-epoll")) {
+        if (impl.startsWith("c-epoll")) {
             cmd.add(CServer.binary().toString());
             cmd.add("0");
+            cmd.add(impl.endsWith("-spin") ? "spin" : "block");
         } else {
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.add("--enable-native-access=ALL-UNNAMED");

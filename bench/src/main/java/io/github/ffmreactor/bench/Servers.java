@@ -10,7 +10,14 @@ final class Servers {
 
     /** Every implementation the bench knows, in report order. */
     static final List<String> ALL = List.of("c-epoll", "ffm-edge", "ffm-level", "ffm-poll", "ffm-select",
-            "nio", "netty-epoll", "netty-nio", "vthreads");
+            "nio", "netty-epoll", "netty-nio", "vthreads", "c-epoll-spin", "ffm-edge-spin", "ffm-edge-stp",
+            "netty-epoll-spin");
+
+    /** The low-latency variants: they spin instead of sleeping (spin-then-park parks when idle). */
+    static final List<String> SPINNING = List.of("c-epoll-spin", "ffm-edge-spin", "ffm-edge-stp", "netty-epoll-spin");
+
+    /** ffm-edge-stp's wait: long enough to span a one-connection client's turnaround, short when idle. */
+    static final String STP = "spin-then-park:200us";
 
     /** Those that can run here: ffmreactor backends the OS offers, netty-epoll on Linux, C if gcc exists. */
     static List<String> available() {
@@ -18,11 +25,11 @@ final class Servers {
         List<String> backends = Poller.available();
         for (String s : ALL) {
             switch (s) {
-                case "c-epoll" -> { if (CServer.gccPath() != null && backends.contains("epoll")) r.add(s); }
-                case "ffm-edge", "ffm-level" -> { if (backends.contains("epoll")) r.add(s); }
+                case "c-epoll", "c-epoll-spin" -> { if (CServer.gccPath() != null && backends.contains("epoll")) r.add(s); }
+                case "ffm-edge", "ffm-level", "ffm-edge-spin", "ffm-edge-stp" -> { if (backends.contains("epoll")) r.add(s); }
                 case "ffm-poll" -> { if (backends.contains("poll")) r.add(s); }
                 case "ffm-select" -> { if (backends.contains("select")) r.add(s); }
-                case "netty-epoll" -> { if (backends.contains("epoll")) r.add(s); }
+                case "netty-epoll", "netty-epoll-spin" -> { if (backends.contains("epoll")) r.add(s); }
                 default -> r.add(s);
             }
         }
@@ -33,7 +40,7 @@ final class Servers {
     static String unavailableReason(String impl) {
         if (!ALL.contains(impl)) return "unknown server '" + impl + "' (known: " + String.join(", ", ALL) + ")";
         if (available().contains(impl)) return null;
-        if (impl.equals("c-epoll") && CServer.gccPath() == null) return "c-epoll skipped: no gcc on PATH to build bench/src/main/c/echo_epoll.c";
+        if (impl.startsWith("c-epoll") && CServer.gccPath() == null) return impl + " skipped: no gcc on PATH to build bench/src/main/c/echo_epoll.c";
         return impl + " skipped: backend not available on this OS (available: " + Poller.available() + ")";
     }
 

@@ -34,9 +34,9 @@ import java.util.function.Consumer;
  * told why.
  */
 public final class ChatServer {
-    static final Set<String> OPTIONS = Set.of("host", "port", "trigger", "backend", "max-queue", "max-line", "unix");
+    static final Set<String> OPTIONS = Set.of("host", "port", "trigger", "backend", "max-queue", "max-line", "unix", "wait");
     static final String USAGE = "--host 127.0.0.1 --port 0 [--unix PATH] --max-line 65536 --max-queue 262144"
-            + " --trigger level|edge --backend auto|...";
+            + " --trigger level|edge --backend auto|... --wait block|spin|spin-then-park:<duration>";
 
     /** The default longest line sent whole. */
     public static final int DEFAULT_MAX_LINE = 64 * 1024;
@@ -200,7 +200,7 @@ public final class ChatServer {
         int maxLine = a.intValue("max-line", DEFAULT_MAX_LINE, 1, 16 << 20);
         String unix = a.get("unix", null);
         Trigger trigger = Serve.trigger(a);
-        EventLoop loop = EventLoop.open(options(maxQueue).withBackend(Serve.backend(a)));
+        EventLoop loop = EventLoop.open(Serve.options(a, options(maxQueue)));
         ChatServer chat = new ChatServer(loop, maxLine, msg -> {
             out.println(msg);
             out.flush();

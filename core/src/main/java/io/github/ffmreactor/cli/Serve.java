@@ -5,6 +5,7 @@ import io.github.ffmreactor.loop.Handler;
 import io.github.ffmreactor.loop.Listener;
 import io.github.ffmreactor.loop.LoopGroup;
 import io.github.ffmreactor.loop.LoopOptions;
+import io.github.ffmreactor.loop.WaitStrategy;
 import io.github.ffmreactor.Trigger;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -21,11 +22,23 @@ import java.util.function.Supplier;
 final class Serve {
     private Serve() {}
 
-    static final Set<String> TCP_OPTIONS = Set.of("host", "port", "trigger", "backend", "loops");
-    static final String TCP_USAGE = "--host 127.0.0.1 --port 0 --trigger level|edge --backend auto|epoll|kqueue|poll|select --loops 1";
+    static final Set<String> TCP_OPTIONS = Set.of("host", "port", "trigger", "backend", "loops", "wait");
+    static final String TCP_USAGE = "--host 127.0.0.1 --port 0 --trigger level|edge --backend auto|epoll|kqueue|poll|select --loops 1"
+            + " --wait " + WaitStrategy.SYNTAX;
 
     static String backend(Args a) throws Args.BadArgs {
         return a.oneOf("backend", System.getProperty("ffmreactor.backend", "auto"), "auto", "epoll", "kqueue", "poll", "select");
+    }
+
+    /** {@code base} with the --backend and --wait the command line gives. */
+    static LoopOptions options(Args a, LoopOptions base) throws Args.BadArgs {
+        WaitStrategy wait;
+        try {
+            wait = WaitStrategy.parse(a.get("wait", "block"));
+        } catch (IllegalArgumentException e) {
+            throw new Args.BadArgs("--wait: " + e.getMessage());
+        }
+        return base.withBackend(backend(a)).withWait(wait);
     }
 
     static InetSocketAddress address(Args a) throws Exception {
@@ -40,7 +53,7 @@ final class Serve {
             throws Exception {
         InetSocketAddress address = address(a);
         Trigger trigger = trigger(a);
-        LoopOptions options = base.withBackend(backend(a));
+        LoopOptions options = options(a, base);
         int loops = a.intValue("loops", 1, 1, 256);
         if (loops == 1) {
             EventLoop loop = EventLoop.open(options);
@@ -61,7 +74,7 @@ final class Serve {
             group.close();
             throw e;
         }
-        banner(name, out, ls.get(0).localAddress(), group.loop(0).backend(), trigger, loops);
+        banner(name, out, ls.get(0).localAddress(), group.loop(0).backend(), trigger, loops, options.waitStrategy());
         CountDownLatch done = onSignal(() -> group.shutdown(Duration.ofSeconds(2)));
         try {
             while (!group.awaitTermination(Duration.ofDays(1))) {
@@ -90,7 +103,7 @@ final class Serve {
 
     /** Prints the banner and runs {@code loop} on this thread until a signal stops it. */
     static int run(String name, EventLoop loop, Listener listener, Trigger trigger, PrintStream out) {
-        banner(name, out, listener.localAddress(), loop.backend(), trigger, 1);
+        banner(name, out, listener.localAddress(), loop.backend(), trigger, 1, loop.options().waitStrategy());
         CountDownLatch done = onSignal(() -> loop.shutdown(Duration.ofSeconds(2)));
         try {
             loop.run();
@@ -102,12 +115,13 @@ final class Serve {
         return exitCode(name, loop.terminationCause());
     }
 
-    static void banner(String name, PrintStream out, InetSocketAddress at, String backend, Trigger trigger, int loops) {
+    static void banner(String name, PrintStream out, InetSocketAddress at, String backend, Trigger trigger, int loops,
+                       WaitStrategy wait) {
         // The one-loop line is the original echo banner, unchanged: scripts read the port from it.
-        out.printf("ffmreactor %s listening on %s:%d backend=%s trigger=%s pid=%d%s%n", name,
+        out.printf("ffmreactor %s listening on %s:%d backend=%s trigger=%s pid=%d%s%s%n", name,
                 at.getAddress().getHostAddress(), at.getPort(), backend,
                 trigger.name().toLowerCase(Locale.ROOT), ProcessHandle.current().pid(),
-                loops > 1 ? " loops=" + loops : "");
+                loops > 1 ? " loops=" + loops : "", WaitStrategy.BLOCK.equals(wait) ? "" : " wait=" + wait);
         out.flush();
     }
 

@@ -4,6 +4,7 @@ import io.github.ffmreactor.loop.Datagram;
 import io.github.ffmreactor.loop.DatagramHandler;
 import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.loop.LoopOptions;
+import io.github.ffmreactor.loop.WaitStrategy;
 import io.github.ffmreactor.loop.Timer;
 import io.github.ffmreactor.loop.Endpoint;
 import io.github.ffmreactor.NativeException;
@@ -32,8 +33,8 @@ import java.util.function.Consumer;
  * addresses, which suits a room of tens to hundreds.
  */
 public final class UdpChatServer implements DatagramHandler {
-    static final Set<String> OPTIONS = Set.of("host", "port", "backend", "expire-ms");
-    static final String USAGE = "--host 127.0.0.1 --port 0 --expire-ms 30000 --backend auto|...";
+    static final Set<String> OPTIONS = Set.of("host", "port", "backend", "expire-ms", "wait");
+    static final String USAGE = "--host 127.0.0.1 --port 0 --expire-ms 30000 --backend auto|... --wait block|...";
 
     static final int MAX_TEXT = 1400;
 
@@ -179,7 +180,7 @@ public final class UdpChatServer implements DatagramHandler {
 
     static int main(Args a, PrintStream out) throws Exception {
         long expire = a.intValue("expire-ms", 30_000, 1, Integer.MAX_VALUE);
-        EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Serve.backend(a)));
+        EventLoop loop = EventLoop.open(Serve.options(a, LoopOptions.defaults()));
         UdpChatServer room = new UdpChatServer(loop, Duration.ofMillis(expire), msg -> {
             out.println(msg);
             out.flush();
@@ -192,8 +193,10 @@ public final class UdpChatServer implements DatagramHandler {
             throw e;
         }
         InetSocketAddress at = ch.localAddress();
-        out.printf("ffmreactor udp-chat listening on %s:%d (udp) backend=%s expire-ms=%d pid=%d%n",
-                at.getAddress().getHostAddress(), at.getPort(), loop.backend(), expire, ProcessHandle.current().pid());
+        WaitStrategy wait = loop.options().waitStrategy();
+        out.printf("ffmreactor udp-chat listening on %s:%d (udp) backend=%s expire-ms=%d pid=%d%s%n",
+                at.getAddress().getHostAddress(), at.getPort(), loop.backend(), expire, ProcessHandle.current().pid(),
+                WaitStrategy.BLOCK.equals(wait) ? "" : " wait=" + wait);
         out.flush();
         // A datagram socket is not a connection: a graceful shutdown has nothing to flush, so stop.
         CountDownLatch done = Serve.onSignal(loop::stop);

@@ -76,6 +76,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     private volatile BiConsumer<Connection, Throwable> errorHandler = EventLoop::printError;
     final Clock clock;
     final Timers timers = new Timers();
+    private final Spinning spinning;
 
     final Accepting accepting = new Accepting(this);
     private final Throttle waitErrors = new Throttle();
@@ -93,6 +94,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         this.poller = poller;
         this.clock = clock;
         this.readBuf = arena.allocate(options.readBufferSize(), 64);
+        this.spinning = new Spinning(options.waitStrategy());
     }
 
     /** The native staging buffer for heap writes (loop thread only). */
@@ -354,7 +356,8 @@ public final class EventLoop implements Executor, AutoCloseable {
             long ms = TimeUnit.NANOSECONDS.toMillis(shutdownDeadlineNanos - System.nanoTime());
             timeout = (int) Math.max(1, Math.min(Integer.MAX_VALUE, ms));
         }
-        if (carryCount > 0 || !tasks.isEmpty()) {
+        if (carryCount > 0 || !tasks.isEmpty() || spinning.spin()) {
+            // Spinning stays AWAKE: another thread's execute() then sends no wakeup signal.
             timeout = 0;
         } else {
             STATE.setVolatile(this, SLEEPING);
@@ -370,6 +373,7 @@ public final class EventLoop implements Executor, AutoCloseable {
             n = 0;
         }
         STATE.setVolatile(this, AWAKE);
+        if (n > 0 || carryCount > 0) spinning.active();
         for (int i = 0; i < n; i++) {
             Channel c = slots.lookup(poller.token(i));
             if (c == null) {
@@ -385,8 +389,8 @@ public final class EventLoop implements Executor, AutoCloseable {
         if (n > 0) waitBackoffMillis = 0;
         runCarried();
         // Timers before tasks: a task queued after the clock moved sees the timers that were due.
-        if (timers.size() > 0) timers.runDue(clock, this);
-        runTasks();
+        if (timers.size() > 0 && timers.runDue(clock, this) > 0) spinning.active();
+        if (runTasks() > 0) spinning.active();
     }
 
     /**
@@ -437,17 +441,21 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
     }
 
-    private void runTasks() {
+    /** Runs the tasks queued now; returns how many ran. */
+    private int runTasks() {
+        int ran = 0;
         // Only the tasks present now: a task that queues another does not starve the poller.
         for (int n = tasks.size(); n > 0; n--) {
             Runnable r = tasks.poll();
             if (r == null) break;
+            ran++;
             try {
                 r.run();
             } catch (Throwable t) {
                 report(null, t);
             }
         }
+        return ran;
     }
 
     // ---- timers (see Timers) --------------------------------------------------------------------

@@ -3,7 +3,6 @@ package io.github.ffmreactor.poll;
 import static io.github.ffmreactor.sys.Epoll.*;
 
 import io.github.ffmreactor.sys.Epoll;
-import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.EventFd;
 import io.github.ffmreactor.sys.Native;
 import io.github.ffmreactor.NativeException;
@@ -12,6 +11,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import io.github.ffmreactor.Trigger;
+import io.github.ffmreactor.sys.Errno;
 
 /** Linux epoll. Wakeup is an eventfd registered under a reserved token. */
 public final class EpollPoller extends BasePoller {
@@ -111,13 +111,12 @@ public final class EpollPoller extends BasePoller {
     }
 
     @Override
-    public int poll(int timeoutMillis) throws NativeException {
-        checkOpenPoller();
-        int n;
-        do {
-            n = waitOnce(timeoutMillis);
-        } while (n == -Errno.EINTR);
-        if (n < 0) throw Errno.exception("epoll_wait", -n);
+    int waitOnce(int timeoutMillis) {
+        return Epoll.wait(cs, epfd, events, capacity, timeoutMillis);
+    }
+
+    @Override
+    int collect(int n) {
         for (int i = 0; i < n; i++) {
             if (Epoll.data(events, i) == WAKE_TOKEN) {
                 // Consume the wakeup and drop it from the batch by moving the last event into its place.
@@ -129,17 +128,10 @@ public final class EpollPoller extends BasePoller {
                 break;
             }
         }
-        eventCount += n;
         return n;
     }
 
-    /** One epoll_wait: kept small so the caller has inlining budget left for the downcall adapter. */
-    private int waitOnce(int timeoutMillis) {
-        waits++;
-        int n = Epoll.wait(cs, epfd, events, capacity, timeoutMillis);
-        if (n == -Errno.EINTR) interrupted++;
-        return n;
-    }
+    @Override String waitCall() { return "epoll_wait"; }
 
     @Override
     public long token(int i) {

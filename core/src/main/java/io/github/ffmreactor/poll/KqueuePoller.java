@@ -140,20 +140,17 @@ public final class KqueuePoller extends BasePoller {
     }
 
     @Override
-    public int poll(int timeoutMillis) throws NativeException {
-        checkOpenPoller();
+    int waitOnce(int timeoutMillis) {
         MemorySegment ts = MemorySegment.NULL;
         if (timeoutMillis >= 0) {
             Kqueue.timespec(timespec, timeoutMillis);
             ts = timespec;
         }
-        int n;
-        do {
-            waits++;
-            n = Kqueue.kevent(cs, kq, MemorySegment.NULL, 0, events, capacity, ts, timeoutMillis != 0);
-            if (n == -Errno.EINTR) interrupted++;
-        } while (n == -Errno.EINTR);
-        if (n < 0) throw Errno.exception("kevent", -n);
+        return Kqueue.kevent(cs, kq, MemorySegment.NULL, 0, events, capacity, ts, timeoutMillis != 0);
+    }
+
+    @Override
+    int collect(int n) {
         for (int i = 0; i < n; i++) {
             if (Kqueue.filter(events, i) == EVFILT_USER) {
                 // EV_CLEAR already reset it; drop it from the batch like the epoll backend does.
@@ -162,9 +159,10 @@ public final class KqueuePoller extends BasePoller {
                 break;
             }
         }
-        eventCount += n;
         return n;
     }
+
+    @Override String waitCall() { return "kevent"; }
 
     @Override
     public long token(int i) {

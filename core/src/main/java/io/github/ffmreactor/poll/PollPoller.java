@@ -2,7 +2,6 @@ package io.github.ffmreactor.poll;
 
 import static io.github.ffmreactor.sys.Poll.*;
 
-import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Native;
 import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Poll;
@@ -139,15 +138,12 @@ public final class PollPoller extends BasePoller {
     }
 
     @Override
-    public int poll(int timeoutMillis) throws NativeException {
-        checkOpenPoller();
-        int n;
-        do {
-            waits++;
-            n = Poll.poll(cs, fds, count, timeoutMillis);
-            if (n == -Errno.EINTR) interrupted++;
-        } while (n == -Errno.EINTR);
-        if (n < 0) throw Errno.exception("poll", -n);
+    int waitOnce(int timeoutMillis) {
+        return Poll.poll(cs, fds, count, timeoutMillis);
+    }
+
+    @Override
+    int collect(int n) {
         int out = 0;
         for (int i = 0, seen = 0; i < count && seen < n; i++) {
             short r = Poll.revents(fds, i);
@@ -161,9 +157,10 @@ public final class PollPoller extends BasePoller {
             readyBits[out] = fromPoll(r);
             out++;
         }
-        eventCount += out;
         return out;
     }
+
+    @Override String waitCall() { return "poll"; }
 
     @Override public long token(int i) { return readyTokens[i]; }
 

@@ -1,6 +1,5 @@
 package io.github.ffmreactor.poll;
 
-import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Native;
 import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Select;
@@ -132,22 +131,8 @@ public final class SelectPoller extends BasePoller {
     }
 
     @Override
-    public int poll(int timeoutMillis) throws NativeException {
-        checkOpenPoller();
+    int waitOnce(int timeoutMillis) {
         int nfds = maxFd() + 1;
-        int n;
-        do {
-            n = selectOnce(nfds, timeoutMillis);
-        } while (n == -Errno.EINTR);
-        if (n < 0) throw Errno.exception("select", -n);
-        int out = n > 0 ? collect() : 0;
-        eventCount += out;
-        return out;
-    }
-
-    // Kept small on purpose: C2 must inline the select downcall adapter (with its errno-capture
-    // bookkeeping) into this method for the call to allocate nothing; a big caller ran out of budget.
-    private int selectOnce(int nfds, int timeoutMillis) {
         // select overwrites the sets (and on Linux the timeout): rebuild them for every call.
         int words = (nfds + 63) >>> 6;
         Select.encode(wantRead, words, readSet);
@@ -157,13 +142,13 @@ public final class SelectPoller extends BasePoller {
             Select.timeval(timeval, timeoutMillis);
             tv = timeval;
         }
-        waits++;
-        int n = Select.select(cs, nfds, readSet, writeSet, MemorySegment.NULL, tv);
-        if (n == -Errno.EINTR) interrupted++;
-        return n;
+        return Select.select(cs, nfds, readSet, writeSet, MemorySegment.NULL, tv);
     }
 
-    private int collect() {
+    @Override String waitCall() { return "select"; }
+
+    @Override
+    int collect(int n) {
         int out = 0;
         if (Select.isSet(readSet, wake.readFd)) wake.drain(cs);
         for (int i = 0; i < fdCount; i++) {

@@ -3,7 +3,6 @@ package io.github.ffmreactor.poll;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Native;
 import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.SockAddr;
@@ -12,6 +11,7 @@ import io.github.ffmreactor.sys.Winsock;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import io.github.ffmreactor.Trigger;
+import io.github.ffmreactor.sys.Errno;
 
 /**
  * Windows select (ws2_32). Sockets are SOCKET handles, passed through the Poller's {@code int fd}
@@ -172,41 +172,38 @@ public final class WinSelectPoller extends BasePoller {
     }
 
     @Override
-    public int poll(int timeoutMillis) throws NativeException {
-        checkOpenPoller();
-        int n;
-        do {
-            fill(readSet, READ | HANGUP, true);
-            fill(writeSet, WRITE, false);
-            fill(exceptSet, WRITE, false);
-            MemorySegment tv = MemorySegment.NULL;
-            if (timeoutMillis >= 0) {
-                Winsock.timeval(timeval, timeoutMillis);
-                tv = timeval;
-            }
-            waits++;
-            n = Winsock.select(cs, readSet, Winsock.fdCount(writeSet) > 0 ? writeSet : MemorySegment.NULL,
-                    Winsock.fdCount(exceptSet) > 0 ? exceptSet : MemorySegment.NULL, tv);
-            if (n == -Errno.EINTR) interrupted++;
-        } while (n == -Errno.EINTR);
-        if (n < 0) throw Errno.exception("select", -n);
-        int out = 0;
-        if (n > 0) {
-            mark(readSet, READ);
-            if (Winsock.fdCount(writeSet) > 0) mark(writeSet, WRITE);
-            if (Winsock.fdCount(exceptSet) > 0) mark(exceptSet, WRITE | ERROR);
-            for (int i = 0; i < count; i++) {
-                int b = bitsOf[i];
-                if (b == 0) continue;
-                bitsOf[i] = 0;
-                readyTokens[out] = tokens[i];
-                readyBits[out] = b;
-                out++;
-            }
+    int waitOnce(int timeoutMillis) {
+        // select rewrites the sets to the ready subset: rebuild them for every call.
+        fill(readSet, READ | HANGUP, true);
+        fill(writeSet, WRITE, false);
+        fill(exceptSet, WRITE, false);
+        MemorySegment tv = MemorySegment.NULL;
+        if (timeoutMillis >= 0) {
+            Winsock.timeval(timeval, timeoutMillis);
+            tv = timeval;
         }
-        eventCount += out;
+        return Winsock.select(cs, readSet, Winsock.fdCount(writeSet) > 0 ? writeSet : MemorySegment.NULL,
+                Winsock.fdCount(exceptSet) > 0 ? exceptSet : MemorySegment.NULL, tv);
+    }
+
+    @Override
+    int collect(int n) {
+        mark(readSet, READ);
+        if (Winsock.fdCount(writeSet) > 0) mark(writeSet, WRITE);
+        if (Winsock.fdCount(exceptSet) > 0) mark(exceptSet, WRITE | ERROR);
+        int out = 0;
+        for (int i = 0; i < count; i++) {
+            int b = bitsOf[i];
+            if (b == 0) continue;
+            bitsOf[i] = 0;
+            readyTokens[out] = tokens[i];
+            readyBits[out] = b;
+            out++;
+        }
         return out;
     }
+
+    @Override String waitCall() { return "select"; }
 
     @Override public long token(int i) { return readyTokens[i]; }
 

@@ -50,7 +50,7 @@ class MainUsageTest {
     void unknownOptionsAreListedInAStableOrder() throws Exception {
         assertEquals(2, run("echo", "--bogus", "1"));
         assertEquals("", out());
-        assertTrue(err().startsWith("ffmreactor echo: unknown option --bogus (takes: --backend, --host, --loops, --port, --trigger)"), err());
+        assertTrue(err().startsWith("ffmreactor echo: unknown option --bogus (takes: --backend, --host, --loops, --port, --trigger, --wait)"), err());
         assertTrue(err().contains("usage: ffmreactor echo "), err());
     }
 

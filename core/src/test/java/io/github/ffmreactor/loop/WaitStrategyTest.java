@@ -1,0 +1,203 @@
+package io.github.ffmreactor.loop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.ffmreactor.cli.EchoServer;
+import io.github.ffmreactor.Trigger;
+import io.github.ffmreactor.testutil.Await;
+import io.github.ffmreactor.testutil.Backends;
+import io.github.ffmreactor.testutil.LoopRunner;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Block, spin and spin-then-park: the parser, echo on every backend, tasks/timers/wakeups, idling. */
+@Timeout(60)
+class WaitStrategyTest {
+    static final String[] STRATEGIES = {"block", "spin", "spin-then-park:50us"};
+
+    static List<Arguments> backendsTriggersStrategies() {
+        List<Arguments> r = new ArrayList<>();
+        for (Arguments bt : Backends.withTriggers()) {
+            for (String w : STRATEGIES) r.add(Arguments.of(bt.get()[0], bt.get()[1], w));
+        }
+        return r;
+    }
+
+    @Test
+    void parsesEachStrategyAndPrintsItBack() {
+        assertEquals(WaitStrategy.BLOCK, WaitStrategy.parse("block"));
+        assertEquals(WaitStrategy.SPIN, WaitStrategy.parse(" Spin "));
+        assertEquals(new WaitStrategy.SpinThenPark(Duration.ofNanos(50_000)), WaitStrategy.parse("spin-then-park:50us"));
+        assertEquals(Duration.ofMillis(2), ((WaitStrategy.SpinThenPark) WaitStrategy.parse("spin-then-park:2ms")).parkAfter());
+        assertEquals(Duration.ofSeconds(1), ((WaitStrategy.SpinThenPark) WaitStrategy.parse("spin-then-park:1s")).parkAfter());
+        assertEquals(Duration.ofNanos(700), ((WaitStrategy.SpinThenPark) WaitStrategy.parse("spin-then-park:700ns")).parkAfter());
+        for (String s : List.of("block", "spin", "spin-then-park:50us", "spin-then-park:3ms", "spin-then-park:1s",
+                "spin-then-park:1500ns")) {
+            assertEquals(s, WaitStrategy.parse(s).toString());
+            assertEquals(WaitStrategy.parse(s), WaitStrategy.parse(WaitStrategy.parse(s).toString()));
+        }
+        assertEquals(WaitStrategy.BLOCK, LoopOptions.defaults().waitStrategy());
+        LoopOptions o = LoopOptions.defaults().withWait(WaitStrategy.SPIN).withBackend("poll").withReadsPerTurn(3);
+        assertEquals(WaitStrategy.SPIN, o.waitStrategy());
+        assertEquals("poll", o.backend());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "sleep", "spin-then-park", "spin-then-park:", "spin-then-park:50", "spin-then-park:us",
+            "spin-then-park:1.5ms", "spin-then-park:-5us", "spin-then-park:0us", "spin-then-park:50 us",
+            "spin-then-park:99999999999999999999s", "spin-then-park:9999999999s"})
+    void rejectsBadTextSayingWhatItTakes(String bad) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WaitStrategy.parse(bad));
+        String m = e.getMessage();
+        assertTrue(m.contains("'" + bad + "'"), m);
+        assertTrue(m.contains("block|spin|spin-then-park:<duration>") || m.contains("spin-then-park"), m);
+    }
+
+    @Test
+    void rejectsNullAndNonPositiveValues() {
+        assertThrows(IllegalArgumentException.class, () -> new WaitStrategy.SpinThenPark(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> new WaitStrategy.SpinThenPark(Duration.ofNanos(-1)));
+        assertThrows(IllegalArgumentException.class, () -> new WaitStrategy.SpinThenPark(null));
+        assertThrows(IllegalArgumentException.class, () -> LoopOptions.defaults().withWait(null));
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("backendsTriggersStrategies")
+    void echoesOnEveryBackend(String backend, Trigger trigger, String wait) throws Exception {
+        LoopOptions options = LoopOptions.defaults().withBackend(backend).withWait(WaitStrategy.parse(wait));
+        try (LoopRunner r = new LoopRunner(options, trigger, () -> EchoServer.ECHO)) {
+            assertEquals(WaitStrategy.parse(wait), r.loop.options().waitStrategy());
+            try (Socket a = new Socket(InetAddress.getLoopbackAddress(), r.address().getPort());
+                 Socket b = new Socket(InetAddress.getLoopbackAddress(), r.address().getPort())) {
+                a.setSoTimeout(10_000);
+                b.setSoTimeout(10_000);
+                for (int i = 0; i < 200; i++) {
+                    byte[] msg = ("msg " + i + " on " + backend).getBytes();
+                    a.getOutputStream().write(msg);
+                    b.getOutputStream().write(msg);
+                    assertEquals(new String(msg), new String(a.getInputStream().readNBytes(msg.length)));
+                    assertEquals(new String(msg), new String(b.getInputStream().readNBytes(msg.length)));
+                }
+            }
+            r.awaitNoConnections();
+            assertTrue(r.errors.isEmpty(), r.errors.toString());
+        }
+    }
+
+    /**
+     * While the loop spins it stays awake: tasks from another thread run without a single wakeup
+     * signal, and timers fire on time with the poller never asked to wait. A blocking loop, put
+     * back to sleep before each task, is woken once per task (so the counter is live).
+     */
+    @ParameterizedTest
+    @MethodSource("io.github.ffmreactor.testutil.Backends#names")
+    void tasksAndTimersRunWhileSpinningWithoutWakeups(String backend) throws Exception {
+        assertEquals(0, tasksThenWakeups(backend, WaitStrategy.SPIN));
+        // Spinning for 10 s after each task: the tasks and timers below run well within that.
+        assertEquals(0, tasksThenWakeups(backend, new WaitStrategy.SpinThenPark(Duration.ofSeconds(10))));
+        assertEquals(TASKS, tasksThenWakeups(backend, WaitStrategy.BLOCK));
+    }
+
+    static final int TASKS = 50;
+
+    /**
+     * After a first task, {@value #TASKS} tasks queued from this thread one at a time, each after
+     * the loop entered its next wait, then two timers (scheduled from the loop); returns the
+     * wakeups the loop was sent for them.
+     */
+    private static long tasksThenWakeups(String backend, WaitStrategy wait) throws Exception {
+        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend).withWait(wait))) {
+            loop.start("wait-" + wait);
+            // The first task starts a spin-then-park loop's spin window (it may have parked already).
+            CompletableFuture<Long> first = new CompletableFuture<>();
+            loop.execute(() -> first.complete(loop.stats().waits()));
+            long waitsAtTask = first.get(10, TimeUnit.SECONDS);
+            long before = loop.stats().wakeups();
+            AtomicInteger ran = new AtomicInteger();
+            for (int i = 0; i < TASKS; i++) {
+                long seen = waitsAtTask;
+                // The loop has called the poller again since the last task: a blocking loop is asleep.
+                Await.until("the loop's next wait", () -> loop.stats().waits() > seen);
+                CompletableFuture<Long> done = new CompletableFuture<>();
+                loop.execute(() -> {
+                    ran.incrementAndGet();
+                    done.complete(loop.stats().waits());
+                });
+                waitsAtTask = done.get(10, TimeUnit.SECONDS);
+            }
+            assertEquals(TASKS, ran.get());
+            long wakeups = loop.stats().wakeups() - before;
+            CountDownLatch timers = new CountDownLatch(2);
+            long t0 = System.nanoTime();
+            CompletableFuture<Void> scheduled = new CompletableFuture<>();
+            loop.execute(() -> {
+                loop.schedule(20, TimeUnit.MILLISECONDS, timers::countDown);
+                loop.schedule(40, TimeUnit.MILLISECONDS, timers::countDown);
+                scheduled.complete(null);
+            });
+            scheduled.get(10, TimeUnit.SECONDS);
+            assertTrue(timers.await(10, TimeUnit.SECONDS), "timers fired");
+            assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(40), "not before their time");
+            if (!(wait instanceof WaitStrategy.Block)) wakeups = loop.stats().wakeups() - before;
+            return wakeups;
+        }
+    }
+
+    /**
+     * spin-then-park goes idle: once its threshold has passed with nothing to do, its thread uses
+     * almost no CPU and the poller is barely called; a spinning loop, measured the same way, keeps
+     * calling it. Conservative bounds, for a loaded 2-core machine.
+     */
+    @Test
+    void spinThenParkIsIdleAfterTheThreshold() throws Exception {
+        Idle stp = idleOver1s(new WaitStrategy.SpinThenPark(Duration.ofMillis(5)));
+        Idle spin = idleOver1s(WaitStrategy.SPIN);
+        System.out.printf("idle 1 s: spin-then-park:5ms cpu=%d ms waits=%d; spin cpu=%d ms waits=%d%n",
+                stp.cpuNanos / 1_000_000, stp.waits, spin.cpuNanos / 1_000_000, spin.waits);
+        assertTrue(stp.cpuNanos < TimeUnit.MILLISECONDS.toNanos(100), "spin-then-park used " + stp.cpuNanos + " ns idle");
+        assertTrue(stp.waits <= 5, "spin-then-park polled " + stp.waits + " times idle");
+        assertTrue(spin.waits > 1_000, "spin polled only " + spin.waits + " times in 1 s");
+    }
+
+    record Idle(long cpuNanos, long waits) {}
+
+    private static Idle idleOver1s(WaitStrategy wait) throws Exception {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withWait(wait))) {
+            Thread t = loop.start("idle-" + wait);
+            // Activity (a task), then the loop is left alone past the threshold.
+            CompletableFuture<Void> task = new CompletableFuture<>();
+            loop.execute(() -> task.complete(null));
+            task.get(10, TimeUnit.SECONDS);
+            if (wait instanceof WaitStrategy.SpinThenPark) {
+                Await.until("the loop parked", () -> {
+                    long w = loop.stats().waits();
+                    Thread.sleep(20);
+                    return loop.stats().waits() == w;
+                });
+            }
+            long cpu0 = mx.getThreadCpuTime(t.threadId());
+            long w0 = loop.stats().waits();
+            Thread.sleep(1000); // the measured window itself
+            long cpu = mx.getThreadCpuTime(t.threadId()) - cpu0;
+            return new Idle(cpu, loop.stats().waits() - w0);
+        }
+    }
+}
