@@ -84,7 +84,7 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     // Counters: written by the loop thread only; read by anyone (a racy read is only stale).
     long reads, writes, eagains, accepts, bytesIn, bytesOut, staleEvents, carried;
-    long rejected, failures, acceptPauses, waitFailures;
+    long rejected, failures, acceptPauses;
     /** Output queued by every connection of this loop, against {@link LoopOptions#outputBudget()}. */
     long queuedOutput;
     int open, connecting;
@@ -367,6 +367,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         int n;
         try {
             n = poller.poll(timerTimeout(timeout));
+            waitBackoffMillis = 0;
         } catch (NativeException e) {
             STATE.setVolatile(this, AWAKE);
             if (!rideOut(e)) throw e;
@@ -386,7 +387,6 @@ public final class EventLoop implements Executor, AutoCloseable {
                 fail(c, t);
             }
         }
-        if (n > 0) waitBackoffMillis = 0;
         runCarried();
         // Timers before tasks: a task queued after the clock moved sees the timers that were due.
         if (timers.size() > 0 && timers.runDue(clock, this) > 0) spinning.active();
@@ -400,7 +400,6 @@ public final class EventLoop implements Executor, AutoCloseable {
      */
     private boolean rideOut(NativeException e) {
         if (e.errno() != Errno.ENOMEM && e.errno() != Errno.ENOBUFS) return false;
-        waitFailures++;
         waitErrors.report(this, e);
         waitBackoffMillis = waitBackoffMillis == 0 ? 1 : Math.min(100, waitBackoffMillis * 2);
         try {
