@@ -1,5 +1,6 @@
 package io.github.ffmreactor.cli;
 
+import io.github.ffmreactor.testutil.OnLoop;
 import io.github.ffmreactor.testutil.Await;
 
 import io.github.ffmreactor.testutil.FdCount;
@@ -55,18 +56,6 @@ class ChatServerTest {
         }
     }
 
-    static <T> T onLoop(EventLoop loop, java.util.concurrent.Callable<T> call) throws Exception {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        loop.execute(() -> {
-            try {
-                f.complete(call.call());
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-        });
-        return f.get(10, TimeUnit.SECONDS);
-    }
-
     static List<String> backends() {
         return io.github.ffmreactor.poll.Poller.available();
     }
@@ -94,7 +83,7 @@ class ChatServerTest {
             lazy.setReceiveBufferSize(4096);
             lazy.connect(new InetSocketAddress(LOOPBACK, l.port()));
             String lazyName = LOOPBACK.getHostAddress() + ":" + lazy.getLocalPort();
-            Await.until("100 members joined", () -> onLoop(loop, chat::members) >= 100);
+            Await.until("100 members joined", () -> OnLoop.call(loop, chat::members) >= 100);
             Reader sender = readers.get(0);
             String senderName = LOOPBACK.getHostAddress() + ":" + ((InetSocketAddress) sender.ch.getLocalAddress()).getPort();
             String pad = "x".repeat(1000);
@@ -138,7 +127,7 @@ class ChatServerTest {
                         && n.contains("not reading")), r.notices.toString());
             }
             assertTrue(sender.messages.isEmpty(), "the sender does not hear its own lines");
-            assertEquals(99, (int) onLoop(loop, chat::members));
+            assertEquals(99, (int) OnLoop.call(loop, chat::members));
             assertTrue(log.stream().anyMatch(s -> s.startsWith("chat: dropped " + lazyName)), log.toString());
             for (Reader r : readers) r.ch.close();
         } finally {
@@ -188,7 +177,7 @@ class ChatServerTest {
             Listener l = chat.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL);
             loop.start("chat");
             try (SocketChannel a = SocketChannel.open(l.localAddress()); SocketChannel b = SocketChannel.open(l.localAddress())) {
-                Await.until("2 members", () -> onLoop(loop, chat::members) == 2);
+                Await.until("2 members", () -> OnLoop.call(loop, chat::members) == 2);
                 String big = "0123456789".repeat(1000);
                 send(a, big.substring(0, 3000));
                 send(a, big.substring(3000) + "\r\n");
@@ -205,7 +194,7 @@ class ChatServerTest {
             Listener l = chat.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL);
             loop.start("chat");
             try (SocketChannel a = SocketChannel.open(l.localAddress()); SocketChannel b = SocketChannel.open(l.localAddress())) {
-                Await.until("2 members", () -> onLoop(loop, chat::members) == 2);
+                Await.until("2 members", () -> OnLoop.call(loop, chat::members) == 2);
                 String big = "abcdefghij".repeat(1000);
                 send(a, big + "\nshort\nunfinished");
                 a.shutdownOutput(); // the unfinished line is still said, then a leaves
@@ -236,7 +225,7 @@ class ChatServerTest {
             try (SocketChannel t = SocketChannel.open(tcp.localAddress());
                  SocketChannel u1 = SocketChannel.open(java.net.UnixDomainSocketAddress.of(path));
                  SocketChannel u2 = SocketChannel.open(java.net.UnixDomainSocketAddress.of(path))) {
-                Await.until("3 members", () -> onLoop(loop, chat::members) == 3);
+                Await.until("3 members", () -> OnLoop.call(loop, chat::members) == 3);
                 LineReader rt = new LineReader(t), r1 = new LineReader(u1), r2 = new LineReader(u2);
                 // Joins are announced to everyone; the accept order of the two listeners may vary.
                 java.util.Set<String> joins = new java.util.HashSet<>();

@@ -4,7 +4,7 @@ import io.github.ffmreactor.testutil.Await;
 
 import io.github.ffmreactor.testutil.FdCount;
 
-import static io.github.ffmreactor.cli.ChatServerTest.onLoop;
+import static io.github.ffmreactor.testutil.OnLoop.call;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -83,7 +83,7 @@ class UdpChatServerTest {
     /** Waits until the loop has heard {@code c}'s latest datagram at the clock's current time. */
     static void heard(EventLoop loop, UdpChatServer room, Client c, ManualClock clock) throws Exception {
         Await.until("the server to hear " + c.name(),
-                () -> onLoop(loop, () -> room.lastHeard(c.address())) == clock.nanoTime());
+                () -> call(loop, () -> room.lastHeard(c.address())) == clock.nanoTime());
     }
 
     @Test
@@ -106,7 +106,7 @@ class UdpChatServerTest {
             assertEquals("* " + c.name() + " joined\n", a.receive());
             assertEquals("* " + c.name() + " joined\n", b.receive());
             heard(loop, room, c, clock);
-            assertEquals(3, (int) onLoop(loop, room::members));
+            assertEquals(3, (int) call(loop, room::members));
 
             // 20 s pass; a and c send heartbeats, b stays silent.
             clock.advance(20, TimeUnit.SECONDS);
@@ -117,14 +117,14 @@ class UdpChatServerTest {
             assertTrue(b.silentFor(50), "heartbeats are not relayed");
             // 15 s more: b has been silent 35 s (> 30), a and c only 15 s.
             clock.advance(15, TimeUnit.SECONDS);
-            onLoop(loop, () -> null); // a turn, on which the sweep timer is due
+            call(loop, () -> null); // a turn, on which the sweep timer is due
             assertEquals("* " + b.name() + " expired (silent for 35000 ms)\n", a.receive());
             assertEquals("* " + b.name() + " expired (silent for 35000 ms)\n", c.receive());
-            assertEquals(2, (int) onLoop(loop, room::members));
+            assertEquals(2, (int) call(loop, room::members));
 
             c.send("quit");
             assertEquals("* " + c.name() + " left\n", a.receive());
-            assertEquals(1, (int) onLoop(loop, room::members));
+            assertEquals(1, (int) call(loop, room::members));
             a.send("anyone?");
             assertTrue(b.silentFor(50) && c.silentFor(50), "gone members hear nothing");
             // b comes back by sending: a new join.

@@ -1,5 +1,6 @@
 package io.github.ffmreactor.loop;
 
+import io.github.ffmreactor.testutil.OnLoop;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -37,18 +38,6 @@ class ConnectionWriteTest {
         });
     }
 
-    private static <T> T onLoop(EventLoop loop, Callable<T> call) throws Exception {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        loop.execute(() -> {
-            try {
-                f.complete(call.call());
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-        });
-        return f.get(10, TimeUnit.SECONDS);
-    }
-
     private static byte[] readExactly(SocketChannel ch, int n) throws Exception {
         ByteBuffer b = ByteBuffer.allocate(n);
         while (b.hasRemaining()) {
@@ -70,8 +59,8 @@ class ConnectionWriteTest {
             Connection c = accepted.get(10, TimeUnit.SECONDS);
             byte[] hello = "hello, heap".getBytes(StandardCharsets.US_ASCII);
             // Issue 8: this threw "not a native segment" when nothing was queued.
-            assertTrue(onLoop(r.loop, () -> c.write(MemorySegment.ofArray(hello), 7, 4)));
-            assertEquals(0L, (long) onLoop(r.loop, c::pendingOutput));
+            assertTrue(OnLoop.call(r.loop, () -> c.write(MemorySegment.ofArray(hello), 7, 4)));
+            assertEquals(0L, (long) OnLoop.call(r.loop, c::pendingOutput));
             assertEquals("heap", new String(readExactly(ch, 4), StandardCharsets.US_ASCII));
             assertTrue(r.errors.isEmpty(), r.errors.toString());
         }
@@ -86,7 +75,7 @@ class ConnectionWriteTest {
             ByteBuffer heap = ByteBuffer.wrap("..heap..".getBytes(StandardCharsets.US_ASCII), 2, 4);
             ByteBuffer direct = ByteBuffer.allocateDirect(16).put("direct".getBytes(StandardCharsets.US_ASCII)).flip();
             ByteBuffer readOnly = ByteBuffer.wrap("ro".getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
-            assertTrue(onLoop(r.loop, () -> c.write(a, 3, 4) && c.write(a, 0, 0) && c.write(heap)
+            assertTrue(OnLoop.call(r.loop, () -> c.write(a, 3, 4) && c.write(a, 0, 0) && c.write(heap)
                     && c.write(direct) && c.write(readOnly) && c.write(new byte[] {'!'})));
             assertEquals(6, heap.position(), "a heap buffer's position moves to its limit");
             assertEquals(6, direct.position());
@@ -105,20 +94,20 @@ class ConnectionWriteTest {
             byte[] big = pattern(8 << 20, 1);
             byte[] tail = pattern(100_000, 2);
             ByteBuffer direct = ByteBuffer.allocateDirect(70_000).put(pattern(70_000, 3)).flip();
-            long queued = onLoop(r.loop, () -> {
+            long queued = OnLoop.call(r.loop, () -> {
                 assertTrue(c.write(big));
                 return c.pendingOutput();
             });
             assertTrue(queued > 0 && queued < big.length, "part written, part queued: " + queued);
             // Now output is queued: a heap segment, a byte[] and a direct buffer join the queue.
-            assertTrue(onLoop(r.loop, () -> c.write(MemorySegment.ofArray(tail), 0, 50_000)
+            assertTrue(OnLoop.call(r.loop, () -> c.write(MemorySegment.ofArray(tail), 0, 50_000)
                     && c.write(tail, 50_000, 50_000) && c.write(direct)));
             ByteArrayOutputStream want = new ByteArrayOutputStream();
             want.write(big);
             want.write(tail);
             want.write(pattern(70_000, 3));
             assertArrayEquals(want.toByteArray(), readExactly(ch, want.size()));
-            assertEquals(0L, (long) onLoop(r.loop, c::pendingOutput));
+            assertEquals(0L, (long) OnLoop.call(r.loop, c::pendingOutput));
             assertTrue(r.errors.isEmpty(), r.errors.toString());
         }
     }
@@ -131,7 +120,7 @@ class ConnectionWriteTest {
             assertThrows(IndexOutOfBoundsException.class,
                     () -> onLoopUnwrapped(r.loop, () -> c.write(MemorySegment.ofArray(new byte[4]), 3, 2)));
             ByteBuffer b = ByteBuffer.wrap(new byte[] {1, 2, 3});
-            assertFalse(onLoop(r.loop, () -> {
+            assertFalse(OnLoop.call(r.loop, () -> {
                 c.close();
                 return c.write(new byte[] {1}) || c.write(b) || c.write(ByteBuffer.allocateDirect(1))
                         || c.write(MemorySegment.ofArray(new byte[1]));
@@ -142,7 +131,7 @@ class ConnectionWriteTest {
 
     private static <T> T onLoopUnwrapped(EventLoop loop, Callable<T> call) throws Throwable {
         try {
-            return onLoop(loop, call);
+            return OnLoop.call(loop, call);
         } catch (java.util.concurrent.ExecutionException e) {
             throw e.getCause();
         }

@@ -318,13 +318,11 @@ class ContainmentTest {
     }
 
     private static int pausedCount(LoopRunner r) throws Exception {
-        CompletableFuture<Integer> f = new CompletableFuture<>();
-        r.loop.execute(() -> {
+        return io.github.ffmreactor.testutil.OnLoop.call(r.loop, () -> {
             int n = 0;
             for (Channel c : r.loop.channels()) if (c instanceof Connection k && k.isReadPaused()) n++;
-            f.complete(n);
+            return n;
         });
-        return f.get(5, TimeUnit.SECONDS);
     }
 
     /** A delay too long for nanoTime arithmetic is cut, not wrapped into the past (it fired at once). */

@@ -1,5 +1,6 @@
 package io.github.ffmreactor.loop;
 
+import io.github.ffmreactor.testutil.OnLoop;
 import io.github.ffmreactor.testutil.Await;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -54,18 +55,6 @@ class LoopTest {
 
     private static void await(String what, Await.Condition cond) throws Exception {
         Await.until(what, cond);
-    }
-
-    private static <T> T onLoop(EventLoop loop, java.util.concurrent.Callable<T> c) throws Exception {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        loop.execute(() -> {
-            try {
-                f.complete(c.call());
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-        });
-        return f.get(10, TimeUnit.SECONDS);
     }
 
     /**
@@ -174,16 +163,16 @@ class LoopTest {
             for (int p = 0; p < threads; p++) {
                 for (int i = 0; i < each; i++) assertEquals(i, seen[p].get(i), "per-producer order");
             }
-            LoopStats st = onLoop(loop, loop::stats);
+            LoopStats st = OnLoop.call(loop, loop::stats);
             assertTrue(st.wakeups() <= st.waits(), "at most one wakeup per wait: " + st);
             assertTrue(st.wakeups() < threads * each / 4, "coalesced: " + st);
             // From the loop thread itself: no wakeup at all.
             long before = st.wakeups();
-            onLoop(loop, () -> {
+            OnLoop.call(loop, () -> {
                 for (int i = 0; i < 100; i++) loop.execute(() -> {});
                 return null;
             });
-            LoopStats after = onLoop(loop, loop::stats);
+            LoopStats after = OnLoop.call(loop, loop::stats);
             assertTrue(after.wakeups() - before <= 2, "only the test's own two calls may wake: " + after);
             loop.close();
             t.join(5000);
@@ -257,10 +246,10 @@ class LoopTest {
             });
             await("reading paused", () -> !conns.isEmpty() && onLoopQuiet(r.loop, () -> conns.get(0).isReadPaused()));
             long in1 = r.loop.stats().bytesIn();
-            long pending = onLoop(r.loop, () -> conns.get(0).pendingOutput());
+            long pending = OnLoop.call(r.loop, () -> conns.get(0).pendingOutput());
             assertTrue(pending <= pause + o.readBufferSize(), "queued output bounded: " + pending);
             // Five more turns of the loop, each a chance to read: none may.
-            for (int i = 0; i < 5; i++) onLoop(r.loop, () -> null);
+            for (int i = 0; i < 5; i++) OnLoop.call(r.loop, () -> null);
             assertEquals(in1, r.loop.stats().bytesIn(), "no reading while paused");
             byte[] back = new byte[data.length];
             new DataInputStream(s.getInputStream()).readFully(back);
@@ -272,7 +261,7 @@ class LoopTest {
 
     private static boolean onLoopQuiet(EventLoop loop, java.util.concurrent.Callable<Boolean> c) {
         try {
-            return onLoop(loop, c);
+            return OnLoop.call(loop, c);
         } catch (Exception e) {
             return false;
         }
@@ -346,7 +335,7 @@ class LoopTest {
 
     private static <T> T onLoopRethrow(EventLoop loop, java.util.concurrent.Callable<T> c) throws Exception {
         try {
-            return onLoop(loop, c);
+            return OnLoop.call(loop, c);
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof Exception x) throw x;
             throw e;
@@ -357,7 +346,7 @@ class LoopTest {
     @Test
     void closingTwiceNeverClosesARecycledFd() throws Exception {
         try (LoopRunner r = new LoopRunner(LoopOptions.defaults(), Trigger.LEVEL, () -> EchoServer.ECHO)) {
-            boolean ok = onLoop(r.loop, () -> {
+            boolean ok = OnLoop.call(r.loop, () -> {
                 try (Arena a = Arena.ofConfined()) {
                     MemorySegment fds = a.allocate(ValueLayout.JAVA_INT, 2);
                     Unistd.pipe(Native.threadCallState(), fds);
