@@ -32,8 +32,8 @@ final class Accepting {
     void serve(int fd, Trigger trigger, Supplier<? extends Handler> handlers) {
         EventLoop l = loop;
         int max = l.options.maxConnections(), maxFd = l.poller.capabilities().maxFd();
-        if (l.open >= max || fd > maxFd) {
-            refuse(fd, l.open >= max ? "over maxConnections (" + max + ")"
+        if (l.registry.open >= max || fd > maxFd) {
+            refuse(fd, l.registry.open >= max ? "over maxConnections (" + max + ")"
                     : "fd " + fd + " is past what " + l.poller.name() + " can watch (" + maxFd + ")");
             return;
         }
@@ -47,7 +47,7 @@ final class Accepting {
             return;
         }
         try {
-            l.adopt(fd, trigger, h);
+            l.registry.adopt(fd, trigger, h);
         } catch (IllegalArgumentException e) {
             // The poller's own capacity (Windows select: sockets per set): a limit, not a fault.
             l.rejected++;

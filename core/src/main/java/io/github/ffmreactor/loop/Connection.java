@@ -61,7 +61,7 @@ public final class Connection extends Channel {
         int want = wantedInterest();
         if (want != interest) {
             try {
-                loop.poller.modify(fd, want, trigger, loop.token(this));
+                loop.poller.modify(fd, want, trigger, loop.registry.token(this));
                 interest = want;
             } catch (NativeException e) {
                 loop.fail(this, e);
@@ -93,7 +93,7 @@ public final class Connection extends Channel {
             readInput(false);
         }
         if (trigger == Trigger.ONESHOT && fd >= 0) {
-            loop.poller.modify(fd, interest = wantedInterest(), trigger, loop.token(this));
+            loop.poller.modify(fd, interest = wantedInterest(), trigger, loop.registry.token(this));
         }
     }
 
@@ -119,7 +119,7 @@ public final class Connection extends Channel {
         for (int k = 0; ; k++) {
             if (fd < 0 || inputClosed || closing || (readPaused && !drain)) return;
             if (k == budget) {
-                if (trigger == Trigger.EDGE) l.carry(this);
+                if (trigger == Trigger.EDGE) l.carried.add(this);
                 return;
             }
             long r = SocketIo.read(l.cs, fd, buf, 0, size);
@@ -168,7 +168,7 @@ public final class Connection extends Channel {
                 return;
             }
         }
-        if (trigger == Trigger.EDGE) l.carry(this);
+        if (trigger == Trigger.EDGE) l.carried.add(this);
     }
 
     /**
@@ -366,7 +366,7 @@ public final class Connection extends Channel {
         if (readPaused && pending <= l.options.pauseReadingAbove() / 2) {
             readPaused = false;
             // Data that arrived while paused raised no new edge: read it next turn.
-            if (trigger == Trigger.EDGE) l.carry(this);
+            if (trigger == Trigger.EDGE) l.carried.add(this);
         }
         updateInterest();
         if (pending == 0) {
@@ -446,7 +446,7 @@ public final class Connection extends Channel {
     @Override
     void closeNow(Throwable cause) {
         if (fd < 0) return;
-        loop.release(this);
+        loop.registry.release(this);
         loop.queuedOutput -= outEnd - outStart;
         if (lingerTimer != null) lingerTimer.cancel();
         if (outArena != null) {

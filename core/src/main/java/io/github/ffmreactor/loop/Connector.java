@@ -59,12 +59,12 @@ final class Connector extends Channel {
     static CompletableFuture<Connection> connect(EventLoop loop, Opener opener, boolean tcp, String target,
                                                  Trigger trigger, Handler handler, Duration timeout) {
         CompletableFuture<Connection> f = new CompletableFuture<>();
-        EventLoop.Abandonable start = new EventLoop.Abandonable() {
+        Inbox.Abandonable start = new Inbox.Abandonable() {
             @Override
             public void run() {
                 int fd;
                 try {
-                    loop.checkTrigger(trigger);
+                    loop.registry.checkTrigger(trigger);
                     fd = opener.open();
                 } catch (NativeException | RuntimeException e) {
                     f.completeExceptionally(e);
@@ -91,7 +91,7 @@ final class Connector extends Channel {
                       Duration timeout, CompletableFuture<Connection> future) {
         Connector k = new Connector(loop, fd, trigger, handler, tcp, target, future);
         try {
-            loop.attach(k, Poller.WRITE, Trigger.LEVEL);
+            loop.registry.attach(k, Poller.WRITE, Trigger.LEVEL);
         } catch (NativeException | RuntimeException e) {
             future.completeExceptionally(e);
             return;
@@ -119,12 +119,12 @@ final class Connector extends Channel {
             return;
         }
         if (timer != null) timer.cancel();
-        int f = loop.detach(this);
+        int f = loop.registry.detach(this);
         loop.connecting--;
         if (tcp) Tcp.setNoDelay(loop.cs, f, loop.intScratch);
         Connection c;
         try {
-            c = loop.adopt(f, connectionTrigger, handler);
+            c = loop.registry.adopt(f, connectionTrigger, handler);
         } catch (NativeException | RuntimeException e) {
             future.completeExceptionally(e);
             return;
@@ -135,7 +135,7 @@ final class Connector extends Channel {
     private void fail(Throwable cause) {
         if (fd < 0) return;
         if (timer != null) timer.cancel();
-        loop.release(this);
+        loop.registry.release(this);
         loop.connecting--;
         future.completeExceptionally(cause);
     }

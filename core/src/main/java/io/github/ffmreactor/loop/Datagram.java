@@ -34,7 +34,7 @@ public final class Datagram extends Channel {
     static Datagram open(EventLoop loop, java.net.InetSocketAddress address, DatagramHandler handler)
             throws NativeException {
         Datagram d = new Datagram(loop, io.github.ffmreactor.net.Udp.open(address), handler);
-        loop.attach(d, Poller.READ, Trigger.LEVEL);
+        loop.registry.attach(d, Poller.READ, Trigger.LEVEL);
         return d;
     }
 
@@ -119,7 +119,7 @@ public final class Datagram extends Channel {
     @Override
     void closeNow(Throwable cause) {
         if (fd < 0) return;
-        loop.release(this);
+        loop.registry.release(this);
         arena.close();
         try {
             handler.onClose(this, cause);

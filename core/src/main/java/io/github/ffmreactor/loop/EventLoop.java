@@ -1,6 +1,5 @@
 package io.github.ffmreactor.loop;
 
-import io.github.ffmreactor.net.Fds;
 import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.poll.PollerStats;
@@ -11,13 +10,9 @@ import io.github.ffmreactor.NativeException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -35,37 +30,21 @@ import java.util.function.Supplier;
  * failure of the poller itself ends the loop, and then {@link #terminationCause()} says why.
  */
 public final class EventLoop implements Executor, AutoCloseable {
-    private static final int AWAKE = 0, SLEEPING = 1;
-    private static final VarHandle STATE;
-
-    static {
-        try {
-            STATE = MethodHandles.lookup().findVarHandle(EventLoop.class, "state", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     final LoopOptions options;
     final Poller poller;
     private final Arena arena = Arena.ofShared();
     final MemorySegment cs = Native.callState(arena);
     final MemorySegment readBuf;
     final MemorySegment intScratch = arena.allocate(ValueLayout.JAVA_INT);
-    private final Slots slots = new Slots();
+    final Registry registry;
+    private final Inbox inbox;
+    final Carried carried = new Carried();
     // Connection.write(byte[] / ByteBuffer / heap segment) copies heap bytes here for write(2);
     // allocated on first use (native-notes/ffm.md, "Writing heap bytes").
     private MemorySegment stage;
     private java.nio.ByteBuffer stageView;
 
-    private Connection[] carry = new Connection[16];
-    private int carryCount;
-    private Connection[] carryNext = new Connection[16];
-
-    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    @SuppressWarnings("unused") private volatile int state;
     private volatile boolean stopping;
-    private volatile boolean closed;
     private volatile Thread thread;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile Throwable terminationCause;
@@ -83,11 +62,11 @@ public final class EventLoop implements Executor, AutoCloseable {
     private long waitBackoffMillis;
 
     // Counters: written by the loop thread only; read by anyone (a racy read is only stale).
-    long reads, writes, eagains, accepts, bytesIn, bytesOut, staleEvents, carried;
+    long reads, writes, eagains, accepts, bytesIn, bytesOut, staleEvents;
     long rejected, failures, acceptPauses;
     /** Output queued by every connection of this loop, against {@link LoopOptions#outputBudget()}. */
     long queuedOutput;
-    int open, connecting;
+    int connecting;
 
     private EventLoop(LoopOptions options, Poller poller, Clock clock) {
         this.options = options;
@@ -95,6 +74,8 @@ public final class EventLoop implements Executor, AutoCloseable {
         this.clock = clock;
         this.readBuf = arena.allocate(options.readBufferSize(), 64);
         this.spinning = new Spinning(options.waitStrategy());
+        this.registry = new Registry(this, poller);
+        this.inbox = new Inbox(poller);
     }
 
     /** The native staging buffer for heap writes (loop thread only). */
@@ -141,81 +122,13 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     // ---- registration: the one path onto the poller ---------------------------------------------
 
-    long token(Channel c) {
-        return slots.token(c);
-    }
-
-    /**
-     * Puts {@code c} (which owns its fd) in a slot and registers the fd. On any failure both are
-     * undone, the fd is closed (it was handed over) and the failure is rethrown: nothing is left
-     * behind for a later close to trip over.
-     */
-    void attach(Channel c, int interest, Trigger trigger) throws NativeException {
-        slots.allocate(c);
-        try {
-            poller.register(c.fd, interest, trigger, slots.token(c));
-        } catch (NativeException | RuntimeException e) {
-            int fd = c.fd;
-            c.fd = -1;
-            slots.free(c);
-            Fds.closeQuietly(fd);
-            c.released();
-            throw e;
-        }
-        c.interest = interest;
-    }
-
-    /** The channels registered now (a copy). Loop thread only. */
-    Channel[] channels() {
-        return slots.snapshot();
-    }
-
-    /** Deregisters, closes the fd (exactly once) and frees the slot under a new generation. */
-    void release(Channel c) {
-        int fd = detach(c);
-        Fds.closeQuietly(fd);
-        if (c instanceof Connection) {
-            open--;
-            accepting.connectionClosed();
-        }
-    }
-
-    /** Deregisters {@code c} and frees its slot, keeping the fd open; returns the fd, now the caller's. */
-    int detach(Channel c) {
-        int fd = c.fd;
-        c.fd = -1;
-        try {
-            poller.deregister(fd);
-        } catch (NativeException | RuntimeException ignored) {
-            // Not registered any more (or the poller refused): closing is what matters.
-        }
-        slots.free(c);
-        return fd;
-    }
-
     /**
      * Takes ownership of a connected, non-blocking stream fd (a socket, a pipe end) and serves it
      * with {@code handler}. Loop thread only (or before the loop runs). On failure the fd is closed.
      */
     public Connection register(int fd, Trigger trigger, Handler handler) throws NativeException {
         checkInLoop();
-        return adopt(fd, trigger, handler);
-    }
-
-    Connection adopt(int fd, Trigger trigger, Handler handler) throws NativeException {
-        if (!poller.capabilities().supports(trigger)) {
-            Fds.closeQuietly(fd); // the fd was handed over: a refusal must not leak it
-            throw unsupported(trigger);
-        }
-        Connection c = new Connection(this, fd, trigger, handler);
-        attach(c, c.wantedInterest(), trigger);
-        open++;
-        try {
-            handler.onOpen(c);
-        } catch (Throwable t) {
-            fail(c, t);
-        }
-        return c;
+        return registry.adopt(fd, trigger, handler);
     }
 
     /**
@@ -230,9 +143,9 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     public Listener listen(InetSocketAddress address, Trigger trigger, Supplier<? extends Handler> handlers,
                            boolean reusePort) throws NativeException {
-        checkTrigger(trigger);
+        registry.checkTrigger(trigger);
         // The socket is made on the loop thread: if the loop never runs the call, nothing is left open.
-        return callInLoop(() -> attachListener(Tcp.listen(address, 1024, reusePort),
+        return callInLoop(() -> registry.attachListener(Tcp.listen(address, 1024, reusePort),
                 fd -> new Listener(this, fd, trigger, handlers, Tcp.localAddress(fd))));
     }
 
@@ -242,28 +155,9 @@ public final class EventLoop implements Executor, AutoCloseable {
      */
     public Listener listen(java.nio.file.Path path, Trigger trigger, Supplier<? extends Handler> handlers)
             throws NativeException {
-        checkTrigger(trigger);
-        return callInLoop(() -> attachListener(io.github.ffmreactor.net.Unix.listen(path, 1024),
+        registry.checkTrigger(trigger);
+        return callInLoop(() -> registry.attachListener(io.github.ffmreactor.net.Unix.listen(path, 1024),
                 fd -> new Listener(this, fd, trigger, handlers, path)));
-    }
-
-    @FunctionalInterface
-    interface ListenerFactory {
-        Listener make(int fd) throws NativeException;
-    }
-
-    private Listener attachListener(int fd, ListenerFactory make) throws NativeException {
-        Listener l;
-        try {
-            l = make.make(fd);
-        } catch (NativeException | RuntimeException e) {
-            Fds.closeQuietly(fd);
-            throw e;
-        }
-        // Listeners are level-triggered whatever their connections use: accepting is bounded per
-        // turn, and the next turn finds the rest without a new edge.
-        attach(l, Poller.READ, Trigger.LEVEL);
-        return l;
     }
 
     /**
@@ -293,14 +187,6 @@ public final class EventLoop implements Executor, AutoCloseable {
         return callInLoop(() -> Datagram.open(this, address, handler));
     }
 
-    void checkTrigger(Trigger trigger) {
-        if (!poller.capabilities().supports(trigger)) throw unsupported(trigger);
-    }
-
-    private IllegalArgumentException unsupported(Trigger trigger) {
-        return new IllegalArgumentException("backend " + poller.name() + " does not support " + trigger + " triggering");
-    }
-
     // ---- the loop --------------------------------------------------------------------------------
 
     /** Runs the loop on the calling thread until {@link #shutdown} or {@link #stop}, then closes it. */
@@ -321,14 +207,14 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     private synchronized void claim(Thread t) {
-        if (thread != null) throw new IllegalStateException(closed ? "loop is closed" : "loop is already running or has run");
+        if (thread != null) throw new IllegalStateException(inbox.isClosed() ? "loop is closed" : "loop is already running or has run");
         thread = t;
     }
 
     private void loop() {
         try {
             while (!stopping || shuttingDown) {
-                if (shuttingDown && (open == 0 || System.nanoTime() - shutdownDeadlineNanos >= 0)) break;
+                if (shuttingDown && (registry.open == 0 || System.nanoTime() - shutdownDeadlineNanos >= 0)) break;
                 turn();
             }
         } catch (Throwable t) {
@@ -356,27 +242,25 @@ public final class EventLoop implements Executor, AutoCloseable {
             long ms = TimeUnit.NANOSECONDS.toMillis(shutdownDeadlineNanos - System.nanoTime());
             timeout = (int) Math.max(1, Math.min(Integer.MAX_VALUE, ms));
         }
-        if (carryCount > 0 || !tasks.isEmpty() || spinning.spin()) {
-            // Spinning stays AWAKE: another thread's execute() then sends no wakeup signal.
+        if (!carried.isEmpty() || !inbox.isEmpty() || spinning.spin()) {
+            // Spinning stays awake: another thread's execute() then sends no wakeup signal.
             timeout = 0;
-        } else {
-            STATE.setVolatile(this, SLEEPING);
-            // A task queued before this point is seen here; one queued after sees SLEEPING and wakes us.
-            if (!tasks.isEmpty() || (stopping && !shuttingDown)) timeout = 0;
+        } else if (!inbox.sleep() || (stopping && !shuttingDown)) {
+            timeout = 0;
         }
         int n;
         try {
             n = poller.poll(timerTimeout(timeout));
             waitBackoffMillis = 0;
         } catch (NativeException e) {
-            STATE.setVolatile(this, AWAKE);
+            inbox.awake();
             if (!rideOut(e)) throw e;
             n = 0;
         }
-        STATE.setVolatile(this, AWAKE);
-        if (n > 0 || carryCount > 0) spinning.active();
+        inbox.awake();
+        if (n > 0 || !carried.isEmpty()) spinning.active();
         for (int i = 0; i < n; i++) {
-            Channel c = slots.lookup(poller.token(i));
+            Channel c = registry.lookup(poller.token(i));
             if (c == null) {
                 staleEvents++;
                 continue;
@@ -387,10 +271,10 @@ public final class EventLoop implements Executor, AutoCloseable {
                 fail(c, t);
             }
         }
-        runCarried();
+        carried.run(this);
         // Timers before tasks: a task queued after the clock moved sees the timers that were due.
         if (timers.size() > 0 && timers.runDue(clock, this) > 0) spinning.active();
-        if (runTasks() > 0) spinning.active();
+        if (inbox.run(this) > 0) spinning.active();
     }
 
     /**
@@ -408,53 +292,6 @@ public final class EventLoop implements Executor, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         return true;
-    }
-
-    /** Edge triggering: a connection whose read budget ran out reads again next turn. */
-    void carry(Connection c) {
-        if (c.carried) return;
-        c.carried = true;
-        carried++;
-        if (carryCount == carry.length) carry = Arrays.copyOf(carry, carryCount * 2);
-        carry[carryCount++] = c;
-    }
-
-    private void runCarried() {
-        int n = carryCount;
-        if (n == 0) return;
-        Connection[] batch = carry;
-        carry = carryNext;
-        carryNext = batch;
-        carryCount = 0;
-        if (carry.length < batch.length) carry = new Connection[batch.length];
-        for (int i = 0; i < n; i++) {
-            Connection c = batch[i];
-            batch[i] = null;
-            c.carried = false;
-            if (c.fd < 0) continue;
-            try {
-                c.readInput(false);
-            } catch (Throwable t) {
-                fail(c, t);
-            }
-        }
-    }
-
-    /** Runs the tasks queued now; returns how many ran. */
-    private int runTasks() {
-        int ran = 0;
-        // Only the tasks present now: a task that queues another does not starve the poller.
-        for (int n = tasks.size(); n > 0; n--) {
-            Runnable r = tasks.poll();
-            if (r == null) break;
-            ran++;
-            try {
-                r.run();
-            } catch (Throwable t) {
-                report(null, t);
-            }
-        }
-        return ran;
     }
 
     // ---- timers (see Timers) --------------------------------------------------------------------
@@ -513,21 +350,10 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /**
      * Queues {@code task}; false if the loop has closed. A task that is queued while the loop
-     * closes is either run or, if it is {@link Abandonable}, abandoned: never silently lost.
+     * closes is either run or, if it is {@link Inbox.Abandonable}, abandoned: never silently lost.
      */
     boolean offer(Runnable task) {
-        java.util.Objects.requireNonNull(task, "task");
-        if (closed) return false;
-        tasks.add(task);
-        // closeAll sets closed, then drains: if it drained before this add, take the task back.
-        if (closed && tasks.remove(task)) return false;
-        if (!inLoop()) wakeup();
-        return true;
-    }
-
-    /** A queued task that owns something (an fd, a caller's future) to release if it never runs. */
-    interface Abandonable extends Runnable {
-        void abandon();
+        return inbox.offer(task, inLoop());
     }
 
     /** Queues an accepted fd from another loop; closes it if this loop has closed. */
@@ -544,9 +370,7 @@ public final class EventLoop implements Executor, AutoCloseable {
      * (or about to be), and only once per sleep.
      */
     public void wakeup() {
-        if (STATE.compareAndSet(this, SLEEPING, AWAKE)) {
-            poller.wakeup();
-        }
+        inbox.wakeup();
     }
 
     public boolean inLoop() {
@@ -569,27 +393,9 @@ public final class EventLoop implements Executor, AutoCloseable {
         else execute(r);
     }
 
-    /**
-     * Runs {@code call} on the loop (directly when on it or when it has not started) and waits.
-     * Fails at once with {@link RejectedExecutionException} on a terminated loop; if the loop
-     * closes before running it, or does not answer within 30 s, the call is abandoned and never
-     * runs later: whatever it would have opened is never opened.
-     */
+    /** Runs {@code call} on the loop and waits for it; see {@link PendingCall#await}. */
     <T> T callInLoop(PendingCall.Call<T> call) throws NativeException {
-        if (thread == null || inLoop()) return call.call();
-        PendingCall<T> p = new PendingCall<>(call);
-        execute(p);
-        try {
-            return p.get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof NativeException ne) throw ne;
-            if (e.getCause() instanceof RuntimeException re) throw re;
-            throw new IllegalStateException(e.getCause());
-        } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
-            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
-            p.abandon();
-            throw new IllegalStateException("event loop did not answer within 30 s", e);
-        }
+        return thread == null || inLoop() ? call.call() : PendingCall.await(this, call);
     }
 
     // ---- shutdown --------------------------------------------------------------------------------
@@ -606,7 +412,7 @@ public final class EventLoop implements Executor, AutoCloseable {
             shuttingDown = true;
             stopping = true;
             shutdownDeadlineNanos = deadline;
-            for (Channel c : slots.snapshot()) {
+            for (Channel c : registry.channels()) {
                 if (c instanceof Listener l) l.closeNow(null);
                 else if (c instanceof Connection k) k.closeAfterFlush();
             }
@@ -659,19 +465,16 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     private void closeAll() {
-        if (closed) return;
-        closed = true;
-        for (Channel c : slots.snapshot()) {
+        if (inbox.isClosed()) return;
+        // Tasks that will never run now release what they own (an fd handed over by another loop,
+        // a caller waiting on a call); tasks offered from here on are refused.
+        inbox.close();
+        for (Channel c : registry.channels()) {
             try {
                 c.closeNow(null);
             } catch (Throwable t) {
                 report(null, t);
             }
-        }
-        // Tasks that will never run now: what they own is released (an fd handed over by another
-        // loop is closed, a caller waiting on a call is told).
-        for (Runnable r; (r = tasks.poll()) != null; ) {
-            if (r instanceof Abandonable a) a.abandon();
         }
         timers.clear();
         accepting.clear();
@@ -713,7 +516,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     public LoopStats stats() {
         PollerStats p = poller.stats();
         return new LoopStats(p.waits(), p.events(), reads, writes, eagains, accepts, bytesIn, bytesOut,
-                p.ctlCalls(), p.wakeupsSent(), staleEvents, carried, open, rejected, failures, acceptPauses,
+                p.ctlCalls(), p.wakeupsSent(), staleEvents, carried.total, registry.open, rejected, failures, acceptPauses,
                 queuedOutput);
     }
 }

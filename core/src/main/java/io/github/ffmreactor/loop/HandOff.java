@@ -5,7 +5,7 @@ import io.github.ffmreactor.Trigger;
 import java.util.function.Supplier;
 
 /** An accepted fd travelling from an acceptor loop to the loop that will serve it. */
-final class HandOff implements EventLoop.Abandonable {
+final class HandOff implements Inbox.Abandonable {
     private final EventLoop target;
     private final int fd;
     private final Trigger trigger;

@@ -143,7 +143,7 @@ public final class Listener extends Channel {
     private void setAccepting(boolean on) throws NativeException {
         paused = !on;
         int want = on ? Poller.READ : 0;
-        loop.poller.modify(fd, want, Trigger.LEVEL, loop.token(this));
+        loop.poller.modify(fd, want, Trigger.LEVEL, loop.registry.token(this));
         interest = want;
     }
 
@@ -161,7 +161,7 @@ public final class Listener extends Channel {
         if (fd < 0) return;
         if (resumeTimer != null) resumeTimer.cancel();
         loop.accepting.resumed(this);
-        loop.release(this);
+        loop.registry.release(this);
         if (unixPath != null) {
             try {
                 java.nio.file.Files.deleteIfExists(unixPath);

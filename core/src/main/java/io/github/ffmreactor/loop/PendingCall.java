@@ -2,14 +2,17 @@ package io.github.ffmreactor.loop;
 
 import io.github.ffmreactor.NativeException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A call another thread queued on a loop ({@code listen}, {@code openDatagram}...), and its
  * result, or why it never ran: if the loop closes first it is abandoned, and if the caller gave
  * up waiting it does not run at all, so nothing is opened that nobody will own.
  */
-final class PendingCall<T> extends CompletableFuture<T> implements EventLoop.Abandonable {
+final class PendingCall<T> extends CompletableFuture<T> implements Inbox.Abandonable {
     @FunctionalInterface
     interface Call<T> {
         T call() throws NativeException;
@@ -19,6 +22,28 @@ final class PendingCall<T> extends CompletableFuture<T> implements EventLoop.Aba
 
     PendingCall(Call<T> call) {
         this.call = call;
+    }
+
+    /**
+     * Queues {@code call} on {@code loop} (from another thread) and waits. Fails at once with
+     * {@link RejectedExecutionException} on a terminated loop; if the loop closes before running
+     * it, or does not answer within 30 s, the call is abandoned and never runs later: whatever it
+     * would have opened is never opened.
+     */
+    static <T> T await(EventLoop loop, Call<T> call) throws NativeException {
+        PendingCall<T> p = new PendingCall<>(call);
+        loop.execute(p);
+        try {
+            return p.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof NativeException ne) throw ne;
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IllegalStateException(e.getCause());
+        } catch (TimeoutException | InterruptedException e) {
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            p.abandon();
+            throw new IllegalStateException("event loop did not answer within 30 s", e);
+        }
     }
 
     @Override

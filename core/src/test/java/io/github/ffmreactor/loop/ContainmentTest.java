@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.ffmreactor.cli.EchoServer;
 import io.github.ffmreactor.Trigger;
+import io.github.ffmreactor.testutil.OnLoop;
 import io.github.ffmreactor.sys.Native;
 import io.github.ffmreactor.sys.Unistd;
 import io.github.ffmreactor.testutil.Await;
@@ -318,9 +319,9 @@ class ContainmentTest {
     }
 
     private static int pausedCount(LoopRunner r) throws Exception {
-        return io.github.ffmreactor.testutil.OnLoop.call(r.loop, () -> {
+        return OnLoop.call(r.loop, () -> {
             int n = 0;
-            for (Channel c : r.loop.channels()) if (c instanceof Connection k && k.isReadPaused()) n++;
+            for (Channel c : r.loop.registry.channels()) if (c instanceof Connection k && k.isReadPaused()) n++;
             return n;
         });
     }

@@ -1,0 +1,126 @@
+package io.github.ffmreactor.loop;
+
+import io.github.ffmreactor.NativeException;
+import io.github.ffmreactor.Trigger;
+import io.github.ffmreactor.net.Fds;
+import io.github.ffmreactor.poll.Poller;
+
+/**
+ * The one path between a channel and the poller. {@link #attach} gives a channel (which owns its
+ * fd) a slot and registers the fd; on any failure it undoes both and closes the fd, so accept,
+ * listen, connect, datagrams and hand-offs share one undo and nothing is left for a later close
+ * to trip over. {@link #release} is the one way back. Loop thread only.
+ */
+final class Registry {
+    private final EventLoop loop;
+    private final Poller poller;
+    private final Slots slots = new Slots();
+    /** Open connections (not listeners, datagrams or connects in progress). */
+    int open;
+
+    Registry(EventLoop loop, Poller poller) {
+        this.loop = loop;
+        this.poller = poller;
+    }
+
+    long token(Channel c) {
+        return slots.token(c);
+    }
+
+    /** The live channel an event's token names, or null for a stale event. */
+    Channel lookup(long token) {
+        return slots.lookup(token);
+    }
+
+    /** The channels registered now (a copy). */
+    Channel[] channels() {
+        return slots.snapshot();
+    }
+
+    /**
+     * Puts {@code c} in a slot and registers its fd. On any failure both are undone, the fd is
+     * closed (it was handed over) and the failure is rethrown.
+     */
+    void attach(Channel c, int interest, Trigger trigger) throws NativeException {
+        slots.allocate(c);
+        try {
+            poller.register(c.fd, interest, trigger, slots.token(c));
+        } catch (NativeException | RuntimeException e) {
+            int fd = c.fd;
+            c.fd = -1;
+            slots.free(c);
+            Fds.closeQuietly(fd);
+            c.released();
+            throw e;
+        }
+        c.interest = interest;
+    }
+
+    /** Deregisters, closes the fd (exactly once) and frees the slot under a new generation. */
+    void release(Channel c) {
+        int fd = detach(c);
+        Fds.closeQuietly(fd);
+        if (c instanceof Connection) {
+            open--;
+            loop.accepting.connectionClosed();
+        }
+    }
+
+    /** Deregisters {@code c} and frees its slot, keeping the fd open; returns the fd, now the caller's. */
+    int detach(Channel c) {
+        int fd = c.fd;
+        c.fd = -1;
+        try {
+            poller.deregister(fd);
+        } catch (NativeException | RuntimeException ignored) {
+            // Not registered any more (or the poller refused): closing is what matters.
+        }
+        slots.free(c);
+        return fd;
+    }
+
+    /** Serves a connected stream fd (now ours) with {@code handler}; on failure the fd is closed. */
+    Connection adopt(int fd, Trigger trigger, Handler handler) throws NativeException {
+        if (!poller.capabilities().supports(trigger)) {
+            Fds.closeQuietly(fd); // the fd was handed over: a refusal must not leak it
+            throw unsupported(trigger);
+        }
+        Connection c = new Connection(loop, fd, trigger, handler);
+        attach(c, c.wantedInterest(), trigger);
+        open++;
+        try {
+            handler.onOpen(c);
+        } catch (Throwable t) {
+            loop.fail(c, t);
+        }
+        return c;
+    }
+
+    @FunctionalInterface
+    interface ListenerFactory {
+        Listener make(int fd) throws NativeException;
+    }
+
+    /** Wraps a listening fd (now ours) with {@code make} and registers it; on failure the fd is closed. */
+    Listener attachListener(int fd, ListenerFactory make) throws NativeException {
+        Listener l;
+        try {
+            l = make.make(fd);
+        } catch (NativeException | RuntimeException e) {
+            Fds.closeQuietly(fd);
+            throw e;
+        }
+        // Listeners are level-triggered whatever their connections use: accepting is bounded per
+        // turn, and the next turn finds the rest without a new edge.
+        attach(l, Poller.READ, Trigger.LEVEL);
+        return l;
+    }
+
+    void checkTrigger(Trigger trigger) {
+        if (!poller.capabilities().supports(trigger)) throw unsupported(trigger);
+    }
+
+    private IllegalArgumentException unsupported(Trigger trigger) {
+        return new IllegalArgumentException("backend " + poller.name() + " does not support " + trigger + " triggering");
+    }
+}
