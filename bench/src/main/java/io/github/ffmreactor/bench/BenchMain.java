@@ -1,23 +1,36 @@
 package io.github.ffmreactor.bench;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * {@code java -jar benchmarks.jar <command>}: the echo servers under test, the load tool, the JMH
- * benchmarks and the report.
+ * {@code java -jar benchmarks.jar ...}: JMH's own command line, plus the bench's subcommands.
+ *
+ * <p>The rule: a first word that is exactly one of {@link #SUBCOMMANDS} runs that subcommand;
+ * anything else (no arguments, {@code -l}, {@code -lp}, {@code -prof gc}, a benchmark regex,
+ * {@code -p server=ffm-edge}...) goes unchanged to {@code org.openjdk.jmh.Main}, which behaves
+ * (output and exit status) as in any JMH uber-jar. {@code jmh ...} stays as an explicit alias.
+ * No subcommand name, read as a JMH regex, matches a benchmark in the jar (BenchMainTest checks
+ * it), so a subcommand never hides a JMH run. {@code -h}/{@code --help} print JMH's help, then
+ * the subcommands.
  */
 public final class BenchMain {
     private BenchMain() {}
+
+    /** The words that are subcommands when first; nothing else is. */
+    static final List<String> SUBCOMMANDS = List.of("server", "servers", "load", "smoke", "report", "idle", "jmh");
 
     public static void main(String[] args) throws Exception {
         System.exit(run(args));
     }
 
+    /**
+     * Runs a subcommand and returns its exit status, or hands the arguments to JMH (which itself
+     * calls {@code System.exit(1)} on a bad option, no matching benchmark or a failed run, as its
+     * own Main does, and returns normally otherwise: status 0).
+     */
     static int run(String[] args) throws Exception {
-        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
-            usage();
-            return args.length == 0 ? 2 : 0;
-        }
+        if (args.length == 0 || !SUBCOMMANDS.contains(args[0])) return jmh(args);
         try {
             return switch (args[0]) {
                 case "server" -> ServerMain.main(args);
@@ -29,15 +42,8 @@ public final class BenchMain {
                 case "smoke" -> Smoke.main(args);
                 case "report" -> Report.main(args);
                 case "idle" -> IdleCpu.main(args);
-                case "jmh" -> {
-                    org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
-                    yield 0;
-                }
-                default -> {
-                    System.err.println("unknown command '" + args[0] + "'");
-                    usage();
-                    yield 2;
-                }
+                case "jmh" -> jmh(Arrays.copyOfRange(args, 1, args.length));
+                default -> throw new AssertionError(args[0]);
             };
         } catch (Opts.Bad e) {
             System.err.println("bench " + args[0] + ": " + e.getMessage());
@@ -45,9 +51,22 @@ public final class BenchMain {
         }
     }
 
-    static void usage() {
+    private static int jmh(String[] args) throws Exception {
+        boolean help = Arrays.stream(args).anyMatch(a -> a.equals("-h") || a.equals("--help"));
+        if (help) {
+            // JMH knows -h only; --help would be a parse error there.
+            org.openjdk.jmh.Main.main(new String[] {"-h"});
+            System.out.println();
+            subcommands();
+            return 0;
+        }
+        org.openjdk.jmh.Main.main(args);
+        return 0;
+    }
+
+    static void subcommands() {
         System.out.println("""
-                usage: java -jar benchmarks.jar <command> [options]
+                Subcommands of this jar (an exact first word; anything else is a JMH command line as above):
                   server <impl> [--port 0]   run one echo server (impls: see `servers`); prints
                                              'ready port=P pid=N', stops when stdin closes
                   servers                    the server implementations available here
@@ -58,6 +77,9 @@ public final class BenchMain {
                   smoke [--duration 1s]      every server, briefly, every byte checked (CI)
                   report [--in DIR] [--out DIR]  HTML report + PNG charts from a bench run
                   idle [--servers a,b] [--seconds 10] [--out FILE]  each server's CPU with no traffic
-                  jmh [JMH options]          the JMH benchmarks (EchoBench, FfmCallBench)""");
+                  jmh [JMH options]          the same as giving the JMH options directly
+
+                Benchmarks: EchoBench (-p server=IMPL, connections, size, depth), FfmCallBench,
+                HeapWriteBench; `-l` lists them. With no arguments JMH runs all of them (hours).""");
     }
 }

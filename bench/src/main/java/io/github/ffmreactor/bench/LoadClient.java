@@ -5,12 +5,7 @@ import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.loop.Handler;
 import io.github.ffmreactor.loop.LoopOptions;
 import io.github.ffmreactor.loop.LoopStats;
-import io.github.ffmreactor.net.Fds;
-import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.Trigger;
-import io.github.ffmreactor.sys.Epoll;
-import io.github.ffmreactor.sys.Native;
-import io.github.ffmreactor.NativeException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -21,10 +16,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
-import io.github.ffmreactor.sys.Errno;
 
 /**
  * The load generator: echo clients on ffmreactor's own event loops (edge-triggered), each
@@ -39,6 +35,7 @@ import io.github.ffmreactor.sys.Errno;
 final class LoadClient implements AutoCloseable {
     static final int PERIOD = 65521;
     static final long MAX_LATENCY_NANOS = TimeUnit.MINUTES.toNanos(10);
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private static final VarHandle COMPLETED;
 
@@ -183,17 +180,18 @@ final class LoadClient implements AutoCloseable {
                 workers[i] = new Worker(l);
                 l.onError((c, t) -> fail("client loop: " + t));
             }
-            int[] fds = connectAll(address, connections);
+            Trigger trigger = edgeOrLevel(workers[0].loop.backend());
+            for (int i = 0; i < loops; i++) {
+                workers[i].allocated = ServerMain.allocatedBytes(workers[i].loop.start("load-" + i));
+            }
+            List<CompletableFuture<Connection>> connecting = new ArrayList<>();
             for (int k = 0; k < connections; k++) {
                 Worker w = workers[k % loops];
                 Conn conn = new Conn(w, k);
                 conns.add(conn);
-                Tcp.setNoDelay(fds[k], true);
-                w.loop.register(fds[k], Trigger.EDGE, conn);
+                connecting.add(w.loop.connect(address, trigger, conn, CONNECT_TIMEOUT));
             }
-            for (int i = 0; i < loops; i++) {
-                workers[i].allocated = ServerMain.allocatedBytes(workers[i].loop.start("load-" + i));
-            }
+            awaitConnected(connecting, address);
             for (Conn c : conns) c.w.loop.execute(c::begin);
         } catch (Exception e) {
             close();
@@ -202,41 +200,28 @@ final class LoadClient implements AutoCloseable {
     }
 
     /**
-     * Non-blocking connects, then one epoll set to wait until every socket is writable (connected)
-     * or failed (SO_ERROR says which). Off the hot path: setup only.
+     * The loop's own connects (TCP_NODELAY set, each under its own timeout), so the load tool runs
+     * on whatever backend the OS offers: epoll on Linux, kqueue on macOS. Edge-triggered where the
+     * backend can (epoll, kqueue), else level (poll, select).
      */
-    private static int[] connectAll(InetSocketAddress address, int n) throws Exception {
-        int[] fds = new int[n];
-        int made = 0;
-        MemorySegment cs = Native.threadCallState();
-        int ep = Errno.check("epoll_create1", Epoll.create1(cs, Epoll.EPOLL_CLOEXEC));
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment ev = a.allocate(Epoll.EVENT_SIZE * 256);
-            for (; made < n; made++) {
-                fds[made] = Tcp.connect(address);
-                Errno.check("epoll_ctl", Epoll.ctl(cs, ep, Epoll.EPOLL_CTL_ADD, fds[made], Epoll.EPOLLOUT, made, ev));
+    static Trigger edgeOrLevel(String backend) {
+        return backend.equals("epoll") || backend.equals("kqueue") ? Trigger.EDGE : Trigger.LEVEL;
+    }
+
+    /** Waits for every connect; the first failure (e.g. {@code connect: ECONNREFUSED ...}) is thrown. */
+    private static void awaitConnected(List<CompletableFuture<Connection>> connecting, InetSocketAddress address)
+            throws Exception {
+        long deadline = System.nanoTime() + CONNECT_TIMEOUT.toNanos() + TimeUnit.SECONDS.toNanos(5);
+        for (CompletableFuture<Connection> f : connecting) {
+            try {
+                f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof Exception cause) throw cause;
+                throw e;
+            } catch (TimeoutException e) {
+                throw new java.io.IOException("connect to " + address + ": not done after "
+                        + CONNECT_TIMEOUT.toSeconds() + " s", e);
             }
-            int pending = n;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (pending > 0) {
-                if (System.nanoTime() > deadline) throw new java.io.IOException("connect to " + address + ": " + pending + " of " + n + " still pending after 10 s");
-                int r = Epoll.wait(cs, ep, ev, 256, 100);
-                if (r == -io.github.ffmreactor.sys.Errno.EINTR) continue;
-                Errno.check("epoll_wait", r);
-                for (int i = 0; i < r; i++) {
-                    int k = (int) Epoll.data(ev, i);
-                    int err = Tcp.soError(fds[k]);
-                    if (err != 0) throw Errno.exception("connect", err, "to " + address);
-                    Epoll.ctl(cs, ep, Epoll.EPOLL_CTL_DEL, fds[k], 0, 0, ev);
-                    pending--;
-                }
-            }
-            return fds;
-        } catch (Exception e) {
-            for (int i = 0; i < made; i++) Fds.closeQuietly(fds[i]);
-            throw e;
-        } finally {
-            Fds.closeQuietly(ep);
         }
     }
 

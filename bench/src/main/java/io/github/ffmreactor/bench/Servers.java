@@ -19,7 +19,11 @@ final class Servers {
     /** ffm-edge-stp's wait: long enough to span a one-connection client's turnaround, short when idle. */
     static final String STP = "spin-then-park:200us";
 
-    /** Those that can run here: ffmreactor backends the OS offers, netty-epoll on Linux, C if gcc exists. */
+    /**
+     * Those that can run here: ffmreactor backends the OS offers, netty-epoll where Netty's epoll
+     * native library loads (Linux on x86_64 or aarch64: the two classifiers bench/pom.xml ships),
+     * C if gcc exists.
+     */
     static List<String> available() {
         List<String> r = new ArrayList<>();
         List<String> backends = Poller.available();
@@ -29,7 +33,7 @@ final class Servers {
                 case "ffm-edge", "ffm-level", "ffm-edge-spin", "ffm-edge-stp" -> { if (backends.contains("epoll")) r.add(s); }
                 case "ffm-poll" -> { if (backends.contains("poll")) r.add(s); }
                 case "ffm-select" -> { if (backends.contains("select")) r.add(s); }
-                case "netty-epoll", "netty-epoll-spin" -> { if (backends.contains("epoll")) r.add(s); }
+                case "netty-epoll", "netty-epoll-spin" -> { if (NettyEpoll.AVAILABLE) r.add(s); }
                 default -> r.add(s);
             }
         }
@@ -41,7 +45,18 @@ final class Servers {
         if (!ALL.contains(impl)) return "unknown server '" + impl + "' (known: " + String.join(", ", ALL) + ")";
         if (available().contains(impl)) return null;
         if (impl.startsWith("c-epoll") && CServer.gccPath() == null) return impl + " skipped: no gcc on PATH to build bench/src/main/c/echo_epoll.c";
+        if (impl.startsWith("netty-epoll")) return impl + " skipped: Netty's epoll transport cannot run here (" + NettyEpoll.CAUSE + ")";
         return impl + " skipped: backend not available on this OS (available: " + Poller.available() + ")";
+    }
+
+    /**
+     * Whether Netty's epoll transport runs here, asked once: {@code Epoll.isAvailable()} loads the
+     * native library for this OS and arch from the jar, and is false (with a cause) anywhere the
+     * bench ships none, rather than failing later in the server.
+     */
+    private static final class NettyEpoll {
+        static final boolean AVAILABLE = io.netty.channel.epoll.Epoll.isAvailable();
+        static final String CAUSE = AVAILABLE ? "" : String.valueOf(io.netty.channel.epoll.Epoll.unavailabilityCause());
     }
 
     static boolean isFfm(String impl) {

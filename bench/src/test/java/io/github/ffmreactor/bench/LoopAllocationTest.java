@@ -8,16 +8,14 @@ import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.loop.Listener;
 import io.github.ffmreactor.loop.LoopOptions;
 import io.github.ffmreactor.Trigger;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.LongSupplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.params.ParameterizedTest;
 
 /**
@@ -25,14 +23,9 @@ import org.junit.jupiter.params.ParameterizedTest;
  * round trip, in edge and in level mode, and neither does the load client's loop (which is also
  * ffmreactor). Reads HotSpot's per-thread allocation counter around 100k round trips.
  */
+@DisabledOnOs(value = OS.WINDOWS, disabledReason = "the default backend there (Winsock select) has no edge triggering")
 class LoopAllocationTest {
     static final int WARMUP = 60_000, MEASURED = 100_000;
-
-    static long openFds() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        }
-    }
 
     /**
      * Edge and level with 4 connections x depth 4, and level with 64 connections (turns carrying
@@ -45,7 +38,7 @@ class LoopAllocationTest {
     @org.junit.jupiter.params.provider.CsvSource({"EDGE, 4, 4", "LEVEL, 4, 4", "LEVEL, 64, 1"})
     @Timeout(120)
     void noAllocationPerRoundTripOnTheLoopThreads(Trigger trigger, int connections, int depth) throws Exception {
-        long fds0 = openFds();
+        long fds0 = OpenFds.countable() ? OpenFds.count() : -1;
         EventLoop server = EventLoop.open(LoopOptions.defaults());
         Listener l = server.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), trigger, () -> EchoServer.ECHO);
         LongSupplier serverAlloc = ServerMain.allocatedBytes(server.start("alloc-test-server"));
@@ -74,6 +67,6 @@ class LoopAllocationTest {
         } finally {
             server.close();
         }
-        assertEquals(fds0, openFds(), "fds left open");
+        if (fds0 >= 0) assertEquals(fds0, OpenFds.count(), "fds left open");
     }
 }

@@ -1,0 +1,35 @@
+package io.github.ffmreactor.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.channel.epoll.Epoll;
+import org.junit.jupiter.api.Test;
+
+/** Netty's epoll servers are offered exactly where its native transport loads, and say why not elsewhere. */
+class ServersTest {
+    @Test
+    void nettyEpollOnlyWhereItsTransportLoads() {
+        boolean here = Epoll.isAvailable();
+        for (String s : new String[] {"netty-epoll", "netty-epoll-spin"}) {
+            assertEquals(here, Servers.available().contains(s), s);
+            String why = Servers.unavailableReason(s);
+            if (here) {
+                assertNull(why, s);
+            } else {
+                assertTrue(why.startsWith(s + " skipped: Netty's epoll transport cannot run here ("), why);
+            }
+        }
+        // Linux on x86_64 or aarch64: the jar carries both native libraries.
+        String arch = System.getProperty("os.arch");
+        if (System.getProperty("os.name").equals("Linux") && (arch.equals("amd64") || arch.equals("aarch64"))) {
+            assertTrue(here, String.valueOf(Epoll.unavailabilityCause()));
+        }
+    }
+
+    @Test
+    void anUnknownServerIsNamed() {
+        assertTrue(Servers.unavailableReason("nope").startsWith("unknown server 'nope' (known: c-epoll, "));
+    }
+}
