@@ -54,13 +54,19 @@ public final class Epoll {
             Native.CAPTURE_ERRNO, Native.CRITICAL) : null;
     // epoll_wait with a timeout blocks: it must not be critical (it would stall safepoints/GC).
     // The events pointer travels as a checked long address (Unistd.address), not a MemorySegment:
-    // a smaller adapter, which C2 inlines whole into the poller, so escape analysis removes the
-    // capture-segment slice every captureCallState call makes. With a segment argument, a loop
-    // whose turns carry dozens of events allocated 40 B per epoll_wait (native-notes/ffm.md).
+    // a smaller adapter, which C2 inlines whole into the poller (native-notes/ffm.md).
+    // The waits capture no errno: a captureCallState call slices its capture segment, and where
+    // C2 does not inline the whole adapter (a blocking wait taken once per park under
+    // spin-then-park is too rare to be compiled with the loop) that slice is a 40 B allocation.
+    // Every errno epoll_wait can return but EINTR (EBADF, EFAULT, EINVAL) describes the
+    // arguments and stays true, so a failed wait is asked again once, at timeout 0, with errno
+    // captured: that answers the errno, or, after EINTR, is simply a valid poll.
     private static final MethodHandle WAIT = LINUX ? Native.downcall("epoll_wait",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO) : null;
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)) : null;
     // With timeout 0 it returns at once, so the cheaper critical transition is safe.
     private static final MethodHandle WAIT_NOW = LINUX ? Native.downcall("epoll_wait",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT), Native.CRITICAL) : null;
+    private static final MethodHandle WAIT_NOW_ERRNO = LINUX ? Native.downcall("epoll_wait",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT),
             Native.CAPTURE_ERRNO, Native.CRITICAL) : null;
 
@@ -107,8 +113,18 @@ public final class Epoll {
         long addr = Unistd.address(events, 0, max * EVENT_SIZE);
         try {
             int r = timeoutMillis == 0
-                    ? (int) WAIT_NOW.invokeExact(cs, epfd, addr, max, 0)
-                    : (int) WAIT.invokeExact(cs, epfd, addr, max, timeoutMillis);
+                    ? (int) WAIT_NOW.invokeExact(epfd, addr, max, 0)
+                    : (int) WAIT.invokeExact(epfd, addr, max, timeoutMillis);
+            return r >= 0 ? r : waitAgain(cs, epfd, addr, max);
+        } catch (Throwable t) {
+            throw Unistd.rethrow(t);
+        }
+    }
+
+    /** After a failed wait: the same wait at timeout 0, with errno captured (see WAIT). */
+    private static int waitAgain(MemorySegment cs, int epfd, long addr, int max) {
+        try {
+            int r = (int) WAIT_NOW_ERRNO.invokeExact(cs, epfd, addr, max, 0);
             return r < 0 ? -Native.errno(cs) : r;
         } catch (Throwable t) {
             throw Unistd.rethrow(t);
