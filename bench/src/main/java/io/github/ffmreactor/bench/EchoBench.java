@@ -60,6 +60,10 @@ public class EchoBench {
     @Param({"1", "16"})
     public int depth;
 
+    /** How the load client's loop waits (block, spin, spin-then-park:D); see LoadClient. */
+    @Param({"block"})
+    public String clientWait;
+
     private ServerProcess sp;
     private LoadClient client;
     private long target;
@@ -79,7 +83,8 @@ public class EchoBench {
         String why = Servers.unavailableReason(server);
         if (why != null) throw new UnsupportedOperationException("SKIPPED: " + why);
         sp = ServerProcess.start(server);
-        client = new LoadClient(new InetSocketAddress(InetAddress.getLoopbackAddress(), sp.port), connections, size, depth, 1);
+        client = new LoadClient(new InetSocketAddress(InetAddress.getLoopbackAddress(), sp.port), connections, size, depth, 1,
+                io.github.ffmreactor.loop.WaitStrategy.parse(clientWait));
         target = client.completed();
     }
 

@@ -5,6 +5,7 @@ import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.loop.Handler;
 import io.github.ffmreactor.loop.LoopOptions;
 import io.github.ffmreactor.loop.LoopStats;
+import io.github.ffmreactor.loop.WaitStrategy;
 import io.github.ffmreactor.Trigger;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -159,13 +160,23 @@ final class LoadClient implements AutoCloseable {
 
     /** Connects {@code connections} sockets to {@code address} and starts the echo traffic. */
     LoadClient(InetSocketAddress address, int connections, int size, int depth, int loops) throws Exception {
+        this(address, connections, size, depth, loops, WaitStrategy.BLOCK);
+    }
+
+    /**
+     * As above, with the client loops waiting by {@code wait}: a spinning client takes its own
+     * wake-up out of every round trip, so what remains of the latency is the server's and the
+     * kernel's (what a low-latency deployment that spins on both ends sees).
+     */
+    LoadClient(InetSocketAddress address, int connections, int size, int depth, int loops, WaitStrategy wait)
+            throws Exception {
         if (connections < 1 || size < 1 || depth < 1 || loops < 1) throw new IllegalArgumentException("need positive counts");
         this.connections = connections;
         this.size = size;
         this.depth = depth;
         // Any window [x, x + len) with x < PERIOD is contiguous: len is at most a read buffer's
         // worth (what one read returns) or a batch of depth messages (what one write sends).
-        LoopOptions opts = LoopOptions.defaults().withBackend("auto");
+        LoopOptions opts = LoopOptions.defaults().withBackend("auto").withWait(wait);
         long len = PERIOD + Math.max(opts.readBufferSize(), (long) size * depth) + 64;
         pattern = arena.allocate(len, 64);
         long x = 0x9E3779B97F4A7C15L;

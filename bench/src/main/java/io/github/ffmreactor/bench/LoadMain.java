@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import io.github.ffmreactor.loop.WaitStrategy;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -22,16 +23,22 @@ final class LoadMain {
     private LoadMain() {}
 
     static final Set<String> OPTIONS = Set.of("host", "port", "connections", "size", "depth", "warmup", "duration",
-            "loops", "pid", "server", "json", "strace");
+            "loops", "pid", "server", "json", "strace", "client-wait");
 
     /** A load run's settings. */
-    record Settings(int connections, int size, int depth, int loops, Duration warmup, Duration duration) {}
+    record Settings(int connections, int size, int depth, int loops, Duration warmup, Duration duration,
+                    WaitStrategy clientWait) {
+        Settings(int connections, int size, int depth, int loops, Duration warmup, Duration duration) {
+            this(connections, size, depth, loops, warmup, duration, WaitStrategy.BLOCK);
+        }
+    }
 
     static int main(String[] args) throws Exception {
         Opts o = Opts.parse(args, 1, OPTIONS);
         Settings s = new Settings(o.intValue("connections", 16, 1, 60000), o.size("size", 64, 1, 16 << 20),
                 o.intValue("depth", 1, 1, 4096), o.intValue("loops", 1, 1, 256),
-                o.duration("warmup", Duration.ofSeconds(2)), o.duration("duration", Duration.ofSeconds(5)));
+                o.duration("warmup", Duration.ofSeconds(2)), o.duration("duration", Duration.ofSeconds(5)),
+                clientWait(o.get("client-wait", "block")));
         String impl = o.get("server", null);
         if (impl == null && !o.has("port")) throw new Opts.Bad("give --port P of a running echo server, or --server IMPL to start one");
         ServerProcess sp = null;
@@ -61,6 +68,14 @@ final class LoadMain {
         }
     }
 
+    private static WaitStrategy clientWait(String spec) throws Opts.Bad {
+        try {
+            return WaitStrategy.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw new Opts.Bad("--client-wait: " + e.getMessage());
+        }
+    }
+
     /** Warms up, then measures one window; fails loudly on any byte mismatch. */
     static Measurement run(String name, InetSocketAddress addr, long pid, ServerProcess sp, Settings s, PrintStream out)
             throws Exception {
@@ -73,10 +88,11 @@ final class LoadMain {
      */
     static Measurement run(String name, InetSocketAddress addr, long pid, ServerProcess sp, Settings s, PrintStream out,
                            boolean strace) throws Exception {
-        out.printf(Locale.ROOT, "load %s: connections=%d size=%d B depth=%d loops=%d warmup=%s duration=%s%s%n", name,
+        out.printf(Locale.ROOT, "load %s: connections=%d size=%d B depth=%d loops=%d warmup=%s duration=%s%s%s%n", name,
                 s.connections(), s.size(), s.depth(), s.loops(), fmt(s.warmup()), fmt(s.duration()),
+                s.clientWait() == WaitStrategy.BLOCK ? "" : " client-wait=" + s.clientWait(),
                 pid > 0 ? " server pid=" + pid : "");
-        try (LoadClient client = new LoadClient(addr, s.connections(), s.size(), s.depth(), s.loops())) {
+        try (LoadClient client = new LoadClient(addr, s.connections(), s.size(), s.depth(), s.loops(), s.clientWait())) {
             Progress p = new Progress(out, client);
             p.run("warmup ", s.warmup());
             client.resetLatency();

@@ -10,6 +10,7 @@ import io.github.ffmreactor.cli.EchoServer;
 import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.loop.Listener;
 import io.github.ffmreactor.loop.LoopOptions;
+import io.github.ffmreactor.loop.WaitStrategy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -35,6 +36,26 @@ class LoadClientTest {
             server.close();
         }
         if (fds0 >= 0) assertEquals(fds0, OpenFds.count(), "fds left open");
+    }
+
+    /** A spinning client: every byte still checked, and its loop polls instead of sleeping. */
+    @Test
+    @Timeout(60)
+    void aSpinningClientEchoes() throws Exception {
+        EventLoop server = EventLoop.open(LoopOptions.defaults());
+        Trigger trigger = LoadClient.edgeOrLevel(server.backend());
+        Listener l = server.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), trigger, () -> EchoServer.ECHO);
+        server.start("load-test-server");
+        try (LoadClient client = new LoadClient(new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()), 1, 64, 1, 1,
+                WaitStrategy.parse("spin"))) {
+            assertTrue(client.awaitCompleted(2_000, Duration.ofSeconds(30)), "stalled: " + client.firstError());
+            assertEquals(0, client.errors(), client.firstError());
+            long waits = client.counters().get("waits"), roundTrips = client.completed();
+            // A blocking client waits about once per round trip; a spinning one polls many times.
+            assertTrue(waits > 2 * roundTrips, "waits " + waits + " for " + roundTrips + " round trips");
+        } finally {
+            server.close();
+        }
     }
 
     @Test
