@@ -60,7 +60,9 @@ public final class Epoll {
     // spin-then-park is too rare to be compiled with the loop) that slice is a 40 B allocation.
     // Every errno epoll_wait can return but EINTR (EBADF, EFAULT, EINVAL) describes the
     // arguments and stays true, so a failed wait is asked again once, at timeout 0, with errno
-    // captured: that answers the errno, or, after EINTR, is simply a valid poll.
+    // captured: that answers the errno. If it succeeds instead, the failure was EINTR: events it
+    // found are returned (under edge triggering they would not be reported again), and when it
+    // found none the wait reports EINTR, which the poller counts and waits again after.
     private static final MethodHandle WAIT = LINUX ? Native.downcall("epoll_wait",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)) : null;
     // With timeout 0 it returns at once, so the cheaper critical transition is safe.
@@ -121,11 +123,11 @@ public final class Epoll {
         }
     }
 
-    /** After a failed wait: the same wait at timeout 0, with errno captured (see WAIT). */
+    /** After a failed wait: the same wait at timeout 0, with errno captured (see WAIT): -errno, or -EINTR, or events. */
     private static int waitAgain(MemorySegment cs, int epfd, long addr, int max) {
         try {
             int r = (int) WAIT_NOW_ERRNO.invokeExact(cs, epfd, addr, max, 0);
-            return r < 0 ? -Native.errno(cs) : r;
+            return r < 0 ? -Native.errno(cs) : r == 0 ? -Errno.EINTR : r;
         } catch (Throwable t) {
             throw Unistd.rethrow(t);
         }

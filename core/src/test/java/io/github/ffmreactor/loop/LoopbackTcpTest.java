@@ -1,6 +1,7 @@
 package io.github.ffmreactor.loop;
 
 import io.github.ffmreactor.testutil.Await;
+import io.github.ffmreactor.testutil.OnLoop;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -119,15 +120,7 @@ class LoopbackTcpTest {
             try (Socket s = server.accept()) {
                 s.setSoTimeout(10_000);
                 Connection c = f.get(10, TimeUnit.SECONDS);
-                CompletableFuture<InetSocketAddress> addr = new CompletableFuture<>();
-                loop.execute(() -> {
-                    try {
-                        addr.complete(c.localAddress());
-                    } catch (NativeException e) {
-                        addr.completeExceptionally(e);
-                    }
-                });
-                assertEquals(s.getRemoteSocketAddress(), addr.get(10, TimeUnit.SECONDS));
+                assertEquals(s.getRemoteSocketAddress(), OnLoop.call(loop, c::localAddress));
                 assertEquals("hello\n", new String(s.getInputStream().readNBytes(6), StandardCharsets.US_ASCII));
                 s.getOutputStream().write("back".getBytes(StandardCharsets.US_ASCII));
                 assertEquals("back", got.get(10, TimeUnit.SECONDS));
