@@ -120,7 +120,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         return options;
     }
 
-    // ---- registration: the one path onto the poller ---------------------------------------------
+    // ---- channels (registered through Registry, the one path onto the poller) -----------------
 
     /**
      * Takes ownership of a connected, non-blocking stream fd (a socket, a pipe end) and serves it

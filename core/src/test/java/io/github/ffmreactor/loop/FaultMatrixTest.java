@@ -179,7 +179,9 @@ class FaultMatrixTest {
                     try (Socket c = connect(r.address())) {
                         assertEquals(-1, c.getInputStream().read(), "the connection the poller refused is closed");
                     }
-                    Await.until("counted", () -> r.loop.stats().failures() == before.failures() + 1);
+                    // The loop counts the failure, then reports it: wait for both.
+                    Await.until("counted and reported",
+                            () -> r.loop.stats().failures() == before.failures() + 1 && r.errors.size() == 1);
                     assertTrue(r.errors.get(0).getMessage().contains("ENOMEM"), r.errors.toString());
                     assertEquals(2, r.loop.stats().open());
                     try (Socket d = connect(r.address())) {
