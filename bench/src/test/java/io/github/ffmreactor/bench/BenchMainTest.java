@@ -141,6 +141,9 @@ class BenchMainTest {
         Run load = bench("load", "--bogus", "1");
         assertEquals(2, load.status(), load.out());
         assertTrue(load.err().startsWith("bench load: unknown option --bogus"), load.err());
+        Run wait = bench("load", "--port", "1", "--client-wait", "sometimes");
+        assertEquals(2, wait.status(), wait.out());
+        assertTrue(wait.err().startsWith("bench load: --client-wait: "), wait.err());
 
         // Not first, or not exact: JMH's (here a regex matching nothing).
         Run notFirst = bench("-f", "1", "servers");
