@@ -31,7 +31,11 @@ import java.util.function.Consumer;
  *
  * <p>A slow member cannot stall the room: each member's queued output is bounded by the loop's
  * {@code closeAbove} limit ({@code --max-queue}); a member past it is dropped, and the room is
- * told why.
+ * told why. The room as a whole keeps within the loop's {@code outputBudget}: a broadcast is
+ * written by the room, not by the members that queue it, so the loop's own budget (which pauses
+ * reading from a connection that queues too much) cannot hold back the many non-readers a
+ * broadcast fills. When the members' queues together pass the budget, the member with the longest
+ * queue is dropped, until the room is within it again.
  */
 public final class ChatServer {
     static final Set<String> OPTIONS = Set.of("host", "port", "trigger", "backend", "max-queue", "max-line", "unix", "wait");
@@ -56,7 +60,9 @@ public final class ChatServer {
     /** Nesting of broadcasts: a write can drop a member, whose departure is announced after. */
     private int depth;
     private final ArrayDeque<String> notices = new ArrayDeque<>();
-    long lines, dropped;
+    long lines, dropped, evictions;
+    /** The most output the members' queues may hold together: the loop's output budget. */
+    private final long budget;
 
     public ChatServer(EventLoop loop, Consumer<String> log) {
         this(loop, DEFAULT_MAX_LINE, log);
@@ -67,6 +73,7 @@ public final class ChatServer {
         this.loop = loop;
         this.maxLine = maxLine;
         this.log = log;
+        this.budget = loop.options().outputBudget();
         this.staging = arena.allocate(maxLine + PREFIX_ROOM + 1);
     }
 
@@ -95,6 +102,8 @@ public final class ChatServer {
         String name;
         byte[] prefix, piecePrefix;
         boolean gone;
+        /** Why the room closed this member (over the room's budget), or null. */
+        String evicted;
 
         Member(boolean unix) {
             this.unix = unix;
@@ -124,6 +133,7 @@ public final class ChatServer {
         @Override
         public void onClose(Connection c, Throwable cause) {
             gone = true;
+            if (cause == null && evicted != null) cause = new java.io.IOException(evicted);
             if (cause == null) {
                 announce("* " + name + " left");
             } else {
@@ -175,16 +185,38 @@ public final class ChatServer {
     private void broadcast(Member from, int len) {
         depth++;
         try {
+            long queued = 0;
             for (int i = 0; i < size; i++) {
                 Member m = room[i];
-                if (m != from && !m.gone) m.c.write(staging, 0, len);
+                if (m.gone) continue;
+                if (m != from) m.c.write(staging, 0, len);
+                queued += m.c.pendingOutput();
             }
+            if (queued > budget) evictDown(queued);
         } finally {
             depth--;
         }
         if (depth == 0) {
             compact();
             drainNotices();
+        }
+    }
+
+    /** Drops the members with the longest queues until the room's queued output is within budget. */
+    private void evictDown(long queued) {
+        while (queued > budget) {
+            Member worst = null;
+            for (int i = 0; i < size; i++) {
+                Member m = room[i];
+                if (!m.gone && (worst == null || m.c.pendingOutput() > worst.c.pendingOutput())) worst = m;
+            }
+            if (worst == null || worst.c.pendingOutput() == 0) return;
+            long q = worst.c.pendingOutput();
+            worst.evicted = "the room's queued output reached " + queued + " bytes, over its budget of " + budget
+                    + ": this member's " + q + " bytes were the most";
+            queued -= q;
+            worst.c.close();
+            evictions++;
         }
     }
 
