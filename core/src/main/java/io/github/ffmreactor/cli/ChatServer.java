@@ -60,6 +60,11 @@ public final class ChatServer {
     /** Nesting of broadcasts: a write can drop a member, whose departure is announced after. */
     private int depth;
     private final ArrayDeque<String> notices = new ArrayDeque<>();
+    private boolean noticesScheduled;
+    private final Runnable sendNotices = () -> {
+        noticesScheduled = false;
+        drainNotices();
+    };
     long lines, dropped, evictions;
     /** The most output the members' queues may hold together: the loop's output budget. */
     private final long budget;
@@ -160,6 +165,7 @@ public final class ChatServer {
             // Only announcements are sent from inside a broadcast, and they are queued.
             throw new IllegalStateException("nested chat send");
         }
+        if (!notices.isEmpty()) drainNotices(); // the joins and departures before this line, first
         int p = Math.min(prefix.length, PREFIX_ROOM);
         MemorySegment.copy(prefix, 0, staging, ValueLayout.JAVA_BYTE, 0, p);
         MemorySegment.copy(buf, off, staging, p, len);
@@ -168,16 +174,41 @@ public final class ChatServer {
         broadcast(from, p + len + 1);
     }
 
+    /**
+     * Queues a notice; the loop sends the queued ones together once this turn's events are handled
+     * (or before the next line, to keep the order). One message per member per batch: a burst of
+     * N joins cost N broadcasts of one line each, N*N/2 writes (1,000 members joining at once kept
+     * the room from relaying anything for over a second).
+     */
     private void announce(String text) {
         notices.add(text);
-        if (depth == 0) drainNotices();
+        scheduleNotices();
     }
 
+    private void scheduleNotices() {
+        if (noticesScheduled) return;
+        noticesScheduled = true;
+        try {
+            loop.execute(sendNotices);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            noticesScheduled = false; // the loop is closing: say it now, to whoever is still here
+            if (depth == 0) drainNotices();
+        }
+    }
+
+    /** Sends every queued notice, as many whole ones per message as the staging buffer holds. */
     private void drainNotices() {
-        for (String n; (n = notices.poll()) != null; ) {
-            byte[] b = (n + "\n").getBytes(StandardCharsets.UTF_8);
-            int len = Math.min(b.length, (int) staging.byteSize());
-            MemorySegment.copy(b, 0, staging, ValueLayout.JAVA_BYTE, 0, len);
+        int cap = (int) staging.byteSize();
+        while (!notices.isEmpty()) {
+            int len = 0;
+            for (String n; (n = notices.peek()) != null; ) {
+                byte[] b = (n + "\n").getBytes(StandardCharsets.UTF_8);
+                if (len > 0 && b.length > cap - len) break;
+                notices.poll();
+                int k = Math.min(b.length, cap - len);
+                MemorySegment.copy(b, 0, staging, ValueLayout.JAVA_BYTE, len, k);
+                len += k;
+            }
             broadcast(null, len);
         }
     }
@@ -198,7 +229,7 @@ public final class ChatServer {
         }
         if (depth == 0) {
             compact();
-            drainNotices();
+            if (!notices.isEmpty()) scheduleNotices();
         }
     }
 

@@ -191,6 +191,56 @@ class ChatServerTest {
         FdCount.assertBackTo(before);
     }
 
+    /**
+     * Hostile-test finding: each join was its own broadcast, so N members joining at once cost
+     * N*N/2 writes (1,000 joins kept the room from relaying a line for over a second). Notices
+     * queued in one turn now go out together, one write per member.
+     */
+    @org.junit.jupiter.api.Test
+    void aBurstOfJoinsIsAnnouncedInBatchesNotOneWritePerJoinPerMember() throws Exception {
+        int before = FdCount.now();
+        int n = 200;
+        List<SocketChannel> members = new ArrayList<>();
+        try (EventLoop loop = EventLoop.open(ChatServer.options(256 * 1024))) {
+            ChatServer chat = new ChatServer(loop, s -> {});
+            Listener l = chat.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL);
+            loop.start("chat");
+            try {
+                // Hold the loop while the kernel completes every handshake: the joins then come in
+                // as one burst, as from a hostile client, whatever the speed of this machine.
+                java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+                java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+                loop.execute(() -> {
+                    held.countDown();
+                    try {
+                        release.await(20, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                assertTrue(held.await(10, TimeUnit.SECONDS));
+                try {
+                    for (int i = 0; i < n; i++) members.add(SocketChannel.open(l.localAddress()));
+                } finally {
+                    release.countDown();
+                }
+                LineReader first = new LineReader(members.get(0));
+                java.util.Set<String> joins = new java.util.HashSet<>();
+                for (int i = 0; i < n; i++) joins.add(first.line());
+                for (SocketChannel m : members) assertTrue(joins.contains("* " + nameOf(m) + " joined"), joins.toString());
+                long writes = OnLoop.call(loop, () -> loop.stats().writes());
+                assertTrue(writes < (long) n * n / 8, writes + " writes for " + n + " joins (one broadcast each: "
+                        + n * (n + 1) / 2 + ")");
+                // Order still holds: a line comes after the notices queued before it.
+                send(members.get(1), "hello\n");
+                assertEquals(nameOf(members.get(1)) + ": hello", first.message());
+            } finally {
+                for (SocketChannel m : members) m.close();
+            }
+        }
+        FdCount.assertBackTo(before);
+    }
+
     /** A blocking member: reads whole lines, skipping notices unless asked for them. */
     static final class LineReader {
         final java.io.InputStream in;
