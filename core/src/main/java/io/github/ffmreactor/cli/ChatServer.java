@@ -31,7 +31,11 @@ import java.util.function.Consumer;
  *
  * <p>A slow member cannot stall the room: each member's queued output is bounded by the loop's
  * {@code closeAbove} limit ({@code --max-queue}); a member past it is dropped, and the room is
- * told why.
+ * told why. The room as a whole keeps within the loop's {@code outputBudget}: a broadcast is
+ * written by the room, not by the members that queue it, so the loop's own budget (which pauses
+ * reading from a connection that queues too much) cannot hold back the many non-readers a
+ * broadcast fills. When the members' queues together pass the budget, the member with the longest
+ * queue is dropped, until the room is within it again.
  */
 public final class ChatServer {
     static final Set<String> OPTIONS = Set.of("host", "port", "trigger", "backend", "max-queue", "max-line", "unix", "wait");
@@ -56,7 +60,14 @@ public final class ChatServer {
     /** Nesting of broadcasts: a write can drop a member, whose departure is announced after. */
     private int depth;
     private final ArrayDeque<String> notices = new ArrayDeque<>();
-    long lines, dropped;
+    private boolean noticesScheduled;
+    private final Runnable sendNotices = () -> {
+        noticesScheduled = false;
+        drainNotices();
+    };
+    long lines, dropped, evictions;
+    /** The most output the members' queues may hold together: the loop's output budget. */
+    private final long budget;
 
     public ChatServer(EventLoop loop, Consumer<String> log) {
         this(loop, DEFAULT_MAX_LINE, log);
@@ -67,6 +78,7 @@ public final class ChatServer {
         this.loop = loop;
         this.maxLine = maxLine;
         this.log = log;
+        this.budget = loop.options().outputBudget();
         this.staging = arena.allocate(maxLine + PREFIX_ROOM + 1);
     }
 
@@ -95,6 +107,8 @@ public final class ChatServer {
         String name;
         byte[] prefix, piecePrefix;
         boolean gone;
+        /** Why the room closed this member (over the room's budget), or null. */
+        String evicted;
 
         Member(boolean unix) {
             this.unix = unix;
@@ -124,6 +138,7 @@ public final class ChatServer {
         @Override
         public void onClose(Connection c, Throwable cause) {
             gone = true;
+            if (cause == null && evicted != null) cause = new java.io.IOException(evicted);
             if (cause == null) {
                 announce("* " + name + " left");
             } else {
@@ -150,6 +165,7 @@ public final class ChatServer {
             // Only announcements are sent from inside a broadcast, and they are queued.
             throw new IllegalStateException("nested chat send");
         }
+        if (!notices.isEmpty()) drainNotices(); // the joins and departures before this line, first
         int p = Math.min(prefix.length, PREFIX_ROOM);
         MemorySegment.copy(prefix, 0, staging, ValueLayout.JAVA_BYTE, 0, p);
         MemorySegment.copy(buf, off, staging, p, len);
@@ -158,16 +174,41 @@ public final class ChatServer {
         broadcast(from, p + len + 1);
     }
 
+    /**
+     * Queues a notice; the loop sends the queued ones together once this turn's events are handled
+     * (or before the next line, to keep the order). One message per member per batch: a burst of
+     * N joins cost N broadcasts of one line each, N*N/2 writes (1,000 members joining at once kept
+     * the room from relaying anything for over a second).
+     */
     private void announce(String text) {
         notices.add(text);
-        if (depth == 0) drainNotices();
+        scheduleNotices();
     }
 
+    private void scheduleNotices() {
+        if (noticesScheduled) return;
+        noticesScheduled = true;
+        try {
+            loop.execute(sendNotices);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            noticesScheduled = false; // the loop is closing: say it now, to whoever is still here
+            if (depth == 0) drainNotices();
+        }
+    }
+
+    /** Sends every queued notice, as many whole ones per message as the staging buffer holds. */
     private void drainNotices() {
-        for (String n; (n = notices.poll()) != null; ) {
-            byte[] b = (n + "\n").getBytes(StandardCharsets.UTF_8);
-            int len = Math.min(b.length, (int) staging.byteSize());
-            MemorySegment.copy(b, 0, staging, ValueLayout.JAVA_BYTE, 0, len);
+        int cap = (int) staging.byteSize();
+        while (!notices.isEmpty()) {
+            int len = 0;
+            for (String n; (n = notices.peek()) != null; ) {
+                byte[] b = (n + "\n").getBytes(StandardCharsets.UTF_8);
+                if (len > 0 && b.length > cap - len) break;
+                notices.poll();
+                int k = Math.min(b.length, cap - len);
+                MemorySegment.copy(b, 0, staging, ValueLayout.JAVA_BYTE, len, k);
+                len += k;
+            }
             broadcast(null, len);
         }
     }
@@ -175,16 +216,38 @@ public final class ChatServer {
     private void broadcast(Member from, int len) {
         depth++;
         try {
+            long queued = 0;
             for (int i = 0; i < size; i++) {
                 Member m = room[i];
-                if (m != from && !m.gone) m.c.write(staging, 0, len);
+                if (m.gone) continue;
+                if (m != from) m.c.write(staging, 0, len);
+                queued += m.c.pendingOutput();
             }
+            if (queued > budget) evictDown(queued);
         } finally {
             depth--;
         }
         if (depth == 0) {
             compact();
-            drainNotices();
+            if (!notices.isEmpty()) scheduleNotices();
+        }
+    }
+
+    /** Drops the members with the longest queues until the room's queued output is within budget. */
+    private void evictDown(long queued) {
+        while (queued > budget) {
+            Member worst = null;
+            for (int i = 0; i < size; i++) {
+                Member m = room[i];
+                if (!m.gone && (worst == null || m.c.pendingOutput() > worst.c.pendingOutput())) worst = m;
+            }
+            if (worst == null || worst.c.pendingOutput() == 0) return;
+            long q = worst.c.pendingOutput();
+            worst.evicted = "the room's queued output reached " + queued + " bytes, over its budget of " + budget
+                    + ": this member's " + q + " bytes were the most";
+            queued -= q;
+            worst.c.close();
+            evictions++;
         }
     }
 

@@ -41,8 +41,21 @@ final class Serve {
         return base.withBackend(backend(a)).withWait(wait);
     }
 
+    /**
+     * {@code --host} and {@code --port}. A host that does not resolve is a bad argument (exit 2),
+     * like a bad port; an empty one is too (the resolver would quietly take it for the loopback).
+     */
     static InetSocketAddress address(Args a) throws Exception {
-        return new InetSocketAddress(InetAddress.getByName(a.get("host", "127.0.0.1")), a.intValue("port", 0, 0, 65535));
+        String host = a.get("host", "127.0.0.1");
+        int port = a.intValue("port", 0, 0, 65535);
+        if (host.isBlank()) throw new Args.BadArgs("--host must name an address or a host, got '" + host + "'");
+        InetAddress at;
+        try {
+            at = InetAddress.getByName(host.strip());
+        } catch (java.net.UnknownHostException e) {
+            throw new Args.BadArgs("--host '" + host + "' does not resolve: " + e.getMessage());
+        }
+        return new InetSocketAddress(at, port);
     }
 
     static int tcp(String name, Args a, PrintStream out, Supplier<? extends Handler> handlers) throws Exception {

@@ -31,15 +31,30 @@ import java.util.function.Consumer;
  * <p>Relaying allocates nothing: the text is assembled in one native buffer and sent with
  * sendto to each member's stored sockaddr. Members are found by a linear scan of their stored
  * addresses, which suits a room of tens to hundreds.
+ *
+ * <p>The room holds at most {@code maxMembers} ({@code --max-members}, default 256): every source
+ * port is a new member, so without a cap one host sending from many ports grew the table without
+ * bound, and with it the cost of every datagram (a scan and a sendto per member). A datagram from
+ * a newcomer while the room is full is ignored (no join, no relay, no reply that a forged source
+ * could aim at someone), counted in {@link #refused()} and logged at most once a second.
+ * Text past {@link #MAX_TEXT} bytes is cut there, so each relayed datagram stays within one
+ * Ethernet frame.
  */
 public final class UdpChatServer implements DatagramHandler {
-    static final Set<String> OPTIONS = Set.of("host", "port", "backend", "expire-ms", "wait");
-    static final String USAGE = "--host 127.0.0.1 --port 0 --expire-ms 30000 --backend auto|... --wait block|...";
+    static final Set<String> OPTIONS = Set.of("host", "port", "backend", "expire-ms", "max-members", "wait");
+    static final String USAGE = "--host 127.0.0.1 --port 0 --expire-ms 30000 --max-members 256 --backend auto|... --wait block|...";
+
+    /** The default cap on members. */
+    public static final int DEFAULT_MAX_MEMBERS = 256;
 
     static final int MAX_TEXT = 1400;
 
     private final EventLoop loop;
     private final long expireNanos;
+    private final int maxMembers;
+    /** Datagrams from newcomers ignored because the room was full: in all, and since the last report. */
+    private long refused, refusedUnreported;
+    private long lastRefusalReport = Long.MIN_VALUE;
     private final Consumer<String> log;
     private final Arena arena = Arena.ofAuto(); // freed with the server
     private final MemorySegment staging = arena.allocate(MAX_TEXT + 128);
@@ -65,8 +80,14 @@ public final class UdpChatServer implements DatagramHandler {
     }
 
     public UdpChatServer(EventLoop loop, Duration expiry, Consumer<String> log) {
+        this(loop, expiry, DEFAULT_MAX_MEMBERS, log);
+    }
+
+    public UdpChatServer(EventLoop loop, Duration expiry, int maxMembers, Consumer<String> log) {
         if (expiry.toMillis() < 1) throw new IllegalArgumentException("expiry must be at least 1 ms");
+        if (maxMembers < 1) throw new IllegalArgumentException("maxMembers < 1: " + maxMembers);
         this.loop = loop;
+        this.maxMembers = maxMembers;
         this.expireNanos = expiry.toNanos();
         this.log = log;
     }
@@ -82,6 +103,11 @@ public final class UdpChatServer implements DatagramHandler {
     /** Members in the room (loop thread). */
     public int members() {
         return size;
+    }
+
+    /** Datagrams from newcomers ignored because the room was full (loop thread). */
+    public long refused() {
+        return refused;
     }
 
     /** When {@code who} was last heard from, on the loop's clock, or -1 if not a member (loop thread). */
@@ -102,6 +128,10 @@ public final class UdpChatServer implements DatagramHandler {
         boolean quit = is(buf, len, "quit");
         if (i < 0) {
             if (quit) return;
+            if (size >= maxMembers) {
+                refuse(now);
+                return;
+            }
             Endpoint copy = spare.isEmpty() ? Endpoint.allocate(arena) : spare.poll();
             copy.copyFrom(from);
             Member m = new Member(copy, now);
@@ -124,6 +154,17 @@ public final class UdpChatServer implements DatagramHandler {
             MemorySegment.copy(buf, 0, staging, p, n);
             staging.set(ValueLayout.JAVA_BYTE, p + n, (byte) '\n');
             relay(p + n + 1, m);
+        }
+    }
+
+    private void refuse(long now) {
+        refused++;
+        refusedUnreported++;
+        if (lastRefusalReport == Long.MIN_VALUE || now - lastRefusalReport >= TimeUnit.SECONDS.toNanos(1)) {
+            lastRefusalReport = now;
+            log.accept("udp-chat: room full (" + maxMembers + " members): ignored " + refusedUnreported
+                    + " datagram(s) from newcomers");
+            refusedUnreported = 0;
         }
     }
 
@@ -180,8 +221,9 @@ public final class UdpChatServer implements DatagramHandler {
 
     static int main(Args a, PrintStream out) throws Exception {
         long expire = a.intValue("expire-ms", 30_000, 1, Integer.MAX_VALUE);
+        int maxMembers = a.intValue("max-members", DEFAULT_MAX_MEMBERS, 1, 65_536);
         EventLoop loop = EventLoop.open(Serve.options(a, LoopOptions.defaults()));
-        UdpChatServer room = new UdpChatServer(loop, Duration.ofMillis(expire), msg -> {
+        UdpChatServer room = new UdpChatServer(loop, Duration.ofMillis(expire), maxMembers, msg -> {
             out.println(msg);
             out.flush();
         });

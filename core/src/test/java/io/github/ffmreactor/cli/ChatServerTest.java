@@ -137,6 +137,110 @@ class ChatServerTest {
         FdCount.assertBackTo(before);
     }
 
+    /**
+     * Hostile-test finding: a broadcast is queued by the room, not by the members that fill up, so
+     * the loop's output budget (which pauses reading from a connection that queues too much) did
+     * not bound the room: 1,000 non-reading members cost 138 MiB of queued output at 256 KiB each.
+     * Now the room drops its longest queue whenever the queues together pass the budget.
+     */
+    @org.junit.jupiter.api.Test
+    void nonReadersTogetherStayWithinTheLoopsOutputBudget() throws Exception {
+        int before = FdCount.now();
+        long budget = 1 << 20;
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        EventLoop loop = EventLoop.open(ChatServer.options(256 * 1024).withOutputBudget(budget));
+        ChatServer chat = new ChatServer(loop, log::add);
+        Listener l = chat.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL);
+        loop.start("chat");
+        List<Socket> lazy = new ArrayList<>();
+        try (SocketChannel sender = SocketChannel.open(l.localAddress());
+             SocketChannel reader = SocketChannel.open(l.localAddress())) {
+            // 8 members that never read: 8 x 256 KiB of allowed queue is twice the budget.
+            for (int i = 0; i < 8; i++) {
+                Socket s = new Socket();
+                lazy.add(s);
+                s.setReceiveBufferSize(4096);
+                s.connect(l.localAddress());
+            }
+            Await.until("10 members", () -> OnLoop.call(loop, chat::members) == 10);
+            LineReader in = new LineReader(reader);
+            String senderName = nameOf(sender);
+            String pad = "y".repeat(1000);
+            long most = 0;
+            int sent = 0;
+            while (OnLoop.call(loop, chat::members) > 2) {
+                assertTrue(sent < 40_000, "the non-readers were never dropped: " + log);
+                StringBuilder sb = new StringBuilder();
+                for (int k = 0; k < 64; k++) sb.append(sent + k).append(' ').append(pad).append('\n');
+                send(sender, sb.toString());
+                for (int k = 0; k < 64; k++) assertEquals(senderName + ": " + (sent + k) + " " + pad, in.message());
+                sent += 64;
+                most = Math.max(most, OnLoop.call(loop, () -> loop.stats().queuedBytes()));
+                assertTrue(most <= budget, "queued " + most + " bytes, over the budget of " + budget);
+            }
+            assertTrue(log.stream().anyMatch(s -> s.contains("over its budget of " + budget)), log.toString());
+            long evictions = OnLoop.call(loop, () -> chat.evictions);
+            assertTrue(evictions >= 1, "evictions " + evictions);
+            // The two that read are still served.
+            send(sender, "after\n");
+            assertEquals(senderName + ": after", in.message());
+        } finally {
+            for (Socket s : lazy) s.close();
+            loop.close();
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    /**
+     * Hostile-test finding: each join was its own broadcast, so N members joining at once cost
+     * N*N/2 writes (1,000 joins kept the room from relaying a line for over a second). Notices
+     * queued in one turn now go out together, one write per member.
+     */
+    @org.junit.jupiter.api.Test
+    void aBurstOfJoinsIsAnnouncedInBatchesNotOneWritePerJoinPerMember() throws Exception {
+        int before = FdCount.now();
+        int n = 200;
+        List<SocketChannel> members = new ArrayList<>();
+        try (EventLoop loop = EventLoop.open(ChatServer.options(256 * 1024))) {
+            ChatServer chat = new ChatServer(loop, s -> {});
+            Listener l = chat.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL);
+            loop.start("chat");
+            try {
+                // Hold the loop while the kernel completes every handshake: the joins then come in
+                // as one burst, as from a hostile client, whatever the speed of this machine.
+                java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+                java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+                loop.execute(() -> {
+                    held.countDown();
+                    try {
+                        release.await(20, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                assertTrue(held.await(10, TimeUnit.SECONDS));
+                try {
+                    for (int i = 0; i < n; i++) members.add(SocketChannel.open(l.localAddress()));
+                } finally {
+                    release.countDown();
+                }
+                LineReader first = new LineReader(members.get(0));
+                java.util.Set<String> joins = new java.util.HashSet<>();
+                for (int i = 0; i < n; i++) joins.add(first.line());
+                for (SocketChannel m : members) assertTrue(joins.contains("* " + nameOf(m) + " joined"), joins.toString());
+                long writes = OnLoop.call(loop, () -> loop.stats().writes());
+                assertTrue(writes < (long) n * n / 8, writes + " writes for " + n + " joins (one broadcast each: "
+                        + n * (n + 1) / 2 + ")");
+                // Order still holds: a line comes after the notices queued before it.
+                send(members.get(1), "hello\n");
+                assertEquals(nameOf(members.get(1)) + ": hello", first.message());
+            } finally {
+                for (SocketChannel m : members) m.close();
+            }
+        }
+        FdCount.assertBackTo(before);
+    }
+
     /** A blocking member: reads whole lines, skipping notices unless asked for them. */
     static final class LineReader {
         final java.io.InputStream in;

@@ -138,4 +138,64 @@ class UdpChatServerTest {
         }
         FdCount.assertBackTo(before);
     }
+
+    /**
+     * Hostile-test finding: every source port was a new member, so datagrams from many ports grew
+     * the room without bound (3,000 ports: 3,000 members, each datagram scanned and relayed 3,000
+     * times). The room now holds at most maxMembers; newcomers past it are ignored and counted.
+     */
+    @Test
+    void aFullRoomIgnoresNewcomersUntilSomeoneLeaves() throws Exception {
+        int before = FdCount.now();
+        ManualClock clock = new ManualClock();
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        EventLoop loop = EventLoop.open(LoopOptions.defaults(), clock);
+        UdpChatServer room = new UdpChatServer(loop, Duration.ofSeconds(30), 3, log::add);
+        Datagram ch = room.open(new InetSocketAddress(LOOPBACK, 0));
+        InetSocketAddress at = ch.localAddress();
+        loop.start("udp-chat");
+        try (Client a = new Client(at); Client b = new Client(at); Client c = new Client(at)) {
+            a.send("hb");
+            heard(loop, room, a, clock);
+            b.send("hb");
+            heard(loop, room, b, clock);
+            c.send("hb");
+            heard(loop, room, c, clock);
+            while (!a.receive().equals("* " + c.name() + " joined\n")) {
+                // a also hears b join
+            }
+            for (int i = 0; i < 20; i++) {
+                try (Client x = new Client(at)) {
+                    x.send("let me in " + i);
+                }
+            }
+            Await.until("20 refused", () -> call(loop, room::refused) == 20L);
+            assertEquals(3, (int) call(loop, room::members));
+            assertTrue(a.silentFor(50), "a newcomer to a full room is not relayed");
+            assertEquals(1, log.stream().filter(l -> l.startsWith("udp-chat: room full (3 members)")).count(),
+                    "one report per second at most: " + log);
+            // The members still talk; one leaves, and a newcomer gets in.
+            b.send("still here");
+            assertEquals(b.name() + ": still here\n", a.receive());
+            c.send("quit");
+            assertEquals("* " + c.name() + " left\n", a.receive());
+            try (Client d = new Client(at)) {
+                d.send("in at last");
+                assertEquals("* " + d.name() + " joined\n", a.receive());
+                assertEquals(d.name() + ": in at last\n", a.receive());
+            }
+            assertEquals(20L, (long) call(loop, room::refused));
+        } finally {
+            loop.close();
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    @Test
+    void cliChecksMaxMembers() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(), err = new java.io.ByteArrayOutputStream();
+        assertEquals(2, Main.run(new String[] {"udp-chat", "--max-members", "0"}, new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true)));
+        assertTrue(err.toString().contains("--max-members must be in 1..65536, got 0"), err.toString());
+    }
 }
