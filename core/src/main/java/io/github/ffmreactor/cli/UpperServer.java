@@ -25,8 +25,11 @@ public final class UpperServer {
     private static final FrameHandler UPPER_LINES = new FrameHandler() {
         @Override
         public void onFrame(Connection c, MemorySegment buf, long off, int len, boolean last) {
-            upperBack(c, buf, off, len);
-            if (last) c.write(NEWLINE);
+            // When the line's own '\n' follows it in the buffer (a line that arrived whole), it goes
+            // out in the same write: one write(2) per line, not two.
+            boolean newlineFollows = last && off + len < buf.byteSize() && buf.get(ValueLayout.JAVA_BYTE, off + len) == '\n';
+            upperBack(c, buf, off, newlineFollows ? len + 1 : len);
+            if (last && !newlineFollows) c.write(NEWLINE);
         }
 
         @Override

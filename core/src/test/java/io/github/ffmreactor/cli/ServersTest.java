@@ -55,6 +55,24 @@ class ServersTest {
         FdCount.assertBackTo(before);
     }
 
+    /** A line that arrived whole goes back in one write(2), its newline included. */
+    @Test
+    void upperWritesEachWholeLineOnce() throws Exception {
+        int before = FdCount.now();
+        try (EventLoop loop = EventLoop.open()) {
+            Listener l = loop.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL, UpperServer::handler);
+            loop.start("upper");
+            int lines = 2000;
+            try (Socket a = new Socket(LOOPBACK, l.port())) {
+                a.getOutputStream().write("abc\n".repeat(lines).getBytes(StandardCharsets.US_ASCII));
+                assertEquals("ABC\n".repeat(lines), new String(a.getInputStream().readNBytes(4 * lines), StandardCharsets.US_ASCII));
+            }
+            long writes = io.github.ffmreactor.testutil.OnLoop.call(loop, () -> loop.stats().writes());
+            assertTrue(writes <= lines + 16, writes + " writes for " + lines + " lines");
+        }
+        FdCount.assertBackTo(before);
+    }
+
     @Test
     void lineClientTalksToAServerAndExitsWhenItCloses() throws Exception {
         int before = FdCount.now();
