@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,6 +30,13 @@ public final class LineClient {
     private LineClient() {}
 
     static final Set<String> OPTIONS = Set.of("host", "port", "backend", "timeout-ms");
+
+    /**
+     * Stdin is read no further while this many of its bytes wait to go out: a server that reads
+     * slower than stdin fills would otherwise see its connection closed by the loop's
+     * {@code closeAbove} ("the peer is not reading") as if it had stopped reading.
+     */
+    static final long STDIN_BACKLOG = 1 << 20;
     static final String USAGE = "--host 127.0.0.1 --port PORT --timeout-ms 5000 --backend auto|...";
 
     /**
@@ -65,6 +73,9 @@ public final class LineClient {
         final PrintStream out;
         final CompletableFuture<Throwable> closed;
         boolean stdinEnded;
+        // Stdin bytes on their way (guarded by this): in write tasks not yet run, and queued by the connection.
+        private long inTasks;
+        private long queued;
 
         ToStdout(PrintStream out, CompletableFuture<Throwable> closed) {
             this.out = out;
@@ -85,36 +96,75 @@ public final class LineClient {
 
         @Override
         public void onDrained(Connection c) {
+            drained();
             if (stdinEnded) shutdownQuietly(c);
         }
 
         @Override
         public void onClose(Connection c, Throwable cause) {
             closed.complete(cause);
+            gone();
+        }
+
+        /** On the stdin thread: waits until fewer than {@link #STDIN_BACKLOG} bytes wait (or the connection is gone), then counts {@code n} more. */
+        synchronized void reserve(int n) throws InterruptedException {
+            while (inTasks + queued >= STDIN_BACKLOG && !closed.isDone()) wait();
+            inTasks += n;
+        }
+
+        /** On the loop: a task's {@code n} bytes went to the connection, which now queues {@code pending}. */
+        synchronized void written(int n, long pending) {
+            inTasks -= n;
+            queued = pending;
+            notifyAll();
+        }
+
+        private synchronized void drained() {
+            queued = 0;
+            notifyAll();
+        }
+
+        private synchronized void gone() {
+            notifyAll();
         }
     }
 
-    /** Copies {@code in} to the connection, chunk by chunk, on the loop thread; half-closes at EOF. */
+    /**
+     * Copies {@code in} to the connection, chunk by chunk, on the loop thread; half-closes at EOF.
+     * Reads no further while {@link #STDIN_BACKLOG} bytes wait to go out, and stops once the loop
+     * has ended (the server closed the connection while input was still coming).
+     */
     private static void pump(InputStream in, EventLoop loop, Connection c, ToStdout h) {
         byte[] b = new byte[8192];
         try {
             for (int n; (n = in.read(b)) > 0; ) {
+                h.reserve(n);
+                if (h.closed.isDone()) return;
                 byte[] chunk = java.util.Arrays.copyOf(b, n);
                 loop.execute(() -> {
-                    try (Arena a = Arena.ofConfined()) {
-                        MemorySegment m = a.allocate(chunk.length);
-                        MemorySegment.copy(chunk, 0, m, ValueLayout.JAVA_BYTE, 0, chunk.length);
-                        c.write(m, 0, chunk.length); // what the kernel cannot take now is copied and queued
+                    if (c.isOpen()) {
+                        try (Arena a = Arena.ofConfined()) {
+                            MemorySegment m = a.allocate(chunk.length);
+                            MemorySegment.copy(chunk, 0, m, ValueLayout.JAVA_BYTE, 0, chunk.length);
+                            c.write(m, 0, chunk.length); // what the kernel cannot take now is copied and queued
+                        }
                     }
+                    h.written(chunk.length, c.isOpen() ? c.pendingOutput() : 0);
                 });
             }
         } catch (IOException ignored) {
             // stdin failed: treat it as its end.
+        } catch (InterruptedException | RejectedExecutionException e) {
+            return; // the client is ending: the connection is closed and the loop gone or going
         }
-        loop.execute(() -> {
-            h.stdinEnded = true;
-            if (c.isOpen() && c.pendingOutput() == 0) shutdownQuietly(c);
-        });
+        try {
+            loop.execute(() -> {
+                h.stdinEnded = true;
+                if (c.isOpen() && c.pendingOutput() == 0) shutdownQuietly(c);
+            });
+        } catch (RejectedExecutionException ignored) {
+            // The server closed first and the client has ended: nothing left to half-close.
+        }
     }
 
     private static void shutdownQuietly(Connection c) {
