@@ -64,6 +64,10 @@ public final class LineClient {
                 err.println("ffmreactor client: connection failed: " + cause.getMessage());
                 return 1;
             }
+            if (toStdout.stdoutFailed) {
+                err.println("ffmreactor client: stdout is closed (or failed): stopped");
+                return 1;
+            }
             return 0;
         }
     }
@@ -73,6 +77,8 @@ public final class LineClient {
         final PrintStream out;
         final CompletableFuture<Throwable> closed;
         boolean stdinEnded;
+        /** What the server sent could not be written out (the reader of a pipe has gone): the client stops. */
+        volatile boolean stdoutFailed;
         // Stdin bytes on their way (guarded by this): in write tasks not yet run, and queued by the connection.
         private long inTasks;
         private long queued;
@@ -86,6 +92,11 @@ public final class LineClient {
         public void onData(Connection c, MemorySegment buf, int len) {
             out.write(buf.asSlice(0, len).toArray(ValueLayout.JAVA_BYTE), 0, len);
             out.flush();
+            // A PrintStream keeps no exception: without this, `client | head -1` would run on for ever.
+            if (out.checkError()) {
+                stdoutFailed = true;
+                c.close();
+            }
         }
 
         @Override

@@ -3,9 +3,16 @@ package io.github.ffmreactor.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.ffmreactor.Trigger;
+import io.github.ffmreactor.loop.EventLoop;
+import io.github.ffmreactor.loop.Listener;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -108,6 +115,45 @@ class LineClientHostileTest {
             assertNull(uncaught.get(), () -> "stdin thread died with " + uncaught.get());
         } finally {
             Thread.setDefaultUncaughtExceptionHandler(before);
+        }
+    }
+
+    /**
+     * Stdout fails (the reader of the pipe left, as in {@code client | head -1}) while the echo
+     * server keeps answering endless stdin: the client stops with exit 1 and says why. It used to
+     * run on for ever, a PrintStream swallowing the write errors.
+     */
+    @Test
+    void aClosedStdoutStopsTheClient() throws Exception {
+        try (EventLoop loop = EventLoop.open()) {
+            Listener l = loop.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL, () -> EchoServer.ECHO);
+            loop.start("echo");
+            OutputStream closedAfter1KiB = new OutputStream() {
+                long n;
+
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    n += len;
+                    if (n > 1024) throw new IOException("Broken pipe");
+                }
+            };
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            CompletableFuture<Integer> rc = new CompletableFuture<>();
+            Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    rc.complete(LineClient.run(new InetSocketAddress(LOOPBACK, l.port()), Duration.ofSeconds(5), "auto",
+                            zeros(-1), new PrintStream(closedAfter1KiB), new PrintStream(err, true)));
+                } catch (Throwable t) {
+                    rc.completeExceptionally(t);
+                }
+            });
+            assertEquals(1, (int) rc.get(10, TimeUnit.SECONDS), err.toString());
+            assertTrue(err.toString().contains("stdout is closed"), err.toString());
         }
     }
 }
