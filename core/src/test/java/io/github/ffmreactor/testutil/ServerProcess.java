@@ -63,11 +63,17 @@ public final class ServerProcess implements AutoCloseable {
         return ProcessHandle.current().info().command().orElse("java");
     }
 
-    /** Starts {@code wrapper... java ... Main args...} and waits (bounded) for its ready line. */
+    /**
+     * Starts {@code wrapper... java ... Main args...} and waits (bounded) for its ready line. The
+     * system property {@code ffmreactor.stress.serverArgs} (space-separated) is appended to
+     * {@code args}: the same cases against another variant, e.g. {@code --loops 4}.
+     */
     public static ServerProcess start(List<String> wrapper, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(wrapper);
         cmd.addAll(List.of(java(), "--enable-native-access=ALL-UNNAMED", "-cp", classes(), "io.github.ffmreactor.cli.Main"));
         cmd.addAll(Arrays.asList(args));
+        String extra = System.getProperty("ffmreactor.stress.serverArgs", "");
+        if (!extra.isBlank()) cmd.addAll(Arrays.asList(extra.strip().split("\\s+")));
         Path log = Files.createTempFile("ffmreactor-server-", ".log");
         Process p;
         try {
