@@ -9,7 +9,6 @@ import io.github.ffmreactor.NativeException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
@@ -153,13 +152,8 @@ public final class LineClient {
                 if (h.closed.isDone()) return;
                 byte[] chunk = java.util.Arrays.copyOf(b, n);
                 loop.execute(() -> {
-                    if (c.isOpen()) {
-                        try (Arena a = Arena.ofConfined()) {
-                            MemorySegment m = a.allocate(chunk.length);
-                            MemorySegment.copy(chunk, 0, m, ValueLayout.JAVA_BYTE, 0, chunk.length);
-                            c.write(m, 0, chunk.length); // what the kernel cannot take now is copied and queued
-                        }
-                    }
+                    // What the kernel cannot take now is copied and queued.
+                    if (c.isOpen()) c.write(chunk, 0, chunk.length);
                     h.written(chunk.length, c.isOpen() ? c.pendingOutput() : 0);
                 });
             }
