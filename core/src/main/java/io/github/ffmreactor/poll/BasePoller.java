@@ -39,14 +39,39 @@ abstract sealed class BasePoller implements Poller
     @Override
     public final int poll(int timeoutMillis) throws NativeException {
         checkOpenPoller();
-        int n;
-        do {
-            n = countedWait(timeoutMillis);
-        } while (n == -Errno.EINTR);
+        // The monotonic start of a timed wait, for the time left after an EINTR (no cost at timeout 0,
+        // the busy loop's case; a vDSO clock read, no allocation, for a wait that may sleep).
+        long start = timeoutMillis > 0 ? System.nanoTime() : 0;
+        int n = countedWait(timeoutMillis);
+        if (n == -Errno.EINTR) n = waitOnAfterSignal(timeoutMillis, start);
         if (n < 0) throw Errno.exception(waitCall(), -n);
         int out = n == 0 ? 0 : collect(n);
         eventCount += out;
         return out;
+    }
+
+    /**
+     * After an EINTR: waits again for what is left of the timeout, not the whole of it (as libuv's
+     * uv__io_poll does), so a signal late in a timer's wait does not double it and a storm of
+     * signals (a profiler's) cannot postpone a timer for ever. The left time is measured on the
+     * monotonic clock ({@link System#nanoTime}) from the first wait's start. Kept out of
+     * {@link #poll} so the common path stays as small as before.
+     */
+    private int waitOnAfterSignal(int timeoutMillis, long start) {
+        if (timeoutMillis == 0) return 0; // a zero-timeout wait that a signal cut short found nothing
+        long deadline = start + timeoutMillis * 1_000_000L;
+        int left = timeoutMillis;
+        int n;
+        do {
+            if (timeoutMillis > 0) {
+                long ns = deadline - System.nanoTime();
+                if (ns <= 0) return 0;
+                // Round up: a wait that ends a fraction of a millisecond early would be one more turn.
+                left = (int) Math.min(Integer.MAX_VALUE, (ns + 999_999) / 1_000_000);
+            }
+            n = countedWait(left);
+        } while (n == -Errno.EINTR);
+        return n;
     }
 
     private int countedWait(int timeoutMillis) {
