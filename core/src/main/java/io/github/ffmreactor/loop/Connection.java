@@ -123,9 +123,8 @@ public final class Connection extends Channel {
                 return;
             }
             long r = SocketIo.read(l.cs, fd, buf, 0, size);
-            l.reads++;
+            l.counters.read(r);
             if (r > 0) {
-                l.bytesIn += r;
                 try {
                     handler.onData(this, buf, (int) r);
                 } catch (Throwable t) {
@@ -139,7 +138,7 @@ public final class Connection extends Channel {
                 endOfInput();
                 return;
             } else if (r == -Errno.EAGAIN) {
-                l.eagains++;
+                l.counters.eagain();
                 return;
             } else if (r != -Errno.EINTR) {
                 ioError(SocketIo.WINDOWS ? "recv" : "read", (int) -r);
@@ -157,11 +156,11 @@ public final class Connection extends Channel {
         EventLoop l = loop;
         for (int k = 0; k < l.options.readsPerTurn(); k++) {
             long r = SocketIo.read(l.cs, fd, l.readBuf, 0, l.readBuf.byteSize());
-            l.reads++;
+            l.counters.read(r);
             if (r > 0) {
-                l.bytesIn += r;
+                continue; // dropped
             } else if (r == -Errno.EAGAIN) {
-                l.eagains++;
+                l.counters.eagain();
                 return;
             } else if (r != -Errno.EINTR) {
                 closeNow(null); // EOF (or the peer reset): everything written before was delivered or is moot
@@ -208,17 +207,15 @@ public final class Connection extends Channel {
         EventLoop l = loop;
         if (outEnd == outStart) {
             long w = SocketIo.write(l.cs, fd, src, off, len);
-            l.writes++;
+            l.counters.write(w);
             if (w == len) {
-                l.bytesOut += w;
                 return true;
             }
             if (w >= 0) {
-                l.bytesOut += w;
                 off += w;
                 len -= w;
             } else if (w == -Errno.EAGAIN) {
-                l.eagains++;
+                l.counters.eagain();
             } else if (w != -Errno.EINTR) {
                 ioError(SocketIo.WINDOWS ? "send" : "write", (int) -w);
                 return false;
@@ -231,10 +228,10 @@ public final class Connection extends Channel {
             return false;
         }
         enqueue(src, off, len);
-        l.queuedOutput += len;
+        l.counters.queued(len);
         // Back-pressure: stop reading from this peer while its own queue is long, or while the
         // loop as a whole holds more queued output than its budget.
-        if (pending > l.options.pauseReadingAbove() || l.queuedOutput > l.options.outputBudget()) readPaused = true;
+        if (pending > l.options.pauseReadingAbove() || l.counters.queuedOutput() > l.options.outputBudget()) readPaused = true;
         updateInterest();
         return true;
     }
@@ -336,13 +333,12 @@ public final class Connection extends Channel {
         EventLoop l = loop;
         while (outStart < outEnd) {
             long w = SocketIo.write(l.cs, fd, out, outStart, outEnd - outStart);
-            l.writes++;
+            l.counters.write(w);
             if (w > 0) {
-                l.bytesOut += w;
-                l.queuedOutput -= w;
+                l.counters.queued(-w);
                 outStart += w;
             } else if (w == -Errno.EAGAIN) {
-                l.eagains++;
+                l.counters.eagain();
                 break;
             } else if (w != -Errno.EINTR) {
                 ioError(SocketIo.WINDOWS ? "send" : "write", (int) -w);
@@ -447,7 +443,7 @@ public final class Connection extends Channel {
     void closeNow(Throwable cause) {
         if (fd < 0) return;
         loop.registry.release(this);
-        loop.queuedOutput -= outEnd - outStart;
+        loop.counters.queued(-(outEnd - outStart));
         if (lingerTimer != null) lingerTimer.cancel();
         if (outArena != null) {
             outArena.close();

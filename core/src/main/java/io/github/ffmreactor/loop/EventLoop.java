@@ -13,7 +13,6 @@ import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +20,11 @@ import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
- * One thread's reactor: a poller, the channels registered on it ({@link Slots}), a task queue for
- * other threads, timers, and one read buffer shared by every connection.
+ * One thread's reactor: an {@link Engine} (today a poller), the channels registered on it
+ * ({@link Slots}), a task queue for other threads, timers, and one read buffer shared by every
+ * connection. This class is the turn; {@link #run} and {@link #start} hand it to a runner that
+ * drives it with the {@link WaitStrategy}, and an embedder with a thread of its own drives it
+ * with {@link #runOnce} or {@link #doWork} instead.
  *
  * <p>Failures are contained: anything one channel causes (a handler that throws, an unexpected
  * errno on its fd, a registration the poller refuses) closes that channel, is reported once
@@ -38,44 +40,36 @@ public final class EventLoop implements Executor, AutoCloseable {
     final MemorySegment intScratch = arena.allocate(ValueLayout.JAVA_INT);
     final Registry registry;
     private final Inbox inbox;
-    final Carried carried = new Carried();
+    final Counters counters = new Counters();
+    final Carried carried = new Carried(counters);
+    final Engine engine;
     // Connection.write(byte[] / ByteBuffer / heap segment) copies heap bytes here for write(2);
     // allocated on first use (native-notes/ffm.md, "Writing heap bytes").
     private MemorySegment stage;
     private java.nio.ByteBuffer stageView;
 
-    private volatile boolean stopping;
-    private volatile Thread thread;
-    private final CountDownLatch terminated = new CountDownLatch(1);
-    private volatile Throwable terminationCause;
-    /** Run on the loop thread once it has closed everything (a group watching its loops). */
+    final Lifecycle life = new Lifecycle();
+    /** Set by a group watching its loops: run on the loop thread once it has closed everything. */
     volatile Runnable afterTermination;
-    private boolean shuttingDown;
-    private long shutdownDeadlineNanos;
+    private boolean inTurn;
     private volatile BiConsumer<Connection, Throwable> errorHandler = EventLoop::printError;
     final Clock clock;
     final Timers timers = new Timers();
-    private final Spinning spinning;
+    final WaitStrategy.Idler idler;
 
     final Accepting accepting = new Accepting(this);
     private final Throttle waitErrors = new Throttle();
     private long waitBackoffMillis;
-
-    // Counters: written by the loop thread only; read by anyone (a racy read is only stale).
-    long reads, writes, eagains, accepts, bytesIn, bytesOut, staleEvents;
-    long rejected, failures, acceptPauses;
-    /** Output queued by every connection of this loop, against {@link LoopOptions#outputBudget()}. */
-    long queuedOutput;
-    int connecting;
 
     private EventLoop(LoopOptions options, Poller poller, Clock clock) {
         this.options = options;
         this.poller = poller;
         this.clock = clock;
         this.readBuf = arena.allocate(options.readBufferSize(), 64);
-        this.spinning = new Spinning(options.waitStrategy());
+        this.idler = options.waitStrategy().idler();
         this.registry = new Registry(this, poller);
-        this.inbox = new Inbox(poller);
+        this.engine = new ReadinessEngine(this, poller, registry, carried, counters);
+        this.inbox = new Inbox(engine);
     }
 
     /** The native staging buffer for heap writes (loop thread only). */
@@ -113,7 +107,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     public String backend() {
-        return poller.name();
+        return engine.name();
     }
 
     public LoopOptions options() {
@@ -191,8 +185,8 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /** Runs the loop on the calling thread until {@link #shutdown} or {@link #stop}, then closes it. */
     public void run() {
-        claim(Thread.currentThread());
-        loop();
+        life.claim(Thread.currentThread(), true, inbox.isClosed());
+        new Runner(this).run();
     }
 
     /**
@@ -200,31 +194,94 @@ public final class EventLoop implements Executor, AutoCloseable {
      * threads (listen, connect, timers) go through the loop's queue, never inline.
      */
     public Thread start(String name) {
-        Thread t = Thread.ofPlatform().name(name).unstarted(this::loop);
-        claim(t);
+        Thread t = Thread.ofPlatform().name(name).unstarted(new Runner(this));
+        life.claim(t, true, inbox.isClosed());
         t.start();
         return t;
     }
 
-    private synchronized void claim(Thread t) {
-        if (thread != null) throw new IllegalStateException(inbox.isClosed() ? "loop is closed" : "loop is already running or has run");
-        thread = t;
+    /**
+     * One turn on the calling thread, for an embedder that owns the thread: waits at most
+     * {@code timeout} (0: not at all; negative: until an event, a timer or a task) for I/O, then
+     * delivers it, runs the timers that are due and the tasks queued so far. The first call makes
+     * the calling thread the loop's thread; any other thread gets {@link IllegalStateException}
+     * (as does a call from inside a turn). Once {@link #stop} or {@link #shutdown} has run its
+     * course the loop terminates (closes everything) here.
+     *
+     * @return the work done (events, carried reads, timers, tasks; 0: none), or -1 once the loop
+     *         has terminated ({@link #terminationCause()} says why, if it failed)
+     */
+    public int runOnce(long timeout, TimeUnit unit) {
+        life.claimForCaller();
+        if (inTurn) throw new IllegalStateException("runOnce/doWork called from inside a turn");
+        if (life.isTerminated()) return -1;
+        if (life.finished(registry.open)) {
+            terminate(null);
+            return -1;
+        }
+        int work;
+        try {
+            work = turn(timeout < 0 ? -1 : unit.toMillis(timeout));
+        } catch (Throwable t) {
+            terminate(t);
+            return -1;
+        }
+        if (life.finished(registry.open)) terminate(null);
+        return work;
     }
 
-    private void loop() {
+    /** {@link #runOnce} without waiting: what is ready now, due timers, queued tasks. */
+    public int doWork() {
+        return runOnce(0, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * One turn: prepare, wait at most {@code waitMillis} (0: poll, negative: until something
+     * happens; shortened by timers, carried work, queued tasks and a shutdown's deadline), deliver,
+     * run due timers, then the tasks queued now. Returns the work done. Loop thread only.
+     */
+    int turn(long waitMillis) throws NativeException {
+        inTurn = true;
         try {
-            while (!stopping || shuttingDown) {
-                if (shuttingDown && (registry.open == 0 || System.nanoTime() - shutdownDeadlineNanos >= 0)) break;
-                turn();
+            long timeout = waitMillis < 0 ? -1 : waitMillis;
+            if (life.shuttingDown) timeout = life.shutdownTimeout(timeout);
+            if (timeout == 0 || engine.hasCarried() || !inbox.isEmpty()) {
+                // A loop that does not sleep stays awake: another thread's execute() sends no wakeup.
+                timeout = 0;
+            } else if (!inbox.sleep() || (life.stopping && !life.shuttingDown)) {
+                timeout = 0;
             }
-        } catch (Throwable t) {
-            // Channels, timers and tasks are contained where they run: what gets here is the poller
-            // failing (epoll_wait: EBADF...), and the loop cannot go on without it.
-            terminationCause = t;
-            report(null, t);
+            int n;
+            try {
+                engine.prepare();
+                n = engine.await(timerTimeout((int) Math.min(Integer.MAX_VALUE, timeout)));
+                waitBackoffMillis = 0;
+            } catch (NativeException e) {
+                inbox.awake();
+                if (!rideOut(e)) throw e;
+                n = 0;
+            }
+            inbox.awake();
+            int work = engine.deliver(n);
+            // Timers before tasks: a task queued after the clock moved sees the timers that were due.
+            if (timers.size() > 0) work += timers.runDue(clock, this);
+            return work + inbox.run(this);
         } finally {
+            inTurn = false;
+        }
+    }
+
+    /** Ends the loop on its thread: closes everything, records why, runs afterTermination. */
+    void terminate(Throwable cause) {
+        if (life.isTerminated()) return;
+        if (cause != null) {
+            life.terminationCause = cause;
+            report(null, cause);
+        }
+        try {
             closeAll();
-            terminated.countDown();
+        } finally {
+            life.terminated.countDown();
             Runnable after = afterTermination;
             if (after != null) {
                 try {
@@ -234,47 +291,6 @@ public final class EventLoop implements Executor, AutoCloseable {
                 }
             }
         }
-    }
-
-    private void turn() throws NativeException {
-        int timeout = -1;
-        if (shuttingDown) {
-            long ms = TimeUnit.NANOSECONDS.toMillis(shutdownDeadlineNanos - System.nanoTime());
-            timeout = (int) Math.max(1, Math.min(Integer.MAX_VALUE, ms));
-        }
-        if (!carried.isEmpty() || !inbox.isEmpty() || spinning.spin()) {
-            // Spinning stays awake: another thread's execute() then sends no wakeup signal.
-            timeout = 0;
-        } else if (!inbox.sleep() || (stopping && !shuttingDown)) {
-            timeout = 0;
-        }
-        int n;
-        try {
-            n = poller.poll(timerTimeout(timeout));
-            waitBackoffMillis = 0;
-        } catch (NativeException e) {
-            inbox.awake();
-            if (!rideOut(e)) throw e;
-            n = 0;
-        }
-        inbox.awake();
-        if (n > 0 || !carried.isEmpty()) spinning.active();
-        for (int i = 0; i < n; i++) {
-            Channel c = registry.lookup(poller.token(i));
-            if (c == null) {
-                staleEvents++;
-                continue;
-            }
-            try {
-                c.ready(poller.ready(i));
-            } catch (Throwable t) {
-                fail(c, t);
-            }
-        }
-        carried.run(this);
-        // Timers before tasks: a task queued after the clock moved sees the timers that were due.
-        if (timers.size() > 0 && timers.runDue(clock, this) > 0) spinning.active();
-        if (inbox.run(this) > 0) spinning.active();
     }
 
     /**
@@ -328,7 +344,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     private Timer addTimer(Timer t) {
-        if (inLoop() || thread == null) timers.add(t);
+        if (inLoop() || life.thread == null) timers.add(t);
         else execute(() -> timers.add(t));
         return t;
     }
@@ -344,7 +360,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     public void execute(Runnable task) {
         if (!offer(task)) {
             throw new RejectedExecutionException("event loop has terminated"
-                    + (terminationCause != null ? " (" + terminationCause + ")" : ""));
+                    + (life.terminationCause != null ? " (" + life.terminationCause + ")" : ""));
         }
     }
 
@@ -362,7 +378,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     boolean isStopping() {
-        return stopping;
+        return life.stopping;
     }
 
     /**
@@ -374,28 +390,28 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     public boolean inLoop() {
-        return Thread.currentThread() == thread;
+        return Thread.currentThread() == life.thread;
     }
 
     public boolean isRunning() {
-        return thread != null && terminated.getCount() > 0;
+        return life.thread != null && !life.isTerminated();
     }
 
     private void checkInLoop() {
-        if (thread != null && !inLoop()) {
+        if (life.thread != null && !inLoop()) {
             throw new IllegalStateException("not on the loop thread: use execute()");
         }
     }
 
     /** Runs {@code r} now when on the loop (or before it runs), else queues it. */
     void inLoopOrLater(Runnable r) {
-        if (thread == null || inLoop()) r.run();
+        if (life.thread == null || inLoop()) r.run();
         else execute(r);
     }
 
     /** Runs {@code call} on the loop and waits for it; see {@link PendingCall#await}. */
     <T> T callInLoop(PendingCall.Call<T> call) throws NativeException {
-        return thread == null || inLoop() ? call.call() : PendingCall.await(this, call);
+        return life.thread == null || inLoop() ? call.call() : PendingCall.await(this, call);
     }
 
     // ---- shutdown --------------------------------------------------------------------------------
@@ -408,10 +424,10 @@ public final class EventLoop implements Executor, AutoCloseable {
     public void shutdown(Duration grace) {
         long deadline = System.nanoTime() + Timers.saturatedNanos(grace);
         offer(() -> {
-            if (shuttingDown || stopping) return;
-            shuttingDown = true;
-            stopping = true;
-            shutdownDeadlineNanos = deadline;
+            if (life.shuttingDown || life.stopping) return;
+            life.shuttingDown = true;
+            life.stopping = true;
+            life.shutdownDeadlineNanos = deadline;
             for (Channel c : registry.channels()) {
                 if (c instanceof Listener l) l.closeNow(null);
                 else if (c instanceof Connection k) k.closeAfterFlush();
@@ -421,13 +437,13 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /** Stops at once: every fd is closed, queued output dropped. Safe from any thread. */
     public void stop() {
-        stopping = true;
-        offer(() -> shuttingDown = false);
+        life.stopping = true;
+        offer(() -> life.shuttingDown = false);
         wakeup();
     }
 
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
-        return terminated.await(Timers.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
+        return life.terminated.await(Timers.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -435,18 +451,22 @@ public final class EventLoop implements Executor, AutoCloseable {
      * null while it runs and after an orderly stop.
      */
     public Throwable terminationCause() {
-        return terminationCause;
+        return life.terminationCause;
     }
 
-    /** Stops (if running), waits for the loop thread, and releases every fd and all native memory. */
+    /**
+     * Stops (if running), waits for the loop thread, and releases every fd and all native memory.
+     * On a loop an embedder drives, from another thread, this waits for the embedder's next
+     * {@link #runOnce}; from the embedder's own thread (between turns) it closes at once.
+     */
     @Override
     public void close() {
-        if (thread == null) {
-            synchronized (this) {
-                if (thread == null) {
-                    thread = Thread.currentThread();
+        if (life.thread == null) {
+            synchronized (life) {
+                if (life.thread == null) {
+                    life.thread = Thread.currentThread();
                     closeAll();
-                    terminated.countDown();
+                    life.terminated.countDown();
                     return;
                 }
             }
@@ -459,8 +479,9 @@ public final class EventLoop implements Executor, AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         } else {
-            stopping = true;
-            shuttingDown = false;
+            life.stopping = true;
+            life.shuttingDown = false;
+            if (!life.runner && !inTurn) terminate(null);
         }
     }
 
@@ -478,7 +499,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
         timers.clear();
         accepting.clear();
-        poller.close();
+        engine.close();
         arena.close();
     }
 
@@ -491,7 +512,7 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /** A channel failed: report it once, count it, close it. The loop goes on. */
     void fail(Channel c, Throwable t) {
-        failures++;
+        counters.failure();
         report(c instanceof Connection k ? k : null, t);
         try {
             c.closeNow(t);
@@ -512,11 +533,12 @@ public final class EventLoop implements Executor, AutoCloseable {
         System.err.println("ffmreactor: " + (c == null ? "loop" : "connection fd " + c.fd()) + ": " + t);
     }
 
-    /** The loop's counters. Exact from the loop thread; from others, possibly a little stale. */
+    /**
+     * The loop's counters. Exact from the loop thread; from others each counter is whole and never
+     * goes backwards, possibly a little stale ({@link Counters}).
+     */
     public LoopStats stats() {
-        PollerStats p = poller.stats();
-        return new LoopStats(p.waits(), p.events(), reads, writes, eagains, accepts, bytesIn, bytesOut,
-                p.ctlCalls(), p.wakeupsSent(), staleEvents, carried.total, registry.open, rejected, failures, acceptPauses,
-                queuedOutput);
+        PollerStats p = engine.stats();
+        return counters.snapshot(p.waits(), p.events(), p.ctlCalls(), p.wakeupsSent(), registry.open);
     }
 }
