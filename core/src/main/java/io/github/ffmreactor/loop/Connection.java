@@ -125,12 +125,7 @@ public final class Connection extends Channel {
             long r = SocketIo.read(l.cs, fd, buf, 0, size);
             l.counters.read(r);
             if (r > 0) {
-                try {
-                    handler.onData(this, buf, (int) r);
-                } catch (Throwable t) {
-                    l.fail(this, t);
-                    return;
-                }
+                if (!deliver(buf, (int) r)) return;
                 // A short read took everything the socket had; data arriving later raises a new
                 // edge. Skipping the read that would return EAGAIN saves a syscall per message.
                 if (r < size && !drain) return;
@@ -144,6 +139,22 @@ public final class Connection extends Channel {
                 ioError(SocketIo.WINDOWS ? "recv" : "read", (int) -r);
                 return;
             }
+        }
+    }
+
+    /**
+     * Delivers {@code len} received bytes (valid for this call only) to the handler: the engine's
+     * way in for input, however the bytes were obtained (read(2) after readiness here; a completed
+     * receive in a completion engine). With {@link #endOfInput()} and {@link #ioError} it is all an
+     * engine needs to feed a connection. False if the handler failed (the connection is closed).
+     */
+    boolean deliver(MemorySegment buf, int len) {
+        try {
+            handler.onData(this, buf, len);
+            return true;
+        } catch (Throwable t) {
+            loop.fail(this, t);
+            return false;
         }
     }
 
@@ -175,7 +186,7 @@ public final class Connection extends Channel {
      * ordinary network life: the handler's onClose hears the cause. Any other errno is a
      * failure: reported once and counted.
      */
-    private void ioError(String call, int errno) {
+    void ioError(String call, int errno) {
         NativeException e = Errno.exception(call, errno);
         if (errno == Errno.ECONNRESET || errno == Errno.EPIPE || errno == Errno.ETIMEDOUT
                 || errno == Errno.ECONNABORTED || errno == Errno.EHOSTUNREACH || errno == Errno.ENETUNREACH) {
@@ -185,7 +196,7 @@ public final class Connection extends Channel {
         }
     }
 
-    private void endOfInput() {
+    void endOfInput() {
         inputClosed = true;
         updateInterest();
         try {

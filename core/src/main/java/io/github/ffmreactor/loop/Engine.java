@@ -19,7 +19,8 @@ import io.github.ffmreactor.poll.PollerStats;
  *       only for the {@code onData} call, end of input, or an errno. How the bytes were obtained
  *       (read(2) after readiness, or a completed receive into a ring-provided buffer) is the
  *       engine's business. Errors arrive as {@code -errno}; a completion carries its errno, so no
- *       errno capture happens on that path.
+ *       errno capture happens on that path. The entry points are {@code Connection.deliver(buf,
+ *       len)}, {@code Connection.endOfInput()} and {@code Connection.ioError(call, errno)}.
  *   <li><b>Output.</b> {@code Connection.write}, flush, shutdown of output and close are hooks of
  *       the engine: a readiness engine writes now and queues (copies) the rest; a completion
  *       engine copies into the connection's send buffer and submits at {@link #prepare}, the end
@@ -30,8 +31,8 @@ import io.github.ffmreactor.poll.PollerStats;
  *       released: a readiness engine at once; a completion engine only after the kernel has
  *       returned its last completion for them, cancelled ones included, because until then the
  *       kernel may still write into the connection's buffers. Slots therefore have a state
- *       "closed but not yet released", and a token the engine sees for a closed slot is stale,
- *       never another channel's.
+ *       "closed but not yet released" ({@code Slots.retire}, then {@code Slots.free}), and a
+ *       token the engine sees for a closed slot is stale, never another channel's.
  *   <li><b>Accept and connect</b> likewise: a readiness engine calls accept(2) / finishes a
  *       non-blocking connect(2) when told; a completion engine keeps a multishot accept or an
  *       IORING_OP_CONNECT in flight and delivers each accepted fd / the connect's result.
