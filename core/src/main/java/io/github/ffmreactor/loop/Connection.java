@@ -283,8 +283,8 @@ public final class Connection extends Channel {
             if (!write(src.array(), src.arrayOffset() + pos, end - pos)) return false;
         } else {
             if (fd < 0 || closing) return false;
-            MemorySegment stage = loop.stage();
-            java.nio.ByteBuffer view = loop.stageView();
+            MemorySegment stage = loop.stage.segment();
+            java.nio.ByteBuffer view = loop.stage.view();
             for (int p = pos; p < end; ) {
                 int n = Math.min(end - p, STAGE_SIZE);
                 view.put(0, src, p, n);
@@ -304,7 +304,7 @@ public final class Connection extends Channel {
      */
     private boolean writeHeap(byte[] array, MemorySegment seg, long off, long len) {
         if (seg != null) java.util.Objects.checkFromIndexSize(off, len, seg.byteSize());
-        MemorySegment stage = loop.stage();
+        MemorySegment stage = loop.stage.segment();
         for (long done = 0; done < len; ) {
             int n = (int) Math.min(len - done, STAGE_SIZE);
             if (array != null) {

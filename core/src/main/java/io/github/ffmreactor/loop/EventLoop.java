@@ -4,7 +4,6 @@ import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.poll.PollerStats;
 import io.github.ffmreactor.Trigger;
-import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Native;
 import io.github.ffmreactor.NativeException;
 import java.lang.foreign.Arena;
@@ -34,19 +33,17 @@ import java.util.function.Supplier;
 public final class EventLoop implements Executor, AutoCloseable {
     final LoopOptions options;
     final Poller poller;
-    private final Arena arena = Arena.ofShared();
+    final Arena arena = Arena.ofShared();
     final MemorySegment cs = Native.callState(arena);
     final MemorySegment readBuf;
     final MemorySegment intScratch = arena.allocate(ValueLayout.JAVA_INT);
     final Registry registry;
-    private final Inbox inbox;
+    final Inbox inbox;
     final Counters counters = new Counters();
     final Carried carried = new Carried(counters);
     final Engine engine;
-    // Connection.write(byte[] / ByteBuffer / heap segment) copies heap bytes here for write(2);
-    // allocated on first use (native-notes/ffm.md, "Writing heap bytes").
-    private MemorySegment stage;
-    private java.nio.ByteBuffer stageView;
+    /** Where Connection.write copies heap bytes for write(2) (native-notes/ffm.md, "Writing heap bytes"). */
+    final Stage stage = new Stage(arena);
 
     final Lifecycle life = new Lifecycle();
     /** Set by a group watching its loops: run on the loop thread once it has closed everything. */
@@ -58,8 +55,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     final WaitStrategy.Idler idler;
 
     final Accepting accepting = new Accepting(this);
-    private final Throttle waitErrors = new Throttle();
-    private long waitBackoffMillis;
+    private final WaitErrors waitErrors = new WaitErrors();
 
     private EventLoop(LoopOptions options, Poller poller, Clock clock) {
         this.options = options;
@@ -70,21 +66,6 @@ public final class EventLoop implements Executor, AutoCloseable {
         this.registry = new Registry(this, poller);
         this.engine = new ReadinessEngine(this, poller, registry, carried, counters);
         this.inbox = new Inbox(engine);
-    }
-
-    /** The native staging buffer for heap writes (loop thread only). */
-    MemorySegment stage() {
-        if (stage == null) {
-            stage = arena.allocate(Connection.STAGE_SIZE, 64);
-            stageView = stage.asByteBuffer();
-        }
-        return stage;
-    }
-
-    /** {@link #stage()} as a ByteBuffer, for copying from a ByteBuffer without a wrapper object. */
-    java.nio.ByteBuffer stageView() {
-        stage();
-        return stageView;
     }
 
     /** A loop on the best backend of this OS (or the one {@code ffmreactor.backend} names). */
@@ -255,10 +236,10 @@ public final class EventLoop implements Executor, AutoCloseable {
             try {
                 engine.prepare();
                 n = engine.await(timerTimeout((int) Math.min(Integer.MAX_VALUE, timeout)));
-                waitBackoffMillis = 0;
+                waitErrors.ok();
             } catch (NativeException e) {
                 inbox.awake();
-                if (!rideOut(e)) throw e;
+                if (!waitErrors.rideOut(this, e)) throw e;
                 n = 0;
             }
             inbox.awake();
@@ -273,41 +254,7 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /** Ends the loop on its thread: closes everything, records why, runs afterTermination. */
     void terminate(Throwable cause) {
-        if (life.isTerminated()) return;
-        if (cause != null) {
-            life.terminationCause = cause;
-            report(null, cause);
-        }
-        try {
-            closeAll();
-        } finally {
-            life.terminated.countDown();
-            Runnable after = afterTermination;
-            if (after != null) {
-                try {
-                    after.run();
-                } catch (Throwable t) {
-                    report(null, t);
-                }
-            }
-        }
-    }
-
-    /**
-     * The wait failed. Out of kernel memory (ENOMEM, ENOBUFS: poll and kevent can say so) is a
-     * state to ride out: back off (1 ms doubling to 100 ms) and try again. Anything else means
-     * the poller is broken: false, and the loop ends with it as the cause.
-     */
-    private boolean rideOut(NativeException e) {
-        if (e.errno() != Errno.ENOMEM && e.errno() != Errno.ENOBUFS) return false;
-        waitErrors.report(this, e);
-        waitBackoffMillis = waitBackoffMillis == 0 ? 1 : Math.min(100, waitBackoffMillis * 2);
-        try {
-            Thread.sleep(waitBackoffMillis);
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-        }
-        return true;
+        life.terminate(this, cause);
     }
 
     // ---- timers (see Timers) --------------------------------------------------------------------
@@ -423,16 +370,7 @@ public final class EventLoop implements Executor, AutoCloseable {
      */
     public void shutdown(Duration grace) {
         long deadline = System.nanoTime() + Timers.saturatedNanos(grace);
-        offer(() -> {
-            if (life.shuttingDown || life.stopping) return;
-            life.shuttingDown = true;
-            life.stopping = true;
-            life.shutdownDeadlineNanos = deadline;
-            for (Channel c : registry.channels()) {
-                if (c instanceof Listener l) l.closeNow(null);
-                else if (c instanceof Connection k) k.closeAfterFlush();
-            }
-        });
+        offer(() -> life.beginShutdown(this, deadline));
     }
 
     /** Stops at once: every fd is closed, queued output dropped. Safe from any thread. */
@@ -461,46 +399,7 @@ public final class EventLoop implements Executor, AutoCloseable {
      */
     @Override
     public void close() {
-        if (life.thread == null) {
-            synchronized (life) {
-                if (life.thread == null) {
-                    life.thread = Thread.currentThread();
-                    closeAll();
-                    life.terminated.countDown();
-                    return;
-                }
-            }
-        }
-        if (!inLoop()) {
-            stop();
-            try {
-                if (!awaitTermination(Duration.ofSeconds(30))) throw new IllegalStateException("loop did not stop");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        } else {
-            life.stopping = true;
-            life.shuttingDown = false;
-            if (!life.runner && !inTurn) terminate(null);
-        }
-    }
-
-    private void closeAll() {
-        if (inbox.isClosed()) return;
-        // Tasks that will never run now release what they own (an fd handed over by another loop,
-        // a caller waiting on a call); tasks offered from here on are refused.
-        inbox.close();
-        for (Channel c : registry.channels()) {
-            try {
-                c.closeNow(null);
-            } catch (Throwable t) {
-                report(null, t);
-            }
-        }
-        timers.clear();
-        accepting.clear();
-        engine.close();
-        arena.close();
+        life.close(this, inTurn);
     }
 
     // ---- errors and counters ---------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package io.github.ffmreactor.loop;
 
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -55,5 +56,83 @@ final class Lifecycle {
         long ms = TimeUnit.NANOSECONDS.toMillis(shutdownDeadlineNanos - System.nanoTime());
         ms = Math.max(1, Math.min(Integer.MAX_VALUE, ms));
         return timeout < 0 ? ms : Math.min(timeout, ms);
+    }
+
+    /** Ends the loop on its thread: closes everything, records why, runs afterTermination. */
+    void terminate(EventLoop loop, Throwable cause) {
+        if (isTerminated()) return;
+        if (cause != null) {
+            terminationCause = cause;
+            loop.report(null, cause);
+        }
+        try {
+            closeAll(loop);
+        } finally {
+            terminated.countDown();
+            Runnable after = loop.afterTermination;
+            if (after != null) {
+                try {
+                    after.run();
+                } catch (Throwable t) {
+                    loop.report(null, t);
+                }
+            }
+        }
+    }
+
+    /** Loop thread: stop accepting, flush and close connections, until {@code deadline}. */
+    void beginShutdown(EventLoop loop, long deadline) {
+        if (shuttingDown || stopping) return;
+        shuttingDown = true;
+        stopping = true;
+        shutdownDeadlineNanos = deadline;
+        for (Channel c : loop.registry.channels()) {
+            if (c instanceof Listener l) l.closeNow(null);
+            else if (c instanceof Connection k) k.closeAfterFlush();
+        }
+    }
+
+    /** See {@link EventLoop#close()}. */
+    void close(EventLoop loop, boolean inTurn) {
+        if (thread == null) {
+            synchronized (this) {
+                if (thread == null) {
+                    thread = Thread.currentThread();
+                    closeAll(loop);
+                    terminated.countDown();
+                    return;
+                }
+            }
+        }
+        if (!loop.inLoop()) {
+            loop.stop();
+            try {
+                if (!loop.awaitTermination(Duration.ofSeconds(30))) throw new IllegalStateException("loop did not stop");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else {
+            stopping = true;
+            shuttingDown = false;
+            if (!runner && !inTurn) terminate(loop, null);
+        }
+    }
+
+    private static void closeAll(EventLoop loop) {
+        if (loop.inbox.isClosed()) return;
+        // Tasks that will never run now release what they own (an fd handed over by another loop,
+        // a caller waiting on a call); tasks offered from here on are refused.
+        loop.inbox.close();
+        for (Channel c : loop.registry.channels()) {
+            try {
+                c.closeNow(null);
+            } catch (Throwable t) {
+                loop.report(null, t);
+            }
+        }
+        loop.timers.clear();
+        loop.accepting.clear();
+        loop.engine.close();
+        loop.arena.close();
     }
 }
