@@ -42,7 +42,7 @@ final class Accepting {
             h = handlers.get();
         } catch (Throwable t) {
             Fds.closeQuietly(fd);
-            l.failures++;
+            l.counters.failure();
             l.report(null, t);
             return;
         }
@@ -50,22 +50,22 @@ final class Accepting {
             l.registry.adopt(fd, trigger, h);
         } catch (IllegalArgumentException e) {
             // The poller's own capacity (Windows select: sockets per set): a limit, not a fault.
-            l.rejected++;
+            l.counters.rejected();
             refusals.report(l, e);
         } catch (NativeException | RuntimeException e) {
-            l.failures++;
+            l.counters.failure();
             l.report(null, e);
         }
     }
 
     private void refuse(int fd, String why) {
         Fds.closeQuietly(fd);
-        loop.rejected++;
+        loop.counters.rejected();
         refusals.report(loop, new IOException("connection refused (accepted and closed): " + why));
     }
 
     void paused(Listener l) {
-        loop.acceptPauses++;
+        loop.counters.acceptPause();
         if (!paused.contains(l)) paused.add(l);
     }
 

@@ -10,9 +10,12 @@ import java.util.Arrays;
 final class Carried {
     private Connection[] now = new Connection[16];
     private int count;
+    private final Counters counters;
+
+    Carried(Counters counters) {
+        this.counters = counters;
+    }
     private Connection[] next = new Connection[16];
-    /** How many times a connection was carried (LoopStats.carried). */
-    long total;
 
     boolean isEmpty() {
         return count == 0;
@@ -21,15 +24,15 @@ final class Carried {
     void add(Connection c) {
         if (c.carried) return;
         c.carried = true;
-        total++;
+        counters.carried();
         if (count == now.length) now = Arrays.copyOf(now, count * 2);
         now[count++] = c;
     }
 
-    /** Reads once more from every connection carried so far. */
-    void run(EventLoop loop) {
+    /** Reads once more from every connection carried so far; how many there were. */
+    int run(EventLoop loop) {
         int n = count;
-        if (n == 0) return;
+        if (n == 0) return 0;
         Connection[] batch = now;
         now = next;
         next = batch;
@@ -46,5 +49,6 @@ final class Carried {
                 loop.fail(c, t);
             }
         }
+        return n;
     }
 }

@@ -123,15 +123,9 @@ public final class Connection extends Channel {
                 return;
             }
             long r = SocketIo.read(l.cs, fd, buf, 0, size);
-            l.reads++;
+            l.counters.read(r);
             if (r > 0) {
-                l.bytesIn += r;
-                try {
-                    handler.onData(this, buf, (int) r);
-                } catch (Throwable t) {
-                    l.fail(this, t);
-                    return;
-                }
+                if (!deliver(buf, (int) r)) return;
                 // A short read took everything the socket had; data arriving later raises a new
                 // edge. Skipping the read that would return EAGAIN saves a syscall per message.
                 if (r < size && !drain) return;
@@ -139,12 +133,28 @@ public final class Connection extends Channel {
                 endOfInput();
                 return;
             } else if (r == -Errno.EAGAIN) {
-                l.eagains++;
+                l.counters.eagain();
                 return;
             } else if (r != -Errno.EINTR) {
                 ioError(SocketIo.WINDOWS ? "recv" : "read", (int) -r);
                 return;
             }
+        }
+    }
+
+    /**
+     * Delivers {@code len} received bytes (valid for this call only) to the handler: the engine's
+     * way in for input, however the bytes were obtained (read(2) after readiness here; a completed
+     * receive in a completion engine). With {@link #endOfInput()} and {@link #ioError} it is all an
+     * engine needs to feed a connection. False if the handler failed (the connection is closed).
+     */
+    boolean deliver(MemorySegment buf, int len) {
+        try {
+            handler.onData(this, buf, len);
+            return true;
+        } catch (Throwable t) {
+            loop.fail(this, t);
+            return false;
         }
     }
 
@@ -157,11 +167,11 @@ public final class Connection extends Channel {
         EventLoop l = loop;
         for (int k = 0; k < l.options.readsPerTurn(); k++) {
             long r = SocketIo.read(l.cs, fd, l.readBuf, 0, l.readBuf.byteSize());
-            l.reads++;
+            l.counters.read(r);
             if (r > 0) {
-                l.bytesIn += r;
+                continue; // dropped
             } else if (r == -Errno.EAGAIN) {
-                l.eagains++;
+                l.counters.eagain();
                 return;
             } else if (r != -Errno.EINTR) {
                 closeNow(null); // EOF (or the peer reset): everything written before was delivered or is moot
@@ -176,7 +186,7 @@ public final class Connection extends Channel {
      * ordinary network life: the handler's onClose hears the cause. Any other errno is a
      * failure: reported once and counted.
      */
-    private void ioError(String call, int errno) {
+    void ioError(String call, int errno) {
         NativeException e = Errno.exception(call, errno);
         if (errno == Errno.ECONNRESET || errno == Errno.EPIPE || errno == Errno.ETIMEDOUT
                 || errno == Errno.ECONNABORTED || errno == Errno.EHOSTUNREACH || errno == Errno.ENETUNREACH) {
@@ -186,7 +196,7 @@ public final class Connection extends Channel {
         }
     }
 
-    private void endOfInput() {
+    void endOfInput() {
         inputClosed = true;
         updateInterest();
         try {
@@ -208,17 +218,15 @@ public final class Connection extends Channel {
         EventLoop l = loop;
         if (outEnd == outStart) {
             long w = SocketIo.write(l.cs, fd, src, off, len);
-            l.writes++;
+            l.counters.write(w);
             if (w == len) {
-                l.bytesOut += w;
                 return true;
             }
             if (w >= 0) {
-                l.bytesOut += w;
                 off += w;
                 len -= w;
             } else if (w == -Errno.EAGAIN) {
-                l.eagains++;
+                l.counters.eagain();
             } else if (w != -Errno.EINTR) {
                 ioError(SocketIo.WINDOWS ? "send" : "write", (int) -w);
                 return false;
@@ -231,10 +239,10 @@ public final class Connection extends Channel {
             return false;
         }
         enqueue(src, off, len);
-        l.queuedOutput += len;
+        l.counters.queued(len);
         // Back-pressure: stop reading from this peer while its own queue is long, or while the
         // loop as a whole holds more queued output than its budget.
-        if (pending > l.options.pauseReadingAbove() || l.queuedOutput > l.options.outputBudget()) readPaused = true;
+        if (pending > l.options.pauseReadingAbove() || l.counters.queuedOutput() > l.options.outputBudget()) readPaused = true;
         updateInterest();
         return true;
     }
@@ -275,8 +283,8 @@ public final class Connection extends Channel {
             if (!write(src.array(), src.arrayOffset() + pos, end - pos)) return false;
         } else {
             if (fd < 0 || closing) return false;
-            MemorySegment stage = loop.stage();
-            java.nio.ByteBuffer view = loop.stageView();
+            MemorySegment stage = loop.stage.segment();
+            java.nio.ByteBuffer view = loop.stage.view();
             for (int p = pos; p < end; ) {
                 int n = Math.min(end - p, STAGE_SIZE);
                 view.put(0, src, p, n);
@@ -296,7 +304,7 @@ public final class Connection extends Channel {
      */
     private boolean writeHeap(byte[] array, MemorySegment seg, long off, long len) {
         if (seg != null) java.util.Objects.checkFromIndexSize(off, len, seg.byteSize());
-        MemorySegment stage = loop.stage();
+        MemorySegment stage = loop.stage.segment();
         for (long done = 0; done < len; ) {
             int n = (int) Math.min(len - done, STAGE_SIZE);
             if (array != null) {
@@ -336,13 +344,12 @@ public final class Connection extends Channel {
         EventLoop l = loop;
         while (outStart < outEnd) {
             long w = SocketIo.write(l.cs, fd, out, outStart, outEnd - outStart);
-            l.writes++;
+            l.counters.write(w);
             if (w > 0) {
-                l.bytesOut += w;
-                l.queuedOutput -= w;
+                l.counters.queued(-w);
                 outStart += w;
             } else if (w == -Errno.EAGAIN) {
-                l.eagains++;
+                l.counters.eagain();
                 break;
             } else if (w != -Errno.EINTR) {
                 ioError(SocketIo.WINDOWS ? "send" : "write", (int) -w);
@@ -447,7 +454,7 @@ public final class Connection extends Channel {
     void closeNow(Throwable cause) {
         if (fd < 0) return;
         loop.registry.release(this);
-        loop.queuedOutput -= outEnd - outStart;
+        loop.counters.queued(-(outEnd - outStart));
         if (lingerTimer != null) lingerTimer.cancel();
         if (outArena != null) {
             outArena.close();

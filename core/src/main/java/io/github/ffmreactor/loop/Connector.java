@@ -96,7 +96,7 @@ final class Connector extends Channel {
             future.completeExceptionally(e);
             return;
         }
-        loop.connecting++;
+        loop.counters.connecting(1);
         if (timeout != null) {
             long ms = Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
             k.timer = loop.schedule(ms, TimeUnit.MILLISECONDS, () -> k.fail(new SocketTimeoutException(
@@ -120,7 +120,7 @@ final class Connector extends Channel {
         }
         if (timer != null) timer.cancel();
         int f = loop.registry.detach(this);
-        loop.connecting--;
+        loop.counters.connecting(-1);
         if (tcp) Tcp.setNoDelay(loop.cs, f, loop.intScratch);
         Connection c;
         try {
@@ -136,7 +136,7 @@ final class Connector extends Channel {
         if (fd < 0) return;
         if (timer != null) timer.cancel();
         loop.registry.release(this);
-        loop.connecting--;
+        loop.counters.connecting(-1);
         future.completeExceptionally(cause);
     }
 

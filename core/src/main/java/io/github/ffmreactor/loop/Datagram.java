@@ -52,20 +52,19 @@ public final class Datagram extends Channel {
         MemorySegment seg = from.segment();
         for (int k = 0; k < l.options.readsPerTurn() && fd >= 0; k++) {
             long r = SocketIo.recvfrom(l.cs, fd, buf, 0, size, seg, from.lengthCellForReceive());
-            l.reads++;
+            l.counters.read(r);
             if (r >= 0) {
                 from.received();
                 received++;
-                l.bytesIn += r;
                 try {
                     handler.onDatagram(this, buf, (int) r, from);
                 } catch (Throwable t) {
                     // One bad datagram is not the socket's failure: report it and read on.
-                    l.failures++;
+                    l.counters.failure();
                     l.report(null, t);
                 }
             } else if (r == -Errno.EAGAIN) {
-                l.eagains++;
+                l.counters.eagain();
                 return;
             } else if (r == -Errno.ECONNREFUSED || r == -Errno.EINTR) {
                 // ECONNREFUSED: an ICMP port-unreachable for an earlier send (connected sockets,
@@ -86,13 +85,12 @@ public final class Datagram extends Channel {
         if (fd < 0) return -Errno.EBADF;
         EventLoop l = loop;
         long r = SocketIo.sendto(l.cs, fd, buf, off, len, to.segment(), to.length());
-        l.writes++;
+        l.counters.write(r);
         if (r >= 0) {
             sent++;
-            l.bytesOut += r;
         } else {
             dropped++;
-            if (r == -Errno.EAGAIN) l.eagains++;
+            if (r == -Errno.EAGAIN) l.counters.eagain();
         }
         return r;
     }

@@ -4,7 +4,6 @@ import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.poll.PollerStats;
 import io.github.ffmreactor.Trigger;
-import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Native;
 import io.github.ffmreactor.NativeException;
 import java.lang.foreign.Arena;
@@ -13,7 +12,6 @@ import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +19,11 @@ import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
- * One thread's reactor: a poller, the channels registered on it ({@link Slots}), a task queue for
- * other threads, timers, and one read buffer shared by every connection.
+ * One thread's reactor: an {@link Engine} (today a poller), the channels registered on it
+ * ({@link Slots}), a task queue for other threads, timers, and one read buffer shared by every
+ * connection. This class is the turn; {@link #run} and {@link #start} hand it to a runner that
+ * drives it with the {@link WaitStrategy}, and an embedder with a thread of its own drives it
+ * with {@link #runOnce} or {@link #doWork} instead.
  *
  * <p>Failures are contained: anything one channel causes (a handler that throws, an unexpected
  * errno on its fd, a registration the poller refuses) closes that channel, is reported once
@@ -32,65 +33,39 @@ import java.util.function.Supplier;
 public final class EventLoop implements Executor, AutoCloseable {
     final LoopOptions options;
     final Poller poller;
-    private final Arena arena = Arena.ofShared();
+    final Arena arena = Arena.ofShared();
     final MemorySegment cs = Native.callState(arena);
     final MemorySegment readBuf;
     final MemorySegment intScratch = arena.allocate(ValueLayout.JAVA_INT);
     final Registry registry;
-    private final Inbox inbox;
-    final Carried carried = new Carried();
-    // Connection.write(byte[] / ByteBuffer / heap segment) copies heap bytes here for write(2);
-    // allocated on first use (native-notes/ffm.md, "Writing heap bytes").
-    private MemorySegment stage;
-    private java.nio.ByteBuffer stageView;
+    final Inbox inbox;
+    final Counters counters = new Counters();
+    final Carried carried = new Carried(counters);
+    final Engine engine;
+    /** Where Connection.write copies heap bytes for write(2) (native-notes/ffm.md, "Writing heap bytes"). */
+    final Stage stage = new Stage(arena);
 
-    private volatile boolean stopping;
-    private volatile Thread thread;
-    private final CountDownLatch terminated = new CountDownLatch(1);
-    private volatile Throwable terminationCause;
-    /** Run on the loop thread once it has closed everything (a group watching its loops). */
+    final Lifecycle life = new Lifecycle();
+    /** Set by a group watching its loops: run on the loop thread once it has closed everything. */
     volatile Runnable afterTermination;
-    private boolean shuttingDown;
-    private long shutdownDeadlineNanos;
+    private boolean inTurn;
     private volatile BiConsumer<Connection, Throwable> errorHandler = EventLoop::printError;
     final Clock clock;
     final Timers timers = new Timers();
-    private final Spinning spinning;
+    final WaitStrategy.Idler idler;
 
     final Accepting accepting = new Accepting(this);
-    private final Throttle waitErrors = new Throttle();
-    private long waitBackoffMillis;
-
-    // Counters: written by the loop thread only; read by anyone (a racy read is only stale).
-    long reads, writes, eagains, accepts, bytesIn, bytesOut, staleEvents;
-    long rejected, failures, acceptPauses;
-    /** Output queued by every connection of this loop, against {@link LoopOptions#outputBudget()}. */
-    long queuedOutput;
-    int connecting;
+    private final WaitErrors waitErrors = new WaitErrors();
 
     private EventLoop(LoopOptions options, Poller poller, Clock clock) {
         this.options = options;
         this.poller = poller;
         this.clock = clock;
         this.readBuf = arena.allocate(options.readBufferSize(), 64);
-        this.spinning = new Spinning(options.waitStrategy());
+        this.idler = options.waitStrategy().idler();
         this.registry = new Registry(this, poller);
-        this.inbox = new Inbox(poller);
-    }
-
-    /** The native staging buffer for heap writes (loop thread only). */
-    MemorySegment stage() {
-        if (stage == null) {
-            stage = arena.allocate(Connection.STAGE_SIZE, 64);
-            stageView = stage.asByteBuffer();
-        }
-        return stage;
-    }
-
-    /** {@link #stage()} as a ByteBuffer, for copying from a ByteBuffer without a wrapper object. */
-    java.nio.ByteBuffer stageView() {
-        stage();
-        return stageView;
+        this.engine = new ReadinessEngine(this, poller, registry, carried, counters);
+        this.inbox = new Inbox(engine);
     }
 
     /** A loop on the best backend of this OS (or the one {@code ffmreactor.backend} names). */
@@ -113,7 +88,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     public String backend() {
-        return poller.name();
+        return engine.name();
     }
 
     public LoopOptions options() {
@@ -191,8 +166,8 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /** Runs the loop on the calling thread until {@link #shutdown} or {@link #stop}, then closes it. */
     public void run() {
-        claim(Thread.currentThread());
-        loop();
+        life.claim(Thread.currentThread(), true, inbox.isClosed());
+        new Runner(this).run();
     }
 
     /**
@@ -200,98 +175,86 @@ public final class EventLoop implements Executor, AutoCloseable {
      * threads (listen, connect, timers) go through the loop's queue, never inline.
      */
     public Thread start(String name) {
-        Thread t = Thread.ofPlatform().name(name).unstarted(this::loop);
-        claim(t);
+        Thread t = Thread.ofPlatform().name(name).unstarted(new Runner(this));
+        life.claim(t, true, inbox.isClosed());
         t.start();
         return t;
     }
 
-    private synchronized void claim(Thread t) {
-        if (thread != null) throw new IllegalStateException(inbox.isClosed() ? "loop is closed" : "loop is already running or has run");
-        thread = t;
-    }
-
-    private void loop() {
+    /**
+     * One turn on the calling thread, for an embedder that owns the thread: waits at most
+     * {@code timeout} (0: not at all; negative: until an event, a timer or a task) for I/O, then
+     * delivers it, runs the timers that are due and the tasks queued so far. The first call makes
+     * the calling thread the loop's thread; any other thread gets {@link IllegalStateException}
+     * (as does a call from inside a turn). Once {@link #stop} or {@link #shutdown} has run its
+     * course the loop terminates (closes everything) here.
+     *
+     * @return the work done (events, carried reads, timers, tasks; 0: none), or -1 once the loop
+     *         has terminated ({@link #terminationCause()} says why, if it failed)
+     */
+    public int runOnce(long timeout, TimeUnit unit) {
+        life.claimForCaller();
+        if (inTurn) throw new IllegalStateException("runOnce/doWork called from inside a turn");
+        if (life.isTerminated()) return -1;
+        if (life.finished(registry.open)) {
+            terminate(null);
+            return -1;
+        }
+        int work;
         try {
-            while (!stopping || shuttingDown) {
-                if (shuttingDown && (registry.open == 0 || System.nanoTime() - shutdownDeadlineNanos >= 0)) break;
-                turn();
-            }
+            work = turn(timeout < 0 ? -1 : unit.toMillis(timeout));
         } catch (Throwable t) {
-            // Channels, timers and tasks are contained where they run: what gets here is the poller
-            // failing (epoll_wait: EBADF...), and the loop cannot go on without it.
-            terminationCause = t;
-            report(null, t);
-        } finally {
-            closeAll();
-            terminated.countDown();
-            Runnable after = afterTermination;
-            if (after != null) {
-                try {
-                    after.run();
-                } catch (Throwable t) {
-                    report(null, t);
-                }
-            }
+            terminate(t);
+            return -1;
         }
+        if (life.finished(registry.open)) terminate(null);
+        return work;
     }
 
-    private void turn() throws NativeException {
-        int timeout = -1;
-        if (shuttingDown) {
-            long ms = TimeUnit.NANOSECONDS.toMillis(shutdownDeadlineNanos - System.nanoTime());
-            timeout = (int) Math.max(1, Math.min(Integer.MAX_VALUE, ms));
-        }
-        if (!carried.isEmpty() || !inbox.isEmpty() || spinning.spin()) {
-            // Spinning stays awake: another thread's execute() then sends no wakeup signal.
-            timeout = 0;
-        } else if (!inbox.sleep() || (stopping && !shuttingDown)) {
-            timeout = 0;
-        }
-        int n;
-        try {
-            n = poller.poll(timerTimeout(timeout));
-            waitBackoffMillis = 0;
-        } catch (NativeException e) {
-            inbox.awake();
-            if (!rideOut(e)) throw e;
-            n = 0;
-        }
-        inbox.awake();
-        if (n > 0 || !carried.isEmpty()) spinning.active();
-        for (int i = 0; i < n; i++) {
-            Channel c = registry.lookup(poller.token(i));
-            if (c == null) {
-                staleEvents++;
-                continue;
-            }
-            try {
-                c.ready(poller.ready(i));
-            } catch (Throwable t) {
-                fail(c, t);
-            }
-        }
-        carried.run(this);
-        // Timers before tasks: a task queued after the clock moved sees the timers that were due.
-        if (timers.size() > 0 && timers.runDue(clock, this) > 0) spinning.active();
-        if (inbox.run(this) > 0) spinning.active();
+    /** {@link #runOnce} without waiting: what is ready now, due timers, queued tasks. */
+    public int doWork() {
+        return runOnce(0, TimeUnit.MILLISECONDS);
     }
 
     /**
-     * The wait failed. Out of kernel memory (ENOMEM, ENOBUFS: poll and kevent can say so) is a
-     * state to ride out: back off (1 ms doubling to 100 ms) and try again. Anything else means
-     * the poller is broken: false, and the loop ends with it as the cause.
+     * One turn: prepare, wait at most {@code waitMillis} (0: poll, negative: until something
+     * happens; shortened by timers, carried work, queued tasks and a shutdown's deadline), deliver,
+     * run due timers, then the tasks queued now. Returns the work done. Loop thread only.
      */
-    private boolean rideOut(NativeException e) {
-        if (e.errno() != Errno.ENOMEM && e.errno() != Errno.ENOBUFS) return false;
-        waitErrors.report(this, e);
-        waitBackoffMillis = waitBackoffMillis == 0 ? 1 : Math.min(100, waitBackoffMillis * 2);
+    int turn(long waitMillis) throws NativeException {
+        inTurn = true;
         try {
-            Thread.sleep(waitBackoffMillis);
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
+            long timeout = waitMillis < 0 ? -1 : waitMillis;
+            if (life.shuttingDown) timeout = life.shutdownTimeout(timeout);
+            if (timeout == 0 || engine.hasCarried() || !inbox.isEmpty()) {
+                // A loop that does not sleep stays awake: another thread's execute() sends no wakeup.
+                timeout = 0;
+            } else if (!inbox.sleep() || (life.stopping && !life.shuttingDown)) {
+                timeout = 0;
+            }
+            int n;
+            try {
+                engine.prepare();
+                n = engine.await(timerTimeout((int) Math.min(Integer.MAX_VALUE, timeout)));
+                waitErrors.ok();
+            } catch (NativeException e) {
+                inbox.awake();
+                if (!waitErrors.rideOut(this, e)) throw e;
+                n = 0;
+            }
+            inbox.awake();
+            int work = engine.deliver(n);
+            // Timers before tasks: a task queued after the clock moved sees the timers that were due.
+            if (timers.size() > 0) work += timers.runDue(clock, this);
+            return work + inbox.run(this);
+        } finally {
+            inTurn = false;
         }
-        return true;
+    }
+
+    /** Ends the loop on its thread: closes everything, records why, runs afterTermination. */
+    void terminate(Throwable cause) {
+        life.terminate(this, cause);
     }
 
     // ---- timers (see Timers) --------------------------------------------------------------------
@@ -328,7 +291,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     private Timer addTimer(Timer t) {
-        if (inLoop() || thread == null) timers.add(t);
+        if (inLoop() || life.thread == null) timers.add(t);
         else execute(() -> timers.add(t));
         return t;
     }
@@ -344,7 +307,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     public void execute(Runnable task) {
         if (!offer(task)) {
             throw new RejectedExecutionException("event loop has terminated"
-                    + (terminationCause != null ? " (" + terminationCause + ")" : ""));
+                    + (life.terminationCause != null ? " (" + life.terminationCause + ")" : ""));
         }
     }
 
@@ -362,7 +325,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     boolean isStopping() {
-        return stopping;
+        return life.stopping;
     }
 
     /**
@@ -374,28 +337,28 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     public boolean inLoop() {
-        return Thread.currentThread() == thread;
+        return Thread.currentThread() == life.thread;
     }
 
     public boolean isRunning() {
-        return thread != null && terminated.getCount() > 0;
+        return life.thread != null && !life.isTerminated();
     }
 
     private void checkInLoop() {
-        if (thread != null && !inLoop()) {
+        if (life.thread != null && !inLoop()) {
             throw new IllegalStateException("not on the loop thread: use execute()");
         }
     }
 
     /** Runs {@code r} now when on the loop (or before it runs), else queues it. */
     void inLoopOrLater(Runnable r) {
-        if (thread == null || inLoop()) r.run();
+        if (life.thread == null || inLoop()) r.run();
         else execute(r);
     }
 
     /** Runs {@code call} on the loop and waits for it; see {@link PendingCall#await}. */
     <T> T callInLoop(PendingCall.Call<T> call) throws NativeException {
-        return thread == null || inLoop() ? call.call() : PendingCall.await(this, call);
+        return life.thread == null || inLoop() ? call.call() : PendingCall.await(this, call);
     }
 
     // ---- shutdown --------------------------------------------------------------------------------
@@ -407,27 +370,18 @@ public final class EventLoop implements Executor, AutoCloseable {
      */
     public void shutdown(Duration grace) {
         long deadline = System.nanoTime() + Timers.saturatedNanos(grace);
-        offer(() -> {
-            if (shuttingDown || stopping) return;
-            shuttingDown = true;
-            stopping = true;
-            shutdownDeadlineNanos = deadline;
-            for (Channel c : registry.channels()) {
-                if (c instanceof Listener l) l.closeNow(null);
-                else if (c instanceof Connection k) k.closeAfterFlush();
-            }
-        });
+        offer(() -> life.beginShutdown(this, deadline));
     }
 
     /** Stops at once: every fd is closed, queued output dropped. Safe from any thread. */
     public void stop() {
-        stopping = true;
-        offer(() -> shuttingDown = false);
+        life.stopping = true;
+        offer(() -> life.shuttingDown = false);
         wakeup();
     }
 
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
-        return terminated.await(Timers.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
+        return life.terminated.await(Timers.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -435,51 +389,17 @@ public final class EventLoop implements Executor, AutoCloseable {
      * null while it runs and after an orderly stop.
      */
     public Throwable terminationCause() {
-        return terminationCause;
+        return life.terminationCause;
     }
 
-    /** Stops (if running), waits for the loop thread, and releases every fd and all native memory. */
+    /**
+     * Stops (if running), waits for the loop thread, and releases every fd and all native memory.
+     * On a loop an embedder drives, from another thread, this waits for the embedder's next
+     * {@link #runOnce}; from the embedder's own thread (between turns) it closes at once.
+     */
     @Override
     public void close() {
-        if (thread == null) {
-            synchronized (this) {
-                if (thread == null) {
-                    thread = Thread.currentThread();
-                    closeAll();
-                    terminated.countDown();
-                    return;
-                }
-            }
-        }
-        if (!inLoop()) {
-            stop();
-            try {
-                if (!awaitTermination(Duration.ofSeconds(30))) throw new IllegalStateException("loop did not stop");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        } else {
-            stopping = true;
-            shuttingDown = false;
-        }
-    }
-
-    private void closeAll() {
-        if (inbox.isClosed()) return;
-        // Tasks that will never run now release what they own (an fd handed over by another loop,
-        // a caller waiting on a call); tasks offered from here on are refused.
-        inbox.close();
-        for (Channel c : registry.channels()) {
-            try {
-                c.closeNow(null);
-            } catch (Throwable t) {
-                report(null, t);
-            }
-        }
-        timers.clear();
-        accepting.clear();
-        poller.close();
-        arena.close();
+        life.close(this, inTurn);
     }
 
     // ---- errors and counters ---------------------------------------------------------------------
@@ -491,7 +411,7 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /** A channel failed: report it once, count it, close it. The loop goes on. */
     void fail(Channel c, Throwable t) {
-        failures++;
+        counters.failure();
         report(c instanceof Connection k ? k : null, t);
         try {
             c.closeNow(t);
@@ -512,11 +432,12 @@ public final class EventLoop implements Executor, AutoCloseable {
         System.err.println("ffmreactor: " + (c == null ? "loop" : "connection fd " + c.fd()) + ": " + t);
     }
 
-    /** The loop's counters. Exact from the loop thread; from others, possibly a little stale. */
+    /**
+     * The loop's counters. Exact from the loop thread; from others each counter is whole and never
+     * goes backwards, possibly a little stale ({@link Counters}).
+     */
     public LoopStats stats() {
-        PollerStats p = poller.stats();
-        return new LoopStats(p.waits(), p.events(), reads, writes, eagains, accepts, bytesIn, bytesOut,
-                p.ctlCalls(), p.wakeupsSent(), staleEvents, carried.total, registry.open, rejected, failures, acceptPauses,
-                queuedOutput);
+        PollerStats p = engine.stats();
+        return counters.snapshot(p.waits(), p.events(), p.ctlCalls(), p.wakeupsSent(), registry.open);
     }
 }

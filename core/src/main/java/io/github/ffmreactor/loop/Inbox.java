@@ -1,6 +1,5 @@
 package io.github.ffmreactor.loop;
 
-import io.github.ffmreactor.poll.Poller;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
@@ -30,12 +29,12 @@ final class Inbox {
     }
 
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final Poller poller;
+    private final Engine engine;
     @SuppressWarnings("unused") private volatile int state;
     private volatile boolean closed;
 
-    Inbox(Poller poller) {
-        this.poller = poller;
+    Inbox(Engine engine) {
+        this.engine = engine;
     }
 
     boolean isEmpty() {
@@ -58,7 +57,7 @@ final class Inbox {
 
     /** Ends the loop's current wait if it is asleep (or about to be); once per sleep. */
     void wakeup() {
-        if (STATE.compareAndSet(this, SLEEPING, AWAKE)) poller.wakeup();
+        if (STATE.compareAndSet(this, SLEEPING, AWAKE)) engine.wakeup();
     }
 
     /**

@@ -82,7 +82,7 @@ public final class Listener extends Channel {
                 continue;
             }
             if (c >= 0) {
-                l.accepts++;
+                l.counters.accept();
                 backoffMillis = 0;
                 if (noDelay) Tcp.setNoDelay(l.cs, c, l.intScratch);
                 if (targets != null && handOff(c)) continue;

@@ -7,11 +7,17 @@ import java.util.Arrays;
  * slot's generation in the high 32. Events index the table with no map lookup and no boxing, and
  * an event for a channel closed earlier in the same batch is recognised by its old generation,
  * even when the kernel has already handed its fd number to a new channel. Loop thread only.
+ *
+ * <p>A slot can also be <em>retired</em>: closed but not yet released (a completion engine's
+ * channel whose receives and sends the kernel has not all returned yet, cancelled ones included).
+ * A retired slot delivers nothing ({@link #lookup} says stale), is not reused, and its channel is
+ * still found by {@link #retired} for the engine's bookkeeping until {@link #free}.
  */
 final class Slots {
     private Channel[] channels = new Channel[64];
     private int[] generations = new int[64];
     private int[] free = new int[64];
+    private Channel[] retired = new Channel[64];
     private int freeCount;
     private int used;
 
@@ -38,6 +44,7 @@ final class Slots {
                 channels = Arrays.copyOf(channels, n);
                 generations = Arrays.copyOf(generations, n);
                 free = Arrays.copyOf(free, n);
+                retired = Arrays.copyOf(retired, n);
             }
             s = used++;
         }
@@ -45,11 +52,28 @@ final class Slots {
         c.slot = s;
     }
 
-    /** Frees the channel's slot under a new generation, so old tokens no longer match. */
-    void free(Channel c) {
+    /** Closed, not yet released: events for the token are stale, the slot is kept until {@link #free}. */
+    void retire(Channel c) {
         int s = c.slot;
         if (s < 0 || channels[s] != c) return;
         channels[s] = null;
+        retired[s] = c;
+    }
+
+    /** The retired channel a token names (a completion arriving after close), or null. */
+    Channel retired(long token) {
+        int s = (int) token;
+        if (s < 0 || s >= retired.length) return null;
+        Channel c = retired[s];
+        return c != null && generations[s] == (int) (token >>> 32) ? c : null;
+    }
+
+    /** Frees the channel's slot (live or retired) under a new generation, so old tokens no longer match. */
+    void free(Channel c) {
+        int s = c.slot;
+        if (s < 0 || (channels[s] != c && retired[s] != c)) return;
+        channels[s] = null;
+        retired[s] = null;
         // 31 bits, so a token is never the poller's reserved Long.MIN_VALUE.
         generations[s] = (generations[s] + 1) & 0x7fffffff;
         free[freeCount++] = s;

@@ -41,7 +41,7 @@ class WaitFlagTest {
         Main.run(new String[] {command, "--wait", "sleepy"}, new PrintStream(new ByteArrayOutputStream(), true),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains(
-                "--wait: wait strategy must be block|spin|spin-then-park:<duration> (e.g. spin-then-park:50us), got 'sleepy'"),
+                "--wait: wait strategy must be block|spin|spin-then-park:<duration>|backoff[:<max-park>] (e.g. spin-then-park:50us), got 'sleepy'"),
                 err.toString(StandardCharsets.UTF_8));
     }
 

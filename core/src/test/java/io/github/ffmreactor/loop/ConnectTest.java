@@ -127,7 +127,7 @@ class ConnectTest {
             assertTrue(completed >= 1, "the first connect fits in the accept queue");
             SocketTimeoutException te = assertInstanceOf(SocketTimeoutException.class, e.getCause());
             assertTrue(te.getMessage().contains("300 ms") && te.getMessage().contains("timeout"), te.getMessage());
-            TimersTest.onLoop(loop, () -> assertEquals(0, loop.connecting));
+            TimersTest.onLoop(loop, () -> assertEquals(0, loop.counters.connecting()));
         } finally {
             Fds.closeQuietly(lfd);
         }

@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Block, spin and spin-then-park: the parser, echo on every backend, tasks/timers/wakeups, idling. */
 @Timeout(60)
 class WaitStrategyTest {
-    static final String[] STRATEGIES = {"block", "spin", "spin-then-park:50us"};
+    static final String[] STRATEGIES = {"block", "spin", "spin-then-park:50us", "backoff:2ms"};
 
     static List<Arguments> backendsTriggersStrategies() {
         List<Arguments> r = new ArrayList<>();
@@ -48,8 +48,11 @@ class WaitStrategyTest {
         assertEquals(Duration.ofMillis(2), ((WaitStrategy.SpinThenPark) WaitStrategy.parse("spin-then-park:2ms")).parkAfter());
         assertEquals(Duration.ofSeconds(1), ((WaitStrategy.SpinThenPark) WaitStrategy.parse("spin-then-park:1s")).parkAfter());
         assertEquals(Duration.ofNanos(700), ((WaitStrategy.SpinThenPark) WaitStrategy.parse("spin-then-park:700ns")).parkAfter());
+        assertEquals(new WaitStrategy.Backoff(Duration.ofMillis(100)), WaitStrategy.parse("backoff"));
+        assertEquals(new WaitStrategy.Backoff(Duration.ofMillis(5)), WaitStrategy.parse("Backoff:5ms"));
+        assertEquals(Duration.ofSeconds(2), ((WaitStrategy.Backoff) WaitStrategy.parse("backoff:2s")).maxPark());
         for (String s : List.of("block", "spin", "spin-then-park:50us", "spin-then-park:3ms", "spin-then-park:1s",
-                "spin-then-park:1500ns")) {
+                "spin-then-park:1500ns", "backoff", "backoff:5ms", "backoff:1s")) {
             assertEquals(s, WaitStrategy.parse(s).toString());
             assertEquals(WaitStrategy.parse(s), WaitStrategy.parse(WaitStrategy.parse(s).toString()));
         }
@@ -62,12 +65,14 @@ class WaitStrategyTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "sleep", "spin-then-park", "spin-then-park:", "spin-then-park:50", "spin-then-park:us",
             "spin-then-park:1.5ms", "spin-then-park:-5us", "spin-then-park:0us", "spin-then-park:50 us",
-            "spin-then-park:99999999999999999999s", "spin-then-park:9999999999s"})
+            "spin-then-park:99999999999999999999s", "spin-then-park:9999999999s", "backoff:", "backoff:500us",
+            "backoff:0ms", "backoff:5", "backoffs"})
     void rejectsBadTextSayingWhatItTakes(String bad) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WaitStrategy.parse(bad));
         String m = e.getMessage();
         assertTrue(m.contains("'" + bad + "'"), m);
-        assertTrue(m.contains("block|spin|spin-then-park:<duration>") || m.contains("spin-then-park"), m);
+        assertTrue(m.contains("block|spin|spin-then-park:<duration>|backoff[:<max-park>]") || m.contains("spin-then-park")
+                || m.contains("backoff"), m);
     }
 
     @Test
@@ -76,6 +81,64 @@ class WaitStrategyTest {
         assertThrows(IllegalArgumentException.class, () -> new WaitStrategy.SpinThenPark(Duration.ofNanos(-1)));
         assertThrows(IllegalArgumentException.class, () -> new WaitStrategy.SpinThenPark(null));
         assertThrows(IllegalArgumentException.class, () -> LoopOptions.defaults().withWait(null));
+        assertThrows(IllegalArgumentException.class, () -> new WaitStrategy.Backoff(Duration.ofNanos(999_999)));
+        assertThrows(IllegalArgumentException.class, () -> new WaitStrategy.Backoff(-1, 0, Duration.ofMillis(1)));
+        assertThrows(IllegalArgumentException.class, () -> new WaitStrategy.Backoff(0, -1, Duration.ofMillis(1)));
+        assertThrows(IllegalArgumentException.class, () -> new WaitStrategy.Backoff(null));
+    }
+
+    /** Back-off: spins, then yields (both timeout 0), then waits 1, 2, 4... ms up to the max; work resets it. */
+    @Test
+    void backoffSpinsYieldsThenParksLongerAndLonger() {
+        WaitStrategy.Idler idler = new WaitStrategy.Backoff(3, 2, Duration.ofMillis(5)).idler();
+        assertEquals(0, idler.idle(1));
+        for (int i = 0; i < 5; i++) assertEquals(0, idler.idle(0), "spin/yield turn " + i);
+        assertEquals(1, idler.idle(0));
+        assertEquals(2, idler.idle(0));
+        assertEquals(4, idler.idle(0));
+        assertEquals(5, idler.idle(0));
+        assertEquals(5, idler.idle(0));
+        assertEquals(0, idler.idle(7)); // work: back to spinning
+        for (int i = 0; i < 5; i++) assertEquals(0, idler.idle(0));
+        assertEquals(1, idler.idle(0));
+        // Each loop gets its own state.
+        WaitStrategy b = WaitStrategy.parse("backoff");
+        WaitStrategy.Idler a1 = b.idler(), a2 = b.idler();
+        for (int i = 0; i < WaitStrategy.Backoff.DEFAULT_SPINS + WaitStrategy.Backoff.DEFAULT_YIELDS; i++) a1.idle(0);
+        assertEquals(1, a1.idle(0));
+        assertEquals(0, a2.idle(0));
+    }
+
+    /** A strategy written by a user: spin while the last turn had work, else wait at most 3 ms. */
+    record SpinOnWork(AtomicInteger asked) implements WaitStrategy {
+        @Override
+        public Idler idler() {
+            return work -> {
+                asked.incrementAndGet();
+                return work > 0 ? 0 : 3;
+            };
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.github.ffmreactor.testutil.Backends#names")
+    void userWrittenStrategyDrivesTheLoop(String backend) throws Exception {
+        AtomicInteger asked = new AtomicInteger();
+        LoopOptions options = LoopOptions.defaults().withBackend(backend).withWait(new SpinOnWork(asked));
+        try (LoopRunner r = new LoopRunner(options, Trigger.LEVEL, () -> EchoServer.ECHO)) {
+            try (Socket a = new Socket(InetAddress.getLoopbackAddress(), r.address().getPort())) {
+                a.setSoTimeout(10_000);
+                for (int i = 0; i < 50; i++) {
+                    a.getOutputStream().write(("m" + i).getBytes());
+                    assertEquals("m" + i, new String(a.getInputStream().readNBytes(("m" + i).length())));
+                }
+            }
+            r.awaitNoConnections();
+            // Idle with a 3 ms timed wait: the loop keeps asking (about 300 times a second).
+            int before = asked.get();
+            Await.until("the idler asked again", () -> asked.get() > before + 10);
+            assertTrue(r.errors.isEmpty(), r.errors.toString());
+        }
     }
 
     @ParameterizedTest(name = "{0} {1} {2}")
@@ -113,6 +176,9 @@ class WaitStrategyTest {
         // Spinning for 10 s after each task: the tasks and timers below run well within that.
         assertEquals(0, tasksThenWakeups(backend, new WaitStrategy.SpinThenPark(Duration.ofSeconds(10))));
         assertEquals(TASKS, tasksThenWakeups(backend, WaitStrategy.BLOCK));
+        // Back-off with a long spin stays awake too; a user strategy that always spins as well.
+        assertEquals(0, tasksThenWakeups(backend, new WaitStrategy.Backoff(Integer.MAX_VALUE, 0, Duration.ofMillis(1))));
+        assertEquals(0, tasksThenWakeups(backend, () -> work -> 0));
     }
 
     static final int TASKS = 50;

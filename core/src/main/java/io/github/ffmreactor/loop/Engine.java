@@ -1,0 +1,74 @@
+package io.github.ffmreactor.loop;
+
+import io.github.ffmreactor.NativeException;
+import io.github.ffmreactor.poll.PollerStats;
+
+/**
+ * How a loop's turn gets I/O done: prepare work, wait with a timeout, deliver what completed. The
+ * turn ({@link EventLoop}) and the runner know only this; they never assume readiness. One engine
+ * class per loop (monomorphic in practice), loop thread only, except {@link #wakeup}.
+ *
+ * <p>Today's engine is {@link ReadinessEngine} (epoll, kqueue, poll, select through a
+ * {@code Poller}): it is told "this fd is readable" and then calls read(2). A completion engine
+ * (io_uring) hands the kernel the receive and the send and is told when they are done. The
+ * contract a second engine must keep, so that handlers ({@link Handler}, {@link FrameHandler},
+ * {@link DatagramHandler}) never change:
+ *
+ * <ul>
+ *   <li><b>Input.</b> The engine delivers input to a connection: bytes in a buffer that is valid
+ *       only for the {@code onData} call, end of input, or an errno. How the bytes were obtained
+ *       (read(2) after readiness, or a completed receive into a ring-provided buffer) is the
+ *       engine's business. Errors arrive as {@code -errno}; a completion carries its errno, so no
+ *       errno capture happens on that path. The entry points are {@code Connection.deliver(buf,
+ *       len)}, {@code Connection.endOfInput()} and {@code Connection.ioError(call, errno)}.
+ *   <li><b>Output.</b> {@code Connection.write}, flush, shutdown of output and close are hooks of
+ *       the engine: a readiness engine writes now and queues (copies) the rest; a completion
+ *       engine copies into the connection's send buffer and submits at {@link #prepare}, the end
+ *       of the turn. {@code write} keeps its meaning either way: the bytes are the connection's
+ *       once it returns true; {@code onDrained} runs when the queue is empty.
+ *   <li><b>Closing is a request.</b> The channel stops delivering to its handler at once
+ *       ({@code onClose} runs once), but the engine says when the fd and the slot may be
+ *       released: a readiness engine at once; a completion engine only after the kernel has
+ *       returned its last completion for them, cancelled ones included, because until then the
+ *       kernel may still write into the connection's buffers. Slots therefore have a state
+ *       "closed but not yet released" ({@code Slots.retire}, then {@code Slots.free}), and a
+ *       token the engine sees for a closed slot is stale, never another channel's.
+ *   <li><b>Accept and connect</b> likewise: a readiness engine calls accept(2) / finishes a
+ *       non-blocking connect(2) when told; a completion engine keeps a multishot accept or an
+ *       IORING_OP_CONNECT in flight and delivers each accepted fd / the connect's result.
+ *   <li><b>Waiting.</b> {@link #await} with timeout 0 never sleeps; with a timeout it may sleep
+ *       until I/O, the timeout or {@link #wakeup}, which any thread may call.
+ *   <li><b>Hot path.</b> No allocation per message; the same syscalls per round trip as calling
+ *       the kernel by hand (readiness: one read, one write and a share of one wait).
+ * </ul>
+ */
+interface Engine {
+    /** The backend's name ({@code epoll}, {@code io_uring}...). */
+    String name();
+
+    /** Before the wait: submit what the turn queued (a completion engine's sends); readiness: nothing. */
+    void prepare() throws NativeException;
+
+    /**
+     * Waits for I/O: 0 never sleeps, negative until something happens, else at most that many
+     * milliseconds. Returns how many events/completions are ready for {@link #deliver}.
+     */
+    int await(int timeoutMillis) throws NativeException;
+
+    /**
+     * Delivers the {@code ready} results of the last wait to their channels, then whatever was
+     * carried over from the last turn for fairness. Failures are contained per channel. Returns
+     * the work done (for the wait strategy).
+     */
+    int deliver(int ready);
+
+    /** Work carried to the next turn: the next wait must not sleep. */
+    boolean hasCarried();
+
+    /** Ends a wait in progress (or the next one). Any thread. */
+    void wakeup();
+
+    PollerStats stats();
+
+    void close();
+}

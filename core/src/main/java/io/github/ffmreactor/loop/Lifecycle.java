@@ -1,0 +1,138 @@
+package io.github.ffmreactor.loop;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A loop's life: which thread owns it (a {@link Runner}'s, or an embedder's calling
+ * {@link EventLoop#runOnce}), stopping and graceful shutdown, and termination (cause, latch). The flags are written from the loop thread except
+ * {@link #stopping}, which any thread may set.
+ */
+final class Lifecycle {
+    volatile Thread thread;
+    /** Whether a {@link Runner} owns the thread (else an embedder drives the turns). */
+    boolean runner;
+    volatile boolean stopping;
+    boolean shuttingDown;
+    long shutdownDeadlineNanos;
+    final CountDownLatch terminated = new CountDownLatch(1);
+    volatile Throwable terminationCause;
+
+    /** Makes {@code t} the loop's thread; fails if the loop has (had) one. */
+    synchronized void claim(Thread t, boolean byRunner, boolean closed) {
+        if (thread != null) throw new IllegalStateException(closed ? "loop is closed" : "loop is already running or has run");
+        thread = t;
+        runner = byRunner;
+    }
+
+    /** For runOnce/doWork: the calling thread owns the loop, or claims it now if nobody does. */
+    void claimForCaller() {
+        Thread me = Thread.currentThread();
+        Thread t = thread;
+        if (t == me) return;
+        synchronized (this) {
+            if (thread == null) {
+                thread = me;
+                return;
+            }
+        }
+        throw new IllegalStateException("the loop is run by thread '" + thread.getName()
+                + "': runOnce/doWork only from that thread");
+    }
+
+    boolean isTerminated() {
+        return terminated.getCount() == 0;
+    }
+
+    /** Whether the loop is done: stopped, or shutting down with nothing open or the grace used up. */
+    boolean finished(long openChannels) {
+        if (!stopping) return false;
+        return !shuttingDown || openChannels == 0 || System.nanoTime() - shutdownDeadlineNanos >= 0;
+    }
+
+    /** The wait's timeout while shutting down: until the grace ends (at least 1 ms). */
+    long shutdownTimeout(long timeout) {
+        long ms = TimeUnit.NANOSECONDS.toMillis(shutdownDeadlineNanos - System.nanoTime());
+        ms = Math.max(1, Math.min(Integer.MAX_VALUE, ms));
+        return timeout < 0 ? ms : Math.min(timeout, ms);
+    }
+
+    /** Ends the loop on its thread: closes everything, records why, runs afterTermination. */
+    void terminate(EventLoop loop, Throwable cause) {
+        if (isTerminated()) return;
+        if (cause != null) {
+            terminationCause = cause;
+            loop.report(null, cause);
+        }
+        try {
+            closeAll(loop);
+        } finally {
+            terminated.countDown();
+            Runnable after = loop.afterTermination;
+            if (after != null) {
+                try {
+                    after.run();
+                } catch (Throwable t) {
+                    loop.report(null, t);
+                }
+            }
+        }
+    }
+
+    /** Loop thread: stop accepting, flush and close connections, until {@code deadline}. */
+    void beginShutdown(EventLoop loop, long deadline) {
+        if (shuttingDown || stopping) return;
+        shuttingDown = true;
+        stopping = true;
+        shutdownDeadlineNanos = deadline;
+        for (Channel c : loop.registry.channels()) {
+            if (c instanceof Listener l) l.closeNow(null);
+            else if (c instanceof Connection k) k.closeAfterFlush();
+        }
+    }
+
+    /** See {@link EventLoop#close()}. */
+    void close(EventLoop loop, boolean inTurn) {
+        if (thread == null) {
+            synchronized (this) {
+                if (thread == null) {
+                    thread = Thread.currentThread();
+                    closeAll(loop);
+                    terminated.countDown();
+                    return;
+                }
+            }
+        }
+        if (!loop.inLoop()) {
+            loop.stop();
+            try {
+                if (!loop.awaitTermination(Duration.ofSeconds(30))) throw new IllegalStateException("loop did not stop");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else {
+            stopping = true;
+            shuttingDown = false;
+            if (!runner && !inTurn) terminate(loop, null);
+        }
+    }
+
+    private static void closeAll(EventLoop loop) {
+        if (loop.inbox.isClosed()) return;
+        // Tasks that will never run now release what they own (an fd handed over by another loop,
+        // a caller waiting on a call); tasks offered from here on are refused.
+        loop.inbox.close();
+        for (Channel c : loop.registry.channels()) {
+            try {
+                c.closeNow(null);
+            } catch (Throwable t) {
+                loop.report(null, t);
+            }
+        }
+        loop.timers.clear();
+        loop.accepting.clear();
+        loop.engine.close();
+        loop.arena.close();
+    }
+}

@@ -1,0 +1,78 @@
+package io.github.ffmreactor.loop;
+
+import io.github.ffmreactor.NativeException;
+import io.github.ffmreactor.poll.Poller;
+import io.github.ffmreactor.poll.PollerStats;
+
+/**
+ * The readiness engine: a {@link Poller} says which fds are ready, {@link Registry} finds their
+ * channels, which then read, write and accept themselves; edge-triggered connections whose read
+ * budget ran out are {@link Carried} to the next turn. Closing releases at once.
+ */
+final class ReadinessEngine implements Engine {
+    final Poller poller;
+    private final EventLoop loop;
+    private final Registry registry;
+    private final Carried carried;
+    private final Counters counters;
+
+    ReadinessEngine(EventLoop loop, Poller poller, Registry registry, Carried carried, Counters counters) {
+        this.loop = loop;
+        this.poller = poller;
+        this.registry = registry;
+        this.carried = carried;
+        this.counters = counters;
+    }
+
+    @Override
+    public String name() {
+        return poller.name();
+    }
+
+    @Override
+    public void prepare() {
+        // Readiness: everything the turn wrote went out (or was queued) when it was written.
+    }
+
+    @Override
+    public int await(int timeoutMillis) throws NativeException {
+        return poller.poll(timeoutMillis);
+    }
+
+    @Override
+    public int deliver(int n) {
+        for (int i = 0; i < n; i++) {
+            Channel c = registry.lookup(poller.token(i));
+            if (c == null) {
+                counters.stale();
+                continue;
+            }
+            try {
+                c.ready(poller.ready(i));
+            } catch (Throwable t) {
+                loop.fail(c, t);
+            }
+        }
+        return n + carried.run(loop);
+    }
+
+    @Override
+    public boolean hasCarried() {
+        return !carried.isEmpty();
+    }
+
+    @Override
+    public void wakeup() {
+        poller.wakeup();
+    }
+
+    @Override
+    public PollerStats stats() {
+        return poller.stats();
+    }
+
+    @Override
+    public void close() {
+        poller.close();
+    }
+}
