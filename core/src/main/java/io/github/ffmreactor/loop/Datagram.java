@@ -106,7 +106,8 @@ public final class Datagram extends Channel {
             l.reads++;
             if (r >= 0) {
                 from.received();
-                deliver(buf, (int) r, r > max ? -1 : (int) r);
+                // Filled past maxDatagram: cut, at a length recvfrom does not tell.
+                deliver(buf, r > max ? -1 : (int) r, r > max);
             } else if (r == -Errno.EAGAIN) {
                 l.eagains++;
                 return;
@@ -135,7 +136,7 @@ public final class Datagram extends Channel {
                         long d = rx.drops(i);
                         if (d >= 0) kernelDrops = d;
                         int length = rx.length(i);
-                        deliver(rx.buffer(i), length, rx.truncated(i) ? -1 : length);
+                        deliver(rx.buffer(i), length, rx.truncated(i) || length > options.maxDatagram());
                     }
                     if (r < n) break; // the queue is (most likely) empty: save the EAGAIN call
                 } else if (r == -Errno.EAGAIN) {
@@ -155,20 +156,19 @@ public final class Datagram extends Channel {
     }
 
     /**
-     * One datagram of {@code length} bytes ({@code whole}: the same, or -1 when it was cut, as far
-     * as the OS tells) in {@code buf}, from {@link #from}.
+     * One datagram in {@code buf}, from {@link #from}: {@code length} bytes long (-1: not known),
+     * {@code cut} when it was longer than maxDatagram (then maxDatagram bytes of it are in buf).
      */
-    private void deliver(MemorySegment buf, int length, int whole) {
+    private void deliver(MemorySegment buf, int length, boolean cut) {
         EventLoop l = loop;
-        int max = options.maxDatagram();
         received++;
         try {
-            if (whole < 0 || length > max) {
+            if (cut) {
                 truncated++;
-                int kept = Math.min(length, max);
+                int kept = options.maxDatagram();
                 l.bytesIn += kept;
-                // The real length when the OS said it (Linux, MSG_TRUNC), otherwise -1.
-                handler.onTruncated(this, buf, kept, length > max ? length : -1, from);
+                // The real length when the OS said it (Linux: recvmmsg with MSG_TRUNC), otherwise -1.
+                handler.onTruncated(this, buf, kept, length, from);
             } else {
                 l.bytesIn += length;
                 handler.onDatagram(this, buf, length, from);
