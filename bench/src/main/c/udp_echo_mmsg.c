@@ -2,14 +2,16 @@
  * The C reference UDP echo server for ffmreactor's benchmarks: one thread, one epoll set
  * (level-triggered), and on each readiness up to 16 recvmmsg calls of up to BATCH datagrams,
  * each batch echoed back with one sendmmsg to the senders' addresses. Buffers, iovecs and
- * sockaddrs are allocated once. This is the plainest batched UDP echo C allows, so it is the
+ * sockaddrs are allocated once. Like ffmreactor's datagram sockets on Linux it asks for
+ * SO_RXQ_OVFL and reads the kernel's drop count from each datagram's control message, so both
+ * do the same work per datagram; otherwise it is the plainest batched UDP echo C allows, the
  * floor for the CPU one datagram can cost.
  *
  * Usage: udp_echo_mmsg [port] [batch] [rcvbuf]   (port 0 or absent: any free port on 127.0.0.1;
  *        batch: datagrams per call, default 32; rcvbuf: SO_RCVBUF to ask for, 0 = default)
  * Prints "ready port=<port> pid=<pid> impl=c-udp-mmsg" once bound, then serves until SIGINT or
  * SIGTERM or until its stdin reaches end of file (so a bench that dies leaves no server behind).
- * A "stats" line on stdin is answered with "stats received=<n> sent=<n> dropped=<n>".
+ * A "stats" line on stdin is answered with "stats received=<n> sent=<n> dropped=<n> kernelDrops=<n>".
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -49,6 +51,8 @@ int main(int argc, char **argv) {
     addr.sin_family = AF_INET;
     addr.sin_port = htons((unsigned short) port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int on = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on) < 0) { perror("setsockopt(SO_RXQ_OVFL)"); return 1; }
     if (bind(fd, (struct sockaddr *) &addr, sizeof addr) < 0) { perror("bind"); return 1; }
     socklen_t alen = sizeof addr;
     getsockname(fd, (struct sockaddr *) &addr, &alen);
@@ -57,12 +61,14 @@ int main(int argc, char **argv) {
     static struct sockaddr_storage names[MAX_BATCH];
     static struct iovec iov[MAX_BATCH], out_iov[MAX_BATCH];
     static struct mmsghdr in[MAX_BATCH], out[MAX_BATCH];
+    static union { char buf[CMSG_SPACE(sizeof(unsigned))]; struct cmsghdr align; } control[MAX_BATCH];
     for (int i = 0; i < batch; i++) {
         iov[i].iov_base = bufs[i];
         iov[i].iov_len = SLOT;
         in[i].msg_hdr.msg_iov = &iov[i];
         in[i].msg_hdr.msg_iovlen = 1;
         in[i].msg_hdr.msg_name = &names[i];
+        in[i].msg_hdr.msg_control = control[i].buf;
         out[i].msg_hdr.msg_iov = &out_iov[i];
         out[i].msg_hdr.msg_iovlen = 1;
         out[i].msg_hdr.msg_name = &names[i];
@@ -78,7 +84,7 @@ int main(int argc, char **argv) {
     printf("ready port=%d pid=%d impl=c-udp-mmsg\n", ntohs(addr.sin_port), (int) getpid());
     fflush(stdout);
 
-    unsigned long long received = 0, sent = 0, dropped = 0;
+    unsigned long long received = 0, sent = 0, dropped = 0, kernel_drops = 0;
     struct epoll_event events[2];
     while (!stop) {
         int n = epoll_wait(ep, events, 2, -1);
@@ -93,13 +99,16 @@ int main(int argc, char **argv) {
                 ssize_t r = read(0, line, sizeof line);
                 if (r <= 0) { stop = 1; break; }
                 if (r >= 5 && memcmp(line, "stats", 5) == 0) {
-                    printf("stats received=%llu sent=%llu dropped=%llu\n", received, sent, dropped);
+                    printf("stats received=%llu sent=%llu dropped=%llu kernelDrops=%llu\n", received, sent, dropped, kernel_drops);
                     fflush(stdout);
                 }
                 continue;
             }
             for (int k = 0; k < 16; k++) {
-                for (int i = 0; i < batch; i++) in[i].msg_hdr.msg_namelen = sizeof names[i];
+                for (int i = 0; i < batch; i++) {
+                    in[i].msg_hdr.msg_namelen = sizeof names[i];
+                    in[i].msg_hdr.msg_controllen = sizeof control[i].buf;
+                }
                 int r = recvmmsg(fd, in, (unsigned) batch, 0, NULL);
                 if (r < 0) {
                     if (errno == EAGAIN || errno == EINTR || errno == ECONNREFUSED) break;
@@ -108,6 +117,13 @@ int main(int argc, char **argv) {
                 }
                 received += (unsigned) r;
                 for (int i = 0; i < r; i++) {
+                    for (struct cmsghdr *c = CMSG_FIRSTHDR(&in[i].msg_hdr); c; c = CMSG_NXTHDR(&in[i].msg_hdr, c)) {
+                        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+                            unsigned d;
+                            memcpy(&d, CMSG_DATA(c), sizeof d);
+                            kernel_drops = d;
+                        }
+                    }
                     out_iov[i].iov_base = bufs[i];
                     out_iov[i].iov_len = in[i].msg_len < SLOT ? in[i].msg_len : SLOT;
                     out[i].msg_hdr.msg_namelen = in[i].msg_hdr.msg_namelen;

@@ -42,7 +42,7 @@ import java.util.regex.Pattern;
  * The UDP echo cell: {@code udp [--senders 1,16] [--seconds 5] [--size 64] [--window 16]
  * [--batch 32] [--out FILE]}. Each server runs in its own process (so that its utime+stime is its
  * own) with a 4 MiB receive buffer and batches of {@code --batch}: the C recvmmsg/sendmmsg peer
- * ({@code c-udp-mmsg}), Netty's epoll datagram channel ({@code netty-udp-epoll}, recvmmsg through
+ * ({@code c-udp-mmsg}, which asks for SO_RXQ_OVFL as ffmreactor does, so both do the same work), Netty's epoll datagram channel ({@code netty-udp-epoll}, recvmmsg through
  * {@code MAX_DATAGRAM_PAYLOAD_SIZE}, sendmmsg for a flush of several packets) and ffmreactor's
  * {@code udp-echo} handler ({@code ffm-udp}). The load: {@code --senders} threads on 127.0.0.1,
  * each sending a window of datagrams and then reading the echoes back, a window's missing echoes
@@ -292,8 +292,8 @@ final class UdpBench {
     /** The rows as a table, with each server's ratios to c-udp-mmsg at the same number of senders. */
     static String table(List<Row> rows, int size, int window, int batch, int seconds) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("UDP echo: %d B datagrams, window %d per sender, batch %d, SO_RCVBUF %d, %d s measured%n",
-                size, window, batch, RCVBUF, seconds));
+        b.append(String.format("UDP echo: %d B datagrams, window %d per sender, batch %d, SO_RCVBUF %d, %d s measured;"
+                + " C and ffm both count kernel drops (SO_RXQ_OVFL)%n", size, window, batch, RCVBUF, seconds));
         b.append(String.format("%-16s %7s %14s %12s %10s %10s %8s%n", "server", "senders", "datagrams/s", "CPU ns/dgram",
                 "rate/C", "CPU/C", "lost"));
         Map<Integer, Row> c = new LinkedHashMap<>();
