@@ -133,7 +133,12 @@ final class UdpBench {
             } else {
                 cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "--enable-native-access=ALL-UNNAMED", "-Xms256m", "-Xmx256m", "-XX:+UseParallelGC",
-                        "-Dio.netty.leakDetection.level=disabled", "-cp", System.getProperty("java.class.path"),
+                        "-Dio.netty.leakDetection.level=disabled"));
+                // As for the TCP servers: extra JVM options for the server processes (a profiler's, say).
+                for (String a : System.getProperty("ffmreactor.bench.serverJvmArgs", "").trim().split("\\s+")) {
+                    if (!a.isEmpty()) cmd.add(a);
+                }
+                cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
                         BenchMain.class.getName(), "udp-server", impl, "--batch", Integer.toString(batch)));
             }
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
