@@ -386,6 +386,25 @@ class DatagramBurstTest {
         FdCount.assertBackTo(before);
     }
 
+    /**
+     * The batches cannot be allocated (native memory runs out): the open fails with the error, the
+     * socket is closed again, the batch memory already taken is freed, and the loop goes on. In a
+     * child JVM that caps its own address space.
+     */
+    @Test
+    void batchesThatCannotBeAllocatedLeaveNothingBehind() throws Exception {
+        assumeTrue(Mmsg.available(), "recvmmsg batches: Linux");
+        Process p = new ProcessBuilder(io.github.ffmreactor.testutil.ServerProcess.java(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                DatagramOutOfMemoryChild.class.getName()).redirectErrorStream(true).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            assertTrue(out.lines().anyMatch(l -> l.startsWith("ok caught fds ")), out);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     @Test
     void optionsAreChecked() {
         assertThrows(IllegalArgumentException.class, () -> DatagramOptions.defaults().withBatch(0));
