@@ -242,7 +242,9 @@ final class UdpBench {
 
     // ---- the cell ----------------------------------------------------------------------------------
 
-    record Row(String server, int senders, double perSecond, double cpuNanosPerDatagram, long sent, long echoed, long lost) {}
+    /** One server at one sender count; CPU in ns per datagram echoed (user and system: /proc ticks). */
+    record Row(String server, int senders, double perSecond, double cpuNanosPerDatagram, double userNanos, double systemNanos,
+               long sent, long echoed, long lost) {}
 
     static int main(String[] args) throws Exception {
         Opts o = Opts.parse(args, 1, Set.of("senders", "seconds", "size", "window", "batch", "servers", "out", "warmup"));
@@ -279,8 +281,9 @@ final class UdpBench {
                     ProcCpu before = ProcCpu.of(p.pid);
                     Load l = load(p.port, n, size, window, Duration.ofSeconds(seconds));
                     ProcCpu used = ProcCpu.of(p.pid).minus(before);
-                    double cpu = (used.userNanos() + used.systemNanos()) / (double) Math.max(1, l.echoed);
-                    Row r = new Row(impl, n, l.echoed / (double) seconds, cpu, l.sent, l.echoed, l.lost);
+                    double per = Math.max(1, l.echoed);
+                    Row r = new Row(impl, n, l.echoed / (double) seconds, (used.userNanos() + used.systemNanos()) / per,
+                            used.userNanos() / per, used.systemNanos() / per, l.sent, l.echoed, l.lost);
                     rows.add(r);
                     System.out.printf("udp cell: %-16s senders=%-2d %,12.0f datagrams/s  %,8.0f ns CPU/datagram  (sent %d, echoed %d, lost %d)%n",
                             impl, n, r.perSecond, r.cpuNanosPerDatagram, l.sent, l.echoed, l.lost);
@@ -299,14 +302,14 @@ final class UdpBench {
         StringBuilder b = new StringBuilder();
         b.append(String.format("UDP echo: %d B datagrams, window %d per sender, batch %d, SO_RCVBUF %d, %d s measured;"
                 + " C and ffm both count kernel drops (SO_RXQ_OVFL)%n", size, window, batch, RCVBUF, seconds));
-        b.append(String.format("%-16s %7s %14s %12s %10s %10s %8s%n", "server", "senders", "datagrams/s", "CPU ns/dgram",
-                "rate/C", "CPU/C", "lost"));
+        b.append(String.format("%-16s %7s %14s %12s %8s %8s %10s %10s %8s%n", "server", "senders", "datagrams/s", "CPU ns/dgram",
+                "user", "system", "rate/C", "CPU/C", "lost"));
         Map<Integer, Row> c = new LinkedHashMap<>();
         for (Row r : rows) if (r.server.equals("c-udp-mmsg")) c.put(r.senders, r);
         for (Row r : rows) {
             Row base = c.get(r.senders);
-            b.append(String.format("%-16s %7d %,14.0f %,12.0f %10s %10s %8d%n", r.server, r.senders, r.perSecond,
-                    r.cpuNanosPerDatagram,
+            b.append(String.format("%-16s %7d %,14.0f %,12.0f %,8.0f %,8.0f %10s %10s %8d%n", r.server, r.senders, r.perSecond,
+                    r.cpuNanosPerDatagram, r.userNanos, r.systemNanos,
                     base == null ? "-" : String.format("%.2fx", r.perSecond / base.perSecond),
                     base == null ? "-" : String.format("%.2fx", r.cpuNanosPerDatagram / base.cpuNanosPerDatagram),
                     r.lost));
