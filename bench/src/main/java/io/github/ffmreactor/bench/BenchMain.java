@@ -18,7 +18,7 @@ public final class BenchMain {
     private BenchMain() {}
 
     /** The words that are subcommands when first; nothing else is. */
-    static final List<String> SUBCOMMANDS = List.of("server", "servers", "load", "smoke", "report", "idle", "jmh");
+    static final List<String> SUBCOMMANDS = List.of("server", "servers", "load", "smoke", "report", "idle", "jmh", "udp", "udp-server");
 
     public static void main(String[] args) throws Exception {
         System.exit(run(args));
@@ -43,6 +43,8 @@ public final class BenchMain {
                 case "report" -> Report.main(args);
                 case "idle" -> IdleCpu.main(args);
                 case "jmh" -> jmh(Arrays.copyOfRange(args, 1, args.length));
+                case "udp" -> UdpBench.main(args);
+                case "udp-server" -> UdpBench.server(args);
                 default -> throw new AssertionError(args[0]);
             };
         } catch (Opts.Bad e) {
@@ -79,6 +81,10 @@ public final class BenchMain {
                   report [--in DIR] [--out DIR]  HTML report + PNG charts from a bench run
                   idle [--servers a,b] [--seconds 10] [--out FILE]  each server's CPU with no traffic
                   jmh [JMH options]          the same as giving the JMH options directly
+                  udp [--senders 1,16] [--seconds 5] [--size 64] [--out FILE]
+                                             UDP echo: datagrams/s and server CPU per datagram,
+                                             C recvmmsg peer vs Netty epoll vs ffmreactor
+                  udp-server <netty-udp-epoll|ffm-udp> [--batch 32]  one UDP echo server (for udp)
 
                 Benchmarks: EchoBench (-p server=IMPL, connections, size, depth), FfmCallBench,
                 HeapWriteBench; `-l` lists them. With no arguments JMH runs all of them (hours).""");

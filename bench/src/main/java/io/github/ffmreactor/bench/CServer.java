@@ -30,24 +30,30 @@ final class CServer {
     }
 
     /** The compiled server, built now if missing or older than the jar's source. */
-    static synchronized Path binary() throws IOException, InterruptedException {
+    static Path binary() throws IOException, InterruptedException {
+        return binary(SOURCE);
+    }
+
+    /** The compiled {@code source} (a file of src/main/c), built now if missing or older than the jar's copy. */
+    static synchronized Path binary(String source) throws IOException, InterruptedException {
+        String name = source.substring(0, source.length() - 2);
         String gcc = gccPath();
         if (gcc == null) throw new IOException("no gcc on PATH: cannot build the C echo server");
         String dflt = Files.isDirectory(Path.of("target")) ? "target" : System.getProperty("java.io.tmpdir");
         Path dir = Path.of(System.getProperty("ffmreactor.bench.cdir", dflt)).toAbsolutePath();
         Files.createDirectories(dir);
         byte[] src;
-        try (InputStream in = CServer.class.getResourceAsStream("/c/" + SOURCE)) {
-            if (in == null) throw new IOException("c/" + SOURCE + " is not on the class path");
+        try (InputStream in = CServer.class.getResourceAsStream("/c/" + source)) {
+            if (in == null) throw new IOException("c/" + source + " is not on the class path");
             src = in.readAllBytes();
         }
         // The binary's name carries a hash of its source, so an edited source is rebuilt.
         String tag = Integer.toHexString(java.util.Arrays.hashCode(src));
-        Path bin = dir.resolve("echo_epoll-" + tag);
+        Path bin = dir.resolve(name + "-" + tag);
         if (Files.isExecutable(bin)) return bin;
-        Path c = dir.resolve("echo_epoll-" + tag + ".c");
+        Path c = dir.resolve(name + "-" + tag + ".c");
         Files.write(c, src);
-        Path tmp = dir.resolve("echo_epoll-" + tag + ".tmp" + ProcessHandle.current().pid());
+        Path tmp = dir.resolve(name + "-" + tag + ".tmp" + ProcessHandle.current().pid());
         Process p = new ProcessBuilder(gcc, "-O2", "-o", tmp.toString(), c.toString()).redirectErrorStream(true).start();
         String outText = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {

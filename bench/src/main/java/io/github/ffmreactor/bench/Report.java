@@ -238,6 +238,7 @@ final class Report {
         h.append(png(byServer("Server user CPU per round trip (us; /proc utime, sampled per tick)", "us per round trip", rows, servers, cellNames,
                 Row::userUs), out, "user-cpu-per-roundtrip"));
         h.append(perfUser(in));
+        h.append(udp(in));
         h.append("<h2>Throughput (round trips per second, higher is better)</h2>\n");
         h.append(png(byServer("Round trips per second", "round trips / s", rows, servers, cellNames, r -> r.rtps), out, "throughput"));
         h.append("<h2>p99 latency (lower is better)</h2>\n");
@@ -421,6 +422,17 @@ final class Report {
             h.append("</tr>\n");
         }
         return h.append("</table>\n").toString();
+    }
+
+    /** The UDP echo cell ({@code udp.txt}, written by run-bench's udp section): its table as printed. */
+    static String udp(Path in) throws IOException {
+        Path f = in.resolve("udp.txt");
+        if (!Files.exists(f)) return "";
+        return "<h2>UDP echo: datagrams/s and server CPU per datagram</h2>\n<p>64 B datagrams from 1 and 16 sender "
+                + "threads (a window of 16 each) against the C recvmmsg/sendmmsg peer, Netty's epoll datagram channel and "
+                + "ffmreactor's udp-echo, each in its own process; CPU is the server's utime+stime over the measured seconds "
+                + "divided by the datagrams echoed. Target: ffm-udp at most 1.0x the C peer's CPU per datagram.</p>\n<pre>"
+                + esc(Files.readString(f)) + "</pre>\n";
     }
 
     static String esc(String s) {

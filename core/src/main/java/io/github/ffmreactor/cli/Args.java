@@ -56,6 +56,33 @@ final class Args {
         }
     }
 
+    /**
+     * A size in bytes: a number, optionally with a suffix K, M, G (or KiB, MiB, GiB: the same,
+     * powers of 1024), e.g. {@code 4MiB} or {@code 262144}.
+     */
+    int sizeValue(String name, int dflt, int min, int max) throws BadArgs {
+        String v = values.get(name);
+        if (v == null) return dflt;
+        String t = v.trim();
+        String upper = t.toUpperCase(java.util.Locale.ROOT);
+        long unit = 1;
+        for (String[] u : new String[][] {{"KIB", "1024"}, {"MIB", "1048576"}, {"GIB", "1073741824"},
+                {"K", "1024"}, {"M", "1048576"}, {"G", "1073741824"}}) {
+            if (upper.endsWith(u[0])) {
+                unit = Long.parseLong(u[1]);
+                t = t.substring(0, t.length() - u[0].length()).trim();
+                break;
+            }
+        }
+        try {
+            long n = Math.multiplyExact(Long.parseLong(t), unit);
+            if (n < min || n > max) throw new BadArgs("--" + name + " must be in " + min + ".." + max + " bytes, got " + v);
+            return (int) n;
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new BadArgs("--" + name + " must be a size (262144, 256K, 4MiB...), got '" + v + "'");
+        }
+    }
+
     String oneOf(String name, String dflt, String... choices) throws BadArgs {
         String v = values.getOrDefault(name, dflt);
         for (String c : choices) if (c.equals(v)) return v;

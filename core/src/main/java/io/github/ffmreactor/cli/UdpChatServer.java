@@ -2,6 +2,7 @@ package io.github.ffmreactor.cli;
 
 import io.github.ffmreactor.loop.Datagram;
 import io.github.ffmreactor.loop.DatagramHandler;
+import io.github.ffmreactor.loop.DatagramOptions;
 import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.loop.LoopOptions;
 import io.github.ffmreactor.loop.WaitStrategy;
@@ -37,12 +38,21 @@ import java.util.function.Consumer;
  * bound, and with it the cost of every datagram (a scan and a sendto per member). A datagram from
  * a newcomer while the room is full is ignored (no join, no relay, no reply that a forged source
  * could aim at someone), counted in {@link #refused()} and logged at most once a second.
- * Text past {@link #MAX_TEXT} bytes is cut there, so each relayed datagram stays within one
- * Ethernet frame.
+ *
+ * <p>A line longer than {@link #MAX_TEXT} bytes (so that each relayed datagram stays within one
+ * Ethernet frame) is not relayed: its sender is told ({@code * line too long: 2000 bytes, the limit
+ * is 1400: not relayed}) and it is counted ({@link #tooLong()}). The socket keeps
+ * {@code MAX_TEXT + 2} bytes of each datagram (room for CR LF), so longer ones arrive cut and
+ * flagged by the kernel rather than copied whole.
+ *
+ * <p>{@code --rcvbuf} sizes the socket's receive buffer: the kernel's default (about 208 KiB)
+ * holds only a few hundred small datagrams, and a burst past it is dropped by the kernel, which
+ * the drop counter printed on stop shows (Linux).
  */
 public final class UdpChatServer implements DatagramHandler {
-    static final Set<String> OPTIONS = Set.of("host", "port", "backend", "expire-ms", "max-members", "wait");
-    static final String USAGE = "--host 127.0.0.1 --port 0 --expire-ms 30000 --max-members 256 --backend auto|... --wait block|...";
+    static final Set<String> OPTIONS = Set.of("host", "port", "backend", "expire-ms", "max-members", "wait", "rcvbuf", "batch");
+    static final String USAGE = "--host 127.0.0.1 --port 0 --expire-ms 30000 --max-members 256 --rcvbuf 0|4MiB|... --batch 16"
+            + " --backend auto|... --wait block|...";
 
     /** The default cap on members. */
     public static final int DEFAULT_MAX_MEMBERS = 256;
@@ -55,6 +65,8 @@ public final class UdpChatServer implements DatagramHandler {
     /** Datagrams from newcomers ignored because the room was full: in all, and since the last report. */
     private long refused, refusedUnreported;
     private long lastRefusalReport = Long.MIN_VALUE;
+    /** Lines not relayed for being longer than {@link #MAX_TEXT}. */
+    private long tooLong;
     private final Consumer<String> log;
     private final Arena arena = Arena.ofAuto(); // freed with the server
     private final MemorySegment staging = arena.allocate(MAX_TEXT + 128);
@@ -94,7 +106,15 @@ public final class UdpChatServer implements DatagramHandler {
 
     /** Binds the room's socket and starts the expiry sweep (every quarter of the expiry). */
     public Datagram open(InetSocketAddress address) throws NativeException {
-        channel = loop.openDatagram(address, this);
+        return open(address, DatagramOptions.defaults());
+    }
+
+    /**
+     * As {@link #open(InetSocketAddress)} with the socket's receive buffer and batch size from
+     * {@code options}; its datagram limit is the room's own ({@link #MAX_TEXT} and CR LF).
+     */
+    public Datagram open(InetSocketAddress address, DatagramOptions options) throws NativeException {
+        channel = loop.openDatagram(address, options.withMaxDatagram(MAX_TEXT + 2), this);
         long period = Math.max(1, expireNanos / 4);
         sweeper = loop.scheduleAtFixedRate(period, period, TimeUnit.NANOSECONDS, this::sweep);
         return channel;
@@ -110,6 +130,11 @@ public final class UdpChatServer implements DatagramHandler {
         return refused;
     }
 
+    /** Lines not relayed because they were longer than {@link #MAX_TEXT} bytes (loop thread). */
+    public long tooLong() {
+        return tooLong;
+    }
+
     /** When {@code who} was last heard from, on the loop's clock, or -1 if not a member (loop thread). */
     public long lastHeard(InetSocketAddress who) {
         for (int i = 0; i < size; i++) if (members[i].at.toInetSocketAddress().equals(who)) return members[i].lastHeard;
@@ -118,14 +143,25 @@ public final class UdpChatServer implements DatagramHandler {
 
     @Override
     public void onDatagram(Datagram ch, MemorySegment buf, int len, Endpoint from) {
-        long now = loop.clock().nanoTime();
         while (len > 0) {
             byte last = buf.get(ValueLayout.JAVA_BYTE, len - 1);
             if (last != '\n' && last != '\r') break;
             len--;
         }
+        heard(buf, len, from, len > MAX_TEXT ? len : 0);
+    }
+
+    /** Longer than the socket keeps: the kernel cut it. {@code length} is -1 where the OS does not say. */
+    @Override
+    public void onTruncated(Datagram ch, MemorySegment buf, int kept, int length, Endpoint from) {
+        heard(buf, kept, from, length > 0 ? length : kept);
+    }
+
+    /** A datagram of {@code len} bytes of text; {@code overLength} > 0: a line of that many bytes, not to relay. */
+    private void heard(MemorySegment buf, int len, Endpoint from, int overLength) {
+        long now = loop.clock().nanoTime();
         int i = find(from);
-        boolean quit = is(buf, len, "quit");
+        boolean quit = overLength == 0 && is(buf, len, "quit");
         if (i < 0) {
             if (quit) return;
             if (size >= maxMembers) {
@@ -147,9 +183,13 @@ public final class UdpChatServer implements DatagramHandler {
             remove(i);
             log.accept("udp-chat: " + m.name + " left");
             announce("* " + m.name + " left", null);
+        } else if (overLength > 0) {
+            // Told, not cut: the reply is far shorter than the datagram, so no amplification.
+            tooLong++;
+            announceTo("* line too long: " + overLength + " bytes, the limit is " + MAX_TEXT + ": not relayed", m);
         } else if (len > 0 && !is(buf, len, "hb")) {
             int p = m.prefix.length;
-            int n = Math.min(len, MAX_TEXT);
+            int n = len;
             MemorySegment.copy(m.prefix, 0, staging, ValueLayout.JAVA_BYTE, 0, p);
             MemorySegment.copy(buf, 0, staging, p, n);
             staging.set(ValueLayout.JAVA_BYTE, p + n, (byte) '\n');
@@ -206,6 +246,13 @@ public final class UdpChatServer implements DatagramHandler {
         relay(n, except);
     }
 
+    /** Sends {@code text} to {@code m} alone (allocates: rare). */
+    private void announceTo(String text, Member m) {
+        byte[] b = (text + "\n").getBytes(StandardCharsets.UTF_8);
+        MemorySegment.copy(b, 0, staging, ValueLayout.JAVA_BYTE, 0, b.length);
+        channel.sendTo(staging, 0, b.length, m.at);
+    }
+
     private void relay(int len, Member except) {
         for (int i = 0; i < size; i++) {
             Member m = members[i];
@@ -222,6 +269,8 @@ public final class UdpChatServer implements DatagramHandler {
     static int main(Args a, PrintStream out) throws Exception {
         long expire = a.intValue("expire-ms", 30_000, 1, Integer.MAX_VALUE);
         int maxMembers = a.intValue("max-members", DEFAULT_MAX_MEMBERS, 1, 65_536);
+        int rcvbuf = a.sizeValue("rcvbuf", 0, 0, Integer.MAX_VALUE / 2);
+        int batch = a.intValue("batch", DatagramOptions.defaults().batch(), 1, 1024);
         EventLoop loop = EventLoop.open(Serve.options(a, LoopOptions.defaults()));
         UdpChatServer room = new UdpChatServer(loop, Duration.ofMillis(expire), maxMembers, msg -> {
             out.println(msg);
@@ -229,15 +278,19 @@ public final class UdpChatServer implements DatagramHandler {
         });
         Datagram ch;
         try {
-            ch = room.open(Serve.address(a));
+            ch = room.open(Serve.address(a), DatagramOptions.defaults().withReceiveBuffer(rcvbuf).withBatch(batch));
         } catch (Exception e) {
             loop.close();
             throw e;
         }
         InetSocketAddress at = ch.localAddress();
         WaitStrategy wait = loop.options().waitStrategy();
-        out.printf("ffmreactor udp-chat listening on %s:%d (udp) backend=%s expire-ms=%d pid=%d%s%n",
-                at.getAddress().getHostAddress(), at.getPort(), loop.backend(), expire, ProcessHandle.current().pid(),
+        // rcvbuf: what the kernel granted (doubled, clamped to 2 x rmem_max), as ss -um shows it.
+        int granted = ch.receiveBuffer();
+        out.printf("ffmreactor udp-chat listening on %s:%d (udp) backend=%s expire-ms=%d rcvbuf=%d%s io=%s pid=%d%s%n",
+                at.getAddress().getHostAddress(), at.getPort(), loop.backend(), expire, granted,
+                rcvbuf > 0 ? " (asked " + rcvbuf + ")" : " (default)",
+                ch.batched() ? "recvmmsg/sendmmsg batch=" + batch : "recvfrom/sendto", ProcessHandle.current().pid(),
                 WaitStrategy.BLOCK.equals(wait) ? "" : " wait=" + wait);
         out.flush();
         // A datagram socket is not a connection: a graceful shutdown has nothing to flush, so stop.
@@ -245,7 +298,8 @@ public final class UdpChatServer implements DatagramHandler {
         try {
             loop.run();
         } finally {
-            out.println("ffmreactor udp-chat stopped: " + loop.stats());
+            out.println("ffmreactor udp-chat stopped: " + loop.stats() + " udp: " + ch.counters()
+                    + " tooLong=" + room.tooLong + " refused=" + room.refused);
             out.flush();
             done.countDown();
         }

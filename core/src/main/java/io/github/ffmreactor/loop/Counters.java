@@ -50,6 +50,11 @@ final class Counters {
         if (w > 0) BYTES_OUT.setOpaque(this, bytesOut + w);
     }
 
+    /** Bytes that came in without a read call of their own (a batch of datagrams from one recvmmsg). */
+    void bytesIn(long r) {
+        BYTES_IN.setOpaque(this, bytesIn + r);
+    }
+
     /** Bytes that went out without a write call of their own being counted (a partial write's rest). */
     void bytesOut(long w) {
         BYTES_OUT.setOpaque(this, bytesOut + w);

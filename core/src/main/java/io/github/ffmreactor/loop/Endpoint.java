@@ -65,6 +65,12 @@ public final class Endpoint {
         return lenCell;
     }
 
+    /** Takes a sockaddr of {@code len} bytes from {@code src} at {@code off} (a recvmmsg entry's). */
+    void load(MemorySegment src, long off, int len) {
+        MemorySegment.copy(src, off, sa, 0, len);
+        length = len;
+    }
+
     /** Takes the length recvfrom reported. */
     void received() {
         length = Math.min(lenCell.get(JAVA_INT, 0), SockAddr.SIZEOF_STORAGE);

@@ -159,7 +159,13 @@ public final class EventLoop implements Executor, AutoCloseable {
      * it with {@code handler}. Safe from any thread; bind errors are thrown here.
      */
     public Datagram openDatagram(InetSocketAddress address, DatagramHandler handler) throws NativeException {
-        return callInLoop(() -> Datagram.open(this, address, handler));
+        return openDatagram(address, DatagramOptions.defaults(), handler);
+    }
+
+    /** As {@link #openDatagram(InetSocketAddress, DatagramHandler)}, with a receive buffer, batch size and datagram limit. */
+    public Datagram openDatagram(InetSocketAddress address, DatagramOptions options, DatagramHandler handler)
+            throws NativeException {
+        return callInLoop(() -> Datagram.open(this, address, options, handler));
     }
 
     // ---- the loop --------------------------------------------------------------------------------

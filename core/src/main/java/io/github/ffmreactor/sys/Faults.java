@@ -29,7 +29,13 @@ public final class Faults {
         /** A registration change: epoll_ctl, or kevent with changes and no events. */
         CTL,
         /** The poller's wait: epoll_wait, kevent, poll, select. */
-        WAIT
+        WAIT,
+        /** recvmmsg(2) (Linux datagram batches). */
+        RECVMMSG,
+        /** sendmmsg(2) (Linux datagram batches). */
+        SENDMMSG,
+        /** setsockopt(2) (socket options set when a socket opens: SO_RCVBUF, SO_RXQ_OVFL...). */
+        SETSOCKOPT
     }
 
     /** Any fd. */

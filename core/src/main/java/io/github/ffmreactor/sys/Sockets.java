@@ -64,6 +64,10 @@ public final class Sockets {
     }
 
     public static int setsockopt(MemorySegment cs, int fd, int level, int name, MemorySegment value, int len) {
+        if (Faults.ENABLED) {
+            int e = Faults.injected(Faults.Call.SETSOCKOPT, fd);
+            if (e != 0) return -e;
+        }
         try { return ret(cs, (int) SETSOCKOPT.invokeExact(cs, fd, level, name, value, len)); }
         catch (Throwable t) { throw Unistd.rethrow(t); }
     }

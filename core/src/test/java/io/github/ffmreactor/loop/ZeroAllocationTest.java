@@ -202,6 +202,50 @@ class ZeroAllocationTest {
         return ch;
     }
 
+    /**
+     * UDP echo through recvmmsg/sendmmsg batches (Linux) and through recvfrom/sendto: 16 datagrams
+     * sent before any is read back, so batches of several datagrams form, each echoed with
+     * sendTo queued into the send batch.
+     */
+    @ParameterizedTest(name = "mmsg={0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void noAllocationPerDatagram(boolean mmsg) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(!mmsg || io.github.ffmreactor.sys.Mmsg.available(), "recvmmsg: Linux");
+        Datagram.useMmsg = mmsg;
+        try (EventLoop loop = EventLoop.open();
+             java.nio.channels.DatagramChannel client = java.nio.channels.DatagramChannel.open()) {
+            Datagram ch = loop.openDatagram(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0),
+                    DatagramOptions.defaults().withReceiveBuffer(1 << 20),
+                    io.github.ffmreactor.cli.UdpEchoServer.ECHO);
+            assertEquals(mmsg, ch.batched());
+            loop.start("udp-alloc");
+            client.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+            client.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 1 << 20);
+            client.connect(ch.localAddress());
+            ByteBuffer buf = ByteBuffer.allocateDirect(64);
+            int rounds = 4_000; // x 16 datagrams
+            datagramRounds(client, buf, rounds); // warm-up
+            assertNoAllocation("udp mmsg=" + mmsg, loop, rounds * 16, () -> datagramRounds(client, buf, rounds));
+        } finally {
+            Datagram.useMmsg = io.github.ffmreactor.sys.Mmsg.available();
+        }
+    }
+
+    /** Each round sends 16 datagrams of 64 bytes, then reads the 16 echoes. */
+    private static void datagramRounds(java.nio.channels.DatagramChannel c, ByteBuffer buf, int rounds) throws Exception {
+        for (int i = 0; i < rounds; i++) {
+            for (int k = 0; k < 16; k++) {
+                buf.clear();
+                buf.putInt(0, k);
+                c.write(buf);
+            }
+            for (int k = 0; k < 16; k++) {
+                buf.clear();
+                c.read(buf);
+            }
+        }
+    }
+
     private static void assertNoAllocation(String what, EventLoop loop, int n, Work window) throws Exception {
         // Up to three windows; the best one counts. A tier change of the JIT (deoptimisation,
         // recompilation) can allocate a few KB once; an allocation per round trip (at least 16
