@@ -36,6 +36,7 @@ public final class Main {
                 case "upper" -> UpperServer.main(Args.parse(rest, Serve.TCP_OPTIONS), out);
                 case "chat" -> ChatServer.main(Args.parse(rest, ChatServer.OPTIONS), out);
                 case "udp-chat" -> UdpChatServer.main(Args.parse(rest, UdpChatServer.OPTIONS), out);
+                case "kv" -> KvServer.main(Args.parse(rest, KvServer.OPTIONS), out);
                 case "client" -> LineClient.main(Args.parse(rest, LineClient.OPTIONS), out, err);
                 default -> {
                     err.println("unknown command '" + args[0] + "'");
@@ -64,6 +65,7 @@ public final class Main {
         {"upper", "upper-case echo server, line by line", Serve.TCP_USAGE},
         {"chat", "TCP chat room", ChatServer.USAGE},
         {"udp-chat", "UDP chat room (hb to stay, quit to leave)", UdpChatServer.USAGE},
+        {"kv", "key-value server speaking RESP2 (redis-cli, redis-benchmark)", KvServer.USAGE},
         {"client", "line client (stdin to server, server to stdout)", LineClient.USAGE},
     };
 
