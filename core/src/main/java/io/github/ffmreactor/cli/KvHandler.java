@@ -17,6 +17,7 @@ final class KvHandler implements Handler, RespParser.Sink {
     private KvServer.LoopState state;
     private RespWriter out;
     private Connection conn;
+    private boolean inputEnded;
 
     KvHandler(KvServer.Kv kv) {
         this.kv = kv;
@@ -34,8 +35,37 @@ final class KvHandler implements Handler, RespParser.Sink {
     public void onData(Connection c, MemorySegment buf, int len) {
         out.begin(c);
         parser.feed(buf, 0, len);
+        finish(c);
+    }
+
+    private void finish(Connection c) {
         if (!out.flush()) return;
-        if (parser.failed()) c.closeAfterFlush(); // a protocol error or QUIT: after its reply, close
+        if (parser.failed() || inputEnded && !parser.stalled()) c.closeAfterFlush(); // after the replies, close
+    }
+
+    /**
+     * Back-pressure: while the peer does not read its replies, commands already received wait
+     * (held by the parser) instead of piling up more output; the loop stops reading meanwhile.
+     */
+    @Override
+    public boolean mayRun() {
+        return !conn.isReadPaused();
+    }
+
+    /** The peer read what was queued: run the commands that waited for it. */
+    @Override
+    public void onDrained(Connection c) {
+        if (!parser.stalled()) return;
+        out.begin(c);
+        parser.resume();
+        finish(c);
+    }
+
+    /** The peer ended its output: close after the commands still held have been answered. */
+    @Override
+    public void onInputClosed(Connection c) {
+        inputEnded = true;
+        if (!parser.stalled()) c.closeAfterFlush();
     }
 
     /** Bytes held for an unfinished command (for tests). */
@@ -207,7 +237,8 @@ final class KvHandler implements Handler, RespParser.Sink {
         // Redis 7.0: the name cut at 128 bytes, then each argument quoted while the list is under 128 bytes.
         StringBuilder args = new StringBuilder();
         for (int i = 1; i < argc && args.length() < 128; i++) {
-            args.append('\'').append(text(s, off[i], len[i], 128 - args.length())).append("' ");
+            String arg = text(s, off[i], len[i], 128 - args.length());
+            args.append('\'').append(arg).append("' ");
         }
         return error("ERR unknown command '" + text(s, off[0], len[0], 128) + "', with args beginning with: " + args);
     }

@@ -25,6 +25,14 @@ final class RespParser {
 
         /** A malformed request: {@code message} is the error text without "-ERR ". Nothing follows. */
         void onProtocolError(String message);
+
+        /**
+         * Whether the next command may run now. False (the connection's output is backed up) stalls
+         * the parser: the command and all after it are held until {@link #resume}.
+         */
+        default boolean mayRun() {
+            return true;
+        }
     }
 
     /** Redis's limit on an inline line and on a '*' or '$' header line. */
@@ -48,6 +56,7 @@ final class RespParser {
     /** The held bytes cannot hold a whole command before there are at least this many. */
     private long need;
     private boolean failed;
+    private boolean stalled;
 
     /**
      * @param maxBulk  the longest bulk string accepted ("invalid bulk length" above it)
@@ -68,17 +77,35 @@ final class RespParser {
         return failed;
     }
 
+    /** Whether whole commands wait, held, for {@link #resume} (the sink said they may not run). */
+    boolean stalled() {
+        return stalled;
+    }
+
+    /** Runs the held commands the sink stalled, as far as it lets them run. */
+    void resume() {
+        if (failed || heldLen == 0) return;
+        stalled = false;
+        long used = parse(heldSeg, 0, heldLen);
+        if (used < 0) return;
+        int rest = heldLen - (int) used;
+        if (rest > 0 && used > 0) System.arraycopy(held, (int) used, held, 0, rest);
+        heldLen = rest;
+    }
+
     /** Parses {@code buf[off, off+len)}, handing each whole command to the sink. */
     void feed(MemorySegment buf, long off, int len) {
         if (failed || len == 0) return;
         if (heldLen == 0) {
+            stalled = false;
             long used = parse(buf, off, off + len);
             if (used < 0) return;
             int rest = (int) (off + len - used);
             if (rest > 0) hold(buf, used, rest);
             return;
         }
-        if (!hold(buf, off, len) || heldLen < need) return;
+        if (!hold(buf, off, len) || heldLen < need && !stalled) return;
+        stalled = false;
         long used = parse(heldSeg, 0, heldLen);
         if (used < 0) return;
         int rest = heldLen - (int) used;
@@ -112,6 +139,11 @@ final class RespParser {
             if (r == INCOMPLETE) return start;
             p = r;
             if (argc > 0) {
+                if (!sink.mayRun()) {
+                    argc = 0;
+                    stalled = true;
+                    return start;
+                }
                 int n = argc;
                 argc = 0;
                 if (!sink.onCommand(seg, argOff, argLen, n)) {
@@ -225,13 +257,14 @@ final class RespParser {
 
     /** A decimal integer filling seg[p, end) (optional '-'), or Long.MIN_VALUE when it is not one or overflows. */
     static long number(MemorySegment seg, long p, long end) {
-        if (p >= end || end - p > 19) return Long.MIN_VALUE;
+        if (p >= end) return Long.MIN_VALUE;
         boolean neg = seg.get(ValueLayout.JAVA_BYTE, p) == '-';
         if (neg && ++p == end) return Long.MIN_VALUE;
+        if (end - p > 19) return Long.MIN_VALUE;
         long v = 0;
         for (long i = p; i < end; i++) {
             int d = seg.get(ValueLayout.JAVA_BYTE, i) - '0';
-            if (d < 0 || d > 9) return Long.MIN_VALUE;
+            if (d < 0 || d > 9 || v > (Long.MAX_VALUE - d) / 10) return Long.MIN_VALUE;
             v = v * 10 + d;
         }
         return neg ? -v : v;
