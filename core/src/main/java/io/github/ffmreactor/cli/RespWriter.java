@@ -67,13 +67,9 @@ final class RespWriter {
 
     private static final byte[] MIN = Long.toString(Long.MIN_VALUE).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-    /** {@code +text\r\n} ({@code text} already holds the '+'). */
+    /** A reply given whole, such as {@code +OK\r\n} (a short constant). */
     void raw(byte[] text) {
         room(text.length);
-        if (text.length > CAPACITY) {
-            conn.write(text);
-            return;
-        }
         put(text, 0, text.length);
     }
 
@@ -132,17 +128,15 @@ final class RespWriter {
         put(CRLF, 0, 2);
     }
 
-    /** {@code -text\r\n}, with CR and LF in {@code text} turned into spaces (a reply is one line). */
+    /**
+     * {@code -text\r\n}, with CR and LF in {@code text} turned into spaces (a reply is one line).
+     * Error texts are short: what they quote of a request is cut at 128 bytes.
+     */
     void error(String text) {
         byte[] b = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         for (int i = 0; i < b.length; i++) if (b[i] == '\r' || b[i] == '\n') b[i] = ' ';
+        if (b.length > CAPACITY - 3) throw new IllegalArgumentException("error text of " + b.length + " bytes");
         room(b.length + 3L);
-        if (b.length + 3L > CAPACITY) {
-            conn.write(new byte[] {'-'});
-            conn.write(b);
-            raw(CRLF);
-            return;
-        }
         put((byte) '-');
         put(b, 0, b.length);
         put(CRLF, 0, 2);

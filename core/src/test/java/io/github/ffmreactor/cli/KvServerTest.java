@@ -162,6 +162,45 @@ class KvServerTest {
         }
     }
 
+    /** Values larger than the reply buffer, from the read buffer and from the held (spanning) buffer. */
+    @Test
+    void largeValuesBothWays() throws Exception {
+        try (LoopRunner r = server(KvServer.DEFAULT_MAX_BULK, Trigger.EDGE); Client c = new Client(r)) {
+            for (int size : new int[] {RespWriter.CAPACITY - 20, RespWriter.CAPACITY, 300_000, 3_000_000}) {
+                StringBuilder v = new StringBuilder(size);
+                for (int i = 0; i < size; i++) v.append((char) ('a' + i % 26));
+                String value = v.toString(), bulk = "$" + size + "\r\n" + value + "\r\n";
+                c.ask(cmd("ECHO", value) + cmd("PING"), bulk + "+PONG\r\n");
+                c.ask(cmd("SET", "big", value), "+OK\r\n");
+                c.ask(cmd("PING") + cmd("GET", "big") + cmd("MGET", "big", "none"), "+PONG\r\n" + bulk + "*2\r\n" + bulk + "$-1\r\n");
+            }
+        }
+    }
+
+    @Test
+    void sizeOption() throws Exception {
+        String[][] ok = {{"1000", "1000"}, {"64KiB", "65536"}, {"2mb", "2097152"}, {"1G", "1073741824"}, {" 7 k ", "7168"}};
+        for (String[] k : ok) {
+            Args a = Args.parse(new String[] {"--max-bulk", k[0]}, KvServer.OPTIONS);
+            assertEquals(Long.parseLong(k[1]), KvServer.size(a, "max-bulk", 5, 1, Integer.MAX_VALUE), k[0]);
+        }
+        assertEquals(5, KvServer.size(Args.parse(new String[0], KvServer.OPTIONS), "max-bulk", 5, 1, 10));
+        for (String bad : new String[] {"x", "", "0", "-1", "3GiB", "1.5MiB", "99999999999999999999"}) {
+            Args a = Args.parse(new String[] {"--max-bulk", bad}, KvServer.OPTIONS);
+            try {
+                KvServer.size(a, "max-bulk", 5, 1, Integer.MAX_VALUE);
+                throw new AssertionError("accepted '" + bad + "'");
+            } catch (Args.BadArgs e) {
+                assertTrue(e.getMessage().startsWith("--max-bulk must"), e.getMessage());
+            }
+        }
+        var out = new java.io.ByteArrayOutputStream();
+        var err = new java.io.ByteArrayOutputStream();
+        int code = Main.run(new String[] {"kv", "--max-bulk", "lots"}, new java.io.PrintStream(out), new java.io.PrintStream(err));
+        assertEquals(2, code);
+        assertTrue(err.toString().contains("ffmreactor kv: --max-bulk must be a size"), err.toString());
+    }
+
     @Test
     void pipelinedRepliesGoOutInOneWritePerRead() throws Exception {
         try (LoopRunner r = server(KvServer.DEFAULT_MAX_BULK, Trigger.LEVEL); Client c = new Client(r)) {
