@@ -91,6 +91,7 @@ final class RespParser {
         int rest = heldLen - (int) used;
         if (rest > 0 && used > 0) System.arraycopy(held, (int) used, held, 0, rest);
         heldLen = rest;
+        shrink();
     }
 
     /** Parses {@code buf[off, off+len)}, handing each whole command to the sink. */
@@ -111,6 +112,23 @@ final class RespParser {
         int rest = heldLen - (int) used;
         if (rest > 0 && used > 0) System.arraycopy(held, (int) used, held, 0, rest);
         heldLen = rest;
+        shrink();
+    }
+
+    /** Over this, the buffer a spanning command grew is dropped once it is empty. */
+    static final int KEEP_HELD = 1 << 20;
+
+    /** An idle connection does not keep the buffer a large command needed. */
+    private void shrink() {
+        if (heldLen == 0 && held.length > KEEP_HELD) {
+            held = new byte[0];
+            heldSeg = MemorySegment.ofArray(held);
+        }
+    }
+
+    /** The capacity of the buffer for spanning commands (for tests). */
+    int heldCapacity() {
+        return held.length;
     }
 
     private boolean hold(MemorySegment buf, long off, int n) {

@@ -129,6 +129,23 @@ class RespParserTest {
     }
 
     @Test
+    void theBufferOfALargeSpanningCommandIsDroppedAfterIt() {
+        Recorder r = new Recorder();
+        RespParser p = new RespParser(8 << 20, 16 << 20, r);
+        String big = "*2\r\n$4\r\nECHO\r\n$3000000\r\n" + "z".repeat(3_000_000) + "\r\n";
+        feed(p, r, big + "*1\r\n$4\r\nPI", 1000);
+        assertEquals(1, r.commands.size());
+        assertTrue(p.heldCapacity() > RespParser.KEEP_HELD, "still holding the start of the next command");
+        feed(p, r, "NG\r\n");
+        assertEquals(List.of("ECHO " + "z".repeat(3_000_000), "PING"), r.commands);
+        assertEquals(0, p.heldCapacity());
+        // A small spanning command keeps its small buffer for the next one.
+        feed(p, r, "PI");
+        feed(p, r, "NG\r\n");
+        assertEquals(256, p.heldCapacity());
+    }
+
+    @Test
     void parsingStopsWhenTheSinkSaysSo() {
         Recorder r = new Recorder();
         r.stopAfter = 1;
