@@ -156,7 +156,10 @@ class KvRedisClientsTest {
     private static final Pattern RESULT = Pattern.compile("^\\s*(PING_INLINE|PING_MBULK|SET|GET): ([0-9.]+) requests per second",
             Pattern.MULTILINE);
 
-    /** A short redis-benchmark run: every test completes, every request is answered, no error. */
+    /**
+     * A short redis-benchmark run: every test completes, every request is answered, no error;
+     * then connections that land on any loop see one store.
+     */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"--loops 1 --trigger level", "--loops 2 --trigger edge"})
     void redisBenchmarkRunsCleanly(String options) throws Exception {
@@ -179,6 +182,13 @@ class KvRedisClientsTest {
                 assertEquals(List.of("PING_INLINE", "PING_MBULK", "SET", "GET"), tests, r.out());
                 total += 4L * n + 2; // and its two CONFIG GETs
             }
+            // One store for every loop: each redis-cli is a new connection, on whichever loop takes it.
+            for (int i = 1; i <= 12; i++) {
+                assertEquals(i + "\n", cli(s, "INCR", "shared"));
+                assertEquals("OK\n", cli(s, "SET", "k" + i, "v" + i));
+                assertEquals("v" + i + "\nv" + i + "\n", cli(s, "MGET", "k" + i, "k" + i));
+            }
+            total += 36;
             String counters = stop(s);
             assertTrue(counters.startsWith("commands=" + total + " errors=0 protocolErrors=0"), counters + " (want " + total + ")");
         }
