@@ -18,7 +18,7 @@ public final class BenchMain {
     private BenchMain() {}
 
     /** The words that are subcommands when first; nothing else is. */
-    static final List<String> SUBCOMMANDS = List.of("server", "servers", "load", "smoke", "report", "idle", "jmh", "udp", "udp-server");
+    static final List<String> SUBCOMMANDS = List.of("server", "servers", "load", "smoke", "report", "idle", "kv", "jmh", "udp", "udp-server");
 
     public static void main(String[] args) throws Exception {
         System.exit(run(args));
@@ -42,6 +42,7 @@ public final class BenchMain {
                 case "smoke" -> Smoke.main(args);
                 case "report" -> Report.main(args);
                 case "idle" -> IdleCpu.main(args);
+                case "kv" -> KvBench.main(args);
                 case "jmh" -> jmh(Arrays.copyOfRange(args, 1, args.length));
                 case "udp" -> UdpBench.main(args);
                 case "udp-server" -> UdpBench.server(args);
@@ -80,6 +81,9 @@ public final class BenchMain {
                   smoke [--duration 1s]      every server, briefly, every byte checked (CI)
                   report [--in DIR] [--out DIR]  HTML report + PNG charts from a bench run
                   idle [--servers a,b] [--seconds 10] [--out FILE]  each server's CPU with no traffic
+                  kv [--out DIR] [--rounds 3] [--scale 1] [--core 0] [--client-core 1]
+                                             redis-benchmark vs redis-server and ffmreactor kv
+                                             (epoll level/edge), same core, interleaved
                   jmh [JMH options]          the same as giving the JMH options directly
                   udp [--senders 1,16] [--seconds 5] [--size 64] [--out FILE]
                                              UDP echo: datagrams/s and server CPU per datagram,

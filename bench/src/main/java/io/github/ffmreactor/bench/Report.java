@@ -319,6 +319,7 @@ final class Report {
                 .append("&le; 1.03&times; C; user CPU &le; 1.2&times; C; p99 at 256 connections &le; 1.1&times; C.</p>\n");
 
         WaitReport.section(in, out, allRows, h);
+        KvReport.section(in, out, h);
         ffmCalls(in, out, h);
         h.append("<h2>Raw data</h2><p>JMH JSON: <code>jmh-*.json</code>; per-cell latency, CPU and counters: <code>cells.jsonl</code> ")
                 .append("(in the same directory as this page).</p></body></html>\n");

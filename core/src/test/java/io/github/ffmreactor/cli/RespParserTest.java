@@ -1,0 +1,234 @@
+package io.github.ffmreactor.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The RESP request parser alone: whole, pipelined and split requests, and every malformed one. */
+@Timeout(30)
+class RespParserTest {
+    /** Records commands as "a b c" strings and the protocol error, if any. */
+    static final class Recorder implements RespParser.Sink {
+        final List<String> commands = new ArrayList<>();
+        String error;
+        int stopAfter = Integer.MAX_VALUE;
+
+        @Override
+        public boolean onCommand(MemorySegment seg, long[] off, int[] len, int argc) {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < argc; i++) {
+                if (i > 0) b.append(' ');
+                b.append(new String(seg.asSlice(off[i], len[i]).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.ISO_8859_1));
+            }
+            commands.add(b.toString());
+            return commands.size() < stopAfter;
+        }
+
+        @Override
+        public void onProtocolError(String message) {
+            if (error != null) throw new AssertionError("second protocol error: " + message + " after " + error);
+            error = message;
+        }
+    }
+
+    private static final Arena ARENA = Arena.ofAuto();
+
+    /** Feeds {@code text} in pieces cut at {@code cuts}, each piece in a fresh native buffer (as reads come). */
+    static Recorder feed(RespParser p, Recorder r, String text, int... cuts) {
+        byte[] all = text.getBytes(StandardCharsets.ISO_8859_1);
+        int from = 0;
+        for (int i = 0; i <= cuts.length; i++) {
+            int to = i < cuts.length ? cuts[i] : all.length;
+            MemorySegment buf = ARENA.allocate(Math.max(1, to - from) + 16);
+            // Not at offset 0: the parser must honour the offset it is given.
+            MemorySegment.copy(all, from, buf, ValueLayout.JAVA_BYTE, 7, to - from);
+            p.feed(buf, 7, to - from);
+            from = to;
+        }
+        return r;
+    }
+
+    static Recorder parse(String text, int... cuts) {
+        Recorder r = new Recorder();
+        return feed(new RespParser(512L << 20, 1L << 30, r), r, text, cuts);
+    }
+
+    static final String PIPELINE = "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nva\r\nl\r\n"
+            + "PING\r\n"
+            + "*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n"
+            + "*0\r\n*-1\r\n\r\n\n"
+            + "  get   'a b'  \"c\"\tx\n"
+            + "*1\r\n$0\r\n\r\n";
+    static final List<String> PIPELINE_COMMANDS = List.of("SET key va\r\nl", "PING", "GET key", "get a b c x", "");
+
+    @Test
+    void pipelinedCommandsInOneRead() {
+        Recorder r = parse(PIPELINE);
+        assertEquals(PIPELINE_COMMANDS, r.commands);
+        assertEquals(null, r.error);
+    }
+
+    @Test
+    void everySplitOfThePipelineGivesTheSameCommands() {
+        for (int cut = 1; cut < PIPELINE.length(); cut++) {
+            Recorder r = parse(PIPELINE, cut);
+            assertEquals(PIPELINE_COMMANDS, r.commands, "cut at " + cut);
+            assertEquals(null, r.error, "cut at " + cut);
+        }
+    }
+
+    @Test
+    void oneByteAtATime() {
+        int[] cuts = new int[PIPELINE.length() - 1];
+        for (int i = 0; i < cuts.length; i++) cuts[i] = i + 1;
+        Recorder r = parse(PIPELINE, cuts);
+        assertEquals(PIPELINE_COMMANDS, r.commands);
+    }
+
+    @Test
+    void everyPairOfSplitsOfOneCommand() {
+        String cmd = "*3\r\n$3\r\nSET\r\n$10\r\n0123456789\r\n$2\r\nvv\r\n";
+        for (int a = 1; a < cmd.length(); a++) {
+            for (int b = a; b < cmd.length(); b++) {
+                Recorder r = parse(cmd + cmd, a, b + cmd.length() / 2);
+                assertEquals(List.of("SET 0123456789 vv", "SET 0123456789 vv"), r.commands, a + "," + b);
+            }
+        }
+    }
+
+    @Test
+    void nothingIsHeldOnceACommandCompletes() {
+        Recorder r = new Recorder();
+        RespParser p = new RespParser(1024, 1 << 20, r);
+        feed(p, r, "*1\r\n$4\r\nPI");
+        assertEquals(List.of(), r.commands);
+        assertTrue(p.heldBytes() > 0);
+        feed(p, r, "NG\r\n*1\r\n$4\r\nPING\r\n");
+        assertEquals(List.of("PING", "PING"), r.commands);
+        assertEquals(0, p.heldBytes());
+    }
+
+    @Test
+    void aLargeBulkInManyPieces() {
+        String big = "x".repeat(300_000);
+        String cmd = "*2\r\n$4\r\nECHO\r\n$300000\r\n" + big + "\r\nPING\r\n";
+        int[] cuts = new int[40];
+        for (int i = 0; i < cuts.length; i++) cuts[i] = 10 + i * 7_500;
+        Recorder r = parse(cmd, cuts);
+        assertEquals(List.of("ECHO " + big, "PING"), r.commands);
+    }
+
+    @Test
+    void theBufferOfALargeSpanningCommandIsDroppedAfterIt() {
+        Recorder r = new Recorder();
+        RespParser p = new RespParser(8 << 20, 16 << 20, r);
+        String big = "*2\r\n$4\r\nECHO\r\n$3000000\r\n" + "z".repeat(3_000_000) + "\r\n";
+        feed(p, r, big + "*1\r\n$4\r\nPI", 1000);
+        assertEquals(1, r.commands.size());
+        assertTrue(p.heldCapacity() > RespParser.KEEP_HELD, "still holding the start of the next command");
+        feed(p, r, "NG\r\n");
+        assertEquals(List.of("ECHO " + "z".repeat(3_000_000), "PING"), r.commands);
+        assertEquals(0, p.heldCapacity());
+        // A small spanning command keeps its small buffer for the next one.
+        feed(p, r, "PI");
+        feed(p, r, "NG\r\n");
+        assertEquals(256, p.heldCapacity());
+    }
+
+    @Test
+    void parsingStopsWhenTheSinkSaysSo() {
+        Recorder r = new Recorder();
+        r.stopAfter = 1;
+        RespParser p = new RespParser(1024, 1 << 20, r);
+        feed(p, r, "QUIT\r\nPING\r\n");
+        feed(p, r, "PING\r\n");
+        assertEquals(List.of("QUIT"), r.commands);
+        assertTrue(p.failed());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        "*x\\r\\n                        | Protocol error: invalid multibulk length",
+        "*\\r\\n                         | Protocol error: invalid multibulk length",
+        "*1x\\r\\n                       | Protocol error: invalid multibulk length",
+        "*99999999999999999999\\r\\n     | Protocol error: invalid multibulk length",
+        "*1048577\\r\\n                  | Protocol error: invalid multibulk length",
+        "*1\\r\\nx4\\r\\n                | Protocol error: expected '$', got 'x'",
+        "*1\\r\\n\\u0001\\r\\n           | Protocol error: expected '$', got '\\x01'",
+        "*1\\r\\n$x\\r\\n                | Protocol error: invalid bulk length",
+        "*1\\r\\n$\\r\\n                 | Protocol error: invalid bulk length",
+        "*1\\r\\n$-1\\r\\n               | Protocol error: invalid bulk length",
+        "*1\\r\\n$1025\\r\\n             | Protocol error: invalid bulk length",
+        "*1\\r\\n$4\\r\\nPINGxx          | Protocol error: expected '\\r\\n' after a bulk string of 4 bytes",
+        "*1\\r\\n$4\\r\\nPING\\rx        | Protocol error: expected '\\r\\n' after a bulk string of 4 bytes",
+        "*1\\rx                          | Protocol error: expected '\\r\\n' after a header",
+        "*1\\r\\n$4\\rx                  | Protocol error: expected '\\r\\n' after a header",
+        "PING \"a\\r\\n                  | Protocol error: unbalanced quotes in request",
+        "PING 'a'b\\r\\n                 | Protocol error: unbalanced quotes in request",
+    })
+    void malformed(String escaped, String message) {
+        String text = escaped.strip().replace("\\r", "\r").replace("\\n", "\n").replace("\\u0001", "\u0001");
+        for (int cut = 0; cut < text.length(); cut++) {
+            Recorder r = new Recorder();
+            RespParser p = new RespParser(1024, 1 << 20, r);
+            feed(p, r, "PING\r\n" + text + "PING\r\n", cut == 0 ? new int[0] : new int[] {6 + cut});
+            assertEquals(message, r.error, "cut at " + cut);
+            assertEquals(List.of("PING"), r.commands, "nothing after the error, cut at " + cut);
+            assertTrue(p.failed());
+            assertEquals(0, p.heldBytes());
+            feed(p, r, "PING\r\n");
+            assertEquals(List.of("PING"), r.commands, "nothing is parsed after a protocol error");
+        }
+    }
+
+    @Test
+    void headersAndInlineLinesHaveALimit() {
+        String[][] cases = {
+            {"PING " + "a".repeat(RespParser.MAX_INLINE + 10), "Protocol error: too big inline request"},
+            {"*" + "1".repeat(RespParser.MAX_INLINE + 10), "Protocol error: too big mbulk count string"},
+            {"*1\r\n$" + "1".repeat(RespParser.MAX_INLINE + 10), "Protocol error: too big bulk count string"},
+        };
+        for (String[] c : cases) {
+            Recorder r = parse(c[0], 1000, 40_000);
+            assertEquals(c[1], r.error);
+            Recorder whole = parse(c[0]);
+            assertEquals(c[1], whole.error);
+        }
+        // Just under the limit, still waiting for its end: no error.
+        Recorder r = parse("PING " + "a".repeat(RespParser.MAX_INLINE - 10));
+        assertEquals(null, r.error);
+    }
+
+    @Test
+    void anUnfinishedCommandOverTheQueryLimitIsAnError() {
+        Recorder r = new Recorder();
+        RespParser p = new RespParser(1000, 4096, r);
+        String part = "*10\r\n" + "$1000\r\n" + "v".repeat(1000) + "\r\n";
+        feed(p, r, part + part.substring(5).repeat(2));
+        assertEquals(null, r.error);
+        feed(p, r, part.substring(5).repeat(2));
+        assertEquals("Protocol error: unfinished command over the query buffer limit of 4096 bytes", r.error);
+        assertEquals(0, p.heldBytes());
+    }
+
+    @Test
+    void numbers() {
+        MemorySegment s = MemorySegment.ofArray("12 -7 - 1x 9223372036854775807 ".getBytes(StandardCharsets.US_ASCII));
+        assertEquals(12, RespParser.number(s, 0, 2));
+        assertEquals(-7, RespParser.number(s, 3, 5));
+        assertEquals(Long.MIN_VALUE, RespParser.number(s, 6, 7));
+        assertEquals(Long.MIN_VALUE, RespParser.number(s, 8, 10));
+        assertEquals(Long.MIN_VALUE, RespParser.number(s, 8, 8));
+        assertEquals(Long.MAX_VALUE, RespParser.number(s, 11, 30));
+    }
+}
