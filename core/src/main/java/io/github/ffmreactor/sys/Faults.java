@@ -28,8 +28,10 @@ public final class Faults {
         CONNECT,
         /** A registration change: epoll_ctl, or kevent with changes and no events. */
         CTL,
-        /** The poller's wait: epoll_wait, kevent, poll, select. */
-        WAIT
+        /** The poller's wait: epoll_wait, kevent, poll, select, io_uring_enter. */
+        WAIT,
+        /** io_uring_setup (fd ANY_FD): a kernel or sandbox that refuses io_uring. */
+        RING_SETUP
     }
 
     /** Any fd. */
