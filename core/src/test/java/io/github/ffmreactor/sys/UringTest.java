@@ -355,6 +355,74 @@ class UringTest {
         }
     }
 
+    /** A connected TCP pair of native fds on 127.0.0.1: {client, accepted}. */
+    private int[] nativePair() {
+        int[] l = listener();
+        int c = track(Sockets.socket(cs, C.AF_INET(), C.SOCK_STREAM() | C.SOCK_CLOEXEC(), 0));
+        MemorySegment sa = arena.allocate(SockAddr.SIZEOF_STORAGE);
+        int len = SockAddr.encode(C, sa, new byte[] {127, 0, 0, 1}, l[1], 0);
+        assertEquals(0, Sockets.connect(cs, c, sa, len));
+        int a = track(Sockets.accept4(cs, l[0], MemorySegment.NULL, MemorySegment.NULL, C.SOCK_CLOEXEC()));
+        return new int[] {c, a};
+    }
+
+    private static final class Echo implements Uring.CqeHandler {
+        UringBufRing br;
+        int received, sends, rearm;
+
+        @Override
+        public void onCqe(long userData, int res, int flags) {
+            if (userData == 1) {
+                sends++;
+            } else if (res > 0) {
+                received += res;
+                br.recycle(UringBufRing.bufferId(flags));
+                if ((flags & CQE_F_MORE) == 0) rearm++;
+            } else {
+                rearm++;
+            }
+        }
+    }
+
+    /** {@code n} sends of 32 bytes from {@code from}, each received by the multishot recv on {@code to}. */
+    private static void echoRounds(Uring ring, Echo e, int from, int to, MemorySegment msg, int n) {
+        for (int i = 0; i < n; i++) {
+            int want = e.received + 32;
+            ring.prepSend(from, msg, 0, 32, 0, 1);
+            while (e.received < want) {
+                if (e.rearm > 0) {
+                    e.rearm = 0;
+                    ring.prepRecvMultishot(to, e.br.bgid, 0, 2);
+                }
+                int r = ring.submitAndWait(1, 1_000_000_000L);
+                if (r < 0 && r != -ETIME) throw new AssertionError("io_uring_enter: " + r);
+                ring.drain(e);
+            }
+        }
+    }
+
+    @Test
+    void sendAndMultishotRecvAllocateNothing() throws Exception {
+        try (Uring ring = Uring.open(8); Arena bufs = Arena.ofConfined()) {
+            int[] p = nativePair();
+            try (UringBufRing br = UringBufRing.register(ring, 4, 8, 256, bufs)) {
+                Echo e = new Echo();
+                e.br = br;
+                MemorySegment msg = bufs.allocate(32);
+                assertTrue(ring.prepRecvMultishot(p[1], br.bgid, 0, 2));
+                echoRounds(ring, e, p[0], p[1], msg, 100_000); // warm up
+                long before = allocated();
+                echoRounds(ring, e, p[0], p[1], msg, 50_000);
+                long after = allocated();
+                assertTrue(after - before < 50_000, "allocated " + (after - before) + " bytes in 50k send+recv rounds");
+                assertEquals(150_000 * 32, e.received);
+                Unistd.close(cs, p[0]); // EOF ends the recv before the buffer ring goes
+                fds.remove(Integer.valueOf(p[0]));
+                untilFinal(ring, 2);
+            }
+        }
+    }
+
     @Test
     void submitAndCompleteAllocateNothing() throws Exception {
         try (Uring ring = Uring.open(8)) {
