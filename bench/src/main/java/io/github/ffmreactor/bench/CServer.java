@@ -8,14 +8,34 @@ import java.nio.file.StandardCopyOption;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The C epoll echo server: its source ships in the jar, and is compiled with {@code gcc -O2} on
- * first use into {@code ffmreactor.bench.cdir} (default {@code target/} when run from a Maven
- * module, else the temp directory). No gcc: the C cells are skipped, with a message saying so.
+ * The C echo servers (echo_epoll.c; echo_uring.c, linked with liburing): their sources ship in the
+ * jar, and are compiled with {@code gcc -O2} on first use into {@code ffmreactor.bench.cdir}
+ * (default {@code target/} when run from a Maven module, else the temp directory). No gcc (or, for
+ * c-uring, no liburing.h or no io_uring in this kernel): those cells are skipped, with a message saying so.
  */
 final class CServer {
     private CServer() {}
 
     static final String SOURCE = "echo_epoll.c";
+    static final String URING_SOURCE = "echo_uring.c";
+    /** Where Debian/Ubuntu (liburing-dev) and Fedora (liburing-devel) put the header. */
+    static final String LIBURING_HEADER = "/usr/include/liburing.h";
+
+    /** The source of C server {@code impl}. */
+    static String source(String impl) {
+        return impl.startsWith("c-uring") ? URING_SOURCE : SOURCE;
+    }
+
+    /** Why c-uring cannot be built or run here, or null. */
+    static String uringUnavailable() {
+        if (gccPath() == null) return "no gcc on PATH to build bench/src/main/c/" + URING_SOURCE;
+        if (!Files.isReadable(Path.of(LIBURING_HEADER))) {
+            return "no " + LIBURING_HEADER + " to build bench/src/main/c/" + URING_SOURCE
+                    + " (install liburing-dev; bench/run-bench and bench/smoke do where apt-get runs as root)";
+        }
+        String why = io.github.ffmreactor.sys.Uring.unavailableReason();
+        return why == null ? null : "io_uring is not usable here: " + why;
+    }
 
     static String gccPath() {
         String path = System.getenv("PATH");
@@ -29,14 +49,13 @@ final class CServer {
         return null;
     }
 
-    /** The compiled server, built now if missing or older than the jar's source. */
+    /** The compiled epoll server, built now if missing or older than the jar's source. */
     static Path binary() throws IOException, InterruptedException {
         return binary(SOURCE);
     }
 
-    /** The compiled {@code source} (a file of src/main/c), built now if missing or older than the jar's copy. */
+    /** The compiled server of {@code source}, built now if missing or older than the jar's source. */
     static synchronized Path binary(String source) throws IOException, InterruptedException {
-        String name = source.substring(0, source.length() - 2);
         String gcc = gccPath();
         if (gcc == null) throw new IOException("no gcc on PATH: cannot build the C echo server");
         String dflt = Files.isDirectory(Path.of("target")) ? "target" : System.getProperty("java.io.tmpdir");
@@ -49,12 +68,15 @@ final class CServer {
         }
         // The binary's name carries a hash of its source, so an edited source is rebuilt.
         String tag = Integer.toHexString(java.util.Arrays.hashCode(src));
-        Path bin = dir.resolve(name + "-" + tag);
+        String base = source.replace(".c", "");
+        Path bin = dir.resolve(base + "-" + tag);
         if (Files.isExecutable(bin)) return bin;
-        Path c = dir.resolve(name + "-" + tag + ".c");
+        Path c = dir.resolve(base + "-" + tag + ".c");
         Files.write(c, src);
-        Path tmp = dir.resolve(name + "-" + tag + ".tmp" + ProcessHandle.current().pid());
-        Process p = new ProcessBuilder(gcc, "-O2", "-o", tmp.toString(), c.toString()).redirectErrorStream(true).start();
+        Path tmp = dir.resolve(base + "-" + tag + ".tmp" + ProcessHandle.current().pid());
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(gcc, "-O2", "-o", tmp.toString(), c.toString()));
+        if (source.equals(URING_SOURCE)) cmd.add("-luring");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String outText = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IOException("gcc failed to build " + c + ":\n" + outText);

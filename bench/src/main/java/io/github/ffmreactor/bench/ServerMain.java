@@ -46,8 +46,8 @@ final class ServerMain {
             return 3;
         }
         int port = o.intValue("port", 0, 0, 65535);
-        if (impl.startsWith("c-epoll")) {
-            Process p = new ProcessBuilder(CServer.binary().toString(), Integer.toString(port),
+        if (impl.startsWith("c-")) {
+            Process p = new ProcessBuilder(CServer.binary(CServer.source(impl)).toString(), Integer.toString(port),
                     impl.endsWith("-spin") ? "spin" : "block").inheritIO().start();
             return p.waitFor();
         }

@@ -50,8 +50,8 @@ final class ServerProcess implements AutoCloseable {
         String why = Servers.unavailableReason(impl);
         if (why != null) throw new UnsupportedOperationException(why);
         List<String> cmd = new ArrayList<>();
-        if (impl.startsWith("c-epoll")) {
-            cmd.add(CServer.binary().toString());
+        if (impl.startsWith("c-")) {
+            cmd.add(CServer.binary(CServer.source(impl)).toString());
             cmd.add("0");
             cmd.add(impl.endsWith("-spin") ? "spin" : "block");
         } else {

@@ -9,7 +9,7 @@ final class Servers {
     private Servers() {}
 
     /** Every implementation the bench knows, in report order. */
-    static final List<String> ALL = List.of("c-epoll", "ffm-edge", "ffm-level", "ffm-poll", "ffm-select",
+    static final List<String> ALL = List.of("c-epoll", "c-uring", "ffm-edge", "ffm-level", "ffm-poll", "ffm-select",
             "nio", "netty-epoll", "netty-nio", "vthreads", "c-epoll-spin", "ffm-edge-spin", "ffm-edge-stp",
             "netty-epoll-spin");
 
@@ -22,7 +22,7 @@ final class Servers {
     /**
      * Those that can run here: ffmreactor backends the OS offers, netty-epoll where Netty's epoll
      * native library loads (Linux on x86_64 or aarch64: the two classifiers bench/pom.xml ships),
-     * C if gcc exists.
+     * C if gcc exists (c-uring: and liburing.h, and a kernel that lets this process use io_uring).
      */
     static List<String> available() {
         List<String> r = new ArrayList<>();
@@ -30,6 +30,7 @@ final class Servers {
         for (String s : ALL) {
             switch (s) {
                 case "c-epoll", "c-epoll-spin" -> { if (CServer.gccPath() != null && backends.contains("epoll")) r.add(s); }
+                case "c-uring" -> { if (CServer.uringUnavailable() == null) r.add(s); }
                 case "ffm-edge", "ffm-level", "ffm-edge-spin", "ffm-edge-stp" -> { if (backends.contains("epoll")) r.add(s); }
                 case "ffm-poll" -> { if (backends.contains("poll")) r.add(s); }
                 case "ffm-select" -> { if (backends.contains("select")) r.add(s); }
@@ -45,6 +46,7 @@ final class Servers {
         if (!ALL.contains(impl)) return "unknown server '" + impl + "' (known: " + String.join(", ", ALL) + ")";
         if (available().contains(impl)) return null;
         if (impl.startsWith("c-epoll") && CServer.gccPath() == null) return impl + " skipped: no gcc on PATH to build bench/src/main/c/echo_epoll.c";
+        if (impl.equals("c-uring")) return impl + " skipped: " + CServer.uringUnavailable();
         if (impl.startsWith("netty-epoll")) return impl + " skipped: Netty's epoll transport cannot run here (" + NettyEpoll.CAUSE + ")";
         return impl + " skipped: backend not available on this OS (available: " + Poller.available() + ")";
     }

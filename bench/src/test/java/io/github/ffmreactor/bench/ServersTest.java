@@ -29,6 +29,24 @@ class ServersTest {
     }
 
     @Test
+    void cUringOnlyWhereItCanBeBuiltAndRun() {
+        String why = CServer.uringUnavailable();
+        assertEquals(why == null, Servers.available().contains("c-uring"));
+        if (why == null) {
+            assertNull(Servers.unavailableReason("c-uring"));
+            assertEquals("echo_uring.c", CServer.source("c-uring"));
+        } else {
+            assertEquals("c-uring skipped: " + why, Servers.unavailableReason("c-uring"));
+        }
+        assertEquals("echo_epoll.c", CServer.source("c-epoll-spin"));
+        // This machine has liburing-dev and io_uring: the peer is offered.
+        if (java.nio.file.Files.isReadable(java.nio.file.Path.of(CServer.LIBURING_HEADER))
+                && io.github.ffmreactor.sys.Uring.available() && CServer.gccPath() != null) {
+            assertNull(why);
+        }
+    }
+
+    @Test
     void anUnknownServerIsNamed() {
         assertTrue(Servers.unavailableReason("nope").startsWith("unknown server 'nope' (known: c-epoll, "));
     }

@@ -28,14 +28,16 @@ public final class Faults {
         CONNECT,
         /** A registration change: epoll_ctl, or kevent with changes and no events. */
         CTL,
-        /** The poller's wait: epoll_wait, kevent, poll, select. */
+        /** The poller's wait: epoll_wait, kevent, poll, select, io_uring_enter. */
         WAIT,
         /** recvmmsg(2) (Linux datagram batches). */
         RECVMMSG,
         /** sendmmsg(2) (Linux datagram batches). */
         SENDMMSG,
         /** setsockopt(2) (socket options set when a socket opens: SO_RCVBUF, SO_RXQ_OVFL...). */
-        SETSOCKOPT
+        SETSOCKOPT,
+        /** io_uring_setup (fd ANY_FD): a kernel or sandbox that refuses io_uring. */
+        RING_SETUP
     }
 
     /** Any fd. */
