@@ -10,8 +10,9 @@ import io.github.ffmreactor.Trigger;
 
 /**
  * POSIX poll(2) over one reusable {@code struct pollfd} array. Entry 0 is the wakeup pipe; user
- * fds follow, densely packed (deregistering moves the last entry into the hole). An fd-indexed
- * table finds an fd's entry, so register/modify/deregister are O(1); each wait is O(registered).
+ * fds follow, densely packed in the order of the poller's {@link FdTable} (deregistering moves the
+ * last entry into the hole), which finds an fd's entry, so register/modify/deregister are O(1);
+ * each wait is O(registered).
  *
  * <p>Level-triggered only: edge and oneshot are refused at registration (emulating them would
  * need per-fd state the kernel does not keep for poll, and would silently differ from epoll).
