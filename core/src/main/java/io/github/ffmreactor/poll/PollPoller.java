@@ -6,7 +6,6 @@ import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Poll;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import io.github.ffmreactor.Trigger;
 
 /**
  * POSIX poll(2) over one reusable {@code struct pollfd} array. Entry 0 is the wakeup pipe; user
@@ -67,36 +66,26 @@ public final class PollPoller extends TablePoller {
     @Override int wakeFd() { return wake.readFd; }
 
     @Override
-    void add(int fd, int interest, Trigger trigger, long token) throws NativeException {
-        Registrations.checkOpen(cs, "poll register", fd);
-        ctlCalls++;
-        int cap = table.capacity();
-        int i = table.add(fd, interest, token);
-        if (table.capacity() != cap) growFds();
+    void added(int i, int fd, int interest) {
+        if (fds.byteSize() < POLLFD_SIZE * (table.capacity() + 1L)) growFds();
         Poll.set(fds, i + 1, fd, toPoll(interest));
     }
 
     @Override
-    void change(int fd, int interest, Trigger trigger, long token) {
-        ctlCalls++;
-        int i = table.entry(fd);
-        table.set(i, interest, token);
+    void changed(int i, int fd, int interest) {
         Poll.events(fds, i + 1, toPoll(interest));
     }
 
     @Override
-    void remove(int fd) {
-        ctlCalls++;
-        int i = table.entry(fd);
-        int moved = table.remove(i);
+    void removed(int i, int moved, int fd) {
         if (moved >= 0) Poll.set(fds, i + 1, Poll.fd(fds, moved + 1), Poll.events(fds, moved + 1));
     }
 
-    /** The table grew: a pollfd array to match, the entries copied over. */
+    /** The table grew: a pollfd array to match, the entries in use (wakeup pipe included) copied over. */
     private void growFds() {
         Arena a = Arena.ofShared();
         MemorySegment n = a.allocate(POLLFD_SIZE * (table.capacity() + 1L), 8);
-        MemorySegment.copy(fds, 0, n, 0, POLLFD_SIZE * (long) table.count());
+        MemorySegment.copy(fds, 0, n, 0, POLLFD_SIZE * (long) table.count()); // the new entry is not in yet
         fdsArena.close();
         fdsArena = a;
         fds = n;

@@ -3,7 +3,6 @@ package io.github.ffmreactor.poll;
 import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Select;
 import java.lang.foreign.MemorySegment;
-import io.github.ffmreactor.Trigger;
 
 /**
  * POSIX select(2). The wanted sets are kept as Java bit arrays (one long per 64 fds) and copied
@@ -58,27 +57,20 @@ public final class SelectPoller extends TablePoller {
     }
 
     @Override
-    void add(int fd, int interest, Trigger trigger, long token) throws NativeException {
-        Registrations.checkOpen(cs, "select register", fd);
-        ctlCalls++;
+    void added(int i, int fd, int interest) {
         setInterest(fd, interest);
-        table.add(fd, interest, token);
         if (fd > maxFd) maxFd = fd;
     }
 
     @Override
-    void change(int fd, int interest, Trigger trigger, long token) {
-        ctlCalls++;
+    void changed(int i, int fd, int interest) {
         setInterest(fd, interest);
-        table.set(table.entry(fd), interest, token);
     }
 
     @Override
-    void remove(int fd) {
-        ctlCalls++;
+    void removed(int i, int moved, int fd) {
         Select.clear(wantRead, fd);
         Select.clear(wantWrite, fd);
-        table.remove(table.entry(fd));
         if (fd == maxFd) maxFdStale = true;
     }
 

@@ -9,7 +9,6 @@ import io.github.ffmreactor.sys.SockAddr;
 import io.github.ffmreactor.sys.SocketConsts;
 import io.github.ffmreactor.sys.Winsock;
 import java.lang.foreign.MemorySegment;
-import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.sys.Errno;
 
 /**
@@ -74,7 +73,7 @@ public final class WinSelectPoller extends TablePoller {
     @Override public String name() { return "select"; }
 
     @Override
-    void add(int fd, int interest, Trigger trigger, long token) throws NativeException {
+    void checkHandle(int fd) throws NativeException {
         long s = FdTable.key(fd);
         if (table.count() == SET_SIZE - 1) {
             throw new IllegalArgumentException("select: " + table.count() + " sockets already registered, the most a set here holds");
@@ -84,20 +83,6 @@ public final class WinSelectPoller extends TablePoller {
         len.set(JAVA_INT, 0, 4);
         int r = Winsock.getsockopt(cs, s, C.SOL_SOCKET(), Winsock.SO_TYPE, scratch.asSlice(0, 4), len);
         if (r < 0) throw Errno.exception("select register", -r, "socket " + s);
-        ctlCalls++;
-        table.add(fd, interest, token);
-    }
-
-    @Override
-    void change(int fd, int interest, Trigger trigger, long token) {
-        ctlCalls++;
-        table.set(table.entry(fd), interest, token);
-    }
-
-    @Override
-    void remove(int fd) {
-        ctlCalls++;
-        table.remove(table.entry(fd));
     }
 
     private void fill(MemorySegment set, int mask, boolean withWake) {

@@ -172,4 +172,53 @@ class PollerTemplateTest {
             assertEquals(2, BasePoller.dropWake(ev, 3, stride, offset), "as the last event: just not counted");
         }
     }
+
+    /**
+     * Many registrations past a small initial capacity (poll's table and pollfd array grow), then
+     * removals from the middle (the last entry moves into the hole): every backend still reports
+     * exactly the fds registered, each under its own token.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void registrationsSurviveGrowthAndRemovalFromTheMiddle(String backend) throws Exception {
+        int before = FdCount.now();
+        MemorySegment cs = Native.threadCallState();
+        List<Integer> dups = new ArrayList<>();
+        try (TcpPair s = new TcpPair(); Poller p = backend.equals("poll") ? new PollPoller(2) : Poller.open(backend)) {
+            for (int i = 0; i < 12; i++) {
+                int fd = Unistd.fcntl(cs, s.client, 0 /* F_DUPFD */, 0);
+                assertTrue(fd >= 0);
+                dups.add(fd);
+                p.register(fd, WRITE, Trigger.LEVEL, 1000 + i);
+            }
+            assertEquals(expected(0, 12), tokens(p), backend + ": all 12 writable");
+            for (int i = 2; i < 12; i += 3) p.deregister(dups.get(i)); // 2, 5, 8, 11
+            p.modify(dups.get(0), WRITE, Trigger.LEVEL, 2000);
+            java.util.Set<Long> want = new java.util.TreeSet<>(expected(0, 12));
+            want.removeAll(List.of(1002L, 1005L, 1008L, 1011L, 1000L));
+            want.add(2000L);
+            assertEquals(want, tokens(p), backend + ": the rest, under their own tokens");
+            for (int i = 0; i < 12; i++) if (i % 3 != 2) p.deregister(dups.get(i));
+            assertEquals(0, p.poll(0), backend + ": nothing registered, nothing ready");
+        } finally {
+            for (int fd : dups) Unistd.close(cs, fd);
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    private static java.util.Set<Long> expected(int from, int to) {
+        java.util.Set<Long> s = new java.util.TreeSet<>();
+        for (int i = from; i < to; i++) s.add(1000L + i);
+        return s;
+    }
+
+    private static java.util.Set<Long> tokens(Poller p) throws NativeException {
+        java.util.Set<Long> s = new java.util.TreeSet<>();
+        int n = p.poll(1000);
+        for (int i = 0; i < n; i++) {
+            assertEquals(WRITE, p.ready(i) & WRITE);
+            assertTrue(s.add(p.token(i)), "one event per fd");
+        }
+        return s;
+    }
 }
