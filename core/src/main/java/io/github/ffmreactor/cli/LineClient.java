@@ -1,5 +1,7 @@
 package io.github.ffmreactor.cli;
 
+import io.github.ffmreactor.sys.Errno;
+
 import io.github.ffmreactor.loop.Connection;
 import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.loop.Handler;
@@ -112,7 +114,11 @@ public final class LineClient {
 
         @Override
         public void onClose(Connection c, Throwable cause) {
-            closed.complete(cause);
+            // A server that closed first answers the stdin still being written with EPIPE or a
+            // reset, depending on which the kernel saw first: either way the server is done.
+            boolean serverGone = cause instanceof NativeException e
+                    && (e.errno() == Errno.EPIPE || e.errno() == Errno.ECONNRESET);
+            closed.complete(serverGone ? null : cause);
             gone();
         }
 

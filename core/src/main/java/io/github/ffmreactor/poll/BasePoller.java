@@ -2,6 +2,13 @@ package io.github.ffmreactor.poll;
 
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.NativeException;
+import io.github.ffmreactor.Trigger;
+import io.github.ffmreactor.sys.Native;
+import io.github.ffmreactor.sys.Unistd;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayDeque;
 
 /**
  * What every backend shares and none should get wrong on its own: the counters, the closed state,
@@ -9,13 +16,144 @@ import io.github.ffmreactor.NativeException;
  * the kernel has recycled), a close that releases the kernel object exactly once, and the wait:
  * the EINTR retry and its counting around one small {@link #waitOnce} per backend. Each backend
  * file keeps only the translation to its own syscalls.
+ *
+ * <p>It also owns the public register/modify/deregister: the checks every backend needs (closed
+ * poller, interest bits, trigger and fd against the {@link Capabilities}, EEXIST/ENOENT for the
+ * backends that keep their registrations in Java) are made once here, then a small hook per
+ * backend does the rest. And it owns what a backend makes: the arena, and a stack of the kernel
+ * objects opened so far ({@link #ownFd}, {@link #own}), so a constructor that fails midway
+ * ({@link #abandon}) and {@link #close()} release exactly what was made, newest first.
  */
 abstract sealed class BasePoller implements Poller
-        permits EpollPoller, KqueuePoller, PollPoller, SelectPoller, WinSelectPoller {
+        permits EpollPoller, KqueuePoller, TablePoller {
+    /** The token of the wakeup's own event (epoll, kqueue); refused as a user token on every backend. */
+    static final long WAKE_TOKEN = Long.MIN_VALUE;
+
+    /** Interest bits a registration may ask for. */
+    private static final int INTEREST_BITS = READ | WRITE | HANGUP;
+
+    /** Native memory that lives as long as the poller. */
+    final Arena arena = Arena.ofShared();
+    /** The owning thread's errno capture segment. */
+    final MemorySegment cs = Native.callState(arena);
+    /** What the constructor made, released newest first. */
+    private final ArrayDeque<Runnable> made = new ArrayDeque<>();
+    private final Capabilities caps;
     /** Set once, under the monitor, by {@link #close()}; read by the owning thread. */
     boolean closed;
     long waits, eventCount, interrupted, ctlCalls;
     private volatile long wakeupsSent;
+
+    BasePoller(Capabilities caps) {
+        this.caps = caps;
+    }
+
+    @Override
+    public final Capabilities capabilities() {
+        return caps;
+    }
+
+    /** Takes ownership of an fd the constructor opened: closed on {@link #abandon} and {@link #close}. */
+    final int ownFd(int fd) {
+        made.push(() -> Unistd.close(cs, fd));
+        return fd;
+    }
+
+    /** Takes ownership of any other resource (a pipe pair, a socket, a second arena). */
+    final void own(Runnable release) {
+        made.push(release);
+    }
+
+    /**
+     * For a constructor that failed midway: releases what it made so far and the arena. Call it
+     * from the constructor's catch, then rethrow.
+     */
+    final void abandon() {
+        closed = true;
+        releaseAll();
+    }
+
+    private void releaseAll() {
+        while (!made.isEmpty()) made.pop().run();
+        arena.close();
+    }
+
+    // ---- registration: the shared checks, then one hook per backend ----
+
+    /** Registration bookkeeping, for the checks the kernel does not make itself. */
+    static final int UNKNOWN = -1, ABSENT = 0, PRESENT = 1;
+
+    /**
+     * Whether {@code fd} is registered: {@link #PRESENT} or {@link #ABSENT} for a backend that
+     * keeps its registrations in Java (EEXIST and ENOENT are then given here, as epoll_ctl would),
+     * {@link #UNKNOWN} for one whose kernel call reports them (epoll).
+     */
+    abstract int registration(int fd);
+
+    /** The wakeup's own fd, which a user may not register, or -1. */
+    int wakeFd() {
+        return -1;
+    }
+
+    /** Adds a registration; the fd is known new (or the kernel checks it). */
+    abstract void add(int fd, int interest, Trigger trigger, long token) throws NativeException;
+
+    /** Changes a registration; the fd is known registered (or the kernel checks it). */
+    abstract void change(int fd, int interest, Trigger trigger, long token) throws NativeException;
+
+    /** Removes a registration; the fd is known registered (or the kernel checks it). */
+    abstract void remove(int fd) throws NativeException;
+
+    @Override
+    public final void register(int fd, int interest, Trigger trigger, long token) throws NativeException {
+        checkChange(fd, interest, trigger, token);
+        if (registration(fd) == PRESENT || (fd == wakeFd() && fd >= 0)) {
+            throw Errno.exception(name() + " register", Errno.EEXIST, "fd " + fd + " is already registered");
+        }
+        add(fd, interest, trigger, token);
+    }
+
+    @Override
+    public final void modify(int fd, int interest, Trigger trigger, long token) throws NativeException {
+        checkChange(fd, interest, trigger, token);
+        checkRegistered("modify", fd);
+        change(fd, interest, trigger, token);
+    }
+
+    @Override
+    public final void deregister(int fd) throws NativeException {
+        checkOpenPoller();
+        checkRange(fd);
+        checkRegistered("deregister", fd);
+        remove(fd);
+    }
+
+    private void checkChange(int fd, int interest, Trigger trigger, long token) {
+        checkOpenPoller();
+        if ((interest & ~INTEREST_BITS) != 0) {
+            throw new IllegalArgumentException("interest " + interest + " has bits other than READ, WRITE and HANGUP");
+        }
+        if (!caps.supports(trigger)) {
+            throw new IllegalArgumentException("backend " + name() + " does not support " + trigger
+                    + " triggering (it is level-triggered only; epoll and kqueue have edge and oneshot)");
+        }
+        checkRange(fd);
+        if (token == WAKE_TOKEN) throw new IllegalArgumentException("token " + token + " is reserved");
+    }
+
+    private void checkRange(int fd) {
+        if (fd > caps.maxFd()) {
+            throw new IllegalArgumentException(name() + ": fd " + fd + " is above " + caps.maxFd()
+                    + ", the largest this backend can watch (FD_SETSIZE (" + (caps.maxFd() + 1L)
+                    + ") for select; use poll, epoll or kqueue)");
+        }
+    }
+
+    private void checkRegistered(String op, int fd) throws NativeException {
+        if (registration(fd) == ABSENT || (fd == wakeFd() && fd >= 0)) {
+            throw Errno.exception(name() + " " + op, Errno.ENOENT, "fd " + fd + " is not registered");
+        }
+    }
 
     /**
      * One call into the kernel's wait: the syscall and the argument set-up it needs (a timeout
@@ -81,11 +219,26 @@ abstract sealed class BasePoller implements Poller
         return n;
     }
 
+    /**
+     * For the backends whose kernel fills a native events array (epoll, kqueue): finds the wakeup's
+     * event among the {@code n} (the one whose token, a long at {@code tokenOffset} of each
+     * {@code stride}-byte event, is {@link #WAKE_TOKEN}), moves the last event into its place, and
+     * returns the new count ({@code n} when there was none). A static loop over memory: no
+     * virtual call and no allocation per event.
+     */
+    static int dropWake(MemorySegment events, int n, long stride, long tokenOffset) {
+        for (int i = 0; i < n; i++) {
+            if (events.get(ValueLayout.JAVA_LONG_UNALIGNED, i * stride + tokenOffset) == WAKE_TOKEN) {
+                n--;
+                if (i != n) MemorySegment.copy(events, n * stride, events, i * stride, stride);
+                return n;
+            }
+        }
+        return n;
+    }
+
     /** Sends the backend's wakeup signal (eventfd write, EVFILT_USER trigger, a pipe byte...). */
     abstract void signalWakeup();
-
-    /** Closes the kernel objects and frees native memory; called once. */
-    abstract void release();
 
     final void checkOpenPoller() {
         if (closed) throw new IllegalStateException("poller is closed");
@@ -109,6 +262,6 @@ abstract sealed class BasePoller implements Poller
             if (closed) return;
             closed = true;
         }
-        release();
+        releaseAll();
     }
 }

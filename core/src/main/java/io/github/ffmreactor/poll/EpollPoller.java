@@ -7,21 +7,15 @@ import io.github.ffmreactor.sys.EventFd;
 import io.github.ffmreactor.sys.Native;
 import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Unistd;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.sys.Errno;
 
-/** Linux epoll. Wakeup is an eventfd registered under a reserved token. */
+/** Linux epoll. Wakeup is an eventfd registered under the reserved token {@link BasePoller#WAKE_TOKEN}. */
 public final class EpollPoller extends BasePoller {
-    /** Reserved for the wakeup eventfd; user tokens must differ. */
-    static final long WAKE_TOKEN = Long.MIN_VALUE;
-
     private static final Capabilities CAPS = new Capabilities(true, true, Integer.MAX_VALUE);
 
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment cs = Native.callState(arena);
     private final MemorySegment scratch = arena.allocate(Epoll.EVENT);
     private final MemorySegment events;
     private final MemorySegment counter = arena.allocate(ValueLayout.JAVA_LONG);
@@ -35,35 +29,22 @@ public final class EpollPoller extends BasePoller {
     }
 
     public EpollPoller(int capacity) throws NativeException {
+        super(CAPS);
         if (!Epoll.available()) throw new UnsupportedOperationException("epoll is only available on Linux");
         this.capacity = capacity;
         this.events = arena.allocate(Epoll.EVENT_SIZE * capacity, 8);
         one.set(ValueLayout.JAVA_LONG, 0, 1L);
-        int ep = Epoll.create1(cs, EPOLL_CLOEXEC);
-        if (ep < 0) {
-            arena.close();
-            throw Errno.exception("epoll_create1", -ep);
+        try {
+            epfd = ownFd(Errno.check("epoll_create1", Epoll.create1(cs, EPOLL_CLOEXEC)));
+            evfd = ownFd(Errno.check("eventfd", EventFd.eventfd(cs, 0, EventFd.EFD_NONBLOCK | EventFd.EFD_CLOEXEC)));
+            Errno.check("epoll_ctl", Epoll.ctl(cs, epfd, EPOLL_CTL_ADD, evfd, EPOLLIN, WAKE_TOKEN, scratch));
+        } catch (NativeException | RuntimeException e) {
+            abandon();
+            throw e;
         }
-        int ev = EventFd.eventfd(cs, 0, EventFd.EFD_NONBLOCK | EventFd.EFD_CLOEXEC);
-        if (ev < 0) {
-            Unistd.close(cs, ep);
-            arena.close();
-            throw Errno.exception("eventfd", -ev);
-        }
-        int r = Epoll.ctl(cs, ep, EPOLL_CTL_ADD, ev, EPOLLIN, WAKE_TOKEN, scratch);
-        if (r < 0) {
-            Unistd.close(cs, ev);
-            Unistd.close(cs, ep);
-            arena.close();
-            throw Errno.exception("epoll_ctl", -r);
-        }
-        this.epfd = ep;
-        this.evfd = ev;
     }
 
     @Override public String name() { return "epoll"; }
-
-    @Override public Capabilities capabilities() { return CAPS; }
 
     static int toEpoll(int interest, Trigger trigger) {
         int e = 0;
@@ -84,30 +65,30 @@ public final class EpollPoller extends BasePoller {
         return r;
     }
 
-    private void ctl(int op, int fd, int interest, Trigger trigger, long token) throws NativeException {
-        checkOpenPoller();
-        if (token == WAKE_TOKEN) throw new IllegalArgumentException("token " + token + " is reserved");
+    /** The kernel keeps the registrations and reports EEXIST and ENOENT itself. */
+    @Override int registration(int fd) { return UNKNOWN; }
+
+    @Override int wakeFd() { return evfd; }
+
+    private void ctl(int op, String what, int fd, int interest, Trigger trigger, long token) throws NativeException {
         ctlCalls++;
         int r = Epoll.ctl(cs, epfd, op, fd, toEpoll(interest, trigger), token, scratch);
-        if (r < 0) {
-            String what = op == EPOLL_CTL_ADD ? "epoll_ctl(ADD)" : op == EPOLL_CTL_MOD ? "epoll_ctl(MOD)" : "epoll_ctl(DEL)";
-            throw Errno.exception(what, -r, "fd " + fd);
-        }
+        if (r < 0) throw Errno.exception(what, -r, "fd " + fd);
     }
 
     @Override
-    public void register(int fd, int interest, Trigger trigger, long token) throws NativeException {
-        ctl(EPOLL_CTL_ADD, fd, interest, trigger, token);
+    void add(int fd, int interest, Trigger trigger, long token) throws NativeException {
+        ctl(EPOLL_CTL_ADD, "epoll_ctl(ADD)", fd, interest, trigger, token);
     }
 
     @Override
-    public void modify(int fd, int interest, Trigger trigger, long token) throws NativeException {
-        ctl(EPOLL_CTL_MOD, fd, interest, trigger, token);
+    void change(int fd, int interest, Trigger trigger, long token) throws NativeException {
+        ctl(EPOLL_CTL_MOD, "epoll_ctl(MOD)", fd, interest, trigger, token);
     }
 
     @Override
-    public void deregister(int fd) throws NativeException {
-        ctl(EPOLL_CTL_DEL, fd, 0, Trigger.LEVEL, 0);
+    void remove(int fd) throws NativeException {
+        ctl(EPOLL_CTL_DEL, "epoll_ctl(DEL)", fd, 0, Trigger.LEVEL, 0);
     }
 
     @Override
@@ -117,18 +98,9 @@ public final class EpollPoller extends BasePoller {
 
     @Override
     int collect(int n) {
-        for (int i = 0; i < n; i++) {
-            if (Epoll.data(events, i) == WAKE_TOKEN) {
-                // Consume the wakeup and drop it from the batch by moving the last event into its place.
-                Unistd.read(cs, evfd, counter, 0, 8);
-                n--;
-                if (i != n) {
-                    MemorySegment.copy(events, n * EVENT_SIZE, events, i * EVENT_SIZE, EVENT_SIZE);
-                }
-                break;
-            }
-        }
-        return n;
+        int m = dropWake(events, n, EVENT_SIZE, DATA_OFFSET);
+        if (m != n) Unistd.read(cs, evfd, counter, 0, 8); // consume the wakeup
+        return m;
     }
 
     @Override String waitCall() { return "epoll_wait"; }
@@ -147,12 +119,5 @@ public final class EpollPoller extends BasePoller {
     void signalWakeup() {
         // Any thread may call this, so it uses that thread's errno segment, not the loop's.
         Unistd.write(Native.threadCallState(), evfd, one, 0, 8);
-    }
-
-    @Override
-    void release() {
-        Unistd.close(cs, evfd);
-        Unistd.close(cs, epfd);
-        arena.close();
     }
 }

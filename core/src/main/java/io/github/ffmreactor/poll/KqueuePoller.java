@@ -8,7 +8,6 @@ import io.github.ffmreactor.sys.Native;
 import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Platform;
 import io.github.ffmreactor.sys.Unistd;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import io.github.ffmreactor.Trigger;
@@ -22,16 +21,15 @@ import io.github.ffmreactor.Trigger;
  *
  * <p>Changes are sent with EV_RECEIPT, so each one gets its own result; deleting a filter that a
  * oneshot has already removed (ENOENT) is not an error. Wakeup is an EVFILT_USER event
- * triggered with NOTE_TRIGGER and cleared by EV_CLEAR; it is recognised by its filter and never
- * reported.
+ * triggered with NOTE_TRIGGER and cleared by EV_CLEAR; both its registration and its trigger carry
+ * the reserved {@link BasePoller#WAKE_TOKEN} as udata, by which it is recognised (as epoll's
+ * eventfd is) and never reported.
  */
 public final class KqueuePoller extends BasePoller {
     private static final Capabilities CAPS = new Capabilities(true, true, Integer.MAX_VALUE);
     private static final int REGISTERED = 1 << 30;
     private static final Platform OS = Platform.CURRENT;
 
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment cs = Native.callState(arena);
     private final MemorySegment changes = arena.allocate(Kqueue.EVENT_SIZE * 2, 8);
     private final MemorySegment receipts = arena.allocate(Kqueue.EVENT_SIZE * 2, 8);
     private final MemorySegment wakeChange = arena.allocate(Kqueue.EVENT_SIZE, 8);
@@ -46,30 +44,25 @@ public final class KqueuePoller extends BasePoller {
     }
 
     public KqueuePoller(int capacity) throws NativeException {
+        super(CAPS);
         if (!Kqueue.available()) throw new UnsupportedOperationException("kqueue is only available on macOS and FreeBSD");
         this.capacity = capacity;
         this.events = arena.allocate(Kqueue.EVENT_SIZE * capacity, 8);
-        int k = Kqueue.kqueue(cs);
-        if (k < 0) {
-            arena.close();
-            throw Errno.exception("kqueue", -k);
+        try {
+            kq = ownFd(Errno.check("kqueue", Kqueue.kqueue(cs)));
+            // kqueue fds are not inherited by fork, but an exec'd child would still see the number.
+            Unistd.fcntl(cs, kq, Unistd.F_SETFD, Unistd.FD_CLOEXEC);
+            Kqueue.set(OS, changes, 0, 0, EVFILT_USER, (short) (EV_ADD | EV_CLEAR), 0, 0, WAKE_TOKEN);
+            Errno.check("kevent(EVFILT_USER, EV_ADD)",
+                    Kqueue.kevent(cs, kq, changes, 1, MemorySegment.NULL, 0, MemorySegment.NULL, false));
+        } catch (NativeException | RuntimeException e) {
+            abandon();
+            throw e;
         }
-        // kqueue fds are not inherited by fork, but an exec'd child would still see the number.
-        Unistd.fcntl(cs, k, Unistd.F_SETFD, Unistd.FD_CLOEXEC);
-        Kqueue.set(OS, changes, 0, 0, EVFILT_USER, (short) (EV_ADD | EV_CLEAR), 0, 0, 0);
-        int r = Kqueue.kevent(cs, k, changes, 1, MemorySegment.NULL, 0, MemorySegment.NULL, false);
-        if (r < 0) {
-            Unistd.close(cs, k);
-            arena.close();
-            throw Errno.exception("kevent(EVFILT_USER, EV_ADD)", -r);
-        }
-        Kqueue.set(OS, wakeChange, 0, 0, EVFILT_USER, (short) 0, NOTE_TRIGGER, 0, 0);
-        this.kq = k;
+        Kqueue.set(OS, wakeChange, 0, 0, EVFILT_USER, (short) 0, NOTE_TRIGGER, 0, WAKE_TOKEN);
     }
 
     @Override public String name() { return "kqueue"; }
-
-    @Override public Capabilities capabilities() { return CAPS; }
 
     private static short triggerFlags(Trigger t) {
         return switch (t) {
@@ -81,6 +74,11 @@ public final class KqueuePoller extends BasePoller {
 
     private int registered(int fd) {
         return fd >= 0 && fd < interestOf.length ? interestOf[fd] : 0;
+    }
+
+    @Override
+    int registration(int fd) {
+        return registered(fd) != 0 ? PRESENT : ABSENT;
     }
 
     /** Sends the filter changes that take fd from interest {@code had} to {@code want}. */
@@ -113,28 +111,21 @@ public final class KqueuePoller extends BasePoller {
     }
 
     @Override
-    public void register(int fd, int interest, Trigger trigger, long token) throws NativeException {
-        checkOpenPoller();
-        if (registered(fd) != 0) throw Registrations.exists("kevent(EV_ADD)", fd);
+    void add(int fd, int interest, Trigger trigger, long token) throws NativeException {
         apply("kevent(EV_ADD)", fd, 0, interest, trigger, token);
         if (fd >= interestOf.length) interestOf = Arrays.copyOf(interestOf, Math.max(fd + 1, interestOf.length * 2));
         interestOf[fd] = REGISTERED | interest;
     }
 
     @Override
-    public void modify(int fd, int interest, Trigger trigger, long token) throws NativeException {
-        checkOpenPoller();
-        int had = registered(fd);
-        if (had == 0) throw Registrations.notRegistered("kevent(modify)", fd);
-        apply("kevent(modify)", fd, had, interest, trigger, token);
+    void change(int fd, int interest, Trigger trigger, long token) throws NativeException {
+        apply("kevent(modify)", fd, registered(fd), interest, trigger, token);
         interestOf[fd] = REGISTERED | interest;
     }
 
     @Override
-    public void deregister(int fd) throws NativeException {
-        checkOpenPoller();
+    void remove(int fd) throws NativeException {
         int had = registered(fd);
-        if (had == 0) throw Registrations.notRegistered("kevent(EV_DELETE)", fd);
         interestOf[fd] = 0;
         apply("kevent(EV_DELETE)", fd, had, 0, Trigger.LEVEL, 0);
     }
@@ -151,15 +142,7 @@ public final class KqueuePoller extends BasePoller {
 
     @Override
     int collect(int n) {
-        for (int i = 0; i < n; i++) {
-            if (Kqueue.filter(events, i) == EVFILT_USER) {
-                // EV_CLEAR already reset it; drop it from the batch like the epoll backend does.
-                n--;
-                if (i != n) MemorySegment.copy(events, n * EVENT_SIZE, events, i * EVENT_SIZE, EVENT_SIZE);
-                break;
-            }
-        }
-        return n;
+        return dropWake(events, n, EVENT_SIZE, UDATA); // EV_CLEAR already reset it
     }
 
     @Override String waitCall() { return "kevent"; }
@@ -185,11 +168,5 @@ public final class KqueuePoller extends BasePoller {
     @Override
     void signalWakeup() {
         Kqueue.kevent(Native.threadCallState(), kq, wakeChange, 1, MemorySegment.NULL, 0, MemorySegment.NULL, false);
-    }
-
-    @Override
-    void release() {
-        Unistd.close(cs, kq);
-        arena.close();
     }
 }

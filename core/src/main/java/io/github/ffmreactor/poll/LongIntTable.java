@@ -1,8 +1,8 @@
 package io.github.ffmreactor.poll;
 
 /**
- * A fixed-capacity open-addressing map from a non-negative {@code long} key (a Winsock SOCKET
- * handle) to an {@code int} (its index in the poller's arrays): no boxing, no allocation after
+ * A fixed-capacity open-addressing map from a non-negative {@code long} key (an fd, or a Winsock
+ * SOCKET handle, as an unsigned number) to an {@code int} (its entry in the {@link FdTable}): no boxing, no allocation after
  * construction. Linear probing; removal re-inserts the rest of the cluster, so there are no
  * tombstones and lookups stay short.
  */

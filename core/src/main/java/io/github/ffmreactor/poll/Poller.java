@@ -24,10 +24,13 @@ public interface Poller extends AutoCloseable {
 
     /**
      * Watches {@code fd}. {@code interest} is a mix of {@link #READ}, {@link #WRITE} and
-     * {@link #HANGUP}; the token comes back with every event of this fd.
+     * {@link #HANGUP}; the token comes back with every event of this fd. The token
+     * {@code Long.MIN_VALUE} is reserved (it marks the poller's own wakeup event).
      *
-     * @throws NativeException naming the call and errno (EBADF for a closed fd, EEXIST twice)
-     * @throws IllegalArgumentException if the backend cannot carry the trigger or the fd
+     * @throws NativeException naming the call and errno (EBADF for a closed fd, EEXIST twice; ENOENT
+     *         from modify or deregister of an fd not registered), the same on every backend
+     * @throws IllegalArgumentException if the backend cannot carry the trigger or the fd, if the
+     *         interest has other bits, or for the reserved token
      */
     void register(int fd, int interest, Trigger trigger, long token) throws NativeException;
 

@@ -21,22 +21,24 @@ final class WakePipe {
     private final MemorySegment buf;
     private final MemorySegment one;
 
-    WakePipe(Arena arena, MemorySegment cs) throws NativeException {
-        MemorySegment fds = arena.allocate(JAVA_INT, 2);
-        Errno.check("pipe", Unistd.pipe(cs, fds));
-        int r = fds.get(JAVA_INT, 0), w = fds.get(JAVA_INT, 4);
-        int e = Unistd.setNonBlockingCloexec(cs, r);
-        if (e >= 0) e = Unistd.setNonBlockingCloexec(cs, w);
-        if (e < 0) {
-            Unistd.close(cs, r);
-            Unistd.close(cs, w);
-            throw Errno.exception("fcntl(O_NONBLOCK|FD_CLOEXEC)", -e, "on the wakeup pipe");
-        }
-        readFd = r;
-        writeFd = w;
+    private WakePipe(int readFd, int writeFd, Arena arena) {
+        this.readFd = readFd;
+        this.writeFd = writeFd;
         buf = arena.allocate(64);
         one = arena.allocate(1);
         one.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 1);
+    }
+
+    /** A pipe whose two ends {@code owner} owns from the moment they exist (closed by its abandon or close). */
+    static WakePipe open(BasePoller owner) throws NativeException {
+        MemorySegment cs = owner.cs;
+        MemorySegment fds = owner.arena.allocate(JAVA_INT, 2);
+        Errno.check("pipe", Unistd.pipe(cs, fds));
+        int r = owner.ownFd(fds.get(JAVA_INT, 0)), w = owner.ownFd(fds.get(JAVA_INT, 4));
+        int e = Unistd.setNonBlockingCloexec(cs, r);
+        if (e >= 0) e = Unistd.setNonBlockingCloexec(cs, w);
+        if (e < 0) throw Errno.exception("fcntl(O_NONBLOCK|FD_CLOEXEC)", -e, "on the wakeup pipe");
+        return new WakePipe(r, w, owner.arena);
     }
 
     /** From any thread: one byte, on that thread's errno segment. */
@@ -50,10 +52,5 @@ final class WakePipe {
         do {
             n = Unistd.read(cs, readFd, buf, 0, buf.byteSize());
         } while (n == buf.byteSize() || n == -Errno.EINTR);
-    }
-
-    void close(MemorySegment cs) {
-        Unistd.close(cs, readFd);
-        Unistd.close(cs, writeFd);
     }
 }

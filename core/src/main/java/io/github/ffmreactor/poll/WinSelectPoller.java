@@ -8,9 +8,7 @@ import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.SockAddr;
 import io.github.ffmreactor.sys.SocketConsts;
 import io.github.ffmreactor.sys.Winsock;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.sys.Errno;
 
 /**
@@ -29,14 +27,12 @@ import io.github.ffmreactor.sys.Errno;
  * it compiles everywhere and its fd_set encoding is tested byte for byte (WinsockLayoutTest); CI
  * builds it on Windows.
  */
-public final class WinSelectPoller extends BasePoller {
+public final class WinSelectPoller extends TablePoller {
     static final int SET_SIZE = 1024;
     private static final Capabilities CAPS = new Capabilities(false, false, Integer.MAX_VALUE);
     private static final SocketConsts C = SocketConsts.WINDOWS;
     private static final int IPPROTO_UDP = 17;
 
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment cs = Native.callState(arena);
     private final long setBytes = Winsock.fdSetLayout(SET_SIZE).byteSize();
     private final MemorySegment readSet = arena.allocate(setBytes, 8);
     private final MemorySegment writeSet = arena.allocate(setBytes, 8);
@@ -46,29 +42,18 @@ public final class WinSelectPoller extends BasePoller {
     private final MemorySegment wakeBuf = arena.allocate(64, 8);
     private final long wakeSocket;
 
-    private final long[] sockets = new long[SET_SIZE];
-    private final int[] interests = new int[SET_SIZE];
-    private final long[] tokens = new long[SET_SIZE];
-    private int count;
-    private final LongIntTable indexOf = new LongIntTable(SET_SIZE);   // SOCKET -> index in sockets
-    private final int[] bitsOf = new int[SET_SIZE];
-    private final long[] readyTokens = new long[SET_SIZE];
-    private final int[] readyBits = new int[SET_SIZE];
+    private final int[] bitsOf = new int[SET_SIZE];        // by table entry, during collect
     private final long[] list = new long[SET_SIZE];
 
     public WinSelectPoller() throws NativeException {
+        super(CAPS, new FdTable(SET_SIZE, false));
         if (!Winsock.available()) throw new UnsupportedOperationException("Winsock select is only available on Windows");
-        int e = Winsock.startup(arena.allocate(Winsock.WSADATA_SIZE, 8));
-        if (e != 0) {
-            arena.close();
-            throw Errno.exception("WSAStartup", e);
-        }
-        long s = Winsock.socket(cs, C.AF_INET(), C.SOCK_DGRAM(), IPPROTO_UDP);
-        if (s < 0) {
-            arena.close();
-            throw Errno.exception("socket", (int) -s, "for the wakeup socket");
-        }
         try {
+            int e = Winsock.startup(arena.allocate(Winsock.WSADATA_SIZE, 8));
+            if (e != 0) throw Errno.exception("WSAStartup", e);
+            long s = Winsock.socket(cs, C.AF_INET(), C.SOCK_DGRAM(), IPPROTO_UDP);
+            if (s < 0) throw Errno.exception("socket", (int) -s, "for the wakeup socket");
+            own(() -> Winsock.closesocket(cs, s));
             Errno.check("ioctlsocket(FIONBIO)", Winsock.setNonBlocking(cs, s, scratch));
             MemorySegment sa = scratch.asSlice(0, SockAddr.SIZEOF_IN);
             SockAddr.encode(C, sa, new byte[] {127, 0, 0, 1}, 0, 0);
@@ -77,77 +62,35 @@ public final class WinSelectPoller extends BasePoller {
             len.set(JAVA_INT, 0, SockAddr.SIZEOF_IN);
             Errno.check("getsockname", Winsock.getsockname(cs, s, sa, len));
             Errno.check("connect", Winsock.connect(cs, s, sa, SockAddr.SIZEOF_IN));
+            wakeSocket = s;
         } catch (NativeException | RuntimeException ex) {
-            Winsock.closesocket(cs, s);
-            arena.close();
+            abandon();
             throw ex;
         }
-        wakeSocket = s;
         wakeBuf.set(JAVA_BYTE, 0, (byte) 1);
     }
 
     @Override public String name() { return "select"; }
 
-    @Override public Capabilities capabilities() { return CAPS; }
-
-    private static long socketOf(int fd) {
-        return Integer.toUnsignedLong(fd);
-    }
-
     @Override
-    public void register(int fd, int interest, Trigger trigger, long token) throws NativeException {
-        checkOpenPoller();
-        Registrations.checkTrigger(name(), CAPS, trigger);
-        long s = socketOf(fd);
-        if (indexOf.get(s) >= 0) throw Registrations.exists("select register", fd);
-        if (count == SET_SIZE - 1) {
-            throw new IllegalArgumentException("select: " + count + " sockets already registered, the most a set here holds");
+    void checkHandle(int fd) throws NativeException {
+        long s = FdTable.key(fd);
+        if (table.count() == SET_SIZE - 1) {
+            throw new IllegalArgumentException("select: " + table.count() + " sockets already registered, the most a set here holds");
         }
         // A handle that is not a socket would fail the whole select later: check it now.
         MemorySegment len = scratch.asSlice(8, 4);
         len.set(JAVA_INT, 0, 4);
         int r = Winsock.getsockopt(cs, s, C.SOL_SOCKET(), Winsock.SO_TYPE, scratch.asSlice(0, 4), len);
         if (r < 0) throw Errno.exception("select register", -r, "socket " + s);
-        ctlCalls++;
-        sockets[count] = s;
-        interests[count] = interest;
-        tokens[count] = token;
-        indexOf.put(s, count);
-        count++;
-    }
-
-    @Override
-    public void modify(int fd, int interest, Trigger trigger, long token) throws NativeException {
-        checkOpenPoller();
-        Registrations.checkTrigger(name(), CAPS, trigger);
-        int i = indexOf.get(socketOf(fd));
-        if (i < 0) throw Registrations.notRegistered("select modify", fd);
-        ctlCalls++;
-        interests[i] = interest;
-        tokens[i] = token;
-    }
-
-    @Override
-    public void deregister(int fd) throws NativeException {
-        checkOpenPoller();
-        long s = socketOf(fd);
-        int i = indexOf.get(s);
-        if (i < 0) throw Registrations.notRegistered("select deregister", fd);
-        ctlCalls++;
-        indexOf.remove(s);
-        int last = --count;
-        if (i != last) {
-            sockets[i] = sockets[last];
-            interests[i] = interests[last];
-            tokens[i] = tokens[last];
-            indexOf.put(sockets[i], i);
-        }
     }
 
     private void fill(MemorySegment set, int mask, boolean withWake) {
         int n = 0;
         if (withWake) list[n++] = wakeSocket;
-        for (int i = 0; i < count; i++) if ((interests[i] & mask) != 0) list[n++] = sockets[i];
+        for (int i = 0, count = table.count(); i < count; i++) {
+            if ((table.interest(i) & mask) != 0) list[n++] = FdTable.key(table.fd(i));
+        }
         Winsock.encodeFdSet(set, list, n);
     }
 
@@ -159,7 +102,7 @@ public final class WinSelectPoller extends BasePoller {
                 drainWake();
                 continue;
             }
-            int i = indexOf.get(s);
+            int i = s >= 0 && s <= 0xFFFF_FFFFL ? table.entry((int) s) : -1;
             if (i >= 0) bitsOf[i] |= bits;
         }
     }
@@ -191,33 +134,20 @@ public final class WinSelectPoller extends BasePoller {
         mark(readSet, READ);
         if (Winsock.fdCount(writeSet) > 0) mark(writeSet, WRITE);
         if (Winsock.fdCount(exceptSet) > 0) mark(exceptSet, WRITE | ERROR);
-        int out = 0;
-        for (int i = 0; i < count; i++) {
+        table.clearReady();
+        for (int i = 0, count = table.count(); i < count; i++) {
             int b = bitsOf[i];
             if (b == 0) continue;
             bitsOf[i] = 0;
-            readyTokens[out] = tokens[i];
-            readyBits[out] = b;
-            out++;
+            table.ready(i, b);
         }
-        return out;
+        return table.readyCount();
     }
 
     @Override String waitCall() { return "select"; }
-
-    @Override public long token(int i) { return readyTokens[i]; }
-
-    @Override public int ready(int i) { return readyBits[i]; }
 
     @Override
     void signalWakeup() {
         Winsock.send(Native.threadCallState(), wakeSocket, wakeBuf, 1, 0);
     }
-
-    @Override
-    void release() {
-        Winsock.closesocket(cs, wakeSocket);
-        arena.close();
-    }
-
 }
