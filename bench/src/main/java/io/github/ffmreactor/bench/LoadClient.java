@@ -216,8 +216,8 @@ final class LoadClient implements AutoCloseable {
      * on whatever backend the OS offers: epoll on Linux, kqueue on macOS. Edge-triggered where the
      * backend can (epoll, kqueue), else level (poll, select).
      */
-    static Trigger edgeOrLevel(String backend) {
-        return backend.equals("epoll") || backend.equals("kqueue") ? Trigger.EDGE : Trigger.LEVEL;
+    static Trigger edgeOrLevel(Backend backend) {
+        return backend == Backend.EPOLL || backend == Backend.KQUEUE ? Trigger.EDGE : Trigger.LEVEL;
     }
 
     /** Waits for every connect; the first failure (e.g. {@code connect: ECONNREFUSED ...}) is thrown. */
