@@ -82,7 +82,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         return new EventLoop(options, Poller.open(options.backend().pollerName(), options.eventCapacity()), clock);
     }
 
-    /** @return the backends this OS offers, best first, e.g. {@code [epoll, poll, select]} (see {@link Backend#available()}) */
+    /** @return the backends this OS offers, best first, e.g. {@code [epoll, poll, select]} ({@link Backend#available()}) */
     public static java.util.List<Backend> backends() {
         return Backend.available();
     }

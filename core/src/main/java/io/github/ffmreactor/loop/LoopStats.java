@@ -28,7 +28,9 @@ public final class LoopStats {
     private final long acceptPauses;
     private final long queuedBytes;
 
-    LoopStats(long waits, long events, long reads, long writes, long eagains, long accepts, long bytesIn, long bytesOut, long ctlCalls, long wakeups, long staleEvents, long carried, long open, long rejected, long failures, long acceptPauses, long queuedBytes) {
+    LoopStats(long waits, long events, long reads, long writes, long eagains, long accepts, long bytesIn, long
+            bytesOut, long ctlCalls, long wakeups, long staleEvents, long carried, long open, long rejected, long
+            failures, long acceptPauses, long queuedBytes) {
         this.waits = waits;
         this.events = events;
         this.reads = reads;
@@ -113,12 +115,18 @@ public final class LoopStats {
         return open;
     }
 
-    /** @return accepted connections closed at once: over {@link LoopOptions#maxConnections()} or past the fds the backend can watch (select: FD_SETSIZE) */
+    /**
+     * @return accepted connections closed at once: over {@link LoopOptions#maxConnections()} or past the
+     * fds the backend can watch (select: FD_SETSIZE)
+     */
     public long rejected() {
         return rejected;
     }
 
-    /** @return channels closed because something failed (a handler threw, an unexpected errno, a registration the poller refused), each reported once via onError */
+    /**
+     * @return channels closed because something failed (a handler threw, an unexpected errno, a
+     * registration the poller refused), each reported once via onError
+     */
     public long failures() {
         return failures;
     }
@@ -140,11 +148,15 @@ public final class LoopStats {
      * @return the sum, counter by counter
      */
     public LoopStats plus(LoopStats o) {
-        return new LoopStats(waits + o.waits, events + o.events, reads + o.reads, writes + o.writes, eagains + o.eagains, accepts + o.accepts, bytesIn + o.bytesIn, bytesOut + o.bytesOut, ctlCalls + o.ctlCalls, wakeups + o.wakeups, staleEvents + o.staleEvents, carried + o.carried, open + o.open, rejected + o.rejected, failures + o.failures, acceptPauses + o.acceptPauses, queuedBytes + o.queuedBytes);
+        return new LoopStats(waits + o.waits, events + o.events, reads + o.reads, writes + o.writes, eagains +
+                o.eagains, accepts + o.accepts, bytesIn + o.bytesIn, bytesOut + o.bytesOut, ctlCalls + o.ctlCalls,
+                wakeups + o.wakeups, staleEvents + o.staleEvents, carried + o.carried, open + o.open, rejected +
+                o.rejected, failures + o.failures, acceptPauses + o.acceptPauses, queuedBytes + o.queuedBytes);
     }
 
     private long[] values() {
-        return new long[] {waits, events, reads, writes, eagains, accepts, bytesIn, bytesOut, ctlCalls, wakeups, staleEvents, carried, open, rejected, failures, acceptPauses, queuedBytes};
+        return new long[] {waits, events, reads, writes, eagains, accepts, bytesIn, bytesOut, ctlCalls,
+                wakeups, staleEvents, carried, open, rejected, failures, acceptPauses, queuedBytes};
     }
 
     /** @return whether {@code o} is a LoopStats with the same counters */
