@@ -6,7 +6,7 @@
  *
  * <p>The event loop, its connections and handlers are in {@link io.github.ffmreactor.loop}; start
  * there. A five-line echo server:
- * {@snippet class=io.github.ffmreactor.examples.QuickStart region=echo}
+ * {@snippet file=io/github/ffmreactor/examples/QuickStart.java region=echo}
  *
  * <p>Threading: these types are immutable and safe anywhere. Failure model: a
  * {@code NativeException} is an {@link java.io.IOException}; the loop turns one on a channel into

@@ -10,15 +10,15 @@
  * <h2>A handler in five minutes</h2>
  * A {@link io.github.ffmreactor.loop.Handler} gets each connection's bytes; the loop is given a
  * supplier of them (one handler per connection) and serves a port:
- * {@snippet class=io.github.ffmreactor.examples.QuickStart region=echo}
+ * {@snippet file=io/github/ffmreactor/examples/QuickStart.java region=echo}
  * Run it with {@code --enable-native-access=io.github.ffmreactor.core} (module path) or
  * {@code --enable-native-access=ALL-UNNAMED} (class path); connect with {@code nc 127.0.0.1 PORT}.
  * Settings go through a builder, which checks them all and names a bad one:
- * {@snippet class=io.github.ffmreactor.examples.QuickStart region=options}
+ * {@snippet file=io/github/ffmreactor/examples/QuickStart.java region=options}
  * Per-connection state is an attachment, read back with its type:
- * {@snippet class=io.github.ffmreactor.examples.QuickStart region=attachment}
+ * {@snippet file=io/github/ffmreactor/examples/QuickStart.java region=attachment}
  * The loop's counters, from any thread:
- * {@snippet class=io.github.ffmreactor.examples.QuickStart region=stats}
+ * {@snippet file=io/github/ffmreactor/examples/QuickStart.java region=stats}
  * These examples are compiled and run by the build ({@code QuickStartTest}).
  *
  * <h2>Threading</h2>
