@@ -6,6 +6,11 @@
  * and {@link io.github.ffmreactor.NativeException}). The bindings ({@code sys}), the backends
  * ({@code poll}), the socket helpers ({@code net}) and the command-line servers ({@code cli}) are
  * not exported: no code outside this module gets a native handle through it.
+ *
+ * <p>The poller (register an fd with interest bits, wait for events: mio's {@code Poll}) stays
+ * internal, so the API has no interest type: a public fd-level API would hand raw fds and native
+ * calls past the JVM's native-access gate and freeze the backends' internals, and every use it
+ * would serve is covered by the loop's own channels. See {@link io.github.ffmreactor.loop}.
  */
 module io.github.ffmreactor.core {
     exports io.github.ffmreactor;

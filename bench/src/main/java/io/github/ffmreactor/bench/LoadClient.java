@@ -1,5 +1,6 @@
 package io.github.ffmreactor.bench;
 
+import io.github.ffmreactor.loop.Backend;
 import io.github.ffmreactor.loop.Connection;
 import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.loop.Handler;
@@ -176,7 +177,7 @@ final class LoadClient implements AutoCloseable {
         this.depth = depth;
         // Any window [x, x + len) with x < PERIOD is contiguous: len is at most a read buffer's
         // worth (what one read returns) or a batch of depth messages (what one write sends).
-        LoopOptions opts = LoopOptions.defaults().withBackend("auto").withWait(wait);
+        LoopOptions opts = LoopOptions.defaults().withBackend(Backend.AUTO).withWait(wait);
         long len = PERIOD + Math.max(opts.readBufferSize(), (long) size * depth) + 64;
         pattern = arena.allocate(len, 64);
         long x = 0x9E3779B97F4A7C15L;
@@ -215,8 +216,8 @@ final class LoadClient implements AutoCloseable {
      * on whatever backend the OS offers: epoll on Linux, kqueue on macOS. Edge-triggered where the
      * backend can (epoll, kqueue), else level (poll, select).
      */
-    static Trigger edgeOrLevel(String backend) {
-        return backend.equals("epoll") || backend.equals("kqueue") ? Trigger.EDGE : Trigger.LEVEL;
+    static Trigger edgeOrLevel(Backend backend) {
+        return backend == Backend.EPOLL || backend == Backend.KQUEUE ? Trigger.EDGE : Trigger.LEVEL;
     }
 
     /** Waits for every connect; the first failure (e.g. {@code connect: ECONNREFUSED ...}) is thrown. */

@@ -1,5 +1,6 @@
 package io.github.ffmreactor.bench;
 
+import io.github.ffmreactor.loop.Backend;
 import io.github.ffmreactor.cli.EchoServer;
 import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.loop.Listener;
@@ -94,7 +95,7 @@ final class ServerMain {
 
     private static Running ffm(InetSocketAddress addr, String backend, Trigger trigger, WaitStrategy wait)
             throws Exception {
-        EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend).withWait(wait));
+        EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)).withWait(wait));
         Listener l;
         try {
             // The core module's own echo handler: the bench measures what `ffmreactor echo` runs.

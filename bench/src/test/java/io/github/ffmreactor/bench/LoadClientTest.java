@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.cli.EchoServer;
+import io.github.ffmreactor.loop.Backend;
 import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.loop.Listener;
 import io.github.ffmreactor.loop.LoopOptions;
@@ -76,9 +77,9 @@ class LoadClientTest {
 
     @Test
     void edgeWhereTheBackendCanElseLevel() {
-        assertEquals(Trigger.EDGE, LoadClient.edgeOrLevel("epoll"));
-        assertEquals(Trigger.EDGE, LoadClient.edgeOrLevel("kqueue"));
-        assertEquals(Trigger.LEVEL, LoadClient.edgeOrLevel("poll"));
-        assertEquals(Trigger.LEVEL, LoadClient.edgeOrLevel("select"));
+        assertEquals(Trigger.EDGE, LoadClient.edgeOrLevel(Backend.EPOLL));
+        assertEquals(Trigger.EDGE, LoadClient.edgeOrLevel(Backend.KQUEUE));
+        assertEquals(Trigger.LEVEL, LoadClient.edgeOrLevel(Backend.POLL));
+        assertEquals(Trigger.LEVEL, LoadClient.edgeOrLevel(Backend.SELECT));
     }
 }

@@ -3,6 +3,7 @@ package io.github.ffmreactor.cli;
 import io.github.ffmreactor.sys.Errno;
 
 import io.github.ffmreactor.loop.Connection;
+import io.github.ffmreactor.loop.Backend;
 import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.loop.Handler;
 import io.github.ffmreactor.loop.LoopOptions;
@@ -45,7 +46,7 @@ public final class LineClient {
      * and returns 0 once the server has closed the connection, or 1 (with the reason on
      * {@code err}) if the connection could not be made or failed.
      */
-    public static int run(InetSocketAddress address, Duration timeout, String backend, InputStream in,
+    public static int run(InetSocketAddress address, Duration timeout, Backend backend, InputStream in,
                           PrintStream out, PrintStream err) throws Exception {
         CompletableFuture<Throwable> closed = new CompletableFuture<>();
         ToStdout toStdout = new ToStdout(out, closed);

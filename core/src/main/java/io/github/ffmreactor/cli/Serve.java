@@ -1,5 +1,6 @@
 package io.github.ffmreactor.cli;
 
+import io.github.ffmreactor.loop.Backend;
 import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.loop.Handler;
 import io.github.ffmreactor.loop.Listener;
@@ -23,11 +24,13 @@ final class Serve {
     private Serve() {}
 
     static final Set<String> TCP_OPTIONS = Set.of("host", "port", "trigger", "backend", "loops", "wait");
-    static final String TCP_USAGE = "--host 127.0.0.1 --port 0 --trigger level|edge --backend auto|epoll|kqueue|poll|select --loops 1"
+    static final String TCP_USAGE = "--host 127.0.0.1 --port 0 --trigger level|edge --backend "
+            + String.join("|", Backend.ids()) + " --loops 1"
             + " --wait " + WaitStrategy.SYNTAX;
 
-    static String backend(Args a) throws Args.BadArgs {
-        return a.oneOf("backend", System.getProperty("ffmreactor.backend", "auto"), "auto", "epoll", "kqueue", "poll", "select");
+    static Backend backend(Args a) throws Args.BadArgs {
+        String name = a.oneOf("backend", System.getProperty(Backend.PROPERTY, "auto"), Backend.ids().toArray(String[]::new));
+        return Backend.parse(name);
     }
 
     /** {@code base} with the --backend and --wait the command line gives. */
@@ -128,7 +131,7 @@ final class Serve {
         return exitCode(name, loop.terminationCause());
     }
 
-    static void banner(String name, PrintStream out, InetSocketAddress at, String backend, Trigger trigger, int loops,
+    static void banner(String name, PrintStream out, InetSocketAddress at, Backend backend, Trigger trigger, int loops,
                        WaitStrategy wait) {
         // The one-loop line is the original echo banner, unchanged: scripts read the port from it.
         out.printf("ffmreactor %s listening on %s:%d backend=%s trigger=%s pid=%d%s%s%n", name,

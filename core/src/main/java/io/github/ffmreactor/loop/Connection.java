@@ -23,8 +23,7 @@ import java.net.InetSocketAddress;
  */
 public final class Connection extends Channel {
     final Handler handler;
-    /** Free for the user: per-connection state. */
-    public Object attachment;
+    private Object attachment;
 
     // Queued output: out[outStart, outEnd). Allocated on first need, in the connection's own arena.
     private Arena outArena;
@@ -467,5 +466,35 @@ public final class Connection extends Channel {
         } catch (Throwable t) {
             loop.report(this, t);
         }
+    }
+
+    /**
+     * Keeps the user's state for this connection (a parser, a session), replacing what was attached.
+     * Loop thread only, like everything on it.
+     *
+     * <p>Why a typed getter and not a public field or a type parameter: a field let any code
+     * swap the state and left every read an unchecked cast; a type parameter on the connection
+     * would reach into every handler signature for one slot. {@link #attachment(Class)} names
+     * the expected type at the read, and a wrong guess fails there with that type in the
+     * message. Neither call allocates.
+     *
+     * @param state the state, or null to drop it
+     */
+    public void attach(Object state) {
+        attachment = state;
+    }
+
+    /**
+     * The attached state as {@code type}.
+     *
+     * @param <T>  the state's type
+     * @param type the type it was attached as (or a supertype)
+     * @return the state, or null if none is attached
+     * @throws ClassCastException naming both types if the state is of another type
+     */
+    public <T> T attachment(Class<T> type) {
+        Object a = attachment;
+        if (a == null || type.isInstance(a)) return type.cast(a);
+        throw new ClassCastException("attachment is a " + a.getClass().getName() + ", not a " + type.getName());
     }
 }

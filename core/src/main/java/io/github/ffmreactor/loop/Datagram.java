@@ -46,8 +46,7 @@ public final class Datagram extends Channel {
     private final DatagramBatch rx, tx;
     /** True while a received batch is being delivered: sends are queued into {@link #tx}. */
     private boolean batching;
-    /** Free for the user. */
-    public Object attachment;
+    private Object attachment;
     long received, sent, dropped, truncated, kernelDrops;
 
     Datagram(EventLoop loop, int fd, DatagramHandler handler, DatagramOptions options) {
@@ -311,5 +310,35 @@ public final class Datagram extends Channel {
         } catch (Throwable t) {
             loop.report(null, t);
         }
+    }
+
+    /**
+     * Keeps the user's state for this socket (a parser, a session), replacing what was attached.
+     * Loop thread only, like everything on it.
+     *
+     * <p>Why a typed getter and not a public field or a type parameter: a field let any code
+     * swap the state and left every read an unchecked cast; a type parameter on the socket
+     * would reach into every handler signature for one slot. {@link #attachment(Class)} names
+     * the expected type at the read, and a wrong guess fails there with that type in the
+     * message. Neither call allocates.
+     *
+     * @param state the state, or null to drop it
+     */
+    public void attach(Object state) {
+        attachment = state;
+    }
+
+    /**
+     * The attached state as {@code type}.
+     *
+     * @param <T>  the state's type
+     * @param type the type it was attached as (or a supertype)
+     * @return the state, or null if none is attached
+     * @throws ClassCastException naming both types if the state is of another type
+     */
+    public <T> T attachment(Class<T> type) {
+        Object a = attachment;
+        if (a == null || type.isInstance(a)) return type.cast(a);
+        throw new ClassCastException("attachment is a " + a.getClass().getName() + ", not a " + type.getName());
     }
 }

@@ -79,16 +79,17 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /** A loop whose timers read {@code clock} (a test clock, say). */
     public static EventLoop open(LoopOptions options, Clock clock) throws NativeException {
-        return new EventLoop(options, Poller.open(options.backend(), options.eventCapacity()), clock);
+        return new EventLoop(options, Poller.open(options.backend().pollerName(), options.eventCapacity()), clock);
     }
 
-    /** The backends this OS offers, best first, e.g. {@code [epoll, poll, select]}. */
-    public static java.util.List<String> backends() {
-        return Poller.available();
+    /** @return the backends this OS offers, best first, e.g. {@code [epoll, poll, select]} ({@link Backend#available()}) */
+    public static java.util.List<Backend> backends() {
+        return Backend.available();
     }
 
-    public String backend() {
-        return engine.name();
+    /** @return the backend this loop waits on (never {@link Backend#AUTO}: the one auto chose) */
+    public Backend backend() {
+        return Backend.parse(engine.name());
     }
 
     public LoopOptions options() {

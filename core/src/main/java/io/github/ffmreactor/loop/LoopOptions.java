@@ -1,10 +1,17 @@
 package io.github.ffmreactor.loop;
 
 /**
- * Loop settings. Start from {@link #defaults()} and change what you need with the {@code with...}
- * methods.
+ * Loop settings. Start from {@link #defaults()} or {@link #builder()}, change what you need, and
+ * {@link Builder#build() build}:
+ * {@snippet :
+ * LoopOptions o = LoopOptions.builder().backend(Backend.EPOLL).maxConnections(10_000).build();
+ * LoopOptions p = o.toBuilder().lingerMillis(0).build();
+ * }
+ * Every setting is checked in one place, the canonical constructor: a bad one is an
+ * {@link IllegalArgumentException} naming it. The {@code with...} methods are shorthands for a
+ * one-setting change through {@link #toBuilder()}.
  *
- * @param backend           poller backend: {@code auto}, {@code epoll}, ...
+ * @param backend           the kernel API the loop waits on (see {@link Backend})
  * @param readBufferSize    the loop's one read buffer, shared by all its connections
  * @param eventCapacity     events taken per poll
  * @param readsPerTurn      edge triggering: reads per connection per turn before the rest is
@@ -22,23 +29,24 @@ package io.github.ffmreactor.loop;
  *                          the peer's input for at most this long after sending FIN
  * @param waitStrategy      how the loop waits when it has nothing to do (see {@link WaitStrategy})
  */
-public record LoopOptions(String backend, int readBufferSize, int eventCapacity, int readsPerTurn,
+public record LoopOptions(Backend backend, int readBufferSize, int eventCapacity, int readsPerTurn,
                           int acceptsPerTurn, long pauseReadingAbove, long closeAbove, long outputBudget,
                           int maxConnections, long lingerMillis, WaitStrategy waitStrategy) {
     /** Checks every setting; a bad one is an {@link IllegalArgumentException} naming it. */
     public LoopOptions {
-        if (backend == null || backend.isBlank()) throw new IllegalArgumentException("backend must be named (or auto)");
+        if (backend == null) throw new IllegalArgumentException("backend is null (use Backend.AUTO)");
         if (readBufferSize < 64) throw new IllegalArgumentException("readBufferSize < 64: " + readBufferSize);
         if (eventCapacity < 1) throw new IllegalArgumentException("eventCapacity < 1: " + eventCapacity);
         if (readsPerTurn < 1) throw new IllegalArgumentException("readsPerTurn < 1: " + readsPerTurn);
         if (acceptsPerTurn < 1) throw new IllegalArgumentException("acceptsPerTurn < 1: " + acceptsPerTurn);
         if (pauseReadingAbove < 1 || closeAbove < pauseReadingAbove) {
-            throw new IllegalArgumentException("need 0 < pauseReadingAbove <= closeAbove");
+            throw new IllegalArgumentException("need 0 < pauseReadingAbove <= closeAbove, got pauseReadingAbove="
+                    + pauseReadingAbove + " closeAbove=" + closeAbove);
         }
         if (outputBudget < 1) throw new IllegalArgumentException("outputBudget < 1: " + outputBudget);
         if (maxConnections < 1) throw new IllegalArgumentException("maxConnections < 1: " + maxConnections);
         if (lingerMillis < 0) throw new IllegalArgumentException("lingerMillis < 0: " + lingerMillis);
-        if (waitStrategy == null) throw new IllegalArgumentException("wait strategy is null (use WaitStrategy.BLOCK)");
+        if (waitStrategy == null) throw new IllegalArgumentException("waitStrategy is null (use WaitStrategy.BLOCK)");
     }
 
     /**
@@ -48,16 +56,27 @@ public record LoopOptions(String backend, int readBufferSize, int eventCapacity,
      * limit but the fd limit; 2 s linger; block when idle.
      *
      * @return the defaults, with the backend from {@code -Dffmreactor.backend} (or {@code auto})
+     * @throws IllegalArgumentException if that property names no backend
      */
     public static LoopOptions defaults() {
-        return new LoopOptions(System.getProperty("ffmreactor.backend", "auto"), 64 * 1024, 1024, 16, 64,
-                64 * 1024, 16L << 20, 64L << 20, Integer.MAX_VALUE, 2000, WaitStrategy.BLOCK);
+        return builder().build();
     }
 
-    /** @param b a backend name or {@code auto} @return these options on that backend */
-    public LoopOptions withBackend(String b) {
-        return new LoopOptions(b, readBufferSize, eventCapacity, readsPerTurn, acceptsPerTurn, pauseReadingAbove,
+    /** @return a builder holding the {@link #defaults()} */
+    public static Builder builder() {
+        return new Builder(Backend.fromProperty(), 64 * 1024, 1024, 16, 64, 64 * 1024, 16L << 20, 64L << 20,
+                Integer.MAX_VALUE, 2000, WaitStrategy.BLOCK);
+    }
+
+    /** @return a builder holding these options */
+    public Builder toBuilder() {
+        return new Builder(backend, readBufferSize, eventCapacity, readsPerTurn, acceptsPerTurn, pauseReadingAbove,
                 closeAbove, outputBudget, maxConnections, lingerMillis, waitStrategy);
+    }
+
+    /** @param b the backend @return these options on it */
+    public LoopOptions withBackend(Backend b) {
+        return toBuilder().backend(b).build();
     }
 
     /**
@@ -68,38 +87,32 @@ public record LoopOptions(String backend, int readBufferSize, int eventCapacity,
      * @return these options with those limits
      */
     public LoopOptions withLimits(long pause, long close) {
-        return new LoopOptions(backend, readBufferSize, eventCapacity, readsPerTurn, acceptsPerTurn, pause, close,
-                outputBudget, maxConnections, lingerMillis, waitStrategy);
+        return toBuilder().pauseReadingAbove(pause).closeAbove(close).build();
     }
 
     /** @param n reads per connection per turn (edge triggering) @return these options with it */
     public LoopOptions withReadsPerTurn(int n) {
-        return new LoopOptions(backend, readBufferSize, eventCapacity, n, acceptsPerTurn, pauseReadingAbove,
-                closeAbove, outputBudget, maxConnections, lingerMillis, waitStrategy);
+        return toBuilder().readsPerTurn(n).build();
     }
 
     /** @param n the read buffer's size in bytes @return these options with it */
     public LoopOptions withReadBufferSize(int n) {
-        return new LoopOptions(backend, n, eventCapacity, readsPerTurn, acceptsPerTurn, pauseReadingAbove,
-                closeAbove, outputBudget, maxConnections, lingerMillis, waitStrategy);
+        return toBuilder().readBufferSize(n).build();
     }
 
     /** @param bytes the loop-wide budget of queued output @return these options with it */
     public LoopOptions withOutputBudget(long bytes) {
-        return new LoopOptions(backend, readBufferSize, eventCapacity, readsPerTurn, acceptsPerTurn, pauseReadingAbove,
-                closeAbove, bytes, maxConnections, lingerMillis, waitStrategy);
+        return toBuilder().outputBudget(bytes).build();
     }
 
     /** @param n connections served at once @return these options with it */
     public LoopOptions withMaxConnections(int n) {
-        return new LoopOptions(backend, readBufferSize, eventCapacity, readsPerTurn, acceptsPerTurn, pauseReadingAbove,
-                closeAbove, outputBudget, n, lingerMillis, waitStrategy);
+        return toBuilder().maxConnections(n).build();
     }
 
     /** @param ms how long a graceful close drains the peer's input @return these options with it */
     public LoopOptions withLingerMillis(long ms) {
-        return new LoopOptions(backend, readBufferSize, eventCapacity, readsPerTurn, acceptsPerTurn, pauseReadingAbove,
-                closeAbove, outputBudget, maxConnections, ms, waitStrategy);
+        return toBuilder().lingerMillis(ms).build();
     }
 
     /**
@@ -109,7 +122,75 @@ public record LoopOptions(String backend, int readBufferSize, int eventCapacity,
      * @return these options with it
      */
     public LoopOptions withWait(WaitStrategy w) {
-        return new LoopOptions(backend, readBufferSize, eventCapacity, readsPerTurn, acceptsPerTurn, pauseReadingAbove,
-                closeAbove, outputBudget, maxConnections, lingerMillis, w);
+        return toBuilder().waitStrategy(w).build();
+    }
+
+    /**
+     * Collects settings; {@link #build()} checks them all (the record's constructor). Not
+     * thread-safe; each setter returns this builder. The settings are the record's components.
+     */
+    public static final class Builder {
+        private Backend backend;
+        private int readBufferSize, eventCapacity, readsPerTurn, acceptsPerTurn, maxConnections;
+        private long pauseReadingAbove, closeAbove, outputBudget, lingerMillis;
+        private WaitStrategy waitStrategy;
+
+        private Builder(Backend backend, int readBufferSize, int eventCapacity, int readsPerTurn, int acceptsPerTurn,
+                        long pauseReadingAbove, long closeAbove, long outputBudget, int maxConnections,
+                        long lingerMillis, WaitStrategy waitStrategy) {
+            this.backend = backend;
+            this.readBufferSize = readBufferSize;
+            this.eventCapacity = eventCapacity;
+            this.readsPerTurn = readsPerTurn;
+            this.acceptsPerTurn = acceptsPerTurn;
+            this.pauseReadingAbove = pauseReadingAbove;
+            this.closeAbove = closeAbove;
+            this.outputBudget = outputBudget;
+            this.maxConnections = maxConnections;
+            this.lingerMillis = lingerMillis;
+            this.waitStrategy = waitStrategy;
+        }
+
+        /** @param v see {@link LoopOptions#backend()} @return this builder */
+        public Builder backend(Backend v) { backend = v; return this; }
+
+        /** @param v see {@link LoopOptions#readBufferSize()} @return this builder */
+        public Builder readBufferSize(int v) { readBufferSize = v; return this; }
+
+        /** @param v see {@link LoopOptions#eventCapacity()} @return this builder */
+        public Builder eventCapacity(int v) { eventCapacity = v; return this; }
+
+        /** @param v see {@link LoopOptions#readsPerTurn()} @return this builder */
+        public Builder readsPerTurn(int v) { readsPerTurn = v; return this; }
+
+        /** @param v see {@link LoopOptions#acceptsPerTurn()} @return this builder */
+        public Builder acceptsPerTurn(int v) { acceptsPerTurn = v; return this; }
+
+        /** @param v see {@link LoopOptions#pauseReadingAbove()} @return this builder */
+        public Builder pauseReadingAbove(long v) { pauseReadingAbove = v; return this; }
+
+        /** @param v see {@link LoopOptions#closeAbove()} @return this builder */
+        public Builder closeAbove(long v) { closeAbove = v; return this; }
+
+        /** @param v see {@link LoopOptions#outputBudget()} @return this builder */
+        public Builder outputBudget(long v) { outputBudget = v; return this; }
+
+        /** @param v see {@link LoopOptions#maxConnections()} @return this builder */
+        public Builder maxConnections(int v) { maxConnections = v; return this; }
+
+        /** @param v see {@link LoopOptions#lingerMillis()} @return this builder */
+        public Builder lingerMillis(long v) { lingerMillis = v; return this; }
+
+        /** @param v see {@link LoopOptions#waitStrategy()} @return this builder */
+        public Builder waitStrategy(WaitStrategy v) { waitStrategy = v; return this; }
+
+        /**
+         * @return the options
+         * @throws IllegalArgumentException naming the first bad setting
+         */
+        public LoopOptions build() {
+            return new LoopOptions(backend, readBufferSize, eventCapacity, readsPerTurn, acceptsPerTurn,
+                    pauseReadingAbove, closeAbove, outputBudget, maxConnections, lingerMillis, waitStrategy);
+        }
     }
 }

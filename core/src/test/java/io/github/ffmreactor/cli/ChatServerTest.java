@@ -1,5 +1,6 @@
 package io.github.ffmreactor.cli;
 
+import io.github.ffmreactor.loop.Backend;
 import io.github.ffmreactor.testutil.OnLoop;
 import io.github.ffmreactor.testutil.Await;
 
@@ -65,7 +66,7 @@ class ChatServerTest {
     void fansOutToAHundredClientsAndDropsTheOneThatDoesNotRead(String backend) throws Exception {
         int before = FdCount.now();
         List<String> log = Collections.synchronizedList(new ArrayList<>());
-        EventLoop loop = EventLoop.open(ChatServer.options(64 * 1024).withBackend(backend));
+        EventLoop loop = EventLoop.open(ChatServer.options(64 * 1024).withBackend(Backend.parse(backend)));
         ChatServer chat = new ChatServer(loop, log::add);
         Listener l = chat.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL);
         loop.start("chat");

@@ -1,5 +1,6 @@
 package io.github.ffmreactor.cli;
 
+import io.github.ffmreactor.loop.Backend;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -365,7 +366,7 @@ class KvServerTest {
     @MethodSource("backends")
     void getAndPingAllocateNothingOnTheLoopThread(String backend, Trigger trigger) throws Exception {
         {
-            try (LoopRunner r = server(LoopOptions.defaults().withBackend(backend), KvServer.DEFAULT_MAX_BULK, trigger);
+            try (LoopRunner r = server(LoopOptions.defaults().withBackend(Backend.parse(backend)), KvServer.DEFAULT_MAX_BULK, trigger);
                  SocketChannel ch = SocketChannel.open(r.address())) {
                 ch.socket().setTcpNoDelay(true);
                 ByteBuffer set = ByteBuffer.wrap(cmd("SET", "key:000000000001", "xxx").getBytes(StandardCharsets.US_ASCII));

@@ -1,5 +1,6 @@
 package io.github.ffmreactor.cli;
 
+import io.github.ffmreactor.loop.Backend;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -77,7 +78,7 @@ class LineClientHostileTest {
                 }
             });
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int rc = LineClient.run(new InetSocketAddress(LOOPBACK, server.getLocalPort()), Duration.ofSeconds(5), "auto",
+            int rc = LineClient.run(new InetSocketAddress(LOOPBACK, server.getLocalPort()), Duration.ofSeconds(5), Backend.AUTO,
                     zeros(total), new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
             assertEquals(0, rc, err.toString());
             assertEquals(total, got.get(30, TimeUnit.SECONDS));
@@ -103,7 +104,7 @@ class LineClientHostileTest {
                 }
             });
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int rc = LineClient.run(new InetSocketAddress(LOOPBACK, server.getLocalPort()), Duration.ofSeconds(5), "auto",
+            int rc = LineClient.run(new InetSocketAddress(LOOPBACK, server.getLocalPort()), Duration.ofSeconds(5), Backend.AUTO,
                     zeros(-1), new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
             assertEquals(0, rc, err.toString());
             for (Thread t : Thread.getAllStackTraces().keySet()) {
@@ -146,7 +147,7 @@ class LineClientHostileTest {
             CompletableFuture<Integer> rc = new CompletableFuture<>();
             Thread.ofPlatform().daemon().start(() -> {
                 try {
-                    rc.complete(LineClient.run(new InetSocketAddress(LOOPBACK, l.port()), Duration.ofSeconds(5), "auto",
+                    rc.complete(LineClient.run(new InetSocketAddress(LOOPBACK, l.port()), Duration.ofSeconds(5), Backend.AUTO,
                             zeros(-1), new PrintStream(closedAfter1KiB), new PrintStream(err, true)));
                 } catch (Throwable t) {
                     rc.completeExceptionally(t);

@@ -1,5 +1,6 @@
 package io.github.ffmreactor.cli;
 
+import io.github.ffmreactor.loop.Backend;
 import io.github.ffmreactor.testutil.FdCount;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,7 +37,7 @@ class ServersTest {
     @MethodSource("backends")
     void upperEchoesInUpperCasePerConnection(String backend) throws Exception {
         int before = FdCount.now();
-        try (EventLoop loop = EventLoop.open(io.github.ffmreactor.loop.LoopOptions.defaults().withBackend(backend))) {
+        try (EventLoop loop = EventLoop.open(io.github.ffmreactor.loop.LoopOptions.defaults().withBackend(Backend.parse(backend)))) {
             Listener l = loop.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL, UpperServer::handler);
             loop.start("upper");
             try (Socket a = new Socket(LOOPBACK, l.port()); Socket b = new Socket(LOOPBACK, l.port())) {
@@ -82,7 +83,7 @@ class ServersTest {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             // Input ends after two lines: the client half-closes, the server flushes and closes.
-            int rc = LineClient.run(new InetSocketAddress(LOOPBACK, l.port()), Duration.ofSeconds(5), "auto",
+            int rc = LineClient.run(new InetSocketAddress(LOOPBACK, l.port()), Duration.ofSeconds(5), Backend.AUTO,
                     new ByteArrayInputStream("one\ntwo words\n".getBytes(StandardCharsets.US_ASCII)),
                     new PrintStream(out, true), new PrintStream(err, true));
             assertEquals(0, rc, err.toString());
@@ -98,7 +99,7 @@ class ServersTest {
             port = s.getLocalPort();
         }
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = LineClient.run(new InetSocketAddress(LOOPBACK, port), Duration.ofSeconds(5), "auto",
+        int rc = LineClient.run(new InetSocketAddress(LOOPBACK, port), Duration.ofSeconds(5), Backend.AUTO,
                 new ByteArrayInputStream(new byte[0]), new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
         assertEquals(1, rc);
         assertTrue(err.toString().startsWith("ffmreactor client: connect: ECONNREFUSED (Connection refused) to "), err.toString());

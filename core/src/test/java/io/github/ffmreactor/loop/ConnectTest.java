@@ -45,7 +45,7 @@ class ConnectTest {
     void connectsAndTalks(String backend) throws Exception {
         int before = FdCount.now();
         try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK);
-             EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend))) {
+             EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)))) {
             loop.start("connect");
             CompletableFuture<String> got = new CompletableFuture<>();
             Handler h = new Handler() {
@@ -86,7 +86,7 @@ class ConnectTest {
             port = s.getLocalPort(); // bound, then closed: nobody listens there now
         }
         int before = FdCount.now();
-        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend))) {
+        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)))) {
             loop.start("refused");
             CompletableFuture<Connection> f = loop.connect(new InetSocketAddress(LOOPBACK, port), Trigger.LEVEL,
                     (c, b, n) -> {}, Duration.ofSeconds(5));
@@ -108,7 +108,7 @@ class ConnectTest {
         int before = FdCount.now();
         int lfd = Tcp.listen(new InetSocketAddress(LOOPBACK, 0), 0, false);
         int completed = 0;
-        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend))) {
+        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)))) {
             InetSocketAddress target = new InetSocketAddress(LOOPBACK, Tcp.localAddress(lfd).getPort());
             loop.start("timeout");
             ExecutionException e = null;

@@ -69,7 +69,7 @@ class ContainmentTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void overMaxConnectionsIsRefusedNotFatal(String backend) throws Exception {
-        LoopOptions o = LoopOptions.defaults().withBackend(backend).withMaxConnections(2);
+        LoopOptions o = LoopOptions.defaults().withBackend(Backend.parse(backend)).withMaxConnections(2);
         try (LoopRunner r = new LoopRunner(o, Trigger.LEVEL, () -> EchoServer.ECHO);
              Socket a = connect(r.address()); Socket b = connect(r.address())) {
             roundTrip(a, 10);
@@ -97,7 +97,7 @@ class ContainmentTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.github.ffmreactor.poll.Poller.available().contains("select"),
                 "this OS has no select backend");
         List<Integer> filler = new ArrayList<>();
-        try (LoopRunner r = new LoopRunner(LoopOptions.defaults().withBackend("select"), Trigger.LEVEL, () -> EchoServer.ECHO);
+        try (LoopRunner r = new LoopRunner(LoopOptions.defaults().withBackend(Backend.SELECT), Trigger.LEVEL, () -> EchoServer.ECHO);
              Socket a = connect(r.address());
              Arena arena = Arena.ofConfined()) {
             roundTrip(a, 10);
@@ -133,7 +133,7 @@ class ContainmentTest {
     @MethodSource("backends")
     void listenRightAfterStartIsServed(String backend) throws Exception {
         for (int i = 0; i < 20; i++) {
-            EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend));
+            EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)));
             loop.start("start-race-" + i);
             try {
                 Listener l = loop.listen(ANY, Trigger.LEVEL, () -> EchoServer.ECHO);
@@ -218,7 +218,7 @@ class ContainmentTest {
                 lingered.set(c.isOpen());
             }
         };
-        LoopOptions o = LoopOptions.defaults().withBackend(backend).withLimits(8 << 20, 16 << 20);
+        LoopOptions o = LoopOptions.defaults().withBackend(Backend.parse(backend)).withLimits(8 << 20, 16 << 20);
         try (LoopRunner r = new LoopRunner(o, trigger, () -> h); Socket s = connect(r.address())) {
             s.getOutputStream().write("GET\n".getBytes());
             // The pipelined request, sent while the response is still queued in the server.
@@ -253,7 +253,7 @@ class ContainmentTest {
                 // keep it open: the handler still has something to say later
             }
         };
-        try (LoopRunner r = new LoopRunner(LoopOptions.defaults().withBackend(backend), Trigger.LEVEL, () -> keepHalfOpen)) {
+        try (LoopRunner r = new LoopRunner(LoopOptions.defaults().withBackend(Backend.parse(backend)), Trigger.LEVEL, () -> keepHalfOpen)) {
             Socket s = connect(r.address());
             roundTrip(s, 10);
             s.shutdownOutput();
@@ -275,7 +275,7 @@ class ContainmentTest {
     @MethodSource("backendsAndTriggers")
     void outputBudgetBoundsWhatNonReadingPeersCost(String backend, Trigger trigger) throws Exception {
         long budget = 256 * 1024;
-        LoopOptions o = LoopOptions.defaults().withBackend(backend).withLimits(4 << 20, 16 << 20).withOutputBudget(budget);
+        LoopOptions o = LoopOptions.defaults().withBackend(Backend.parse(backend)).withLimits(4 << 20, 16 << 20).withOutputBudget(budget);
         int peers = 4, each = 12 << 20; // more than the kernel's socket buffers hold
 
         try (LoopRunner r = new LoopRunner(o, trigger, () -> EchoServer.ECHO)) {

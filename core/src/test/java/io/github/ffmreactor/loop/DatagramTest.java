@@ -46,7 +46,7 @@ class DatagramTest {
     void roundTripsIPv4AndIPv6(String backend, String host) throws Exception {
         InetAddress addr = InetAddress.getByName(host);
         int before = FdCount.now();
-        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend))) {
+        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)))) {
             Datagram ch;
             try {
                 ch = loop.openDatagram(new InetSocketAddress(addr, 0), UPPER_ECHO);

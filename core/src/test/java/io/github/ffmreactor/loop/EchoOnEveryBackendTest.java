@@ -38,8 +38,8 @@ class EchoOnEveryBackendTest {
     @ParameterizedTest @MethodSource("backendsAndTriggers")
     void echoRoundTrips(String backend, Trigger trigger) throws Exception {
         int before = FdCount.now();
-        EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend).withLimits(256 * 1024, 64L << 20));
-        assertEquals(backend, loop.backend());
+        EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)).withLimits(256 * 1024, 64L << 20));
+        assertEquals(Backend.parse(backend), loop.backend());
         Listener l = loop.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), trigger, () -> EchoServer.ECHO);
         Thread t = loop.start("echo-" + backend);
         try {

@@ -37,7 +37,7 @@ class EchoTest {
     }
 
     private static LoopRunner echo(String backend, Trigger t) throws Exception {
-        return new LoopRunner(LoopOptions.defaults().withBackend(backend), t, () -> EchoServer.ECHO);
+        return new LoopRunner(LoopOptions.defaults().withBackend(Backend.parse(backend)), t, () -> EchoServer.ECHO);
     }
 
     /** Writes msg on one virtual thread while reading the echo on another (large messages need both). */
@@ -132,16 +132,18 @@ class EchoTest {
         Handler counting = new Handler() {
             @Override
             public void onData(Connection c, java.lang.foreign.MemorySegment buf, int len) {
-                c.attachment = (c.attachment == null ? 0L : (Long) c.attachment) + len;
+                Long seen = c.attachment(Long.class);
+                c.attach((seen == null ? 0L : seen) + len);
             }
 
             @Override
             public void onClose(Connection c, Throwable cause) {
-                totals.add(c.attachment == null ? 0L : (Long) c.attachment);
+                Long seen = c.attachment(Long.class);
+                totals.add(seen == null ? 0L : seen);
             }
         };
         int rounds = 50;
-        try (LoopRunner r = new LoopRunner(LoopOptions.defaults().withBackend(backend), trigger, () -> counting)) {
+        try (LoopRunner r = new LoopRunner(LoopOptions.defaults().withBackend(Backend.parse(backend)), trigger, () -> counting)) {
             for (int i = 0; i < rounds; i++) {
                 try (Socket s = new Socket(r.address().getAddress(), r.address().getPort())) {
                     s.getOutputStream().write(new byte[100 + i]);
@@ -160,7 +162,7 @@ class EchoTest {
     @MethodSource("backends")
     void ipv6Loopback(String backend, Trigger trigger) throws Exception {
         java.net.InetAddress v6 = java.net.InetAddress.getByName("::1");
-        EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend));
+        EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)));
         try {
             Listener l;
             try {

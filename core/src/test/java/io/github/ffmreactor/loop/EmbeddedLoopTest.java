@@ -34,7 +34,7 @@ class EmbeddedLoopTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.github.ffmreactor.testutil.Backends#names")
     void runOnceServesEventsTimersAndTasks(String backend) throws Exception {
-        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend))) {
+        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)))) {
             Listener l = loop.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Trigger.LEVEL,
                     () -> EchoServer.ECHO);
             AtomicInteger fired = new AtomicInteger();

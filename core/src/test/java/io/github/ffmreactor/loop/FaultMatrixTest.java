@@ -100,7 +100,7 @@ class FaultMatrixTest {
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("matrix")
     void loopContainsTheFault(String backend, Trigger trigger, Fault fault) throws Exception {
-        LoopOptions o = LoopOptions.defaults().withBackend(backend);
+        LoopOptions o = LoopOptions.defaults().withBackend(Backend.parse(backend));
         try (LoopRunner r = new LoopRunner(o, trigger, this::echo);
              Socket a = connect(r.address());
              Socket b = connect(r.address())) {

@@ -38,7 +38,7 @@ class LoopGroupTest {
             throws Exception {
         if (spread == LoopGroup.Spread.REUSEPORT) Assumptions.assumeTrue(LoopGroup.reusePortBalances());
         int before = FdCount.now();
-        LoopGroup g = LoopGroup.start(4, LoopOptions.defaults().withBackend(backend));
+        LoopGroup g = LoopGroup.start(4, LoopOptions.defaults().withBackend(Backend.parse(backend)));
         Map<EventLoop, AtomicInteger> perLoop = new ConcurrentHashMap<>();
         List<Listener> ls = g.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL, () -> new Handler() {
             @Override

@@ -78,7 +78,7 @@ class LoopTest {
 
             @Override
             public void onData(Connection c, MemorySegment buf, int len) {
-                if (c.attachment == "closed") {
+                if ("closed".equals(c.attachment(String.class))) {
                     bDataAfterClose.incrementAndGet();
                     return;
                 }
@@ -86,7 +86,7 @@ class LoopTest {
                 if (b.get() != null || !other.isOpen()) return;
                 b.set(other);
                 int bFd = other.fd();
-                other.attachment = "closed";
+                other.attach("closed");
                 other.close();
                 try (Arena a = Arena.ofConfined()) {
                     MemorySegment fds = a.allocate(ValueLayout.JAVA_INT, 2);
@@ -102,7 +102,7 @@ class LoopTest {
                 }
             }
         };
-        try (LoopRunner r = new LoopRunner(LoopOptions.defaults().withBackend(backend), Trigger.LEVEL, () -> h);
+        try (LoopRunner r = new LoopRunner(LoopOptions.defaults().withBackend(Backend.parse(backend)), Trigger.LEVEL, () -> h);
              Socket s1 = new Socket(r.address().getAddress(), r.address().getPort());
              Socket s2 = new Socket(r.address().getAddress(), r.address().getPort())) {
             await("two connections", () -> conns.size() == 2);
@@ -139,7 +139,7 @@ class LoopTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("backendNames")
     void wakeupsCoalesceAndTasksRunInOrder(String backend) throws Exception {
-        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend))) {
+        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)))) {
             Thread t = loop.start("wakeups");
             int threads = 4, each = 5000;
             List<Integer>[] seen = new List[threads];
@@ -219,7 +219,7 @@ class LoopTest {
     @MethodSource("backends")
     void backPressurePausesReadingAndResumes(String backend, Trigger trigger) throws Exception {
         long pause = 256 * 1024;
-        LoopOptions o = LoopOptions.defaults().withBackend(backend).withLimits(pause, 64L << 20);
+        LoopOptions o = LoopOptions.defaults().withBackend(Backend.parse(backend)).withLimits(pause, 64L << 20);
         List<Connection> conns = new CopyOnWriteArrayList<>();
         Handler echo = new Handler() {
             @Override

@@ -41,7 +41,7 @@ class TimersTest {
     @MethodSource("backends")
     void timersRunInDeadlineOrderAndCancelledOnesNever(String backend) throws Exception {
         ManualClock clock = new ManualClock();
-        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend), clock)) {
+        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)), clock)) {
             loop.start("timers");
             List<Integer> ran = Collections.synchronizedList(new ArrayList<>());
             Random rnd = new Random(42);
@@ -105,7 +105,7 @@ class TimersTest {
     @ParameterizedTest
     @MethodSource("backends")
     void realClockTimerNeverFiresEarlyAndWakesTheLoop(String backend) throws Exception {
-        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend))) {
+        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)))) {
             loop.start("real");
             CountDownLatch done = new CountDownLatch(3);
             long[] late = new long[3];

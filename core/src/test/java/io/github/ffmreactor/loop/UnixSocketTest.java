@@ -41,7 +41,7 @@ class UnixSocketTest {
         Path dir = Files.createTempDirectory("ffmr");
         Path path = dir.resolve("echo.sock");
         int before = FdCount.now();
-        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend))) {
+        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)))) {
             Listener l = loop.listen(path, Trigger.LEVEL, () -> (c, buf, len) -> c.write(buf, 0, len));
             assertEquals(path, l.path());
             assertTrue(Files.exists(path));

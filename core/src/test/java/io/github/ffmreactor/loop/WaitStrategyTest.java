@@ -57,9 +57,9 @@ class WaitStrategyTest {
             assertEquals(WaitStrategy.parse(s), WaitStrategy.parse(WaitStrategy.parse(s).toString()));
         }
         assertEquals(WaitStrategy.BLOCK, LoopOptions.defaults().waitStrategy());
-        LoopOptions o = LoopOptions.defaults().withWait(WaitStrategy.SPIN).withBackend("poll").withReadsPerTurn(3);
+        LoopOptions o = LoopOptions.defaults().withWait(WaitStrategy.SPIN).withBackend(Backend.POLL).withReadsPerTurn(3);
         assertEquals(WaitStrategy.SPIN, o.waitStrategy());
-        assertEquals("poll", o.backend());
+        assertEquals(Backend.POLL, o.backend());
     }
 
     @ParameterizedTest
@@ -124,7 +124,7 @@ class WaitStrategyTest {
     @MethodSource("io.github.ffmreactor.testutil.Backends#names")
     void userWrittenStrategyDrivesTheLoop(String backend) throws Exception {
         AtomicInteger asked = new AtomicInteger();
-        LoopOptions options = LoopOptions.defaults().withBackend(backend).withWait(new SpinOnWork(asked));
+        LoopOptions options = LoopOptions.defaults().withBackend(Backend.parse(backend)).withWait(new SpinOnWork(asked));
         try (LoopRunner r = new LoopRunner(options, Trigger.LEVEL, () -> EchoServer.ECHO)) {
             try (Socket a = new Socket(InetAddress.getLoopbackAddress(), r.address().getPort())) {
                 a.setSoTimeout(10_000);
@@ -144,7 +144,7 @@ class WaitStrategyTest {
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("backendsTriggersStrategies")
     void echoesOnEveryBackend(String backend, Trigger trigger, String wait) throws Exception {
-        LoopOptions options = LoopOptions.defaults().withBackend(backend).withWait(WaitStrategy.parse(wait));
+        LoopOptions options = LoopOptions.defaults().withBackend(Backend.parse(backend)).withWait(WaitStrategy.parse(wait));
         try (LoopRunner r = new LoopRunner(options, trigger, () -> EchoServer.ECHO)) {
             assertEquals(WaitStrategy.parse(wait), r.loop.options().waitStrategy());
             try (Socket a = new Socket(InetAddress.getLoopbackAddress(), r.address().getPort());
@@ -189,7 +189,7 @@ class WaitStrategyTest {
      * wakeups the loop was sent for them.
      */
     private static long tasksThenWakeups(String backend, WaitStrategy wait) throws Exception {
-        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(backend).withWait(wait))) {
+        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)).withWait(wait))) {
             loop.start("wait-" + wait);
             // The first task starts a spin-then-park loop's spin window (it may have parked already).
             CompletableFuture<Long> first = new CompletableFuture<>();

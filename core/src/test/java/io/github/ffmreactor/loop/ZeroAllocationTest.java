@@ -91,7 +91,7 @@ class ZeroAllocationTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backends")
     void noAllocationPerRoundTrip(String backend, Trigger trigger) throws Exception {
-        try (LoopRunner r = new LoopRunner(LoopOptions.defaults().withBackend(backend), trigger, () -> EchoServer.ECHO);
+        try (LoopRunner r = new LoopRunner(LoopOptions.defaults().withBackend(Backend.parse(backend)), trigger, () -> EchoServer.ECHO);
              SocketChannel ch = connect(r)) {
             ByteBuffer buf = ByteBuffer.allocateDirect(64);
             roundTrips(ch, buf, 50_000); // warm-up: JIT compiles the loop's path
@@ -109,7 +109,7 @@ class ZeroAllocationTest {
     void noAllocationPerRoundTripAt64Connections(String backend, Trigger trigger) throws Exception {
         int conns = 64;
         SocketChannel[] chs = new SocketChannel[conns];
-        try (LoopRunner r = new LoopRunner(LoopOptions.defaults().withBackend(backend), trigger, () -> EchoServer.ECHO)) {
+        try (LoopRunner r = new LoopRunner(LoopOptions.defaults().withBackend(Backend.parse(backend)), trigger, () -> EchoServer.ECHO)) {
             try {
                 for (int i = 0; i < conns; i++) {
                     chs[i] = SocketChannel.open(new InetSocketAddress(r.address().getAddress(), r.address().getPort()));
