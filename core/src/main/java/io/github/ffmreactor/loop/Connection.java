@@ -28,8 +28,14 @@ public final class Connection extends Channel {
 
     // Queued output: out[outStart, outEnd). Allocated on first need, in the connection's own arena.
     private Arena outArena;
-    private MemorySegment out;
-    private long outStart, outEnd;
+    MemorySegment out;
+    long outStart, outEnd;
+    /** io_uring: bytes of out[outStart...) in a SEND the kernel has not completed (0: none). */
+    int sending;
+    /** io_uring: an output arena replaced while a SEND still reads from it; closed at that SEND's completion. */
+    Arena heldArena;
+    /** io_uring: on the engine's list of connections with output to submit. */
+    boolean sendListed;
 
     private boolean readPaused;      // back-pressure: queued output above the limit
     private boolean inputClosed;     // the peer sent FIN (read returned 0)
@@ -45,7 +51,7 @@ public final class Connection extends Channel {
 
     /** What this connection wants from the poller now. */
     int wantedInterest() {
-        if (trigger == Trigger.EDGE) {
+        if (trigger == Trigger.EDGE && loop.uring == null) {
             // Registered once for everything: edges cost nothing while unused, and no epoll_ctl
             // is needed when output queues up or drains.
             return READ | WRITE | HANGUP;
@@ -159,6 +165,43 @@ public final class Connection extends Channel {
     }
 
     /**
+     * io_uring: {@code len} bytes arrived in a provided buffer (valid for this call). While lingering
+     * they are dropped; after a graceful close began the handler hears nothing more.
+     */
+    void received(MemorySegment buf, int len) {
+        loop.counters.read(len);
+        if (lingering || closing || fd < 0) return;
+        deliver(buf, len);
+    }
+
+    /** io_uring: the peer's EOF. */
+    void receivedEnd() {
+        loop.counters.read(0);
+        if (lingering) {
+            closeNow(null);
+        } else if (!inputClosed && !closing) {
+            endOfInput();
+        } else {
+            inputClosed = true;
+            updateInterest();
+        }
+    }
+
+    /** io_uring: the kernel completed {@code n} bytes of the connection's SEND. */
+    void sent(int n) {
+        loop.counters.write(n);
+        loop.counters.queued(-n);
+        outStart += n;
+        if (outStart < outEnd) loop.uring.wantSend(this);
+        else afterOutput();
+    }
+
+    /** io_uring: whether the engine should keep a receive armed. */
+    boolean wantsInput() {
+        return fd >= 0 && (lingering || (!readPaused && !inputClosed && !closing));
+    }
+
+    /**
      * Lingering close: output is shut down, and what the peer still sends (a request pipelined
      * after the last one) is read and dropped, so that closing never meets unread input, which
      * Linux answers with a reset that can destroy the response still in flight.
@@ -216,7 +259,7 @@ public final class Connection extends Channel {
         if (len == 0) return true;
         if (!src.isNative()) return writeHeap(null, src, off, len);
         EventLoop l = loop;
-        if (outEnd == outStart) {
+        if (outEnd == outStart && l.uring == null) {
             long w = SocketIo.write(l.cs, fd, src, off, len);
             l.counters.write(w);
             if (w == len) {
@@ -244,6 +287,8 @@ public final class Connection extends Channel {
         // loop as a whole holds more queued output than its budget.
         if (pending > l.options.pauseReadingAbove() || l.counters.queuedOutput() > l.options.outputBudget()) readPaused = true;
         updateInterest();
+        // A completion engine submits one SEND per connection at the end of the turn.
+        if (l.uring != null) l.uring.wantSend(this);
         return true;
     }
 
@@ -322,14 +367,18 @@ public final class Connection extends Channel {
         long pending = outEnd - outStart;
         if (out == null || outEnd + len > out.byteSize()) {
             long cap = out == null ? 0 : out.byteSize();
-            if (pending + len <= cap) {
+            if (pending + len <= cap && sending == 0) {
                 MemorySegment.copy(out, outStart, out, 0, pending);
             } else {
                 long newCap = Math.max(16 * 1024, Long.highestOneBit(pending + len - 1) << 1);
                 Arena a = Arena.ofConfined();
                 MemorySegment n = a.allocate(newCap, 64);
                 if (pending > 0) MemorySegment.copy(out, outStart, n, 0, pending);
-                if (outArena != null) outArena.close();
+                if (outArena != null) {
+                    // io_uring: the kernel may still read the old buffer; keep it until the SEND completes.
+                    if (sending > 0 && heldArena == null) heldArena = outArena;
+                    else outArena.close();
+                }
                 outArena = a;
                 out = n;
             }
@@ -356,6 +405,12 @@ public final class Connection extends Channel {
                 return;
             }
         }
+        afterOutput();
+    }
+
+    /** Output made progress (a write, a completed SEND): drained, lingering close, resumed reading, onDrained. */
+    void afterOutput() {
+        EventLoop l = loop;
         long pending = outEnd - outStart;
         if (pending == 0) {
             outStart = outEnd = 0;
@@ -373,7 +428,7 @@ public final class Connection extends Channel {
         if (readPaused && pending <= l.options.pauseReadingAbove() / 2) {
             readPaused = false;
             // Data that arrived while paused raised no new edge: read it next turn.
-            if (trigger == Trigger.EDGE) l.carried.add(this);
+            if (trigger == Trigger.EDGE && l.uring == null) l.carried.add(this);
         }
         updateInterest();
         if (pending == 0) {
@@ -427,7 +482,7 @@ public final class Connection extends Channel {
         lingering = true;
         lingerTimer = l.schedule(l.options.lingerMillis(), java.util.concurrent.TimeUnit.MILLISECONDS, () -> closeNow(null));
         updateInterest();
-        if (fd >= 0) discardInput(); // input that arrived earlier raised its edge already
+        if (fd >= 0 && l.uring == null) discardInput(); // input that arrived earlier raised its edge already
     }
 
     /** Whether a graceful close is under way ({@link #closeAfterFlush()}). */
@@ -457,7 +512,9 @@ public final class Connection extends Channel {
         loop.counters.queued(-(outEnd - outStart));
         if (lingerTimer != null) lingerTimer.cancel();
         if (outArena != null) {
-            outArena.close();
+            // io_uring: a SEND still in flight reads this buffer; the engine closes it at its completion.
+            if (sending > 0 && heldArena == null) heldArena = outArena;
+            else outArena.close();
             outArena = null;
             out = null;
         }
