@@ -27,7 +27,7 @@ final class Serve {
             + " --wait " + WaitStrategy.SYNTAX;
 
     static String backend(Args a) throws Args.BadArgs {
-        return a.oneOf("backend", System.getProperty("ffmreactor.backend", "auto"), "auto", "epoll", "kqueue", "poll", "select");
+        return a.oneOf("backend", System.getProperty("ffmreactor.backend", "auto"), "auto", "epoll", "kqueue", "poll", "select", "io_uring");
     }
 
     /** {@code base} with the --backend and --wait the command line gives. */

@@ -48,9 +48,10 @@ final class UringEngine implements Engine, Poller {
 
     private static final int KIND_RECV = 1, KIND_SEND = 2, KIND_ACCEPT = 3, KIND_CANCEL = 4, KIND_WAKE = 5;
     private static final long KIND_MASK = 0xFL << 28;
-    private static final int RING_ENTRIES = Integer.getInteger("ffmreactor.uring.entries", 1024);
-    private static final int BUFFERS = Integer.getInteger("ffmreactor.uring.buffers", 256);
-    private static final int BUFFER_SIZE = Integer.getInteger("ffmreactor.uring.bufferSize", 16 * 1024);
+    /** Sizes, read when a loop opens: SQ entries, provided buffers (a power of two) and their size. */
+    private final int RING_ENTRIES = Integer.getInteger("ffmreactor.uring.entries", 1024);
+    private final int BUFFERS = Integer.getInteger("ffmreactor.uring.buffers", 256);
+    private final int BUFFER_SIZE = Integer.getInteger("ffmreactor.uring.bufferSize", 16 * 1024);
     private static final int MSG_NOSIGNAL = SocketConsts.CURRENT.MSG_NOSIGNAL();
     private static final Capabilities CAPS = new Capabilities(true, false, Integer.MAX_VALUE);
 
@@ -72,6 +73,10 @@ final class UringEngine implements Engine, Poller {
     /** Connections with output to submit at the next prepare. */
     private Connection[] send = new Connection[64];
     private int sendCount;
+    /** Connections holding input because their queue is over the limits (Connection.startHolding). */
+    private Connection[] holders = new Connection[16];
+    private int holderCount;
+    private long waits;
     private boolean wakeArmed;
     /** Requests in flight (wake read included): what close must reap before memory is released. */
     private int inFlight;
@@ -178,6 +183,7 @@ final class UringEngine implements Engine, Poller {
             sqe();
             ring.prepSend(k.fd, k.out, k.outStart, len, MSG_NOSIGNAL, userData(registry.token(k), KIND_SEND));
             k.sending = len;
+            k.sendWait = waits;
             k.ringOps++;
             inFlight++;
         }
@@ -205,6 +211,7 @@ final class UringEngine implements Engine, Poller {
         if (ring == null) return 0;
         int r = ring.submitAndWait(timeoutMillis == 0 ? 0 : 1, timeoutMillis < 0 ? -1 : timeoutMillis * 1_000_000L);
         enters++;
+        waits++;
         if (r < 0 && r != -ETIME && r != -Errno.EINTR && r != -IoUringBusy()) {
             throw Errno.exception("io_uring_enter", -r);
         }
@@ -216,6 +223,7 @@ final class UringEngine implements Engine, Poller {
         if (ring == null) return 0;
         int n = ring.drain(onCqe);
         completions += n;
+        if (holderCount > 0) checkHolders();
         return n;
     }
 
@@ -307,6 +315,31 @@ final class UringEngine implements Engine, Poller {
         }
         l.completed(res);
         if (!more && l.fd >= 0 && l.wantRead) armLater(l);
+    }
+
+    void watchHolding(Connection k) {
+        if (holderCount == holders.length) holders = Arrays.copyOf(holders, holderCount * 2);
+        holders[holderCount++] = k;
+    }
+
+    /**
+     * A SEND that was submitted with a wait and is still in flight after it found no room in the
+     * kernel (a SEND that fits completes within its io_uring_enter): its connection, holding input,
+     * is now visibly paused, as a readiness engine's would be after a short write.
+     */
+    private void checkHolders() {
+        int j = 0;
+        for (int i = 0; i < holderCount; i++) {
+            Connection k = holders[i];
+            holders[i] = null;
+            if (k.fd < 0 || !k.isHolding()) continue;
+            if (k.sending > 0 && waits > k.sendWait) {
+                k.holdingStuck();
+                continue;
+            }
+            holders[j++] = k;
+        }
+        holderCount = j;
     }
 
     private void armLater(Channel c) {
