@@ -47,7 +47,7 @@ public class EchoBench {
     static final int BATCH = 64;
     private static final Duration STALL = Duration.ofSeconds(30);
 
-    @Param({"c-epoll", "c-uring", "ffm-edge", "ffm-level", "ffm-poll", "ffm-select", "nio", "netty-epoll", "netty-nio", "vthreads",
+    @Param({"c-epoll", "c-uring", "ffm-uring", "ffm-edge", "ffm-level", "ffm-poll", "ffm-select", "nio", "netty-epoll", "netty-nio", "vthreads",
             "c-epoll-spin", "ffm-edge-spin", "ffm-edge-stp", "netty-epoll-spin"})
     public String server;
 

@@ -161,6 +161,7 @@ final class Report {
     static final Map<String, java.awt.Color> COLORS = Map.ofEntries(
             Map.entry("c-epoll", new java.awt.Color(0x33, 0x33, 0x33)),
             Map.entry("c-uring", new java.awt.Color(0x66, 0x66, 0x66)),
+            Map.entry("ffm-uring", new java.awt.Color(0x99, 0x33, 0xCC)),
             Map.entry("ffm-edge", new java.awt.Color(0xE6, 0x55, 0x00)),
             Map.entry("ffm-level", new java.awt.Color(0xFF, 0x99, 0x33)),
             Map.entry("ffm-poll", new java.awt.Color(0xFF, 0xC2, 0x66)),

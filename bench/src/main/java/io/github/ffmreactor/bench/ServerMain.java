@@ -73,6 +73,7 @@ final class ServerMain {
         return switch (impl) {
             case "ffm-edge" -> ffm(addr, "epoll", Trigger.EDGE, WaitStrategy.BLOCK);
             case "ffm-level" -> ffm(addr, "epoll", Trigger.LEVEL, WaitStrategy.BLOCK);
+            case "ffm-uring" -> ffm(addr, "io_uring", Trigger.EDGE, WaitStrategy.BLOCK);
             case "ffm-poll" -> ffm(addr, "poll", Trigger.LEVEL, WaitStrategy.BLOCK);
             case "ffm-select" -> ffm(addr, "select", Trigger.LEVEL, WaitStrategy.BLOCK);
             case "ffm-edge-spin" -> ffm(addr, "epoll", Trigger.EDGE, WaitStrategy.SPIN);

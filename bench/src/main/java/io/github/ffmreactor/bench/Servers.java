@@ -9,7 +9,7 @@ final class Servers {
     private Servers() {}
 
     /** Every implementation the bench knows, in report order. */
-    static final List<String> ALL = List.of("c-epoll", "c-uring", "ffm-edge", "ffm-level", "ffm-poll", "ffm-select",
+    static final List<String> ALL = List.of("c-epoll", "c-uring", "ffm-uring", "ffm-edge", "ffm-level", "ffm-poll", "ffm-select",
             "nio", "netty-epoll", "netty-nio", "vthreads", "c-epoll-spin", "ffm-edge-spin", "ffm-edge-stp",
             "netty-epoll-spin");
 
@@ -32,6 +32,7 @@ final class Servers {
                 case "c-epoll", "c-epoll-spin" -> { if (CServer.gccPath() != null && backends.contains("epoll")) r.add(s); }
                 case "c-uring" -> { if (CServer.uringUnavailable() == null) r.add(s); }
                 case "ffm-edge", "ffm-level", "ffm-edge-spin", "ffm-edge-stp" -> { if (backends.contains("epoll")) r.add(s); }
+                case "ffm-uring" -> { if (io.github.ffmreactor.loop.EventLoop.backends().contains("io_uring")) r.add(s); }
                 case "ffm-poll" -> { if (backends.contains("poll")) r.add(s); }
                 case "ffm-select" -> { if (backends.contains("select")) r.add(s); }
                 case "netty-epoll", "netty-epoll-spin" -> { if (NettyEpoll.AVAILABLE) r.add(s); }
@@ -47,6 +48,7 @@ final class Servers {
         if (available().contains(impl)) return null;
         if (impl.startsWith("c-epoll") && CServer.gccPath() == null) return impl + " skipped: no gcc on PATH to build bench/src/main/c/echo_epoll.c";
         if (impl.equals("c-uring")) return impl + " skipped: " + CServer.uringUnavailable();
+        if (impl.equals("ffm-uring")) return impl + " skipped: " + io.github.ffmreactor.sys.Uring.unavailableReason();
         if (impl.startsWith("netty-epoll")) return impl + " skipped: Netty's epoll transport cannot run here (" + NettyEpoll.CAUSE + ")";
         return impl + " skipped: backend not available on this OS (available: " + Poller.available() + ")";
     }

@@ -87,15 +87,13 @@ public enum Backend {
     public static List<Backend> available() {
         List<Backend> r = new ArrayList<>();
         for (String p : Poller.available()) r.add(parse(p));
+        // io_uring where this kernel lets us open a ring; never auto's choice (auto keeps epoll).
+        if (UringEngine.usable()) r.add(IO_URING);
         return List.copyOf(r);
     }
 
-    /** The name the poll layer knows this backend by; the one check that this build can open it. */
+    /** The name the poll layer knows this backend by (io_uring is not a poller: EventLoop opens its engine). */
     String pollerName() {
-        if (this == IO_URING) {
-            throw new UnsupportedOperationException("backend io_uring is not in this build yet (available: "
-                    + available() + ", or auto)");
-        }
         return id;
     }
 }

@@ -13,6 +13,14 @@ abstract sealed class Channel permits Connection, Listener, Connector, Datagram 
     /** The interest currently registered with the poller. */
     int interest;
 
+    // io_uring engine state (UringEngine): unused by readiness engines.
+    /** Requests of this channel the kernel has not completed yet, cancelled ones included. */
+    int ringOps;
+    /** A multishot receive / accept is in flight; whether the registry wants one; queued to be armed. */
+    boolean armed, wantRead, armListed;
+    /** The fd of a closed channel whose requests are still in flight: closed at the last completion. */
+    int closedFd = -1;
+
     Channel(EventLoop loop, int fd, Trigger trigger) {
         this.loop = loop;
         this.fd = fd;

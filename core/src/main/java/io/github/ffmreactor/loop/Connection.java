@@ -27,8 +27,26 @@ public final class Connection extends Channel {
 
     // Queued output: out[outStart, outEnd). Allocated on first need, in the connection's own arena.
     private Arena outArena;
-    private MemorySegment out;
-    private long outStart, outEnd;
+    MemorySegment out;
+    long outStart, outEnd;
+    /** io_uring: bytes of out[outStart...) in a SEND the kernel has not completed (0: none). */
+    int sending;
+    /** io_uring: an output arena replaced while a SEND still reads from it; closed at that SEND's completion. */
+    Arena heldArena;
+    /** io_uring: the engine's wait count when the SEND in flight was submitted. */
+    long sendWait;
+    /** io_uring: on the engine's list of connections with output to submit. */
+    boolean sendListed;
+    /**
+     * io_uring: input that completed while reading was paused (the receive is being cancelled),
+     * held here until reading resumes: held[0, heldLen), then the peer's EOF if heldEof.
+     */
+    private Arena heldArena2;
+    private MemorySegment held;
+    private long heldLen;
+    private boolean heldEof;
+    /** io_uring: input held (receive cancelled) until the queue, over the limits, has been sent once. */
+    private boolean holding;
 
     private boolean readPaused;      // back-pressure: queued output above the limit
     private boolean inputClosed;     // the peer sent FIN (read returned 0)
@@ -44,13 +62,13 @@ public final class Connection extends Channel {
 
     /** What this connection wants from the poller now. */
     int wantedInterest() {
-        if (trigger == Trigger.EDGE) {
+        if (trigger == Trigger.EDGE && loop.uring == null) {
             // Registered once for everything: edges cost nothing while unused, and no epoll_ctl
             // is needed when output queues up or drains.
             return READ | WRITE | HANGUP;
         }
         int i = 0;
-        if (lingering || (!readPaused && !inputClosed && !closing)) i |= READ | HANGUP;
+        if (lingering || (!readPaused && !holding && !inputClosed && !closing)) i |= READ | HANGUP;
         if (outEnd > outStart) i |= WRITE;
         return i;
     }
@@ -158,6 +176,127 @@ public final class Connection extends Channel {
     }
 
     /**
+     * io_uring: {@code len} bytes arrived in a provided buffer (valid for this call). While lingering
+     * they are dropped; after a graceful close began the handler hears nothing more.
+     */
+    void received(MemorySegment buf, int len) {
+        if (lingering || closing || fd < 0) {
+            loop.counters.read(len);
+            return;
+        }
+        if (readPaused || holding || heldLen > 0) {
+            hold(buf, len);
+            return;
+        }
+        if (sending == 0 && outEnd > outStart && overLimits(outEnd - outStart)) {
+            // Over the limits before the kernel was even offered the queue (that happens at the end
+            // of the turn): hold input, and stop receiving, until the queue has been sent.
+            startHolding();
+            hold(buf, len);
+            return;
+        }
+        loop.counters.read(len);
+        deliver(buf, len);
+    }
+
+    private void startHolding() {
+        if (holding) return;
+        holding = true;
+        loop.uring.watchHolding(this);
+        updateInterest();
+    }
+
+    /** io_uring: input is held and the SEND in flight survived a wait (the kernel's buffer is full): paused. */
+    void holdingStuck() {
+        if (holding && !readPaused && fd >= 0) readPaused = true;
+    }
+
+    boolean isHolding() {
+        return holding;
+    }
+
+    /** Keeps input that arrived while paused (not on the hot path: only between a pause and its cancel). */
+    private void hold(MemorySegment buf, int len) {
+        if (held == null || heldLen + len > held.byteSize()) {
+            long cap = Math.max(16 * 1024, Long.highestOneBit(heldLen + len - 1) << 1);
+            Arena a = Arena.ofConfined();
+            MemorySegment n = a.allocate(cap, 64);
+            if (heldLen > 0) MemorySegment.copy(held, 0, n, 0, heldLen);
+            if (heldArena2 != null) heldArena2.close();
+            heldArena2 = a;
+            held = n;
+        }
+        MemorySegment.copy(buf, 0, held, heldLen, len);
+        heldLen += len;
+    }
+
+    /** Reading resumed: the held input goes to the handler first, in order, then a held EOF. */
+    private void deliverHeld() {
+        EventLoop l = loop;
+        MemorySegment buf = l.readBuf;
+        while (heldLen > 0 && !readPaused && !holding && fd >= 0 && !closing) {
+            if (outEnd > outStart && overLimits(outEnd - outStart)) {
+                startHolding(); // the rest after this queue has been sent
+                break;
+            }
+            int n = (int) Math.min(heldLen, buf.byteSize());
+            MemorySegment.copy(held, 0, buf, 0, n);
+            heldLen -= n;
+            if (heldLen > 0) MemorySegment.copy(held, n, held, 0, heldLen);
+            l.counters.read(n);
+            if (!deliver(buf, n)) return;
+        }
+        if (heldLen == 0 && heldArena2 != null) {
+            heldArena2.close();
+            heldArena2 = null;
+            held = null;
+        }
+        if (heldLen == 0 && heldEof && fd >= 0 && !readPaused && !holding) {
+            heldEof = false;
+            receivedEnd();
+        }
+    }
+
+    /** io_uring: the peer's EOF. */
+    void receivedEnd() {
+        if (heldLen > 0 && !lingering && !closing) {
+            heldEof = true; // after the held input
+            return;
+        }
+        loop.counters.read(0);
+        if (lingering) {
+            closeNow(null);
+        } else if (!inputClosed && !closing) {
+            endOfInput();
+        } else {
+            inputClosed = true;
+            updateInterest();
+        }
+    }
+
+    /** io_uring: the kernel completed {@code n} bytes of the connection's SEND. */
+    void sent(int n) {
+        loop.counters.write(n);
+        loop.counters.queued(-n);
+        outStart += n;
+        if (outStart < outEnd) {
+            // A short send: the kernel's buffer is full. The rest goes in the next SEND.
+            loop.uring.wantSend(this);
+            if (!readPaused && overLimits(outEnd - outStart)) {
+                readPaused = true;
+                updateInterest();
+            }
+        } else {
+            afterOutput();
+        }
+    }
+
+    /** io_uring: whether the engine should keep a receive armed. */
+    boolean wantsInput() {
+        return fd >= 0 && (lingering || (!readPaused && !holding && !inputClosed && !closing && !heldEof));
+    }
+
+    /**
      * Lingering close: output is shut down, and what the peer still sends (a request pipelined
      * after the last one) is read and dropped, so that closing never meets unread input, which
      * Linux answers with a reset that can destroy the response still in flight.
@@ -215,6 +354,7 @@ public final class Connection extends Channel {
         if (len == 0) return true;
         if (!src.isNative()) return writeHeap(null, src, off, len);
         EventLoop l = loop;
+        if (l.uring != null) return writeRing(src, off, len);
         if (outEnd == outStart) {
             long w = SocketIo.write(l.cs, fd, src, off, len);
             l.counters.write(w);
@@ -244,6 +384,32 @@ public final class Connection extends Channel {
         if (pending > l.options.pauseReadingAbove() || l.counters.queuedOutput() > l.options.outputBudget()) readPaused = true;
         updateInterest();
         return true;
+    }
+
+    /**
+     * io_uring: copies into the queue; the engine submits one SEND per connection at the end of the
+     * turn. Bytes not yet submitted are not "unsent" yet (the kernel has not been offered them), so
+     * over the limits input is held, not visibly paused; a SEND that finds the kernel's buffer full
+     * pauses it (sent(), UringEngine.checkHolders).
+     */
+    private boolean writeRing(MemorySegment src, long off, long len) {
+        EventLoop l = loop;
+        long pending = outEnd - outStart + len;
+        if (pending > l.options.closeAbove()) {
+            closeNow(new IOException("queued output would reach " + pending + " bytes, over the limit of "
+                    + l.options.closeAbove() + ": the peer is not reading"));
+            return false;
+        }
+        enqueue(src, off, len);
+        l.counters.queued(len);
+        if (overLimits(pending)) startHolding();
+        l.uring.wantSend(this);
+        return true;
+    }
+
+    /** Back-pressure: this peer's own queue is long, or the loop as a whole holds more than its budget. */
+    private boolean overLimits(long pending) {
+        return pending > loop.options.pauseReadingAbove() || loop.counters.queuedOutput() > loop.options.outputBudget();
     }
 
     /** Writes all of {@code src}. */
@@ -321,14 +487,18 @@ public final class Connection extends Channel {
         long pending = outEnd - outStart;
         if (out == null || outEnd + len > out.byteSize()) {
             long cap = out == null ? 0 : out.byteSize();
-            if (pending + len <= cap) {
+            if (pending + len <= cap && sending == 0) {
                 MemorySegment.copy(out, outStart, out, 0, pending);
             } else {
                 long newCap = Math.max(16 * 1024, Long.highestOneBit(pending + len - 1) << 1);
                 Arena a = Arena.ofConfined();
                 MemorySegment n = a.allocate(newCap, 64);
                 if (pending > 0) MemorySegment.copy(out, outStart, n, 0, pending);
-                if (outArena != null) outArena.close();
+                if (outArena != null) {
+                    // io_uring: the kernel may still read the old buffer; keep it until the SEND completes.
+                    if (sending > 0 && heldArena == null) heldArena = outArena;
+                    else outArena.close();
+                }
                 outArena = a;
                 out = n;
             }
@@ -355,6 +525,12 @@ public final class Connection extends Channel {
                 return;
             }
         }
+        afterOutput();
+    }
+
+    /** Output made progress (a write, a completed SEND): drained, lingering close, resumed reading, onDrained. */
+    void afterOutput() {
+        EventLoop l = loop;
         long pending = outEnd - outStart;
         if (pending == 0) {
             outStart = outEnd = 0;
@@ -372,8 +548,10 @@ public final class Connection extends Channel {
         if (readPaused && pending <= l.options.pauseReadingAbove() / 2) {
             readPaused = false;
             // Data that arrived while paused raised no new edge: read it next turn.
-            if (trigger == Trigger.EDGE) l.carried.add(this);
+            if (trigger == Trigger.EDGE && l.uring == null) l.carried.add(this);
         }
+        if (pending == 0) holding = false;
+        if (l.uring != null && !readPaused && !holding && (heldLen > 0 || heldEof)) deliverHeld();
         updateInterest();
         if (pending == 0) {
             try {
@@ -426,7 +604,7 @@ public final class Connection extends Channel {
         lingering = true;
         lingerTimer = l.schedule(l.options.lingerMillis(), java.util.concurrent.TimeUnit.MILLISECONDS, () -> closeNow(null));
         updateInterest();
-        if (fd >= 0) discardInput(); // input that arrived earlier raised its edge already
+        if (fd >= 0 && l.uring == null) discardInput(); // input that arrived earlier raised its edge already
     }
 
     /** Whether a graceful close is under way ({@link #closeAfterFlush()}). */
@@ -456,11 +634,19 @@ public final class Connection extends Channel {
         loop.counters.queued(-(outEnd - outStart));
         if (lingerTimer != null) lingerTimer.cancel();
         if (outArena != null) {
-            outArena.close();
+            // io_uring: a SEND still in flight reads this buffer; the engine closes it at its completion.
+            if (sending > 0 && heldArena == null) heldArena = outArena;
+            else outArena.close();
             outArena = null;
             out = null;
         }
         outStart = outEnd = 0;
+        if (heldArena2 != null) {
+            heldArena2.close();
+            heldArena2 = null;
+            held = null;
+            heldLen = 0;
+        }
         try {
             handler.onClose(this, cause);
         } catch (Throwable t) {

@@ -42,6 +42,8 @@ public final class EventLoop implements Executor, AutoCloseable {
     final Counters counters = new Counters();
     final Carried carried = new Carried(counters);
     final Engine engine;
+    /** The io_uring engine when this loop runs on it, else null (then the poller is a readiness one). */
+    final UringEngine uring;
     /** Where Connection.write copies heap bytes for write(2) (native-notes/ffm.md, "Writing heap bytes"). */
     final Stage stage = new Stage(arena);
 
@@ -59,12 +61,28 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     private EventLoop(LoopOptions options, Poller poller, Clock clock) {
         this.options = options;
-        this.poller = poller;
         this.clock = clock;
         this.readBuf = arena.allocate(options.readBufferSize(), 64);
         this.idler = options.waitStrategy().idler();
-        this.registry = new Registry(this, poller);
-        this.engine = new ReadinessEngine(this, poller, registry, carried, counters);
+        if (poller == null) {
+            UringEngine u;
+            try {
+                u = new UringEngine(this);
+            } catch (NativeException e) {
+                arena.close();
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+            this.uring = u;
+            this.poller = u;
+            this.registry = new Registry(this, u);
+            u.init(registry, counters);
+            this.engine = u;
+        } else {
+            this.uring = null;
+            this.poller = poller;
+            this.registry = new Registry(this, poller);
+            this.engine = new ReadinessEngine(this, poller, registry, carried, counters);
+        }
         this.inbox = new Inbox(engine);
     }
 
@@ -79,10 +97,15 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /** A loop whose timers read {@code clock} (a test clock, say). */
     public static EventLoop open(LoopOptions options, Clock clock) throws NativeException {
+        if (options.backend() == Backend.IO_URING) {
+            // The completion engine: opened on the loop thread at its first turn; checked here.
+            UringEngine.checkAvailable();
+            return new EventLoop(options, null, clock);
+        }
         return new EventLoop(options, Poller.open(options.backend().pollerName(), options.eventCapacity()), clock);
     }
 
-    /** @return the backends this OS offers, best first, e.g. {@code [epoll, poll, select]} ({@link Backend#available()}) */
+    /** @return the backends this OS offers, best first, e.g. {@code [epoll, poll, select, io_uring]} ({@link Backend#available()}) */
     public static java.util.List<Backend> backends() {
         return Backend.available();
     }

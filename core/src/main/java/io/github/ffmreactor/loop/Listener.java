@@ -105,6 +105,32 @@ public final class Listener extends Channel {
     }
 
     /**
+     * io_uring: a multishot accept completed with {@code res}, an fd (ours now) or -errno. As
+     * {@link #ready}, one connection at a time.
+     */
+    void completed(int res) throws NativeException {
+        EventLoop l = loop;
+        if (res >= 0) {
+            if (fd < 0) {
+                io.github.ffmreactor.net.Fds.closeQuietly(res); // accepted as the listener closed
+                return;
+            }
+            l.counters.accept();
+            backoffMillis = 0;
+            if (noDelay) Tcp.setNoDelay(l.cs, res, l.intScratch);
+            if (targets != null && handOff(res)) return;
+            l.accepting.serve(res, trigger, handlers);
+            return;
+        }
+        int errno = -res;
+        if (fd < 0 || errno == io.github.ffmreactor.sys.IoUring.ECANCELED || errno == Errno.EAGAIN || skippable(errno)) return;
+        if (errno == Errno.EBADF || errno == Errno.EINVAL || errno == Errno.ENOTSOCK) {
+            throw Errno.exception("accept (io_uring)", errno);
+        }
+        pause(errno);
+    }
+
+    /**
      * Errors that belong to one pending connection, not to the listener: go on with the next.
      * Linux passes a new connection's pending network errors to accept; so does Winsock with a
      * connection reset before it was taken.

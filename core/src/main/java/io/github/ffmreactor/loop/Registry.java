@@ -32,6 +32,19 @@ final class Registry {
         return slots.lookup(token);
     }
 
+    /** A closed channel whose requests are still in flight (io_uring), or null. */
+    Channel retiredChannel(long token) {
+        return slots.retired(token);
+    }
+
+    void retire(Channel c) {
+        slots.retire(c);
+    }
+
+    void freeSlot(Channel c) {
+        slots.free(c);
+    }
+
     /** The channels registered now (a copy). */
     Channel[] channels() {
         return slots.snapshot();
@@ -58,8 +71,15 @@ final class Registry {
 
     /** Deregisters, closes the fd (exactly once) and frees the slot under a new generation. */
     void release(Channel c) {
-        int fd = detach(c);
-        Fds.closeQuietly(fd);
+        if (loop.uring != null) {
+            // Completion engine: closing is a request; the fd and slot go at the last completion.
+            int fd = c.fd;
+            c.fd = -1;
+            loop.uring.retire(c, fd);
+        } else {
+            int fd = detach(c);
+            Fds.closeQuietly(fd);
+        }
         if (c instanceof Connection) {
             open--;
             loop.accepting.connectionClosed();

@@ -300,7 +300,11 @@ class ContainmentTest {
                 }
                 // Nobody reads: the server queues until every peer is paused.
                 long bound = budget + (long) peers * o.readBufferSize();
-                Await.until("every peer paused", () -> r.loop.stats().queuedBytes() > budget
+                // io_uring hands output to the kernel at the end of the turn and, over the budget, holds
+                // input instead of echoing it: all peers end up paused with the kernel holding more and
+                // the loop's queue possibly under the budget. The upper bound below holds for both.
+                boolean completion = backend.equals("io_uring");
+                Await.until("every peer paused", () -> (completion || r.loop.stats().queuedBytes() > budget)
                         && pausedCount(r) == peers);
                 assertTrue(r.loop.stats().queuedBytes() <= bound, r.loop.stats() + " over " + bound);
                 // Now read everything back: all of it, in order.

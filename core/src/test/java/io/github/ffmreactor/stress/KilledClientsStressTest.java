@@ -40,7 +40,11 @@ class KilledClientsStressTest {
         int n = processes * perProcess;
         String name = "b/" + processes + "x" + perProcess + " killed clients/" + trigger;
         List<Process> children = new ArrayList<>();
-        try (ServerProcess s = ServerProcess.start("echo", "--port", "0", "--trigger", trigger)) {
+        List<String> args = new ArrayList<>(List.of("echo", "--port", "0", "--trigger", trigger));
+        // e.g. -Dffmreactor.stress.serverArgs="--backend io_uring": the same test on another engine.
+        String extra = System.getProperty("ffmreactor.stress.serverArgs", "").trim();
+        if (!extra.isEmpty()) args.addAll(List.of(extra.split("\\s+")));
+        try (ServerProcess s = ServerProcess.start(args.toArray(String[]::new))) {
             Stress.Baseline b = Stress.warmUp(s);
             for (int i = 0; i < processes; i++) {
                 children.add(new ProcessBuilder(ServerProcess.java(), "-cp", Path.of("target", "test-classes").toAbsolutePath().toString(),

@@ -14,6 +14,12 @@ public final class Backends {
         return Poller.available();
     }
 
+    /** Whether the io_uring engine can run here (Linux, io_uring allowed). */
+    public static boolean uring() {
+        return io.github.ffmreactor.sys.Platform.CURRENT == io.github.ffmreactor.sys.Platform.LINUX
+                && io.github.ffmreactor.sys.Uring.available();
+    }
+
     public static List<Arguments> withTriggers() {
         List<Arguments> r = new ArrayList<>();
         for (String b : Poller.available()) {
@@ -24,6 +30,11 @@ public final class Backends {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
+        }
+        // The completion engine has no trigger: LEVEL and EDGE are accepted and behave the same.
+        if (uring()) {
+            r.add(Arguments.of("io_uring", Trigger.LEVEL));
+            r.add(Arguments.of("io_uring", Trigger.EDGE));
         }
         return r;
     }

@@ -1,0 +1,504 @@
+package io.github.ffmreactor.loop;
+
+import static io.github.ffmreactor.sys.IoUring.ASYNC_CANCEL_ALL;
+import static io.github.ffmreactor.sys.IoUring.ASYNC_CANCEL_ANY;
+import static io.github.ffmreactor.sys.IoUring.ASYNC_CANCEL_FD;
+import static io.github.ffmreactor.sys.IoUring.CQE_F_BUFFER;
+import static io.github.ffmreactor.sys.IoUring.CQE_F_MORE;
+import static io.github.ffmreactor.sys.IoUring.ECANCELED;
+import static io.github.ffmreactor.sys.IoUring.ETIME;
+import static io.github.ffmreactor.sys.IoUring.OP_ASYNC_CANCEL;
+
+import io.github.ffmreactor.NativeException;
+import io.github.ffmreactor.Trigger;
+import io.github.ffmreactor.net.Fds;
+import io.github.ffmreactor.poll.Capabilities;
+import io.github.ffmreactor.poll.Poller;
+import io.github.ffmreactor.poll.PollerStats;
+import io.github.ffmreactor.sys.Errno;
+import io.github.ffmreactor.sys.EventFd;
+import io.github.ffmreactor.sys.Native;
+import io.github.ffmreactor.sys.SocketConsts;
+import io.github.ffmreactor.sys.Unistd;
+import io.github.ffmreactor.sys.Uring;
+import io.github.ffmreactor.sys.UringBufRing;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * The completion engine (Linux io_uring). Listeners keep a multishot ACCEPT in flight, connections a
+ * multishot RECV that picks buffers from one provided buffer ring per loop; the handler sees the ring
+ * buffer for the {@code onData} call and the buffer goes back to the kernel right after it. Output is
+ * copied into the connection's queue by {@code Connection.write} and sent by one SEND per connection
+ * in flight, submitted at {@link #prepare} together with the wait (one io_uring_enter). Closing is a
+ * request: the slot is retired, the connection's requests are cancelled, and the fd is closed and the
+ * slot freed only once the kernel has returned the last completion for them.
+ *
+ * <p>It also stands in for the loop's {@link Poller}: the registry's register / modify calls say
+ * "this channel wants input (or not)", which arms or cancels its receive or accept. The ring itself is
+ * opened on the loop thread at its first turn (SINGLE_ISSUER: the opening thread is the submitter).
+ * Loop thread only, except {@link #wakeup}.
+ */
+final class UringEngine implements Engine, Poller {
+    /** The backend name. The one place the io_uring engine is chosen by name. */
+    static final String NAME = "io_uring";
+
+    private static final int KIND_RECV = 1, KIND_SEND = 2, KIND_ACCEPT = 3, KIND_CANCEL = 4, KIND_WAKE = 5;
+    private static final long KIND_MASK = 0xFL << 28;
+    /** Sizes, read when a loop opens: SQ entries, provided buffers (a power of two) and their size. */
+    private final int RING_ENTRIES = Integer.getInteger("ffmreactor.uring.entries", 1024);
+    private final int BUFFERS = Integer.getInteger("ffmreactor.uring.buffers", 256);
+    private final int BUFFER_SIZE = Integer.getInteger("ffmreactor.uring.bufferSize", 16 * 1024);
+    private static final int MSG_NOSIGNAL = SocketConsts.CURRENT.MSG_NOSIGNAL();
+    private static final Capabilities CAPS = new Capabilities(true, false, Integer.MAX_VALUE);
+
+    private final EventLoop loop;
+    private Registry registry;
+    private Counters counters;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment one = arena.allocate(ValueLayout.JAVA_LONG);
+    private final MemorySegment wakeBuf = arena.allocate(ValueLayout.JAVA_LONG);
+    private final int evfd;
+    private Uring ring;
+    private UringBufRing bufs;
+    private MemorySegment[] bufSlices;
+    private final Uring.CqeHandler onCqe = this::complete;
+
+    /** Channels whose receive or accept should be armed at the next prepare. */
+    private Channel[] arm = new Channel[64];
+    private int armCount;
+    /** Connections with output to submit at the next prepare. */
+    private Connection[] send = new Connection[64];
+    private int sendCount;
+    /** Connections holding input because their queue is over the limits (Connection.startHolding). */
+    private Connection[] holders = new Connection[16];
+    private int holderCount;
+    private long waits;
+    private boolean wakeArmed;
+    /** Requests in flight (wake read included): what close must reap before memory is released. */
+    private int inFlight;
+    private int retired;
+    private long enters, completions, wakeups, noBuffers, stale;
+    private boolean closed;
+
+    /** Whether io_uring can be offered here (Linux, and a ring opens); {@link #checkAvailable} says why not. */
+    static boolean usable() {
+        return io.github.ffmreactor.sys.Platform.CURRENT == io.github.ffmreactor.sys.Platform.LINUX
+                && io.github.ffmreactor.sys.Uring.available();
+    }
+
+    /**
+     * Whether this process can use io_uring, tried now (a two-entry ring): an
+     * {@link IllegalArgumentException} saying why not (the kernel, seccomp, io_uring_disabled, memlock).
+     */
+    static void checkAvailable() {
+        try (Uring r = Uring.open(2)) {
+            if ((r.features & io.github.ffmreactor.sys.IoUring.FEAT_EXT_ARG) == 0) {
+                throw new IllegalArgumentException("backend 'io_uring' is not available: the kernel lacks "
+                        + "IORING_FEAT_EXT_ARG (5.11)");
+            }
+        } catch (NativeException e) {
+            throw new IllegalArgumentException("backend 'io_uring' is not available: " + e.getMessage(), e);
+        }
+    }
+
+    UringEngine(EventLoop loop) throws NativeException {
+        this.loop = loop;
+        one.set(ValueLayout.JAVA_LONG, 0, 1L);
+        MemorySegment cs = Native.threadCallState();
+        int ev = EventFd.eventfd(cs, 0, EventFd.EFD_NONBLOCK | EventFd.EFD_CLOEXEC);
+        if (ev < 0) {
+            arena.close();
+            throw Errno.exception("eventfd", -ev);
+        }
+        this.evfd = ev;
+    }
+
+    void init(Registry registry, Counters counters) {
+        this.registry = registry;
+        this.counters = counters;
+    }
+
+    private static long userData(long token, int kind) {
+        return token | ((long) kind << 28);
+    }
+
+    // ---- Engine -----------------------------------------------------------------------------------
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    private void openRing() throws NativeException {
+        Uring r = Uring.open(RING_ENTRIES);
+        try {
+            bufs = UringBufRing.register(r, 0, BUFFERS, BUFFER_SIZE, arena);
+        } catch (NativeException | RuntimeException e) {
+            r.close();
+            throw e;
+        }
+        ring = r;
+        bufSlices = new MemorySegment[BUFFERS];
+        for (int i = 0; i < BUFFERS; i++) bufSlices[i] = bufs.buffers().asSlice(bufs.offset(i), BUFFER_SIZE);
+    }
+
+    @Override
+    public void prepare() throws NativeException {
+        if (ring == null) {
+            if (closed) return;
+            openRing();
+        }
+        if (!wakeArmed) {
+            sqe();
+            ring.prepRead(evfd, wakeBuf, 0, 8, -1, userData(0, KIND_WAKE));
+            wakeArmed = true;
+            inFlight++;
+        }
+        for (int i = 0; i < armCount; i++) {
+            Channel c = arm[i];
+            arm[i] = null;
+            c.armListed = false;
+            if (c.fd < 0 || c.armed || !wantsArm(c)) continue;
+            long token = registry.token(c);
+            sqe();
+            if (c instanceof Listener) {
+                ring.prepAccept(c.fd, true, SocketConsts.CURRENT.SOCK_NONBLOCK() | SocketConsts.CURRENT.SOCK_CLOEXEC(),
+                        userData(token, KIND_ACCEPT));
+            } else {
+                ring.prepRecvMultishot(c.fd, bufs.bgid, 0, userData(token, KIND_RECV));
+            }
+            c.armed = true;
+            c.ringOps++;
+            inFlight++;
+        }
+        armCount = 0;
+        for (int i = 0; i < sendCount; i++) {
+            Connection k = send[i];
+            send[i] = null;
+            k.sendListed = false;
+            if (k.fd < 0 || k.sending > 0 || k.outStart >= k.outEnd) continue;
+            int len = (int) Math.min(k.outEnd - k.outStart, 1 << 30);
+            sqe();
+            ring.prepSend(k.fd, k.out, k.outStart, len, MSG_NOSIGNAL, userData(registry.token(k), KIND_SEND));
+            k.sending = len;
+            k.sendWait = waits;
+            k.ringOps++;
+            inFlight++;
+        }
+        sendCount = 0;
+    }
+
+    private static boolean wantsArm(Channel c) {
+        return c instanceof Connection k ? k.wantsInput() : c.wantRead;
+    }
+
+    /** Makes room for one SQE: when the submission queue is full, submits what it holds first. */
+    private void sqe() throws NativeException {
+        if (ring.pending() < ring.sqEntries) return;
+        int r = ring.submit();
+        enters++;
+        if (r < 0 && r != -Errno.EINTR && r != -IoUringBusy()) throw Errno.exception("io_uring_enter", -r, "submit");
+    }
+
+    private static int IoUringBusy() {
+        return io.github.ffmreactor.sys.IoUring.EBUSY;
+    }
+
+    @Override
+    public int await(int timeoutMillis) throws NativeException {
+        if (ring == null) return 0;
+        int r = ring.submitAndWait(timeoutMillis == 0 ? 0 : 1, timeoutMillis < 0 ? -1 : timeoutMillis * 1_000_000L);
+        enters++;
+        waits++;
+        if (r < 0 && r != -ETIME && r != -Errno.EINTR && r != -IoUringBusy()) {
+            throw Errno.exception("io_uring_enter", -r);
+        }
+        return ring.cqReady();
+    }
+
+    @Override
+    public int deliver(int ready) {
+        if (ring == null) return 0;
+        int n = ring.drain(onCqe);
+        completions += n;
+        if (holderCount > 0) checkHolders();
+        return n;
+    }
+
+    private void complete(long ud, int res, int flags) {
+        int kind = (int) ((ud >>> 28) & 0xF);
+        if (kind == KIND_CANCEL) return;
+        if (kind == KIND_WAKE) {
+            wakeArmed = false;
+            inFlight--;
+            return;
+        }
+        long token = ud & ~KIND_MASK;
+        boolean more = (flags & CQE_F_MORE) != 0;
+        Channel c = registry.lookup(token);
+        boolean live = c != null;
+        if (c == null) c = registry.retiredChannel(token);
+        if (!more) {
+            inFlight--;
+            if (c != null) c.ringOps--;
+        }
+        if (c == null) {
+            // A request of a channel already released: nothing of it is left to touch.
+            stale++;
+            counters.stale();
+            if ((flags & CQE_F_BUFFER) != 0) bufs.recycle(UringBufRing.bufferId(flags));
+            if (kind == KIND_ACCEPT && res >= 0) Fds.closeQuietly(res);
+            return;
+        }
+        try {
+            switch (kind) {
+                case KIND_RECV -> received((Connection) c, live, res, flags, more);
+                case KIND_SEND -> sentDone((Connection) c, live, res);
+                case KIND_ACCEPT -> accepted((Listener) c, live, res, more);
+                default -> { }
+            }
+        } catch (Throwable t) {
+            if (live) loop.fail(c, t);
+            else loop.report(null, t);
+        }
+        if (!live && c.ringOps == 0) release(c);
+    }
+
+    private void received(Connection k, boolean live, int res, int flags, boolean more) {
+        if (!more) k.armed = false;
+        if ((flags & CQE_F_BUFFER) != 0) {
+            int bid = UringBufRing.bufferId(flags);
+            try {
+                if (live && res > 0) k.received(bufSlices[bid], res);
+            } finally {
+                bufs.recycle(bid);
+            }
+        }
+        if (!live) return;
+        if (res == 0) {
+            k.receivedEnd();
+        } else if (res < 0) {
+            int errno = -res;
+            if (errno == Errno.ENOBUFS) {
+                noBuffers++; // the buffer ring ran dry: buffers were recycled above and in this drain
+            } else if (errno != ECANCELED) {
+                k.ioError("recv", errno);
+                return;
+            }
+        }
+        if (!more && k.fd >= 0 && k.wantsInput()) armLater(k);
+    }
+
+    private void sentDone(Connection k, boolean live, int res) {
+        k.sending = 0;
+        if (k.heldArena != null) {
+            k.heldArena.close();
+            k.heldArena = null;
+        }
+        if (!live) return;
+        if (res >= 0) {
+            k.sent(res);
+        } else if (-res == Errno.EAGAIN || -res == Errno.EINTR) {
+            wantSend(k);
+        } else {
+            k.ioError("send", -res);
+        }
+    }
+
+    private void accepted(Listener l, boolean live, int res, boolean more) throws NativeException {
+        if (!more) l.armed = false;
+        if (!live) {
+            if (res >= 0) Fds.closeQuietly(res);
+            return;
+        }
+        l.completed(res);
+        if (!more && l.fd >= 0 && l.wantRead) armLater(l);
+    }
+
+    void watchHolding(Connection k) {
+        if (holderCount == holders.length) holders = Arrays.copyOf(holders, holderCount * 2);
+        holders[holderCount++] = k;
+    }
+
+    /**
+     * A SEND that was submitted with a wait and is still in flight after it found no room in the
+     * kernel (a SEND that fits completes within its io_uring_enter): its connection, holding input,
+     * is now visibly paused, as a readiness engine's would be after a short write.
+     */
+    private void checkHolders() {
+        int j = 0;
+        for (int i = 0; i < holderCount; i++) {
+            Connection k = holders[i];
+            holders[i] = null;
+            if (k.fd < 0 || !k.isHolding()) continue;
+            if (k.sending > 0 && waits > k.sendWait) {
+                k.holdingStuck();
+                continue;
+            }
+            holders[j++] = k;
+        }
+        holderCount = j;
+    }
+
+    private void armLater(Channel c) {
+        if (c.armListed) return;
+        c.armListed = true;
+        if (armCount == arm.length) arm = Arrays.copyOf(arm, armCount * 2);
+        arm[armCount++] = c;
+    }
+
+    /** A connection has output queued: one SEND is submitted for it at the next prepare (if none is in flight). */
+    void wantSend(Connection k) {
+        if (k.sendListed || k.sending > 0) return;
+        k.sendListed = true;
+        if (sendCount == send.length) send = Arrays.copyOf(send, sendCount * 2);
+        send[sendCount++] = k;
+    }
+
+    /**
+     * Closing is a request: the channel's slot is retired (its completions are stale for delivery),
+     * what it has in flight is cancelled, and the fd and slot are released at its last completion.
+     */
+    void retire(Channel c, int fd) {
+        c.closedFd = fd;
+        if (c.ringOps == 0 || ring == null) {
+            release(c);
+            return;
+        }
+        registry.retire(c);
+        retired++;
+        try {
+            sqe();
+            ring.prep(OP_ASYNC_CANCEL, 0, 0, fd, 0, 0, 0, ASYNC_CANCEL_FD | ASYNC_CANCEL_ALL, 0,
+                    userData(0, KIND_CANCEL));
+        } catch (NativeException e) {
+            loop.report(null, e);
+        }
+    }
+
+    private void release(Channel c) {
+        if (c.slot >= 0 && registry.retiredChannel(registry.token(c)) == c) retired--;
+        Fds.closeQuietly(c.closedFd);
+        c.closedFd = -1;
+        registry.freeSlot(c);
+    }
+
+    @Override
+    public boolean hasCarried() {
+        return false; // re-arms and sends go out with the next wait
+    }
+
+    @Override
+    public void wakeup() {
+        wakeups++;
+        Unistd.write(Native.threadCallState(), evfd, one, 0, 8);
+    }
+
+    @Override
+    public PollerStats stats() {
+        return new PollerStats(enters, completions, 0, wakeups, 0);
+    }
+
+    /** Receives that ended with ENOBUFS (the buffer ring ran dry) and were armed again. */
+    long noBuffers() {
+        return noBuffers;
+    }
+
+    /** io_uring_enter calls so far (waits and extra submits). */
+    long enters() {
+        return enters;
+    }
+
+    /**
+     * Cancels everything still in flight and reaps the completions (at most about two seconds), so
+     * that no request outlives the memory it reads or writes; then closes the ring. Memory a request
+     * could still touch after that is left allocated rather than freed under the kernel.
+     */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        boolean reaped = true;
+        if (ring != null) {
+            try {
+                if (inFlight > 0) {
+                    sqe();
+                    ring.prep(OP_ASYNC_CANCEL, 0, 0, -1, 0, 0, 0, ASYNC_CANCEL_ANY | ASYNC_CANCEL_ALL, 0,
+                            userData(0, KIND_CANCEL));
+                }
+                long deadline = System.nanoTime() + 2_000_000_000L;
+                while (inFlight > 0 && System.nanoTime() < deadline) {
+                    int r = ring.submitAndWait(1, 100_000_000L);
+                    enters++;
+                    if (r < 0 && r != -ETIME && r != -Errno.EINTR && r != -IoUringBusy()) break;
+                    ring.drain(onCqe);
+                }
+            } catch (NativeException | RuntimeException e) {
+                loop.report(null, e);
+            }
+            reaped = inFlight == 0;
+            bufs.close();
+            ring.close();
+        }
+        Unistd.close(Native.threadCallState(), evfd);
+        if (reaped) arena.close();
+    }
+
+    // ---- Poller: the registry's view ---------------------------------------------------------------
+
+    @Override
+    public Capabilities capabilities() {
+        return CAPS;
+    }
+
+    @Override
+    public void register(int fd, int interest, Trigger trigger, long token) throws NativeException {
+        Channel c = registry.lookup(token);
+        if (!(c instanceof Connection) && !(c instanceof Listener)) {
+            throw new UnsupportedOperationException("the io_uring backend does not support "
+                    + (c instanceof Datagram ? "UDP sockets" : "outgoing connects") + " yet; use epoll");
+        }
+        modify(fd, interest, trigger, token);
+    }
+
+    @Override
+    public void modify(int fd, int interest, Trigger trigger, long token) {
+        Channel c = registry.lookup(token);
+        if (c == null) return;
+        c.wantRead = (interest & READ) != 0;
+        if (c.wantRead && !c.armed) {
+            armLater(c);
+        } else if (!c.wantRead && c.armed && ring != null) {
+            try {
+                sqe();
+                ring.prepCancel(userData(token, c instanceof Listener ? KIND_ACCEPT : KIND_RECV), 0,
+                        userData(0, KIND_CANCEL));
+            } catch (NativeException e) {
+                loop.report(null, e);
+            }
+        }
+    }
+
+    @Override
+    public void deregister(int fd) {
+        // Release goes through retire(); nothing is registered apart from the requests in flight.
+    }
+
+    @Override
+    public int poll(int timeoutMillis) {
+        throw new UnsupportedOperationException("io_uring: the loop waits through Engine.await");
+    }
+
+    @Override
+    public long token(int i) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public int ready(int i) {
+        throw new UnsupportedOperationException();
+    }
+}
