@@ -52,6 +52,9 @@ final class Bind {
     private Faults.Call faultCall;
     private int faultFd = -1, faultLen = -1;
 
+    /** For {@link #fault(MethodHandle, Faults.Call, int)}: the call has no fd argument; rules for any fd match. */
+    static final int NO_FD = -1;
+
     private Bind(String name, MemoryLayout ret, MemoryLayout[] args) {
         this.name = name;
         this.ret = ret;
@@ -94,6 +97,13 @@ final class Bind {
         return this;
     }
 
+    /** Let {@link Faults} fail calls of {@code call} whatever their fd (a wait over many fds: poll, select). */
+    Bind fault(Faults.Call call) {
+        faultCall = call;
+        faultFd = NO_FD;
+        return this;
+    }
+
     /** As {@link #fault}, and also let a rule shorten the (long) length at C argument {@code lenArg}. */
     Bind limit(Faults.Call call, int fdArg, int lenArg) {
         fault(call, fdArg);
@@ -119,7 +129,8 @@ final class Bind {
         if (errno) h = withErrno(h);
         int shift = errno ? 1 : 0;
         if (faultCall != null) {
-            h = faultLen >= 0 ? limit(h, faultCall, faultFd + shift, faultLen + shift) : fault(h, faultCall, faultFd + shift);
+            h = faultLen >= 0 ? limit(h, faultCall, faultFd + shift, faultLen + shift)
+                    : fault(h, faultCall, faultFd == NO_FD ? NO_FD : faultFd + shift);
         }
         return h;
     }
@@ -173,16 +184,22 @@ final class Bind {
 
     /**
      * Folds the fault seam into {@code h} (fd at parameter {@code fdParam}, counting every
-     * parameter of {@code h}): a fired rule returns {@code -errno}. Identity when faults are off.
+     * parameter of {@code h}; {@link #NO_FD}: none): a fired rule returns {@code -errno}. Identity when faults are off.
      */
     static MethodHandle fault(MethodHandle h, Faults.Call call, int fdParam) {
         if (!Faults.ENABLED) return h;
         MethodType t = h.type();
-        // (fd) -> check(call, fd, 0)
-        MethodHandle check = MethodHandles.insertArguments(CHECK, 0, call);
-        check = MethodHandles.insertArguments(check, 1, 0L);
-        check = MethodHandles.explicitCastArguments(check, MethodType.methodType(long.class, t.parameterType(fdParam)));
-        MethodHandle combiner = MethodHandles.permuteArguments(check, t.changeReturnType(long.class), fdParam);
+        // (a...) -> check(call, a[fdParam] or ANY_FD, 0)
+        MethodHandle combiner;
+        if (fdParam == NO_FD) {
+            MethodHandle check = MethodHandles.insertArguments(CHECK, 0, call, Faults.ANY_FD, 0L);
+            combiner = MethodHandles.dropArguments(check, 0, t.parameterList());
+        } else {
+            MethodHandle check = MethodHandles.insertArguments(CHECK, 0, call);
+            check = MethodHandles.insertArguments(check, 1, 0L);
+            check = MethodHandles.explicitCastArguments(check, MethodType.methodType(long.class, t.parameterType(fdParam)));
+            combiner = MethodHandles.permuteArguments(check, t.changeReturnType(long.class), fdParam);
+        }
         // (f, a...) -> f < 0 ? (R) f : h(a...)
         MethodHandle fired = MethodHandles.dropArguments(
                 MethodHandles.explicitCastArguments(MethodHandles.identity(long.class),
