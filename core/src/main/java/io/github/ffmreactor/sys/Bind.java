@@ -45,8 +45,7 @@ import java.util.List;
  */
 final class Bind {
     private final String name;
-    private final MemoryLayout ret;
-    private final MemoryLayout[] args;
+    private final FunctionDescriptor descriptor;
     private boolean errno, critical, optional;
     private int firstVariadic = -1;
     private Faults.Call faultCall;
@@ -55,15 +54,19 @@ final class Bind {
     /** For {@link #fault(MethodHandle, Faults.Call, int)}: the call has no fd argument; rules for any fd match. */
     static final int NO_FD = -1;
 
-    private Bind(String name, MemoryLayout ret, MemoryLayout[] args) {
+    private Bind(String name, FunctionDescriptor descriptor) {
         this.name = name;
-        this.ret = ret;
-        this.args = args;
+        this.descriptor = descriptor;
     }
 
     /** A binding of C function {@code name} returning {@code ret} ({@code null}: void). */
     static Bind fn(String name, MemoryLayout ret, MemoryLayout... args) {
-        return new Bind(name, ret, args);
+        return new Bind(name, ret == null ? FunctionDescriptor.ofVoid(args) : FunctionDescriptor.of(ret, args));
+    }
+
+    /** A binding of C function {@code name} with a descriptor built elsewhere (Winsock's table). */
+    static Bind of(String name, FunctionDescriptor descriptor) {
+        return new Bind(name, descriptor);
     }
 
     /** Capture errno; return {@code r} or {@code -errno}. The handle gets the capture segment as first argument. */
@@ -118,7 +121,7 @@ final class Bind {
 
     /** The handle. */
     MethodHandle link() {
-        FunctionDescriptor fd = ret == null ? FunctionDescriptor.ofVoid(args) : FunctionDescriptor.of(ret, args);
+        FunctionDescriptor fd = descriptor;
         List<Linker.Option> opts = new ArrayList<>(3);
         if (errno) opts.add(Native.CAPTURE_ERRNO);
         if (critical) opts.add(Native.CRITICAL);
