@@ -141,7 +141,7 @@ final class Bind {
     // ---- combinators -------------------------------------------------------------------------
 
     private static final MethodHandles.Lookup L = MethodHandles.lookup();
-    private static final MethodHandle ERRNO_INT, ERRNO_LONG, CHECK, IS_NEG;
+    private static final MethodHandle ERRNO_INT, ERRNO_LONG, CHECK, IS_NEG, ARMED;
 
     static {
         try {
@@ -150,6 +150,7 @@ final class Bind {
             CHECK = L.findStatic(Faults.class, "check",
                     MethodType.methodType(long.class, Faults.Call.class, int.class, long.class));
             IS_NEG = L.findStatic(Bind.class, "isNeg", MethodType.methodType(boolean.class, long.class));
+            ARMED = L.findStatic(Faults.class, "armed", MethodType.methodType(boolean.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -210,7 +211,7 @@ final class Bind {
                 1, t.parameterList());
         MethodHandle go = MethodHandles.dropArguments(h, 0, long.class);
         MethodHandle test = MethodHandles.dropArguments(IS_NEG, 1, t.parameterList());
-        return MethodHandles.foldArguments(MethodHandles.guardWithTest(test, fired, go), combiner);
+        return unlessArmed(h, MethodHandles.foldArguments(MethodHandles.guardWithTest(test, fired, go), combiner));
     }
 
     /** As {@link #fault}, and a rule may shorten the long length at parameter {@code lenParam}. */
@@ -233,7 +234,17 @@ final class Bind {
         for (int i = 0; i < n; i++) reorder[i] = i == lenParam ? 0 : i + 1;
         MethodHandle go = MethodHandles.permuteArguments(h, t.insertParameterTypes(0, long.class), reorder);
         MethodHandle test = MethodHandles.dropArguments(IS_NEG, 1, t.parameterList());
-        return MethodHandles.foldArguments(MethodHandles.guardWithTest(test, fired, go), combiner);
+        return unlessArmed(h, MethodHandles.foldArguments(MethodHandles.guardWithTest(test, fired, go), combiner));
+    }
+
+    /**
+     * {@code Faults.armed() ? seam : h}: while no rule is armed (every run but a fault test) the
+     * compiled path is one guard deep over {@code h}, the seam's branch never taken and not
+     * inlined, so the tree keeps C2's inlining depth for the downcall adapter (a capture adapter
+     * C2 does not inline allocates 40 B per call, native-notes/ffm.md).
+     */
+    private static MethodHandle unlessArmed(MethodHandle h, MethodHandle seam) {
+        return MethodHandles.guardWithTest(MethodHandles.dropArguments(ARMED, 0, h.type().parameterList()), seam, h);
     }
 
     /** A static method of a binding class as a handle, to fold the fault seam around a composite call. */
