@@ -11,9 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The one builder of every native binding's {@link MethodHandle}: link options, errno decoding and
- * the {@link Faults} seam are folded into the handle with {@link MethodHandles} combinators, so a
- * binding method is just its {@code invokeExact}.
+ * The one builder of every native binding's {@link MethodHandle}: link options, errno capture and
+ * the {@link Faults} seam are set in one place, so a binding method is just its {@code invokeExact}.
  *
  * <p>How to write a binding (io_uring, recvmmsg... new files adopt it the same way):
  * <pre>{@code
@@ -21,27 +20,33 @@ import java.util.List;
  *         .errno().critical().fault(Faults.Call.CTL, 2).linkIf(LINUX);
  *
  * public static int ctl(MemorySegment cs, int epfd, int op, int fd, MemorySegment ev) {
- *     try { return (int) CTL.invokeExact(cs, epfd, op, fd, ev); }
+ *     try { return Bind.ret(cs, (int) CTL.invokeExact(cs, epfd, op, fd, ev)); }
  *     catch (Throwable t) { throw Bind.rethrow(t); }
  * }
  * }</pre>
  * <ul>
- * <li>{@link #errno()}: the handle takes the capture segment first, and returns the C result when
- * it is {@code >= 0} and {@code -errno} when it is negative (int or long results).</li>
+ * <li>{@link #errno()}: the handle takes the capture segment first; {@link #ret} turns the C result
+ * into the bindings' convention ({@code r}, or {@code -errno} when negative).</li>
  * <li>{@link #fault}: when the JVM runs with {@code -Dffmreactor.faults=true}, the handle asks
- * {@link Faults} first and returns {@code -errno} without calling the kernel if a rule fires.
+ * {@link Faults} first; a fired rule stores its errno in the capture segment and returns -1
+ * without calling the kernel, exactly as the failing C call would, so {@link #ret} reports it.
  * {@code fdArg} is the index of the fd among the C arguments (0 = first C argument; the capture
- * segment is not counted). {@link #limit} does the same for reads and writes and may shorten the
- * length argument. Without the property the seam is not in the handle at all.</li>
- * <li>Fault rules can wrap any handle, not only downcalls: {@link #fault(MethodHandle, Faults.Call, int)}
- * for a composite Java method (see Epoll's wait, which retries to learn errno).</li>
+ * segment is not counted); {@link #fault(Faults.Call)} matches rules for any fd. {@link #limit}
+ * does the same for reads and writes and may shorten the length argument. Without the property
+ * the seam is not in the handle at all.</li>
+ * <li>A call that is a small Java composite of several handles (Epoll's wait with its errno retry,
+ * io_uring_enter, kevent) wraps the static method with {@link #fault(MethodHandle, Faults.Call, int)};
+ * there a fired rule returns {@code -errno} directly.</li>
  * </ul>
  *
- * <p>Cost: the result is still one {@code static final} handle of exact primitive types, so C2
- * inlines the whole tree (downcall, {@code r < 0} test, errno read) into the caller: no boxing,
- * no varargs, no allocation per call (ZeroAllocationTest; FfmCallBench measures it against the
- * hand-written form). The {@code try/catch} at the call site stays only because
- * {@code invokeExact} is declared {@code throws Throwable}.
+ * <p>Cost: the handle is the plain {@code static final} downcall of exact primitive types, as
+ * before; errno decoding is the same plain Java as before ({@link #ret}). Decoding errno with
+ * combinators inside the handle ({@code collectArguments} + {@code permuteArguments}) was tried
+ * first and dropped: that deeper tree made C2 stop inlining the capture adapter in the loops
+ * (bench's LoopAllocationTest: 40 B per round trip, the capture-segment slice; native-notes/ffm.md).
+ * With the seam on, it sits behind one {@code Faults.armed()} guard, so while no rule is armed
+ * the compiled path is that guard over the plain handle. The {@code try/catch} at each call site
+ * stays only because {@code invokeExact} is declared {@code throws Throwable}.
  */
 final class Bind {
     private final String name;
@@ -129,11 +134,11 @@ final class Bind {
         Linker.Option[] o = opts.toArray(Linker.Option[]::new);
         MethodHandle h = optional ? Native.downcallOrNull(name, fd, o) : Native.downcall(name, fd, o);
         if (h == null) return null;
-        if (errno) h = withErrno(h);
         int shift = errno ? 1 : 0;
         if (faultCall != null) {
-            h = faultLen >= 0 ? limit(h, faultCall, faultFd + shift, faultLen + shift)
-                    : fault(h, faultCall, faultFd == NO_FD ? NO_FD : faultFd + shift);
+            if (!errno) throw new IllegalArgumentException(name + ": a fault rule needs errno()");
+            h = faultLen >= 0 ? seam(h, faultCall, faultFd + shift, faultLen + shift, true)
+                    : seam(h, faultCall, faultFd == NO_FD ? NO_FD : faultFd + shift, -1, true);
         }
         return h;
     }
@@ -141,98 +146,93 @@ final class Bind {
     // ---- combinators -------------------------------------------------------------------------
 
     private static final MethodHandles.Lookup L = MethodHandles.lookup();
-    private static final MethodHandle ERRNO_INT, ERRNO_LONG, CHECK, IS_NEG, ARMED;
+    private static final MethodHandle CHECK, IS_NEG, ARMED, FAIL_CAPTURED;
 
     static {
         try {
-            ERRNO_INT = L.findStatic(Bind.class, "errnoInt", MethodType.methodType(int.class, int.class, MemorySegment.class));
-            ERRNO_LONG = L.findStatic(Bind.class, "errnoLong", MethodType.methodType(long.class, long.class, MemorySegment.class));
             CHECK = L.findStatic(Faults.class, "check",
                     MethodType.methodType(long.class, Faults.Call.class, int.class, long.class));
             IS_NEG = L.findStatic(Bind.class, "isNeg", MethodType.methodType(boolean.class, long.class));
             ARMED = L.findStatic(Faults.class, "armed", MethodType.methodType(boolean.class));
+            FAIL_CAPTURED = L.findStatic(Bind.class, "failCaptured", MethodType.methodType(long.class, long.class, MemorySegment.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    private static int errnoInt(int r, MemorySegment cs) {
+    /** A capturing call's C result as the bindings return it: {@code r}, or {@code -errno} when negative. */
+    static int ret(MemorySegment cs, int r) {
         return r < 0 ? -Native.errno(cs) : r;
     }
 
-    private static long errnoLong(long r, MemorySegment cs) {
+    /** As {@link #ret(MemorySegment, int)} for long results. */
+    static long ret(MemorySegment cs, long r) {
         return r < 0 ? -Native.errno(cs) : r;
+    }
+
+    /** A fired rule on a capturing downcall: errno into the capture segment, and the C failure result -1. */
+    private static long failCaptured(long f, MemorySegment cs) {
+        Native.setErrno(cs, (int) -f);
+        return -1;
     }
 
     private static boolean isNeg(long r) {
         return r < 0;
     }
 
-    /** (cs, a...) -> r  becomes  (cs, a...) -> r < 0 ? -errno(cs) : r. */
-    static MethodHandle withErrno(MethodHandle h) {
-        MethodType t = h.type();
-        if (t.parameterCount() == 0 || t.parameterType(0) != MemorySegment.class) {
-            throw new IllegalArgumentException("errno needs the capture segment first: " + t);
-        }
-        MethodHandle filter;
-        if (t.returnType() == int.class) filter = ERRNO_INT;
-        else if (t.returnType() == long.class) filter = ERRNO_LONG;
-        else throw new IllegalArgumentException("errno needs an int or long result: " + t);
-        MethodHandle twoCs = MethodHandles.collectArguments(filter, 0, h); // (cs, a..., cs) -> r
-        int n = t.parameterCount();
-        int[] reorder = new int[n + 1];
-        for (int i = 0; i < n; i++) reorder[i] = i;
-        reorder[n] = 0;
-        return MethodHandles.permuteArguments(twoCs, t, reorder);
+    /**
+     * Folds the fault seam around {@code h}, a Java composite that returns {@code -errno} itself
+     * (fd at parameter {@code fdParam}, counting every parameter of {@code h}; {@link #NO_FD}: none):
+     * a fired rule returns {@code -errno}. Identity when faults are off.
+     */
+    static MethodHandle fault(MethodHandle h, Faults.Call call, int fdParam) {
+        return seam(h, call, fdParam, -1, false);
     }
 
     /**
-     * Folds the fault seam into {@code h} (fd at parameter {@code fdParam}, counting every
-     * parameter of {@code h}; {@link #NO_FD}: none): a fired rule returns {@code -errno}. Identity when faults are off.
+     * The seam: {@code f = Faults.check(call, fd, len)}; {@code f < 0} fires (a capturing downcall,
+     * {@code captured}: errno stored in the capture segment at parameter 0 and -1 returned, as the
+     * C call fails; otherwise {@code -errno} returned); else {@code h} runs, with the length at
+     * {@code lenParam} (if {@code >= 0}, a long) replaced by {@code f}.
      */
-    static MethodHandle fault(MethodHandle h, Faults.Call call, int fdParam) {
+    private static MethodHandle seam(MethodHandle h, Faults.Call call, int fdParam, int lenParam, boolean captured) {
         if (!Faults.ENABLED) return h;
         MethodType t = h.type();
-        // (a...) -> check(call, a[fdParam] or ANY_FD, 0)
+        MethodType withF = t.insertParameterTypes(0, long.class);
         MethodHandle combiner;
         if (fdParam == NO_FD) {
-            MethodHandle check = MethodHandles.insertArguments(CHECK, 0, call, Faults.ANY_FD, 0L);
-            combiner = MethodHandles.dropArguments(check, 0, t.parameterList());
-        } else {
+            combiner = MethodHandles.dropArguments(MethodHandles.insertArguments(CHECK, 0, call, Faults.ANY_FD, 0L),
+                    0, t.parameterList());
+        } else if (lenParam < 0) {
             MethodHandle check = MethodHandles.insertArguments(CHECK, 0, call);
             check = MethodHandles.insertArguments(check, 1, 0L);
             check = MethodHandles.explicitCastArguments(check, MethodType.methodType(long.class, t.parameterType(fdParam)));
             combiner = MethodHandles.permuteArguments(check, t.changeReturnType(long.class), fdParam);
+        } else {
+            if (t.parameterType(lenParam) != long.class) throw new IllegalArgumentException("length must be a long: " + t);
+            MethodHandle check = MethodHandles.insertArguments(CHECK, 0, call);
+            check = MethodHandles.explicitCastArguments(check,
+                    MethodType.methodType(long.class, t.parameterType(fdParam), long.class));
+            combiner = MethodHandles.permuteArguments(check, t.changeReturnType(long.class), fdParam, lenParam);
         }
-        // (f, a...) -> f < 0 ? (R) f : h(a...)
-        MethodHandle fired = MethodHandles.dropArguments(
-                MethodHandles.explicitCastArguments(MethodHandles.identity(long.class),
-                        MethodType.methodType(t.returnType(), long.class)),
-                1, t.parameterList());
-        MethodHandle go = MethodHandles.dropArguments(h, 0, long.class);
-        MethodHandle test = MethodHandles.dropArguments(IS_NEG, 1, t.parameterList());
-        return unlessArmed(h, MethodHandles.foldArguments(MethodHandles.guardWithTest(test, fired, go), combiner));
-    }
-
-    /** As {@link #fault}, and a rule may shorten the long length at parameter {@code lenParam}. */
-    static MethodHandle limit(MethodHandle h, Faults.Call call, int fdParam, int lenParam) {
-        if (!Faults.ENABLED) return h;
-        MethodType t = h.type();
-        if (t.parameterType(lenParam) != long.class) throw new IllegalArgumentException("length must be a long: " + t);
-        // (fd, len) -> check(call, fd, len)
-        MethodHandle check = MethodHandles.insertArguments(CHECK, 0, call);
-        check = MethodHandles.explicitCastArguments(check,
-                MethodType.methodType(long.class, t.parameterType(fdParam), long.class));
-        MethodHandle combiner = MethodHandles.permuteArguments(check, t.changeReturnType(long.class), fdParam, lenParam);
-        MethodHandle fired = MethodHandles.dropArguments(
-                MethodHandles.explicitCastArguments(MethodHandles.identity(long.class),
-                        MethodType.methodType(t.returnType(), long.class)),
-                1, t.parameterList());
-        // (f, a...) -> h(a... with a[lenParam] = f)
-        int n = t.parameterCount();
-        int[] reorder = new int[n];
-        for (int i = 0; i < n; i++) reorder[i] = i == lenParam ? 0 : i + 1;
-        MethodHandle go = MethodHandles.permuteArguments(h, t.insertParameterTypes(0, long.class), reorder);
+        MethodHandle fired;
+        if (captured) {
+            MethodHandle f = MethodHandles.explicitCastArguments(FAIL_CAPTURED,
+                    MethodType.methodType(t.returnType(), long.class, MemorySegment.class));
+            fired = MethodHandles.permuteArguments(f, withF.changeReturnType(t.returnType()), 0, 1);
+        } else {
+            fired = MethodHandles.dropArguments(MethodHandles.explicitCastArguments(MethodHandles.identity(long.class),
+                    MethodType.methodType(t.returnType(), long.class)), 1, t.parameterList());
+        }
+        MethodHandle go;
+        if (lenParam >= 0) {
+            int n = t.parameterCount();
+            int[] reorder = new int[n];
+            for (int i = 0; i < n; i++) reorder[i] = i == lenParam ? 0 : i + 1;
+            go = MethodHandles.permuteArguments(h, withF.changeReturnType(t.returnType()), reorder);
+        } else {
+            go = MethodHandles.dropArguments(h, 0, long.class);
+        }
         MethodHandle test = MethodHandles.dropArguments(IS_NEG, 1, t.parameterList());
         return unlessArmed(h, MethodHandles.foldArguments(MethodHandles.guardWithTest(test, fired, go), combiner));
     }

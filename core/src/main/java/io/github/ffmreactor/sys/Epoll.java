@@ -81,7 +81,7 @@ public final class Epoll {
 
     /** epoll_create1(flags): the epoll fd or -errno. */
     public static int create1(MemorySegment cs, int flags) {
-        try { return (int) CREATE1.invokeExact(cs, flags); } catch (Throwable t) { throw Bind.rethrow(t); }
+        try { return Bind.ret(cs, (int) CREATE1.invokeExact(cs, flags)); } catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /**
@@ -91,7 +91,7 @@ public final class Epoll {
     public static int ctl(MemorySegment cs, int epfd, int op, int fd, int events, long data, MemorySegment scratch) {
         scratch.set(JAVA_INT, EVENTS_OFFSET, events);
         scratch.set(ValueLayout.JAVA_LONG_UNALIGNED, DATA_OFFSET, data);
-        try { return (int) CTL.invokeExact(cs, epfd, op, fd, scratch); } catch (Throwable t) { throw Bind.rethrow(t); }
+        try { return Bind.ret(cs, (int) CTL.invokeExact(cs, epfd, op, fd, scratch)); } catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /** epoll_wait: the number of ready events written to {@code events}, or -errno (EINTR too). */
@@ -110,7 +110,7 @@ public final class Epoll {
 
     /** After a failed wait: the same wait at timeout 0, with errno captured (see WAIT): -errno, or -EINTR, or events. */
     private static int waitAgain(MemorySegment cs, int epfd, long addr, int max) throws Throwable {
-        int r = (int) WAIT_NOW_ERRNO.invokeExact(cs, epfd, addr, max, 0);
+        int r = Bind.ret(cs, (int) WAIT_NOW_ERRNO.invokeExact(cs, epfd, addr, max, 0));
         return r == 0 ? -Errno.EINTR : r;
     }
 

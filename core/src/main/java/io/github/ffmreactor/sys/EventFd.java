@@ -16,6 +16,6 @@ public final class EventFd {
 
     /** eventfd(initval, flags): the fd or -errno. */
     public static int eventfd(MemorySegment cs, int initval, int flags) {
-        try { return (int) EVENTFD.invokeExact(cs, initval, flags); } catch (Throwable t) { throw Bind.rethrow(t); }
+        try { return Bind.ret(cs, (int) EVENTFD.invokeExact(cs, initval, flags)); } catch (Throwable t) { throw Bind.rethrow(t); }
     }
 }

@@ -213,14 +213,14 @@ public final class IoUring {
     public static int setup(MemorySegment cs, int entries, MemorySegment params) {
         linked();
         long p = Unistd.address(params, 0, PARAMS.byteSize());
-        try { return (int) (long) SETUP.invokeExact(cs, SYS_SETUP, (long) entries, p); }
+        try { return (int) Bind.ret(cs, (long) SETUP.invokeExact(cs, SYS_SETUP, (long) entries, p)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /** io_uring_register(fd, opcode, arg, nrArgs): the result or -errno. */
     public static int register(MemorySegment cs, int fd, int opcode, long arg, int nrArgs) {
         linked();
-        try { return (int) (long) REGISTER.invokeExact(cs, SYS_REGISTER, (long) fd, (long) opcode, arg, (long) nrArgs); }
+        try { return (int) Bind.ret(cs, (long) REGISTER.invokeExact(cs, SYS_REGISTER, (long) fd, (long) opcode, arg, (long) nrArgs)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
@@ -249,19 +249,19 @@ public final class IoUring {
     }
 
     private static int enterAgain(MemorySegment cs, int fd) throws Throwable {
-        long r = (long) ENTER_NOW_ERRNO.invokeExact(cs, SYS_ENTER, (long) fd, 0L, 0L, (long) ENTER_GETEVENTS, 0L, 0L);
+        long r = Bind.ret(cs, (long) ENTER_NOW_ERRNO.invokeExact(cs, SYS_ENTER, (long) fd, 0L, 0L, (long) ENTER_GETEVENTS, 0L, 0L));
         return r < 0 ? (int) r : -ETIME;
     }
 
     /** mmap(addr, len, prot, flags, fd, off): the address, or -errno (MAP_FAILED is -1). */
     public static long mmap(MemorySegment cs, long len, int prot, int flags, int fd, long off) {
         linked();
-        try { return (long) MMAP.invokeExact(cs, 0L, len, prot, flags, fd, off); } catch (Throwable t) { throw Bind.rethrow(t); }
+        try { return Bind.ret(cs, (long) MMAP.invokeExact(cs, 0L, len, prot, flags, fd, off)); } catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /** munmap(addr, len): 0 or -errno. */
     public static int munmap(MemorySegment cs, long addr, long len) {
         linked();
-        try { return (int) MUNMAP.invokeExact(cs, addr, len); } catch (Throwable t) { throw Bind.rethrow(t); }
+        try { return Bind.ret(cs, (int) MUNMAP.invokeExact(cs, addr, len)); } catch (Throwable t) { throw Bind.rethrow(t); }
     }
 }

@@ -106,7 +106,7 @@ public final class Kqueue {
 
     /** kqueue(): the fd or -errno. */
     public static int kqueue(MemorySegment cs) {
-        try { return (int) KQUEUE.invokeExact(cs); } catch (Throwable t) { throw Bind.rethrow(t); }
+        try { return Bind.ret(cs, (int) KQUEUE.invokeExact(cs)); } catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /**
@@ -126,8 +126,8 @@ public final class Kqueue {
     private static int keventCall(MemorySegment cs, int kq, MemorySegment changes, int nchanges, MemorySegment events,
                                   int nevents, MemorySegment timeout, boolean blocking) throws Throwable {
         return blocking
-                ? (int) KEVENT.invokeExact(cs, kq, changes, nchanges, events, nevents, timeout)
-                : (int) KEVENT_NOW.invokeExact(cs, kq, changes, nchanges, events, nevents, timeout);
+                ? Bind.ret(cs, (int) KEVENT.invokeExact(cs, kq, changes, nchanges, events, nevents, timeout))
+                : Bind.ret(cs, (int) KEVENT_NOW.invokeExact(cs, kq, changes, nchanges, events, nevents, timeout));
     }
 
     public static long ident(MemorySegment list, int i) {

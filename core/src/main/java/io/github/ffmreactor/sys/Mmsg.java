@@ -105,7 +105,7 @@ public final class Mmsg {
     public static int recvmmsg(MemorySegment cs, int fd, MemorySegment vec, int vlen, int flags) {
         long a = Unistd.address(vec, 0, vlen * MMSGHDR.byteSize());
         try {
-            return (int) RECVMMSG.invokeExact(cs, fd, a, vlen, flags, MemorySegment.NULL);
+            return Bind.ret(cs, (int) RECVMMSG.invokeExact(cs, fd, a, vlen, flags, MemorySegment.NULL));
         } catch (Throwable t) {
             throw Bind.rethrow(t);
         }
@@ -119,7 +119,7 @@ public final class Mmsg {
     public static int sendmmsg(MemorySegment cs, int fd, MemorySegment vec, int first, int vlen, int flags) {
         long a = Unistd.address(vec, first * MMSGHDR.byteSize(), vlen * MMSGHDR.byteSize());
         try {
-            return (int) SENDMMSG.invokeExact(cs, fd, a, vlen, flags);
+            return Bind.ret(cs, (int) SENDMMSG.invokeExact(cs, fd, a, vlen, flags));
         } catch (Throwable t) {
             throw Bind.rethrow(t);
         }

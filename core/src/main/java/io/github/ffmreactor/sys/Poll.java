@@ -65,8 +65,8 @@ public final class Poll {
         try {
             MethodHandle h = timeoutMillis == 0 ? POLL_NOW : POLL;
             return WIDE_NFDS
-                    ? (int) h.invokeExact(cs, fds, (long) nfds, timeoutMillis)
-                    : (int) h.invokeExact(cs, fds, nfds, timeoutMillis);
+                    ? Bind.ret(cs, (int) h.invokeExact(cs, fds, (long) nfds, timeoutMillis))
+                    : Bind.ret(cs, (int) h.invokeExact(cs, fds, nfds, timeoutMillis));
         } catch (Throwable t) {
             throw Bind.rethrow(t);
         }

@@ -57,8 +57,8 @@ public final class Select {
     public static int select(MemorySegment cs, int nfds, MemorySegment readfds, MemorySegment writefds,
                              MemorySegment exceptfds, MemorySegment timeout) {
         try {
-            return (int) SELECT.invokeExact(cs, nfds, addressOrNull(readfds), addressOrNull(writefds),
-                    addressOrNull(exceptfds), addressOrNull(timeout));
+            return Bind.ret(cs, (int) SELECT.invokeExact(cs, nfds, addressOrNull(readfds), addressOrNull(writefds),
+                    addressOrNull(exceptfds), addressOrNull(timeout)));
         } catch (Throwable t) {
             throw Bind.rethrow(t);
         }

@@ -47,28 +47,28 @@ public final class Sockets {
     private static final MethodHandle RECVFROM_AT = b("recvfrom", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS).linkIf(POSIX);
 
     public static int socket(MemorySegment cs, int domain, int type, int protocol) {
-        try { return (int) SOCKET.invokeExact(cs, domain, type, protocol); }
+        try { return Bind.ret(cs, (int) SOCKET.invokeExact(cs, domain, type, protocol)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int setsockopt(MemorySegment cs, int fd, int level, int name, MemorySegment value, int len) {
-        try { return (int) SETSOCKOPT.invokeExact(cs, fd, level, name, value, len); }
+        try { return Bind.ret(cs, (int) SETSOCKOPT.invokeExact(cs, fd, level, name, value, len)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /** getsockopt; {@code lenInOut} is a socklen_t (4 bytes) holding the value's capacity. */
     public static int getsockopt(MemorySegment cs, int fd, int level, int name, MemorySegment value, MemorySegment lenInOut) {
-        try { return (int) GETSOCKOPT.invokeExact(cs, fd, level, name, value, lenInOut); }
+        try { return Bind.ret(cs, (int) GETSOCKOPT.invokeExact(cs, fd, level, name, value, lenInOut)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int bind(MemorySegment cs, int fd, MemorySegment addr, int len) {
-        try { return (int) BIND.invokeExact(cs, fd, addr, len); }
+        try { return Bind.ret(cs, (int) BIND.invokeExact(cs, fd, addr, len)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int listen(MemorySegment cs, int fd, int backlog) {
-        try { return (int) LISTEN.invokeExact(cs, fd, backlog); }
+        try { return Bind.ret(cs, (int) LISTEN.invokeExact(cs, fd, backlog)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
@@ -79,42 +79,42 @@ public final class Sockets {
 
     /** accept4(fd, addr, addrlen, flags); {@code addr} and {@code lenInOut} may be NULL. */
     public static int accept4(MemorySegment cs, int fd, MemorySegment addr, MemorySegment lenInOut, int flags) {
-        try { return (int) ACCEPT4.invokeExact(cs, fd, addr, lenInOut, flags); }
+        try { return Bind.ret(cs, (int) ACCEPT4.invokeExact(cs, fd, addr, lenInOut, flags)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int accept(MemorySegment cs, int fd, MemorySegment addr, MemorySegment lenInOut) {
-        try { return (int) ACCEPT.invokeExact(cs, fd, addr, lenInOut); }
+        try { return Bind.ret(cs, (int) ACCEPT.invokeExact(cs, fd, addr, lenInOut)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int connect(MemorySegment cs, int fd, MemorySegment addr, int len) {
-        try { return (int) CONNECT.invokeExact(cs, fd, addr, len); }
+        try { return Bind.ret(cs, (int) CONNECT.invokeExact(cs, fd, addr, len)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int getsockname(MemorySegment cs, int fd, MemorySegment addr, MemorySegment lenInOut) {
-        try { return (int) GETSOCKNAME.invokeExact(cs, fd, addr, lenInOut); }
+        try { return Bind.ret(cs, (int) GETSOCKNAME.invokeExact(cs, fd, addr, lenInOut)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int getpeername(MemorySegment cs, int fd, MemorySegment addr, MemorySegment lenInOut) {
-        try { return (int) GETPEERNAME.invokeExact(cs, fd, addr, lenInOut); }
+        try { return Bind.ret(cs, (int) GETPEERNAME.invokeExact(cs, fd, addr, lenInOut)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int shutdown(MemorySegment cs, int fd, int how) {
-        try { return (int) SHUTDOWN.invokeExact(cs, fd, how); }
+        try { return Bind.ret(cs, (int) SHUTDOWN.invokeExact(cs, fd, how)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static long sendto(MemorySegment cs, int fd, MemorySegment buf, long len, int flags, MemorySegment addr, int addrLen) {
-        try { return (long) SENDTO.invokeExact(cs, fd, buf, len, flags, addr, addrLen); }
+        try { return Bind.ret(cs, (long) SENDTO.invokeExact(cs, fd, buf, len, flags, addr, addrLen)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static long recvfrom(MemorySegment cs, int fd, MemorySegment buf, long len, int flags, MemorySegment addr, MemorySegment lenInOut) {
-        try { return (long) RECVFROM.invokeExact(cs, fd, buf, len, flags, addr, lenInOut); }
+        try { return Bind.ret(cs, (long) RECVFROM.invokeExact(cs, fd, buf, len, flags, addr, lenInOut)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
@@ -122,7 +122,7 @@ public final class Sockets {
     public static long sendto(MemorySegment cs, int fd, MemorySegment buf, long off, long len, int flags,
                               MemorySegment addr, int addrLen) {
         long a = Unistd.address(buf, off, len);
-        try { return (long) SENDTO_AT.invokeExact(cs, fd, a, len, flags, addr, addrLen); }
+        try { return Bind.ret(cs, (long) SENDTO_AT.invokeExact(cs, fd, a, len, flags, addr, addrLen)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
@@ -133,7 +133,7 @@ public final class Sockets {
     public static long recvfrom(MemorySegment cs, int fd, MemorySegment buf, long off, long len, int flags,
                                 MemorySegment addr, MemorySegment lenInOut) {
         long a = Unistd.address(buf, off, len);
-        try { return (long) RECVFROM_AT.invokeExact(cs, fd, a, len, flags, addr, lenInOut); }
+        try { return Bind.ret(cs, (long) RECVFROM_AT.invokeExact(cs, fd, a, len, flags, addr, lenInOut)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 }

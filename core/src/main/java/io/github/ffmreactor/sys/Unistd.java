@@ -61,8 +61,8 @@ public final class Unistd {
         long addr = address(buf, off, len);
         try {
             return SYSCALL_READ != null
-                    ? (long) SYSCALL_READ.invokeExact(cs, SYS_READ, (long) fd, addr, len)
-                    : (long) READ.invokeExact(cs, fd, addr, len);
+                    ? Bind.ret(cs, (long) SYSCALL_READ.invokeExact(cs, SYS_READ, (long) fd, addr, len))
+                    : Bind.ret(cs, (long) READ.invokeExact(cs, fd, addr, len));
         } catch (Throwable t) { throw rethrow(t); }
     }
 
@@ -71,24 +71,24 @@ public final class Unistd {
         long addr = address(buf, off, len);
         try {
             return SYSCALL_WRITE != null
-                    ? (long) SYSCALL_WRITE.invokeExact(cs, SYS_WRITE, (long) fd, addr, len)
-                    : (long) WRITE.invokeExact(cs, fd, addr, len);
+                    ? Bind.ret(cs, (long) SYSCALL_WRITE.invokeExact(cs, SYS_WRITE, (long) fd, addr, len))
+                    : Bind.ret(cs, (long) WRITE.invokeExact(cs, fd, addr, len));
         } catch (Throwable t) { throw rethrow(t); }
     }
 
     /** close(2): 0 or -errno. The caller must never close the same number twice. */
     public static int close(MemorySegment cs, int fd) {
-        try { return (int) CLOSE.invokeExact(cs, fd); } catch (Throwable t) { throw rethrow(t); }
+        try { return Bind.ret(cs, (int) CLOSE.invokeExact(cs, fd)); } catch (Throwable t) { throw rethrow(t); }
     }
 
     /** fcntl(2) with an int argument: the result or -errno. */
     public static int fcntl(MemorySegment cs, int fd, int cmd, int arg) {
-        try { return (int) FCNTL.invokeExact(cs, fd, cmd, arg); } catch (Throwable t) { throw rethrow(t); }
+        try { return Bind.ret(cs, (int) FCNTL.invokeExact(cs, fd, cmd, arg)); } catch (Throwable t) { throw rethrow(t); }
     }
 
     /** pipe(2) into {@code fds} (two ints): 0 or -errno. */
     public static int pipe(MemorySegment cs, MemorySegment fds) {
-        try { return (int) PIPE.invokeExact(cs, fds); } catch (Throwable t) { throw rethrow(t); }
+        try { return Bind.ret(cs, (int) PIPE.invokeExact(cs, fds)); } catch (Throwable t) { throw rethrow(t); }
     }
 
     /** getpid(2), the cheapest libc call there is: the baseline of the FFM overhead benchmark. */

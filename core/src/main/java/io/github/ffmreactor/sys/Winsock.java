@@ -196,14 +196,14 @@ public final class Winsock {
      */
     public static long socket(MemorySegment cs, int af, int type, int protocol) {
         try {
-            return (long) WSASOCKETW.invokeExact(cs, af, type, protocol, MemorySegment.NULL, 0,
-                    WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+            return Bind.ret(cs, (long) WSASOCKETW.invokeExact(cs, af, type, protocol, MemorySegment.NULL, 0,
+                    WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT));
         } catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /** accept(s, addr, len): the new handle, or -WSAGetLastError(). {@code addr}/{@code len} may be NULL. */
     public static long accept(MemorySegment cs, long s, MemorySegment addr, MemorySegment lenInOut) {
-        try { return (long) ACCEPT.invokeExact(cs, s, addr, lenInOut); } catch (Throwable t) { throw Bind.rethrow(t); }
+        try { return Bind.ret(cs, (long) ACCEPT.invokeExact(cs, s, addr, lenInOut)); } catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /**
@@ -219,33 +219,33 @@ public final class Winsock {
     /** ioctlsocket(s, FIONBIO, &1): makes {@code s} non-blocking. {@code arg} is a 4-byte scratch. */
     public static int setNonBlocking(MemorySegment cs, long s, MemorySegment arg) {
         arg.set(JAVA_INT, 0, 1);
-        try { return (int) IOCTLSOCKET.invokeExact(cs, s, FIONBIO, arg); }
+        try { return Bind.ret(cs, (int) IOCTLSOCKET.invokeExact(cs, s, FIONBIO, arg)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int bind(MemorySegment cs, long s, MemorySegment addr, int len) {
-        try { return (int) BIND.invokeExact(cs, s, addr, len); }
+        try { return Bind.ret(cs, (int) BIND.invokeExact(cs, s, addr, len)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int listen(MemorySegment cs, long s, int backlog) {
-        try { return (int) LISTEN.invokeExact(cs, s, backlog); }
+        try { return Bind.ret(cs, (int) LISTEN.invokeExact(cs, s, backlog)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int getpeername(MemorySegment cs, long s, MemorySegment addr, MemorySegment lenInOut) {
-        try { return (int) GETPEERNAME.invokeExact(cs, s, addr, lenInOut); }
+        try { return Bind.ret(cs, (int) GETPEERNAME.invokeExact(cs, s, addr, lenInOut)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int setsockopt(MemorySegment cs, long s, int level, int name, MemorySegment value, int len) {
-        try { return (int) SETSOCKOPT.invokeExact(cs, s, level, name, value, len); }
+        try { return Bind.ret(cs, (int) SETSOCKOPT.invokeExact(cs, s, level, name, value, len)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /** shutdown(s, how): SD_RECEIVE 0, SD_SEND 1, SD_BOTH 2 (the SHUT_* numbers). */
     public static int shutdown(MemorySegment cs, long s, int how) {
-        try { return (int) SHUTDOWN.invokeExact(cs, s, how); }
+        try { return Bind.ret(cs, (int) SHUTDOWN.invokeExact(cs, s, how)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
@@ -257,65 +257,65 @@ public final class Winsock {
     /** send from {@code buf[off, off+len)}: bytes sent or -WSAGetLastError(). Allocates nothing. */
     public static int send(MemorySegment cs, long s, MemorySegment buf, long off, long len, int flags) {
         long a = Unistd.address(buf, off, len);
-        try { return (int) SEND_AT.invokeExact(cs, s, a, intLen(len), flags); }
+        try { return Bind.ret(cs, (int) SEND_AT.invokeExact(cs, s, a, intLen(len), flags)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /** recv into {@code buf[off, off+len)}: bytes, 0 at end of stream, or -WSAGetLastError(). */
     public static int recv(MemorySegment cs, long s, MemorySegment buf, long off, long len, int flags) {
         long a = Unistd.address(buf, off, len);
-        try { return (int) RECV_AT.invokeExact(cs, s, a, intLen(len), flags); }
+        try { return Bind.ret(cs, (int) RECV_AT.invokeExact(cs, s, a, intLen(len), flags)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int sendto(MemorySegment cs, long s, MemorySegment buf, long off, long len, int flags,
                              MemorySegment addr, int addrLen) {
         long a = Unistd.address(buf, off, len);
-        try { return (int) SENDTO_AT.invokeExact(cs, s, a, intLen(len), flags, addr, addrLen); }
+        try { return Bind.ret(cs, (int) SENDTO_AT.invokeExact(cs, s, a, intLen(len), flags, addr, addrLen)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int recvfrom(MemorySegment cs, long s, MemorySegment buf, long off, long len, int flags,
                                MemorySegment addr, MemorySegment lenInOut) {
         long a = Unistd.address(buf, off, len);
-        try { return (int) RECVFROM_AT.invokeExact(cs, s, a, intLen(len), flags, addr, lenInOut); }
+        try { return Bind.ret(cs, (int) RECVFROM_AT.invokeExact(cs, s, a, intLen(len), flags, addr, lenInOut)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int connect(MemorySegment cs, long s, MemorySegment addr, int len) {
-        try { return (int) CONNECT.invokeExact(cs, s, addr, len); }
+        try { return Bind.ret(cs, (int) CONNECT.invokeExact(cs, s, addr, len)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int getsockname(MemorySegment cs, long s, MemorySegment addr, MemorySegment lenInOut) {
-        try { return (int) GETSOCKNAME.invokeExact(cs, s, addr, lenInOut); }
+        try { return Bind.ret(cs, (int) GETSOCKNAME.invokeExact(cs, s, addr, lenInOut)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int getsockopt(MemorySegment cs, long s, int level, int name, MemorySegment value, MemorySegment lenInOut) {
-        try { return (int) GETSOCKOPT.invokeExact(cs, s, level, name, value, lenInOut); }
+        try { return Bind.ret(cs, (int) GETSOCKOPT.invokeExact(cs, s, level, name, value, lenInOut)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int send(MemorySegment cs, long s, MemorySegment buf, int len, int flags) {
-        try { return (int) SEND.invokeExact(cs, s, buf, len, flags); }
+        try { return Bind.ret(cs, (int) SEND.invokeExact(cs, s, buf, len, flags)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int recv(MemorySegment cs, long s, MemorySegment buf, int len, int flags) {
-        try { return (int) RECV.invokeExact(cs, s, buf, len, flags); }
+        try { return Bind.ret(cs, (int) RECV.invokeExact(cs, s, buf, len, flags)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int closesocket(MemorySegment cs, long s) {
-        try { return (int) CLOSESOCKET.invokeExact(cs, s); }
+        try { return Bind.ret(cs, (int) CLOSESOCKET.invokeExact(cs, s)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /** select(0, r, w, e, timeout): ready count, 0 on timeout, or -WSAGetLastError(). */
     public static int select(MemorySegment cs, MemorySegment readfds, MemorySegment writefds,
                              MemorySegment exceptfds, MemorySegment timeout) {
-        try { return (int) SELECT.invokeExact(cs, 0, readfds, writefds, exceptfds, timeout); }
+        try { return Bind.ret(cs, (int) SELECT.invokeExact(cs, 0, readfds, writefds, exceptfds, timeout)); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 }
