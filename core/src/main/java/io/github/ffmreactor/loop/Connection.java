@@ -136,7 +136,7 @@ public final class Connection extends Channel {
                 l.counters.eagain();
                 return;
             } else if (r != -Errno.EINTR) {
-                ioError(SocketIo.READ_CALL, (int) -r);
+                ioError(SocketIo.WINDOWS ? "recv" : "read", (int) -r);
                 return;
             }
         }
@@ -228,7 +228,7 @@ public final class Connection extends Channel {
             } else if (w == -Errno.EAGAIN) {
                 l.counters.eagain();
             } else if (w != -Errno.EINTR) {
-                ioError(SocketIo.WRITE_CALL, (int) -w);
+                ioError(SocketIo.WINDOWS ? "send" : "write", (int) -w);
                 return false;
             }
         }
@@ -352,7 +352,7 @@ public final class Connection extends Channel {
                 l.counters.eagain();
                 break;
             } else if (w != -Errno.EINTR) {
-                ioError(SocketIo.WRITE_CALL, (int) -w);
+                ioError(SocketIo.WINDOWS ? "send" : "write", (int) -w);
                 return;
             }
         }

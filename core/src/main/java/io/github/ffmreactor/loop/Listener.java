@@ -112,7 +112,7 @@ public final class Listener extends Channel {
     private static boolean skippable(int errno) {
         return errno == Errno.EINTR || errno == Errno.ECONNABORTED || errno == Errno.EPERM
                 || errno == Errno.ENETUNREACH || errno == Errno.EHOSTUNREACH || errno == Errno.ETIMEDOUT
-                || SocketIo.acceptErrorOfPeer(errno);
+                || (SocketIo.WINDOWS && errno == Errno.ECONNRESET);
     }
 
     private void pause(int errno) throws NativeException {

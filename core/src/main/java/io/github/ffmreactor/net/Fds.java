@@ -10,7 +10,7 @@ public final class Fds {
 
     public static void close(int fd) throws NativeException {
         // close(2) releases the number even when it reports EINTR on Linux: never retry it.
-        Errno.check(SocketIo.CLOSE_CALL, SocketIo.close(Native.threadCallState(), fd));
+        Errno.check(SocketIo.WINDOWS ? "closesocket" : "close", SocketIo.close(Native.threadCallState(), fd));
     }
 
     public static void closeQuietly(int fd) {

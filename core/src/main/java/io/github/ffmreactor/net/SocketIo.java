@@ -1,19 +1,20 @@
 package io.github.ffmreactor.net;
 
-import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Errno;
+import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Platform;
+import io.github.ffmreactor.sys.SocketConsts;
+import io.github.ffmreactor.sys.Sockets;
+import io.github.ffmreactor.sys.Unistd;
+import io.github.ffmreactor.sys.Winsock;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
  * The socket calls the loop makes, for POSIX fds and Windows SOCKET handles alike. Each method
- * calls the {@link SocketOps} of this OS, chosen once into a static final ({@link PosixSocketOps}
- * or {@link WinsockSocketOps}): the JIT knows its exact class and inlines it, so on POSIX every
- * method is the {@code Unistd}/{@code Sockets} call it replaces, at the same cost (stream I/O is
- * still {@code read(2)}/{@code write(2)}, so a pipe end registered on a loop works as before).
- * Callers never ask which OS this is: the differences they need are {@link #READ_CALL},
- * {@link #WRITE_CALL}, {@link #CLOSE_CALL}, {@link #ACCEPT_CALL}, {@link #acceptErrorOfPeer} and
- * {@link #LISTEN_WITH_REUSEADDR}.
+ * branches on {@link #WINDOWS}, a static final the JIT folds away: on POSIX every method is the
+ * {@code Unistd}/{@code Sockets} call it replaces, at the same cost (stream I/O is still
+ * {@code read(2)}/{@code write(2)}, so a pipe end registered on a loop works as before).
  *
  * <p>Every method returns its result or {@code -errno}; on Windows the errno is
  * {@code WSAGetLastError()} (captured by the same segment), whose numbers {@link Errno} names
@@ -29,29 +30,26 @@ import java.lang.foreign.MemorySegment;
 public final class SocketIo {
     private SocketIo() {}
 
-    /** True on Windows (Winsock calls), false on POSIX. For tests and diagnostics: callers use the constants below. */
+    /** True on Windows (Winsock calls), false on POSIX. Constant-folded. */
     public static final boolean WINDOWS = Platform.CURRENT == Platform.WINDOWS;
-
-    private static final SocketOps OPS = WINDOWS ? new WinsockSocketOps() : new PosixSocketOps();
+    private static final SocketConsts C = SocketConsts.CURRENT;
 
     /** The name of the accept call, for error messages. */
-    public static final String ACCEPT_CALL = OPS.acceptCall();
-    /** The name of the stream read call ({@link #read}), for error messages: read, or recv on Windows. */
-    public static final String READ_CALL = OPS.readCall();
-    /** The name of the stream write call ({@link #write}), for error messages: write, or send on Windows. */
-    public static final String WRITE_CALL = OPS.writeCall();
-    /** The name of the close call ({@link #close}), for error messages: close, or closesocket on Windows. */
-    public static final String CLOSE_CALL = OPS.closeCall();
-    /** Whether listening sockets set SO_REUSEADDR (not on Windows, where it allows port stealing). */
-    public static final boolean LISTEN_WITH_REUSEADDR = OPS.listenWithReuseAddr();
+    public static final String ACCEPT_CALL = !WINDOWS && Sockets.hasAccept4() ? "accept4" : "accept";
 
-    /**
-     * Whether an accept error with {@code errno} concerns only the pending connection on this OS,
-     * beyond the errors every OS shares (Windows: WSAECONNRESET, a connection reset before it was taken).
-     */
-    public static boolean acceptErrorOfPeer(int errno) {
-        return OPS.acceptErrorOfPeer(errno);
+    // WSAStartup before the first socket call. Windows counts the calls; the project never calls
+    // WSACleanup (Winsock lives as long as the process), so once here is enough.
+    private static final int WSA_STARTUP_ERROR = WINDOWS ? wsaStartup() : 0;
+
+    private static int wsaStartup() {
+        try (Arena a = Arena.ofConfined()) {
+            return Winsock.startup(a.allocate(Winsock.WSADATA_SIZE, 8));
+        }
     }
+
+    // A 4-byte FIONBIO argument per thread, so that accept allocates nothing (Windows only).
+    private static final ThreadLocal<MemorySegment> FIONBIO_ARG =
+            ThreadLocal.withInitial(() -> Arena.global().allocate(8, 8));
 
     // ---- handles ---------------------------------------------------------------------------------
 
@@ -78,7 +76,30 @@ public final class SocketIo {
      * no handle inheritance on Windows). Throws naming the failing call; nothing is left open.
      */
     public static int socket(MemorySegment cs, int family, int type) throws NativeException {
-        return OPS.socket(cs, family, type);
+        if (WINDOWS) {
+            if (WSA_STARTUP_ERROR != 0) throw Errno.exception("WSAStartup", WSA_STARTUP_ERROR);
+            long s = Winsock.socket(cs, family, type, 0);
+            if (s < 0) throw Errno.exception("WSASocketW", (int) -s);
+            if (!fitsInFd(s)) {
+                Winsock.closesocket(cs, s);
+                throw new IllegalStateException(tooLarge("WSASocketW", s));
+            }
+            int r = Winsock.setNonBlocking(cs, s, FIONBIO_ARG.get());
+            if (r < 0) {
+                Winsock.closesocket(cs, s);
+                throw Errno.exception("ioctlsocket(FIONBIO)", -r);
+            }
+            return (int) s;
+        }
+        int fd = Errno.check("socket", Sockets.socket(cs, family, type | C.SOCK_NONBLOCK() | C.SOCK_CLOEXEC(), 0));
+        if (C.SOCK_NONBLOCK() == 0) {
+            int r = Unistd.setNonBlockingCloexec(cs, fd);
+            if (r < 0) {
+                Unistd.close(cs, fd);
+                throw Errno.exception("fcntl(O_NONBLOCK)", -r);
+            }
+        }
+        return fd;
     }
 
     /**
@@ -87,20 +108,51 @@ public final class SocketIo {
      * closed and an IllegalStateException names it (never seen in practice, see the class comment).
      */
     public static int accept(MemorySegment cs, int listenFd) {
-        return OPS.accept(cs, listenFd);
+        if (WINDOWS) {
+            long s = Winsock.accept(cs, socketOf(listenFd), MemorySegment.NULL, MemorySegment.NULL);
+            if (s < 0) return (int) s;
+            if (!fitsInFd(s)) {
+                Winsock.closesocket(cs, s);
+                throw new IllegalStateException(tooLarge("accept", s));
+            }
+            // Winsock documents that an accepted socket shares the listener's properties; set
+            // non-blocking anyway (as mio does), and clear inheritance, which is the handle's.
+            int r = Winsock.setNonBlocking(cs, s, FIONBIO_ARG.get());
+            if (r < 0) {
+                Winsock.closesocket(cs, s);
+                return r;
+            }
+            Winsock.setNoInherit(s); // best effort: a failure only leaves the handle inheritable
+            return (int) s;
+        }
+        if (Sockets.hasAccept4()) {
+            return Sockets.accept4(cs, listenFd, MemorySegment.NULL, MemorySegment.NULL,
+                    C.SOCK_NONBLOCK() | C.SOCK_CLOEXEC());
+        }
+        int fd = Sockets.accept(cs, listenFd, MemorySegment.NULL, MemorySegment.NULL);
+        if (fd < 0) return fd;
+        int r = Unistd.setNonBlockingCloexec(cs, fd);
+        if (r < 0) {
+            Unistd.close(cs, fd);
+            return r;
+        }
+        return fd;
     }
 
     /** close(2) or closesocket: 0 or -errno. The caller must never close the same number twice. */
     public static int close(MemorySegment cs, int fd) {
-        return OPS.close(cs, fd);
+        if (WINDOWS) return Winsock.closesocket(cs, socketOf(fd));
+        return Unistd.close(cs, fd);
     }
 
     public static int bind(MemorySegment cs, int fd, MemorySegment addr, int len) {
-        return OPS.bind(cs, fd, addr, len);
+        if (WINDOWS) return Winsock.bind(cs, socketOf(fd), addr, len);
+        return Sockets.bind(cs, fd, addr, len);
     }
 
     public static int listen(MemorySegment cs, int fd, int backlog) {
-        return OPS.listen(cs, fd, backlog);
+        if (WINDOWS) return Winsock.listen(cs, socketOf(fd), backlog);
+        return Sockets.listen(cs, fd, backlog);
     }
 
     /**
@@ -109,41 +161,52 @@ public final class SocketIo {
      * latter. (On POSIX, EAGAIN from connect means something else and is left as it is.)
      */
     public static int connect(MemorySegment cs, int fd, MemorySegment addr, int len) {
-        return OPS.connect(cs, fd, addr, len);
+        if (WINDOWS) {
+            int r = Winsock.connect(cs, socketOf(fd), addr, len);
+            return r == -Errno.EAGAIN ? -Errno.EINPROGRESS : r;
+        }
+        return Sockets.connect(cs, fd, addr, len);
     }
 
     public static int setsockopt(MemorySegment cs, int fd, int level, int name, MemorySegment value, int len) {
-        return OPS.setsockopt(cs, fd, level, name, value, len);
+        if (WINDOWS) return Winsock.setsockopt(cs, socketOf(fd), level, name, value, len);
+        return Sockets.setsockopt(cs, fd, level, name, value, len);
     }
 
     /** getsockopt; {@code lenInOut} is a 4-byte length holding the value's capacity. */
     public static int getsockopt(MemorySegment cs, int fd, int level, int name, MemorySegment value, MemorySegment lenInOut) {
-        return OPS.getsockopt(cs, fd, level, name, value, lenInOut);
+        if (WINDOWS) return Winsock.getsockopt(cs, socketOf(fd), level, name, value, lenInOut);
+        return Sockets.getsockopt(cs, fd, level, name, value, lenInOut);
     }
 
     /** shutdown: SHUT_RD/SHUT_WR/SHUT_RDWR (SD_RECEIVE/SD_SEND/SD_BOTH, the same numbers). */
     public static int shutdown(MemorySegment cs, int fd, int how) {
-        return OPS.shutdown(cs, fd, how);
+        if (WINDOWS) return Winsock.shutdown(cs, socketOf(fd), how);
+        return Sockets.shutdown(cs, fd, how);
     }
 
     public static int getsockname(MemorySegment cs, int fd, MemorySegment addr, MemorySegment lenInOut) {
-        return OPS.getsockname(cs, fd, addr, lenInOut);
+        if (WINDOWS) return Winsock.getsockname(cs, socketOf(fd), addr, lenInOut);
+        return Sockets.getsockname(cs, fd, addr, lenInOut);
     }
 
     public static int getpeername(MemorySegment cs, int fd, MemorySegment addr, MemorySegment lenInOut) {
-        return OPS.getpeername(cs, fd, addr, lenInOut);
+        if (WINDOWS) return Winsock.getpeername(cs, socketOf(fd), addr, lenInOut);
+        return Sockets.getpeername(cs, fd, addr, lenInOut);
     }
 
     // ---- the hot path ----------------------------------------------------------------------------
 
     /** Reads into {@code buf[off, off+len)}: bytes, 0 at end of stream, or -errno. Allocates nothing. */
     public static long read(MemorySegment cs, int fd, MemorySegment buf, long off, long len) {
-        return OPS.read(cs, fd, buf, off, len);
+        if (WINDOWS) return Winsock.recv(cs, socketOf(fd), buf, off, len, 0);
+        return Unistd.read(cs, fd, buf, off, len);
     }
 
     /** Writes from {@code buf[off, off+len)}: bytes written or -errno. Allocates nothing. */
     public static long write(MemorySegment cs, int fd, MemorySegment buf, long off, long len) {
-        return OPS.write(cs, fd, buf, off, len);
+        if (WINDOWS) return Winsock.send(cs, socketOf(fd), buf, off, len, 0);
+        return Unistd.write(cs, fd, buf, off, len);
     }
 
     /**
@@ -155,12 +218,19 @@ public final class SocketIo {
      */
     public static long recvfrom(MemorySegment cs, int fd, MemorySegment buf, long off, long len,
                                 MemorySegment addr, MemorySegment lenInOut) {
-        return OPS.recvfrom(cs, fd, buf, off, len, addr, lenInOut);
+        if (WINDOWS) {
+            int r = Winsock.recvfrom(cs, socketOf(fd), buf, off, len, 0, addr, lenInOut);
+            if (r == -Errno.ECONNRESET) return -Errno.ECONNREFUSED;
+            if (r == -Errno.EMSGSIZE) return Math.min(len, Integer.MAX_VALUE);
+            return r;
+        }
+        return Sockets.recvfrom(cs, fd, buf, off, len, 0, addr, lenInOut);
     }
 
     /** sendto from {@code buf[off, off+len)}: bytes sent or -errno. Allocates nothing. */
     public static long sendto(MemorySegment cs, int fd, MemorySegment buf, long off, long len,
                               MemorySegment addr, int addrLen) {
-        return OPS.sendto(cs, fd, buf, off, len, addr, addrLen);
+        if (WINDOWS) return Winsock.sendto(cs, socketOf(fd), buf, off, len, 0, addr, addrLen);
+        return Sockets.sendto(cs, fd, buf, off, len, 0, addr, addrLen);
     }
 }

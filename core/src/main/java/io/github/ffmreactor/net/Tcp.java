@@ -32,7 +32,7 @@ public final class Tcp {
             MemorySegment cs = Native.threadCallState();
             // On Windows SO_REUSEADDR would let another socket bind the same port while this one
             // listens (port stealing); Windows already allows a bind over TIME_WAIT without it.
-            if (SocketIo.LISTEN_WITH_REUSEADDR) setIntOption(fd, C.SOL_SOCKET(), C.SO_REUSEADDR(), 1, "setsockopt(SO_REUSEADDR)");
+            if (!SocketIo.WINDOWS) setIntOption(fd, C.SOL_SOCKET(), C.SO_REUSEADDR(), 1, "setsockopt(SO_REUSEADDR)");
             if (reusePort) {
                 if (C.SO_REUSEPORT() < 0) throw new UnsupportedOperationException("SO_REUSEPORT is not available on " + C.os());
                 setIntOption(fd, C.SOL_SOCKET(), C.SO_REUSEPORT(), 1, "setsockopt(SO_REUSEPORT)");

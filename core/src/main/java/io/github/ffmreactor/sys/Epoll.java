@@ -50,7 +50,7 @@ public final class Epoll {
 
     private static final MethodHandle CREATE1 = Bind.fn("epoll_create1", JAVA_INT, JAVA_INT).errno().linkIf(LINUX);
     private static final MethodHandle CTL = Bind.fn("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS)
-            .errno().critical().fault(Faults.Call.CTL, 2).linkIf(LINUX);
+            .errno().critical().linkIf(LINUX);
     // epoll_wait with a timeout blocks: it must not be critical (it would stall safepoints/GC).
     // The events pointer travels as a checked long address (Unistd.address), not a MemorySegment:
     // a smaller adapter, which C2 inlines whole into the poller (native-notes/ffm.md).
@@ -69,10 +69,6 @@ public final class Epoll {
             .critical().linkIf(LINUX);
     private static final MethodHandle WAIT_NOW_ERRNO = Bind.fn("epoll_wait", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
             .errno().critical().linkIf(LINUX);
-    // The whole wait (both handles and the errno retry) with the WAIT fault rule folded around it.
-    private static final MethodHandle WAIT_CALL = Bind.fault(Bind.method(MethodHandles.lookup(), Epoll.class, "waitCall",
-            MethodType.methodType(int.class, MemorySegment.class, int.class, long.class, int.class, int.class)),
-            Faults.Call.WAIT, 1);
 
     /** Whether this OS has epoll. */
     public static boolean available() {
@@ -89,6 +85,10 @@ public final class Epoll {
      * {@link #EVENT}-sized segment; it is filled here with {@code events} and {@code data}.
      */
     public static int ctl(MemorySegment cs, int epfd, int op, int fd, int events, long data, MemorySegment scratch) {
+        if (Faults.ENABLED) {
+            int e = Faults.injected(Faults.Call.CTL, fd);
+            if (e != 0) return -e;
+        }
         scratch.set(JAVA_INT, EVENTS_OFFSET, events);
         scratch.set(ValueLayout.JAVA_LONG_UNALIGNED, DATA_OFFSET, data);
         try { return Bind.ret(cs, (int) CTL.invokeExact(cs, epfd, op, fd, scratch)); } catch (Throwable t) { throw Bind.rethrow(t); }
@@ -96,8 +96,12 @@ public final class Epoll {
 
     /** epoll_wait: the number of ready events written to {@code events}, or -errno (EINTR too). */
     public static int wait(MemorySegment cs, int epfd, MemorySegment events, int max, int timeoutMillis) {
+        if (Faults.ENABLED) {
+            int e = Faults.injected(Faults.Call.WAIT, epfd);
+            if (e != 0) return -e;
+        }
         long addr = Unistd.address(events, 0, max * EVENT_SIZE);
-        try { return (int) WAIT_CALL.invokeExact(cs, epfd, addr, max, timeoutMillis); }
+        try { return waitCall(cs, epfd, addr, max, timeoutMillis); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 

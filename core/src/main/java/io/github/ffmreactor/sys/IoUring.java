@@ -195,10 +195,6 @@ public final class IoUring {
     // Without GETEVENTS or with min_complete 0 and no timeout it never sleeps: critical is safe.
     private static final MethodHandle ENTER_NOW = syscall(7).critical().linkIf(LINKABLE);
     private static final MethodHandle ENTER_NOW_ERRNO = syscall(7).errno().critical().linkIf(LINKABLE);
-    // The whole enter (both handles and the errno retry) with the WAIT fault rule folded around it.
-    private static final MethodHandle ENTER_CALL = Bind.fault(Bind.method(MethodHandles.lookup(), IoUring.class,
-            "enterCall", MethodType.methodType(int.class, MemorySegment.class, int.class, int.class, int.class,
-                    int.class, long.class, long.class)), Faults.Call.WAIT, 1);
     // mmap returns MAP_FAILED (-1) on failure; a user-space address is never negative on 64-bit Linux.
     private static final MethodHandle MMAP = Bind.fn("mmap", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT,
             JAVA_LONG).errno().linkIf(LINKABLE);
@@ -235,7 +231,11 @@ public final class IoUring {
      * enter consumed no SQE (the kernel returns the count when it submitted any), so none is lost.
      */
     public static int enter(MemorySegment cs, int fd, int toSubmit, int minComplete, int flags, long arg, long argSize) {
-        try { return (int) ENTER_CALL.invokeExact(cs, fd, toSubmit, minComplete, flags, arg, argSize); }
+        if (Faults.ENABLED) {
+            int e = Faults.injected(Faults.Call.WAIT, fd);
+            if (e != 0) return -e;
+        }
+        try { return enterCall(cs, fd, toSubmit, minComplete, flags, arg, argSize); }
         catch (Throwable t) { throw Bind.rethrow(t); }
     }
 

@@ -91,14 +91,6 @@ public final class Kqueue {
     // kevent that waits blocks: never critical. Changes with nevents 0 (or a zero timeout) return at once.
     private static final MethodHandle KEVENT = kevent().linkIf(KQ);
     private static final MethodHandle KEVENT_NOW = kevent().critical().linkIf(KQ);
-    // The fault rules: with no room for events kevent only applies changes, a registration like
-    // epoll_ctl (CTL); otherwise it is the poller's wait (WAIT). One composite per rule.
-    private static final MethodType CALL_TYPE = MethodType.methodType(int.class, MemorySegment.class, int.class,
-            MemorySegment.class, int.class, MemorySegment.class, int.class, MemorySegment.class, boolean.class);
-    private static final MethodHandle KEVENT_CTL = Bind.fault(
-            Bind.method(MethodHandles.lookup(), Kqueue.class, "keventCall", CALL_TYPE), Faults.Call.CTL, Bind.NO_FD);
-    private static final MethodHandle KEVENT_WAIT = Bind.fault(
-            Bind.method(MethodHandles.lookup(), Kqueue.class, "keventCall", CALL_TYPE), Faults.Call.WAIT, Bind.NO_FD);
 
     public static boolean available() {
         return KQUEUE != null && KEVENT != null;
@@ -116,11 +108,13 @@ public final class Kqueue {
      */
     public static int kevent(MemorySegment cs, int kq, MemorySegment changes, int nchanges, MemorySegment events,
                              int nevents, MemorySegment timeout, boolean blocking) {
-        try {
-            return nevents == 0
-                    ? (int) KEVENT_CTL.invokeExact(cs, kq, changes, nchanges, events, nevents, timeout, blocking)
-                    : (int) KEVENT_WAIT.invokeExact(cs, kq, changes, nchanges, events, nevents, timeout, blocking);
-        } catch (Throwable t) { throw Bind.rethrow(t); }
+        if (Faults.ENABLED) {
+            // With no room for events it only applies changes: a registration, like epoll_ctl.
+            int e = Faults.injected(nevents == 0 ? Faults.Call.CTL : Faults.Call.WAIT, Faults.ANY_FD);
+            if (e != 0) return -e;
+        }
+        try { return keventCall(cs, kq, changes, nchanges, events, nevents, timeout, blocking); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     private static int keventCall(MemorySegment cs, int kq, MemorySegment changes, int nchanges, MemorySegment events,

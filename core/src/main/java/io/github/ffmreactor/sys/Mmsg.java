@@ -88,9 +88,9 @@ public final class Mmsg {
     // The vector is passed as a 64-bit address computed from a bounds-checked segment (as
     // Unistd.read/write do), so sending from the middle of a batch needs no slice.
     private static final MethodHandle RECVMMSG = Bind.fn("recvmmsg", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS)
-            .errno().critical().fault(Faults.Call.RECVMMSG, 0).optional().linkIf(SUPPORTED);
+            .errno().critical().optional().linkIf(SUPPORTED);
     private static final MethodHandle SENDMMSG = Bind.fn("sendmmsg", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
-            .errno().critical().fault(Faults.Call.SENDMMSG, 0).optional().linkIf(SUPPORTED);
+            .errno().critical().optional().linkIf(SUPPORTED);
 
     /** Whether recvmmsg and sendmmsg are there (64-bit Linux). */
     public static boolean available() {
@@ -103,6 +103,10 @@ public final class Mmsg {
      * none is queued).
      */
     public static int recvmmsg(MemorySegment cs, int fd, MemorySegment vec, int vlen, int flags) {
+        if (Faults.ENABLED) {
+            int e = Faults.injected(Faults.Call.RECVMMSG, fd);
+            if (e != 0) return -e;
+        }
         long a = Unistd.address(vec, 0, vlen * MMSGHDR.byteSize());
         try {
             return Bind.ret(cs, (int) RECVMMSG.invokeExact(cs, fd, a, vlen, flags, MemorySegment.NULL));
@@ -117,6 +121,10 @@ public final class Mmsg {
      * next one), or -errno when the first one failed.
      */
     public static int sendmmsg(MemorySegment cs, int fd, MemorySegment vec, int first, int vlen, int flags) {
+        if (Faults.ENABLED) {
+            int e = Faults.injected(Faults.Call.SENDMMSG, fd);
+            if (e != 0) return -e;
+        }
         long a = Unistd.address(vec, first * MMSGHDR.byteSize(), vlen * MMSGHDR.byteSize());
         try {
             return Bind.ret(cs, (int) SENDMMSG.invokeExact(cs, fd, a, vlen, flags));

@@ -48,7 +48,7 @@ public final class Poll {
 
     private static Bind poll() {
         return Bind.fn("poll", JAVA_INT, ADDRESS, WIDE_NFDS ? JAVA_LONG : JAVA_INT, JAVA_INT)
-                .errno().fault(Faults.Call.WAIT).optional();
+                .errno().optional();
     }
 
     // poll with a timeout blocks: never critical. With timeout 0 it returns at once.
@@ -62,6 +62,10 @@ public final class Poll {
 
     /** poll(fds, nfds, timeout): the number of entries with non-zero revents, 0 on timeout, or -errno. */
     public static int poll(MemorySegment cs, MemorySegment fds, int nfds, int timeoutMillis) {
+        if (Faults.ENABLED) {
+            int e = Faults.injected(Faults.Call.WAIT, Faults.ANY_FD);
+            if (e != 0) return -e;
+        }
         try {
             MethodHandle h = timeoutMillis == 0 ? POLL_NOW : POLL;
             return WIDE_NFDS

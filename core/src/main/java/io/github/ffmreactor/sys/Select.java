@@ -47,7 +47,7 @@ public final class Select {
     // compiled code, sometimes did not inline it, and the JDK's per-call slice of the capture
     // segment then became a real 40-byte allocation per select (found by ZeroAllocationTest).
     private static final MethodHandle SELECT = Bind.fn("select", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
-            .errno().fault(Faults.Call.WAIT).optional().linkIf(POSIX);
+            .errno().optional().linkIf(POSIX);
 
     public static boolean available() {
         return SELECT != null && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
@@ -56,6 +56,10 @@ public final class Select {
     /** select(nfds, r, w, e, timeout); any set or the timeout may be NULL. Ready count, 0, or -errno. */
     public static int select(MemorySegment cs, int nfds, MemorySegment readfds, MemorySegment writefds,
                              MemorySegment exceptfds, MemorySegment timeout) {
+        if (Faults.ENABLED) {
+            int e = Faults.injected(Faults.Call.WAIT, Faults.ANY_FD);
+            if (e != 0) return -e;
+        }
         try {
             return Bind.ret(cs, (int) SELECT.invokeExact(cs, nfds, addressOrNull(readfds), addressOrNull(writefds),
                     addressOrNull(exceptfds), addressOrNull(timeout)));

@@ -25,9 +25,9 @@ public final class Unistd {
     // The buffer pointer is passed as a 64-bit integer (same register class as a pointer on every
     // 64-bit ABI) computed from a bounds-checked segment, so writing from an offset needs no slice.
     private static final MethodHandle READ = Bind.fn("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG)
-            .errno().critical().limit(Faults.Call.READ, 0, 2).linkIf(POSIX);
+            .errno().critical().linkIf(POSIX);
     private static final MethodHandle WRITE = Bind.fn("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG)
-            .errno().critical().limit(Faults.Call.WRITE, 0, 2).linkIf(POSIX);
+            .errno().critical().linkIf(POSIX);
 
     // On Linux the hot read/write go through syscall(2) instead. glibc's read() and write() are
     // pthread cancellation points: in a multi-threaded process (every JVM) each one brackets the
@@ -46,9 +46,9 @@ public final class Unistd {
 
     // syscall(nr, fd, addr, len): one handle per direction, each with its own fault rule.
     private static final MethodHandle SYSCALL_READ = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
-            .errno().critical().variadicFrom(1).limit(Faults.Call.READ, 1, 3).linkIf(SYS_READ >= 0);
+            .errno().critical().variadicFrom(1).linkIf(SYS_READ >= 0);
     private static final MethodHandle SYSCALL_WRITE = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
-            .errno().critical().variadicFrom(1).limit(Faults.Call.WRITE, 1, 3).linkIf(SYS_WRITE >= 0);
+            .errno().critical().variadicFrom(1).linkIf(SYS_WRITE >= 0);
     private static final MethodHandle CLOSE = Bind.fn("close", JAVA_INT, JAVA_INT).errno().linkIf(POSIX);
     private static final MethodHandle FCNTL = Bind.fn("fcntl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT)
             .errno().variadicFrom(2).linkIf(POSIX);
@@ -58,6 +58,11 @@ public final class Unistd {
 
     /** read(2) into {@code buf[off, off+len)}: bytes read, 0 at end of stream, or -errno. */
     public static long read(MemorySegment cs, int fd, MemorySegment buf, long off, long len) {
+        if (Faults.ENABLED) {
+            long f = Faults.check(Faults.Call.READ, fd, len);
+            if (f < 0) return f;
+            len = f;
+        }
         long addr = address(buf, off, len);
         try {
             return SYSCALL_READ != null
@@ -68,6 +73,11 @@ public final class Unistd {
 
     /** write(2) from {@code buf[off, off+len)}: bytes written or -errno. */
     public static long write(MemorySegment cs, int fd, MemorySegment buf, long off, long len) {
+        if (Faults.ENABLED) {
+            long f = Faults.check(Faults.Call.WRITE, fd, len);
+            if (f < 0) return f;
+            len = f;
+        }
         long addr = address(buf, off, len);
         try {
             return SYSCALL_WRITE != null

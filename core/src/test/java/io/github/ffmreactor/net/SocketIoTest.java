@@ -44,21 +44,6 @@ class SocketIoTest {
     }
 
     @Test
-    void theOsDifferencesCallersSeeComeFromTheChosenOps() {
-        boolean win = Platform.CURRENT == Platform.WINDOWS;
-        assertEquals(win ? "recv" : "read", SocketIo.READ_CALL);
-        assertEquals(win ? "send" : "write", SocketIo.WRITE_CALL);
-        assertEquals(win ? "closesocket" : "close", SocketIo.CLOSE_CALL);
-        assertEquals(!win, SocketIo.LISTEN_WITH_REUSEADDR);
-        assertEquals(win, SocketIo.acceptErrorOfPeer(io.github.ffmreactor.sys.Errno.ECONNRESET));
-        assertFalse(SocketIo.acceptErrorOfPeer(io.github.ffmreactor.sys.Errno.EBADF));
-        // Both implementations answer without touching Winsock (the Windows one is never constructed here).
-        SocketOps posix = new PosixSocketOps();
-        assertEquals("read", posix.readCall());
-        assertFalse(posix.acceptErrorOfPeer(io.github.ffmreactor.sys.Errno.ECONNRESET));
-    }
-
-    @Test
     void handlesWithin31BitsTravelAsInts() {
         // Kernel handles are multiples of 4 below the per-process limit; these are typical values.
         for (long s : new long[] {0, 4, 0x1a4, 0x2b8, 0xfffffc, Integer.MAX_VALUE}) {
