@@ -34,19 +34,19 @@ import java.util.List;
  * segment is not counted); {@link #fault(Faults.Call)} matches rules for any fd. {@link #limit}
  * does the same for reads and writes and may shorten the length argument. Without the property
  * the seam is not in the handle at all.</li>
- * <li>A call that is a small Java composite of several handles (Epoll's wait with its errno retry,
- * io_uring_enter, kevent) wraps the static method with {@link #fault(MethodHandle, Faults.Call, int)};
- * there a fired rule returns {@code -errno} directly.</li>
+ * <li>{@link #fault(MethodHandle, Faults.Call, int)} wraps a cold Java composite the same way (a fired
+ * rule returns {@code -errno} directly).</li>
  * </ul>
  *
- * <p>Cost: the handle is the plain {@code static final} downcall of exact primitive types, as
- * before; errno decoding is the same plain Java as before ({@link #ret}). Decoding errno with
- * combinators inside the handle ({@code collectArguments} + {@code permuteArguments}) was tried
- * first and dropped: that deeper tree made C2 stop inlining the capture adapter in the loops
- * (bench's LoopAllocationTest: 40 B per round trip, the capture-segment slice; native-notes/ffm.md).
- * With the seam on, it sits behind one {@code Faults.armed()} guard, so while no rule is armed
- * the compiled path is that guard over the plain handle. The {@code try/catch} at each call site
- * stays only because {@code invokeExact} is declared {@code throws Throwable}.
+ * <p>Hot calls (read/write, epoll_ctl/wait, poll, select, kevent, recvmmsg/sendmmsg,
+ * io_uring_enter) use no {@code fault()}: they check {@code Faults} in Java under
+ * {@code if (Faults.ENABLED)} and keep the plain downcall handle. Any combinator between a hot
+ * {@code invokeExact} and the downcall adapter (errno decoding as {@code collectArguments} +
+ * {@code permuteArguments}, or the seam's guard) made C2 stop inlining the capture adapter on
+ * the loop thread, which then allocates a 40 B capture-segment slice per call (LoopAllocationTest,
+ * KvServerTest; native-notes/ffm.md). {@link #ret} is plain Java for the same reason. The
+ * {@code try/catch} at each call site stays because {@code invokeExact} is declared
+ * {@code throws Throwable}.
  */
 final class Bind {
     private final String name;
