@@ -4,12 +4,13 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 
 /**
  * Linux epoll: epoll_create1, epoll_ctl, epoll_wait and {@code struct epoll_event}.
@@ -47,11 +48,9 @@ public final class Epoll {
 
     private static final boolean LINUX = Platform.CURRENT == Platform.LINUX;
 
-    private static final MethodHandle CREATE1 = LINUX ? Native.downcall("epoll_create1",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO) : null;
-    private static final MethodHandle CTL = LINUX ? Native.downcall("epoll_ctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS),
-            Native.CAPTURE_ERRNO, Native.CRITICAL) : null;
+    private static final MethodHandle CREATE1 = Bind.fn("epoll_create1", JAVA_INT, JAVA_INT).errno().linkIf(LINUX);
+    private static final MethodHandle CTL = Bind.fn("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS)
+            .errno().critical().linkIf(LINUX);
     // epoll_wait with a timeout blocks: it must not be critical (it would stall safepoints/GC).
     // The events pointer travels as a checked long address (Unistd.address), not a MemorySegment:
     // a smaller adapter, which C2 inlines whole into the poller (native-notes/ffm.md).
@@ -63,14 +62,13 @@ public final class Epoll {
     // captured: that answers the errno. If it succeeds instead, the failure was EINTR: events it
     // found are returned (under edge triggering they would not be reported again), and when it
     // found none the wait reports EINTR, which the poller counts and waits again after.
-    private static final MethodHandle WAIT = LINUX ? Native.downcall("epoll_wait",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)) : null;
+    private static final MethodHandle WAIT = Bind.fn("epoll_wait", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
+            .linkIf(LINUX);
     // With timeout 0 it returns at once, so the cheaper critical transition is safe.
-    private static final MethodHandle WAIT_NOW = LINUX ? Native.downcall("epoll_wait",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT), Native.CRITICAL) : null;
-    private static final MethodHandle WAIT_NOW_ERRNO = LINUX ? Native.downcall("epoll_wait",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT),
-            Native.CAPTURE_ERRNO, Native.CRITICAL) : null;
+    private static final MethodHandle WAIT_NOW = Bind.fn("epoll_wait", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
+            .critical().linkIf(LINUX);
+    private static final MethodHandle WAIT_NOW_ERRNO = Bind.fn("epoll_wait", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
+            .errno().critical().linkIf(LINUX);
 
     /** Whether this OS has epoll. */
     public static boolean available() {
@@ -79,12 +77,7 @@ public final class Epoll {
 
     /** epoll_create1(flags): the epoll fd or -errno. */
     public static int create1(MemorySegment cs, int flags) {
-        try {
-            int r = (int) CREATE1.invokeExact(cs, flags);
-            return r < 0 ? -Native.errno(cs) : r;
-        } catch (Throwable t) {
-            throw Unistd.rethrow(t);
-        }
+        try { return Bind.ret(cs, (int) CREATE1.invokeExact(cs, flags)); } catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /**
@@ -98,12 +91,7 @@ public final class Epoll {
         }
         scratch.set(JAVA_INT, EVENTS_OFFSET, events);
         scratch.set(ValueLayout.JAVA_LONG_UNALIGNED, DATA_OFFSET, data);
-        try {
-            int r = (int) CTL.invokeExact(cs, epfd, op, fd, scratch);
-            return r < 0 ? -Native.errno(cs) : r;
-        } catch (Throwable t) {
-            throw Unistd.rethrow(t);
-        }
+        try { return Bind.ret(cs, (int) CTL.invokeExact(cs, epfd, op, fd, scratch)); } catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /** epoll_wait: the number of ready events written to {@code events}, or -errno (EINTR too). */
@@ -113,24 +101,21 @@ public final class Epoll {
             if (e != 0) return -e;
         }
         long addr = Unistd.address(events, 0, max * EVENT_SIZE);
-        try {
-            int r = timeoutMillis == 0
-                    ? (int) WAIT_NOW.invokeExact(epfd, addr, max, 0)
-                    : (int) WAIT.invokeExact(epfd, addr, max, timeoutMillis);
-            return r >= 0 ? r : waitAgain(cs, epfd, addr, max);
-        } catch (Throwable t) {
-            throw Unistd.rethrow(t);
-        }
+        try { return waitCall(cs, epfd, addr, max, timeoutMillis); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
+    }
+
+    private static int waitCall(MemorySegment cs, int epfd, long addr, int max, int timeoutMillis) throws Throwable {
+        int r = timeoutMillis == 0
+                ? (int) WAIT_NOW.invokeExact(epfd, addr, max, 0)
+                : (int) WAIT.invokeExact(epfd, addr, max, timeoutMillis);
+        return r >= 0 ? r : waitAgain(cs, epfd, addr, max);
     }
 
     /** After a failed wait: the same wait at timeout 0, with errno captured (see WAIT): -errno, or -EINTR, or events. */
-    private static int waitAgain(MemorySegment cs, int epfd, long addr, int max) {
-        try {
-            int r = (int) WAIT_NOW_ERRNO.invokeExact(cs, epfd, addr, max, 0);
-            return r < 0 ? -Native.errno(cs) : r == 0 ? -Errno.EINTR : r;
-        } catch (Throwable t) {
-            throw Unistd.rethrow(t);
-        }
+    private static int waitAgain(MemorySegment cs, int epfd, long addr, int max) throws Throwable {
+        int r = Bind.ret(cs, (int) WAIT_NOW_ERRNO.invokeExact(cs, epfd, addr, max, 0));
+        return r == 0 ? -Errno.EINTR : r;
     }
 
     public static int events(MemorySegment events, int i) {

@@ -2,7 +2,6 @@ package io.github.ffmreactor.sys;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
@@ -12,16 +11,11 @@ public final class EventFd {
 
     public static final int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
 
-    private static final MethodHandle EVENTFD = Platform.CURRENT == Platform.LINUX ? Native.downcall("eventfd",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO) : null;
+    private static final MethodHandle EVENTFD = Bind.fn("eventfd", JAVA_INT, JAVA_INT, JAVA_INT)
+            .errno().linkIf(Platform.CURRENT == Platform.LINUX);
 
     /** eventfd(initval, flags): the fd or -errno. */
     public static int eventfd(MemorySegment cs, int initval, int flags) {
-        try {
-            int r = (int) EVENTFD.invokeExact(cs, initval, flags);
-            return r < 0 ? -Native.errno(cs) : r;
-        } catch (Throwable t) {
-            throw Unistd.rethrow(t);
-        }
+        try { return Bind.ret(cs, (int) EVENTFD.invokeExact(cs, initval, flags)); } catch (Throwable t) { throw Bind.rethrow(t); }
     }
 }

@@ -113,6 +113,11 @@ public final class Faults {
         return consume(call, fd, len);
     }
 
+    /** Whether any rule may be armed: one volatile read (Bind's handles test it before anything else). */
+    static boolean armed() {
+        return armed;
+    }
+
     /** For calls that move no bytes: 0 to go ahead, or the errno to fail with. */
     static int injected(Call call, int fd) {
         long r = check(call, fd, 0);

@@ -6,12 +6,12 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 
 /**
  * Linux io_uring, raw: the three system calls through {@code syscall(2)} (glibc has no wrappers),
@@ -180,28 +180,25 @@ public final class IoUring {
 
     // ---------------------------------------------------------------- calls
 
-    private static MethodHandle syscall(int longArgs, Linker.Option... options) {
-        if (!LINKABLE) return null;
+    /** syscall(nr, ...) with {@code longArgs} long arguments (nr included): every argument is a long. */
+    private static Bind syscall(int longArgs) {
         var args = new MemoryLayout[longArgs];
         java.util.Arrays.fill(args, JAVA_LONG);
-        var opts = java.util.Arrays.copyOf(options, options.length + 1);
-        opts[options.length] = Linker.Option.firstVariadicArg(1);
-        return Native.downcall("syscall", FunctionDescriptor.of(JAVA_LONG, args), opts);
+        return Bind.fn("syscall", JAVA_LONG, args).variadicFrom(1);
     }
 
-    private static final MethodHandle SETUP = syscall(3, Native.CAPTURE_ERRNO);
-    private static final MethodHandle REGISTER = syscall(5, Native.CAPTURE_ERRNO);
+    private static final MethodHandle SETUP = syscall(3).errno().linkIf(LINKABLE);
+    private static final MethodHandle REGISTER = syscall(5).errno().linkIf(LINKABLE);
     // io_uring_enter with a wait blocks: not critical. It captures no errno (a capture slices the
     // capture segment: 40 B per call where C2 does not inline the whole adapter, native-notes/ffm.md).
-    private static final MethodHandle ENTER = syscall(7);
+    private static final MethodHandle ENTER = syscall(7).linkIf(LINKABLE);
     // Without GETEVENTS or with min_complete 0 and no timeout it never sleeps: critical is safe.
-    private static final MethodHandle ENTER_NOW = syscall(7, Native.CRITICAL);
-    private static final MethodHandle ENTER_NOW_ERRNO = syscall(7, Native.CAPTURE_ERRNO, Native.CRITICAL);
-    private static final MethodHandle MMAP = LINKABLE ? Native.downcall("mmap",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
-            Native.CAPTURE_ERRNO) : null;
-    private static final MethodHandle MUNMAP = LINKABLE ? Native.downcall("munmap",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), Native.CAPTURE_ERRNO) : null;
+    private static final MethodHandle ENTER_NOW = syscall(7).critical().linkIf(LINKABLE);
+    private static final MethodHandle ENTER_NOW_ERRNO = syscall(7).errno().critical().linkIf(LINKABLE);
+    // mmap returns MAP_FAILED (-1) on failure; a user-space address is never negative on 64-bit Linux.
+    private static final MethodHandle MMAP = Bind.fn("mmap", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT,
+            JAVA_LONG).errno().linkIf(LINKABLE);
+    private static final MethodHandle MUNMAP = Bind.fn("munmap", JAVA_INT, JAVA_LONG, JAVA_LONG).errno().linkIf(LINKABLE);
 
     private static void linked() {
         if (!LINKABLE) throw new UnsupportedOperationException("io_uring needs Linux on x86_64 or aarch64, not "
@@ -212,23 +209,15 @@ public final class IoUring {
     public static int setup(MemorySegment cs, int entries, MemorySegment params) {
         linked();
         long p = Unistd.address(params, 0, PARAMS.byteSize());
-        try {
-            long r = (long) SETUP.invokeExact(cs, SYS_SETUP, (long) entries, p);
-            return r < 0 ? -Native.errno(cs) : (int) r;
-        } catch (Throwable t) {
-            throw Unistd.rethrow(t);
-        }
+        try { return (int) Bind.ret(cs, (long) SETUP.invokeExact(cs, SYS_SETUP, (long) entries, p)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /** io_uring_register(fd, opcode, arg, nrArgs): the result or -errno. */
     public static int register(MemorySegment cs, int fd, int opcode, long arg, int nrArgs) {
         linked();
-        try {
-            long r = (long) REGISTER.invokeExact(cs, SYS_REGISTER, (long) fd, (long) opcode, arg, (long) nrArgs);
-            return r < 0 ? -Native.errno(cs) : (int) r;
-        } catch (Throwable t) {
-            throw Unistd.rethrow(t);
-        }
+        try { return (int) Bind.ret(cs, (long) REGISTER.invokeExact(cs, SYS_REGISTER, (long) fd, (long) opcode, arg, (long) nrArgs)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /**
@@ -246,45 +235,33 @@ public final class IoUring {
             int e = Faults.injected(Faults.Call.WAIT, fd);
             if (e != 0) return -e;
         }
-        try {
-            boolean sleeps = (flags & ENTER_GETEVENTS) != 0 && (minComplete > 0 || (flags & ENTER_EXT_ARG) != 0);
-            long r = sleeps
-                    ? (long) ENTER.invokeExact(SYS_ENTER, (long) fd, (long) toSubmit, (long) minComplete, (long) flags, arg, argSize)
-                    : (long) ENTER_NOW.invokeExact(SYS_ENTER, (long) fd, (long) toSubmit, (long) minComplete, (long) flags, arg, argSize);
-            return r >= 0 ? (int) r : enterAgain(cs, fd);
-        } catch (Throwable t) {
-            throw Unistd.rethrow(t);
-        }
+        try { return enterCall(cs, fd, toSubmit, minComplete, flags, arg, argSize); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
-    private static int enterAgain(MemorySegment cs, int fd) {
-        try {
-            long r = (long) ENTER_NOW_ERRNO.invokeExact(cs, SYS_ENTER, (long) fd, 0L, 0L, (long) ENTER_GETEVENTS, 0L, 0L);
-            return r < 0 ? -Native.errno(cs) : -ETIME;
-        } catch (Throwable t) {
-            throw Unistd.rethrow(t);
-        }
+    private static int enterCall(MemorySegment cs, int fd, int toSubmit, int minComplete, int flags, long arg, long argSize)
+            throws Throwable {
+        boolean sleeps = (flags & ENTER_GETEVENTS) != 0 && (minComplete > 0 || (flags & ENTER_EXT_ARG) != 0);
+        long r = sleeps
+                ? (long) ENTER.invokeExact(SYS_ENTER, (long) fd, (long) toSubmit, (long) minComplete, (long) flags, arg, argSize)
+                : (long) ENTER_NOW.invokeExact(SYS_ENTER, (long) fd, (long) toSubmit, (long) minComplete, (long) flags, arg, argSize);
+        return r >= 0 ? (int) r : enterAgain(cs, fd);
+    }
+
+    private static int enterAgain(MemorySegment cs, int fd) throws Throwable {
+        long r = Bind.ret(cs, (long) ENTER_NOW_ERRNO.invokeExact(cs, SYS_ENTER, (long) fd, 0L, 0L, (long) ENTER_GETEVENTS, 0L, 0L));
+        return r < 0 ? (int) r : -ETIME;
     }
 
     /** mmap(addr, len, prot, flags, fd, off): the address, or -errno (MAP_FAILED is -1). */
     public static long mmap(MemorySegment cs, long len, int prot, int flags, int fd, long off) {
         linked();
-        try {
-            long r = (long) MMAP.invokeExact(cs, 0L, len, prot, flags, fd, off);
-            return r == -1 ? -Native.errno(cs) : r;
-        } catch (Throwable t) {
-            throw Unistd.rethrow(t);
-        }
+        try { return Bind.ret(cs, (long) MMAP.invokeExact(cs, 0L, len, prot, flags, fd, off)); } catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /** munmap(addr, len): 0 or -errno. */
     public static int munmap(MemorySegment cs, long addr, long len) {
         linked();
-        try {
-            int r = (int) MUNMAP.invokeExact(cs, addr, len);
-            return r < 0 ? -Native.errno(cs) : r;
-        } catch (Throwable t) {
-            throw Unistd.rethrow(t);
-        }
+        try { return Bind.ret(cs, (int) MUNMAP.invokeExact(cs, addr, len)); } catch (Throwable t) { throw Bind.rethrow(t); }
     }
 }

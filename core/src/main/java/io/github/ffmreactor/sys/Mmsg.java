@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
@@ -85,16 +84,13 @@ public final class Mmsg {
     // callers use recvfrom/sendto.
     private static final boolean SUPPORTED = Platform.CURRENT == Platform.LINUX && ADDRESS.byteSize() == 8;
 
-    private static MethodHandle h(String name, FunctionDescriptor fd) {
-        return SUPPORTED ? Native.downcallOrNull(name, fd, Native.CAPTURE_ERRNO, Native.CRITICAL) : null;
-    }
 
     // The vector is passed as a 64-bit address computed from a bounds-checked segment (as
     // Unistd.read/write do), so sending from the middle of a batch needs no slice.
-    private static final MethodHandle RECVMMSG = h("recvmmsg",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle SENDMMSG = h("sendmmsg",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT));
+    private static final MethodHandle RECVMMSG = Bind.fn("recvmmsg", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS)
+            .errno().critical().optional().linkIf(SUPPORTED);
+    private static final MethodHandle SENDMMSG = Bind.fn("sendmmsg", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
+            .errno().critical().optional().linkIf(SUPPORTED);
 
     /** Whether recvmmsg and sendmmsg are there (64-bit Linux). */
     public static boolean available() {
@@ -107,16 +103,15 @@ public final class Mmsg {
      * none is queued).
      */
     public static int recvmmsg(MemorySegment cs, int fd, MemorySegment vec, int vlen, int flags) {
-        long a = Unistd.address(vec, 0, vlen * MMSGHDR.byteSize());
         if (Faults.ENABLED) {
             int e = Faults.injected(Faults.Call.RECVMMSG, fd);
             if (e != 0) return -e;
         }
+        long a = Unistd.address(vec, 0, vlen * MMSGHDR.byteSize());
         try {
-            int r = (int) RECVMMSG.invokeExact(cs, fd, a, vlen, flags, MemorySegment.NULL);
-            return r < 0 ? -Native.errno(cs) : r;
+            return Bind.ret(cs, (int) RECVMMSG.invokeExact(cs, fd, a, vlen, flags, MemorySegment.NULL));
         } catch (Throwable t) {
-            throw Unistd.rethrow(t);
+            throw Bind.rethrow(t);
         }
     }
 
@@ -126,16 +121,15 @@ public final class Mmsg {
      * next one), or -errno when the first one failed.
      */
     public static int sendmmsg(MemorySegment cs, int fd, MemorySegment vec, int first, int vlen, int flags) {
-        long a = Unistd.address(vec, first * MMSGHDR.byteSize(), vlen * MMSGHDR.byteSize());
         if (Faults.ENABLED) {
             int e = Faults.injected(Faults.Call.SENDMMSG, fd);
             if (e != 0) return -e;
         }
+        long a = Unistd.address(vec, first * MMSGHDR.byteSize(), vlen * MMSGHDR.byteSize());
         try {
-            int r = (int) SENDMMSG.invokeExact(cs, fd, a, vlen, flags);
-            return r < 0 ? -Native.errno(cs) : r;
+            return Bind.ret(cs, (int) SENDMMSG.invokeExact(cs, fd, a, vlen, flags));
         } catch (Throwable t) {
-            throw Unistd.rethrow(t);
+            throw Bind.rethrow(t);
         }
     }
 }

@@ -73,6 +73,11 @@ public final class Native {
         return (int) CAPTURED_ERRNO.get(callState, 0L);
     }
 
+    /** Stores {@code errno} into {@code callState}, as a failed call would (the fault seam's failures). */
+    static void setErrno(MemorySegment callState, int errno) {
+        CAPTURED_ERRNO.set(callState, 0L, errno);
+    }
+
     /**
      * A downcall handle for a symbol that must exist on this OS. Package-private, with the other
      * handle factory: the bindings of this package are the only code that links native symbols,

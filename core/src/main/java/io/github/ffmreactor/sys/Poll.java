@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
@@ -47,15 +46,14 @@ public final class Poll {
     private static final boolean POSIX = Platform.CURRENT != Platform.WINDOWS;
     private static final boolean WIDE_NFDS = nfdsSize(Platform.CURRENT) == 8;
 
-    private static FunctionDescriptor descriptor() {
-        return FunctionDescriptor.of(JAVA_INT, ADDRESS, WIDE_NFDS ? JAVA_LONG : JAVA_INT, JAVA_INT);
+    private static Bind poll() {
+        return Bind.fn("poll", JAVA_INT, ADDRESS, WIDE_NFDS ? JAVA_LONG : JAVA_INT, JAVA_INT)
+                .errno().optional();
     }
 
     // poll with a timeout blocks: never critical. With timeout 0 it returns at once.
-    private static final MethodHandle POLL = POSIX
-            ? Native.downcallOrNull("poll", descriptor(), Native.CAPTURE_ERRNO) : null;
-    private static final MethodHandle POLL_NOW = POSIX
-            ? Native.downcallOrNull("poll", descriptor(), Native.CAPTURE_ERRNO, Native.CRITICAL) : null;
+    private static final MethodHandle POLL = poll().linkIf(POSIX);
+    private static final MethodHandle POLL_NOW = poll().critical().linkIf(POSIX);
 
     /** Whether this OS has poll(2) (every POSIX system; Windows has only WSAPoll, not used here). */
     public static boolean available() {
@@ -70,12 +68,11 @@ public final class Poll {
         }
         try {
             MethodHandle h = timeoutMillis == 0 ? POLL_NOW : POLL;
-            int r = WIDE_NFDS
-                    ? (int) h.invokeExact(cs, fds, (long) nfds, timeoutMillis)
-                    : (int) h.invokeExact(cs, fds, nfds, timeoutMillis);
-            return r < 0 ? -Native.errno(cs) : r;
+            return WIDE_NFDS
+                    ? Bind.ret(cs, (int) h.invokeExact(cs, fds, (long) nfds, timeoutMillis))
+                    : Bind.ret(cs, (int) h.invokeExact(cs, fds, nfds, timeoutMillis));
         } catch (Throwable t) {
-            throw Unistd.rethrow(t);
+            throw Bind.rethrow(t);
         }
     }
 

@@ -3,7 +3,6 @@ package io.github.ffmreactor.sys;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.ByteOrder;
@@ -47,8 +46,8 @@ public final class Select {
     // with four segment arguments plus errno capture was big enough that C2, in a JVM full of other
     // compiled code, sometimes did not inline it, and the JDK's per-call slice of the capture
     // segment then became a real 40-byte allocation per select (found by ZeroAllocationTest).
-    private static final MethodHandle SELECT = POSIX ? Native.downcallOrNull("select",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Native.CAPTURE_ERRNO) : null;
+    private static final MethodHandle SELECT = Bind.fn("select", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
+            .errno().optional().linkIf(POSIX);
 
     public static boolean available() {
         return SELECT != null && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
@@ -62,11 +61,10 @@ public final class Select {
             if (e != 0) return -e;
         }
         try {
-            int r = (int) SELECT.invokeExact(cs, nfds, addressOrNull(readfds), addressOrNull(writefds),
-                    addressOrNull(exceptfds), addressOrNull(timeout));
-            return r < 0 ? -Native.errno(cs) : r;
+            return Bind.ret(cs, (int) SELECT.invokeExact(cs, nfds, addressOrNull(readfds), addressOrNull(writefds),
+                    addressOrNull(exceptfds), addressOrNull(timeout)));
         } catch (Throwable t) {
-            throw Unistd.rethrow(t);
+            throw Bind.rethrow(t);
         }
     }
 

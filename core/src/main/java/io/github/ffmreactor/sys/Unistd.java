@@ -4,8 +4,6 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
@@ -26,10 +24,10 @@ public final class Unistd {
     // read/write on non-blocking fds and close of a socket never block: critical, with errno.
     // The buffer pointer is passed as a 64-bit integer (same register class as a pointer on every
     // 64-bit ABI) computed from a bounds-checked segment, so writing from an offset needs no slice.
-    private static final MethodHandle READ = POSIX ? Native.downcall("read",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), Native.CAPTURE_ERRNO, Native.CRITICAL) : null;
-    private static final MethodHandle WRITE = POSIX ? Native.downcall("write",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), Native.CAPTURE_ERRNO, Native.CRITICAL) : null;
+    private static final MethodHandle READ = Bind.fn("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG)
+            .errno().critical().linkIf(POSIX);
+    private static final MethodHandle WRITE = Bind.fn("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG)
+            .errno().critical().linkIf(POSIX);
 
     // On Linux the hot read/write go through syscall(2) instead. glibc's read() and write() are
     // pthread cancellation points: in a multi-threaded process (every JVM) each one brackets the
@@ -46,20 +44,17 @@ public final class Unistd {
         SYS_WRITE = !linux ? -1 : Platform.ARCH.equals("x86_64") ? 1 : Platform.ARCH.equals("aarch64") ? 64 : -1;
     }
 
-    private static final MethodHandle SYSCALL3 = SYS_READ >= 0 ? Native.downcall("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-            Native.CAPTURE_ERRNO, Native.CRITICAL, Linker.Option.firstVariadicArg(1)) : null;
-    private static final MethodHandle CLOSE = POSIX ? Native.downcall("close",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO) : null;
-    private static final MethodHandle FCNTL = POSIX ? Native.downcall("fcntl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
-            Native.CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2)) : null;
-    private static final MethodHandle PIPE = POSIX ? Native.downcall("pipe",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS), Native.CAPTURE_ERRNO) : null;
-    private static final MethodHandle GETPID = POSIX ? Native.downcall("getpid",
-            FunctionDescriptor.of(JAVA_INT)) : null;
-    private static final MethodHandle GETPID_CRITICAL = POSIX ? Native.downcall("getpid",
-            FunctionDescriptor.of(JAVA_INT), Native.CRITICAL) : null;
+    // syscall(nr, fd, addr, len): one handle per direction, each with its own fault rule.
+    private static final MethodHandle SYSCALL_READ = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
+            .errno().critical().variadicFrom(1).linkIf(SYS_READ >= 0);
+    private static final MethodHandle SYSCALL_WRITE = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
+            .errno().critical().variadicFrom(1).linkIf(SYS_WRITE >= 0);
+    private static final MethodHandle CLOSE = Bind.fn("close", JAVA_INT, JAVA_INT).errno().linkIf(POSIX);
+    private static final MethodHandle FCNTL = Bind.fn("fcntl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT)
+            .errno().variadicFrom(2).linkIf(POSIX);
+    private static final MethodHandle PIPE = Bind.fn("pipe", JAVA_INT, ADDRESS).errno().linkIf(POSIX);
+    private static final MethodHandle GETPID = Bind.fn("getpid", JAVA_INT).linkIf(POSIX);
+    private static final MethodHandle GETPID_CRITICAL = Bind.fn("getpid", JAVA_INT).critical().linkIf(POSIX);
 
     /** read(2) into {@code buf[off, off+len)}: bytes read, 0 at end of stream, or -errno. */
     public static long read(MemorySegment cs, int fd, MemorySegment buf, long off, long len) {
@@ -70,13 +65,10 @@ public final class Unistd {
         }
         long addr = address(buf, off, len);
         try {
-            long r = SYSCALL3 != null
-                    ? (long) SYSCALL3.invokeExact(cs, SYS_READ, (long) fd, addr, len)
-                    : (long) READ.invokeExact(cs, fd, addr, len);
-            return r < 0 ? -Native.errno(cs) : r;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+            return SYSCALL_READ != null
+                    ? Bind.ret(cs, (long) SYSCALL_READ.invokeExact(cs, SYS_READ, (long) fd, addr, len))
+                    : Bind.ret(cs, (long) READ.invokeExact(cs, fd, addr, len));
+        } catch (Throwable t) { throw rethrow(t); }
     }
 
     /** write(2) from {@code buf[off, off+len)}: bytes written or -errno. */
@@ -88,61 +80,35 @@ public final class Unistd {
         }
         long addr = address(buf, off, len);
         try {
-            long r = SYSCALL3 != null
-                    ? (long) SYSCALL3.invokeExact(cs, SYS_WRITE, (long) fd, addr, len)
-                    : (long) WRITE.invokeExact(cs, fd, addr, len);
-            return r < 0 ? -Native.errno(cs) : r;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+            return SYSCALL_WRITE != null
+                    ? Bind.ret(cs, (long) SYSCALL_WRITE.invokeExact(cs, SYS_WRITE, (long) fd, addr, len))
+                    : Bind.ret(cs, (long) WRITE.invokeExact(cs, fd, addr, len));
+        } catch (Throwable t) { throw rethrow(t); }
     }
 
     /** close(2): 0 or -errno. The caller must never close the same number twice. */
     public static int close(MemorySegment cs, int fd) {
-        try {
-            int r = (int) CLOSE.invokeExact(cs, fd);
-            return r < 0 ? -Native.errno(cs) : r;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        try { return Bind.ret(cs, (int) CLOSE.invokeExact(cs, fd)); } catch (Throwable t) { throw rethrow(t); }
     }
 
     /** fcntl(2) with an int argument: the result or -errno. */
     public static int fcntl(MemorySegment cs, int fd, int cmd, int arg) {
-        try {
-            int r = (int) FCNTL.invokeExact(cs, fd, cmd, arg);
-            return r < 0 ? -Native.errno(cs) : r;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        try { return Bind.ret(cs, (int) FCNTL.invokeExact(cs, fd, cmd, arg)); } catch (Throwable t) { throw rethrow(t); }
     }
 
     /** pipe(2) into {@code fds} (two ints): 0 or -errno. */
     public static int pipe(MemorySegment cs, MemorySegment fds) {
-        try {
-            int r = (int) PIPE.invokeExact(cs, fds);
-            return r < 0 ? -Native.errno(cs) : r;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        try { return Bind.ret(cs, (int) PIPE.invokeExact(cs, fds)); } catch (Throwable t) { throw rethrow(t); }
     }
 
     /** getpid(2), the cheapest libc call there is: the baseline of the FFM overhead benchmark. */
     public static int getpid() {
-        try {
-            return (int) GETPID.invokeExact();
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        try { return (int) GETPID.invokeExact(); } catch (Throwable t) { throw rethrow(t); }
     }
 
     /** getpid(2) through a critical downcall. */
     public static int getpidCritical() {
-        try {
-            return (int) GETPID_CRITICAL.invokeExact();
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        try { return (int) GETPID_CRITICAL.invokeExact(); } catch (Throwable t) { throw rethrow(t); }
     }
 
     /** Sets O_NONBLOCK and FD_CLOEXEC on {@code fd}, for OSes without SOCK_NONBLOCK/SOCK_CLOEXEC. */
@@ -166,8 +132,6 @@ public final class Unistd {
     }
 
     static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException re) return re;
-        if (t instanceof Error e) throw e;
-        return new IllegalStateException(t);
+        return Bind.rethrow(t);
     }
 }

@@ -149,9 +149,12 @@ public final class Winsock {
             B_GETPEERNAME, B_GETSOCKOPT, B_SETSOCKOPT, B_SHUTDOWN, B_SEND, B_RECV, B_SEND_AT, B_RECV_AT,
             B_SENDTO_AT, B_RECVFROM_AT, B_CLOSESOCKET, B_SELECT, B_SETHANDLEINFORMATION);
 
+    /** The binding's handle; with capture, Bind decodes the error: SOCKET_ERROR and INVALID_SOCKET are -1. */
     private static MethodHandle h(Binding b) {
-        if (!WINDOWS) return null;
-        return Native.downcallOrNull(b.cName(), b.descriptor(), b.options());
+        Bind x = Bind.of(b.cName(), b.descriptor()).optional();
+        if (b.capture()) x.errno();
+        if (b.critical()) x.critical();
+        return x.linkIf(WINDOWS);
     }
 
     private static final MethodHandle WSASTARTUP = h(B_WSASTARTUP);
@@ -180,14 +183,10 @@ public final class Winsock {
         return WSASTARTUP != null && SELECT != null;
     }
 
-    private static int ret(MemorySegment cs, int r) {
-        return r == SOCKET_ERROR ? -Native.errno(cs) : r;
-    }
-
     /** WSAStartup(2.2): 0, or the (positive) Winsock error it returns. Reference-counted by Windows. */
     public static int startup(MemorySegment wsaData) {
         try { return (int) WSASTARTUP.invokeExact(WINSOCK_2_2, wsaData); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /**
@@ -197,18 +196,14 @@ public final class Winsock {
      */
     public static long socket(MemorySegment cs, int af, int type, int protocol) {
         try {
-            long s = (long) WSASOCKETW.invokeExact(cs, af, type, protocol, MemorySegment.NULL, 0,
-                    WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
-            return s == INVALID_SOCKET ? -Native.errno(cs) : s;
-        } catch (Throwable t) { throw Unistd.rethrow(t); }
+            return Bind.ret(cs, (long) WSASOCKETW.invokeExact(cs, af, type, protocol, MemorySegment.NULL, 0,
+                    WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT));
+        } catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /** accept(s, addr, len): the new handle, or -WSAGetLastError(). {@code addr}/{@code len} may be NULL. */
     public static long accept(MemorySegment cs, long s, MemorySegment addr, MemorySegment lenInOut) {
-        try {
-            long c = (long) ACCEPT.invokeExact(cs, s, addr, lenInOut);
-            return c == INVALID_SOCKET ? -Native.errno(cs) : c;
-        } catch (Throwable t) { throw Unistd.rethrow(t); }
+        try { return Bind.ret(cs, (long) ACCEPT.invokeExact(cs, s, addr, lenInOut)); } catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /**
@@ -218,40 +213,40 @@ public final class Winsock {
     public static boolean setNoInherit(long s) {
         if (SETHANDLEINFORMATION == null) return false;
         try { return (int) SETHANDLEINFORMATION.invokeExact(s, HANDLE_FLAG_INHERIT, 0) != 0; }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /** ioctlsocket(s, FIONBIO, &1): makes {@code s} non-blocking. {@code arg} is a 4-byte scratch. */
     public static int setNonBlocking(MemorySegment cs, long s, MemorySegment arg) {
         arg.set(JAVA_INT, 0, 1);
-        try { return ret(cs, (int) IOCTLSOCKET.invokeExact(cs, s, FIONBIO, arg)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        try { return Bind.ret(cs, (int) IOCTLSOCKET.invokeExact(cs, s, FIONBIO, arg)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int bind(MemorySegment cs, long s, MemorySegment addr, int len) {
-        try { return ret(cs, (int) BIND.invokeExact(cs, s, addr, len)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        try { return Bind.ret(cs, (int) BIND.invokeExact(cs, s, addr, len)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int listen(MemorySegment cs, long s, int backlog) {
-        try { return ret(cs, (int) LISTEN.invokeExact(cs, s, backlog)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        try { return Bind.ret(cs, (int) LISTEN.invokeExact(cs, s, backlog)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int getpeername(MemorySegment cs, long s, MemorySegment addr, MemorySegment lenInOut) {
-        try { return ret(cs, (int) GETPEERNAME.invokeExact(cs, s, addr, lenInOut)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        try { return Bind.ret(cs, (int) GETPEERNAME.invokeExact(cs, s, addr, lenInOut)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int setsockopt(MemorySegment cs, long s, int level, int name, MemorySegment value, int len) {
-        try { return ret(cs, (int) SETSOCKOPT.invokeExact(cs, s, level, name, value, len)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        try { return Bind.ret(cs, (int) SETSOCKOPT.invokeExact(cs, s, level, name, value, len)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /** shutdown(s, how): SD_RECEIVE 0, SD_SEND 1, SD_BOTH 2 (the SHUT_* numbers). */
     public static int shutdown(MemorySegment cs, long s, int how) {
-        try { return ret(cs, (int) SHUTDOWN.invokeExact(cs, s, how)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        try { return Bind.ret(cs, (int) SHUTDOWN.invokeExact(cs, s, how)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /** Winsock lengths are {@code int}: a longer request is cut to Integer.MAX_VALUE (a short transfer). */
@@ -262,65 +257,65 @@ public final class Winsock {
     /** send from {@code buf[off, off+len)}: bytes sent or -WSAGetLastError(). Allocates nothing. */
     public static int send(MemorySegment cs, long s, MemorySegment buf, long off, long len, int flags) {
         long a = Unistd.address(buf, off, len);
-        try { return ret(cs, (int) SEND_AT.invokeExact(cs, s, a, intLen(len), flags)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        try { return Bind.ret(cs, (int) SEND_AT.invokeExact(cs, s, a, intLen(len), flags)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /** recv into {@code buf[off, off+len)}: bytes, 0 at end of stream, or -WSAGetLastError(). */
     public static int recv(MemorySegment cs, long s, MemorySegment buf, long off, long len, int flags) {
         long a = Unistd.address(buf, off, len);
-        try { return ret(cs, (int) RECV_AT.invokeExact(cs, s, a, intLen(len), flags)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        try { return Bind.ret(cs, (int) RECV_AT.invokeExact(cs, s, a, intLen(len), flags)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int sendto(MemorySegment cs, long s, MemorySegment buf, long off, long len, int flags,
                              MemorySegment addr, int addrLen) {
         long a = Unistd.address(buf, off, len);
-        try { return ret(cs, (int) SENDTO_AT.invokeExact(cs, s, a, intLen(len), flags, addr, addrLen)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        try { return Bind.ret(cs, (int) SENDTO_AT.invokeExact(cs, s, a, intLen(len), flags, addr, addrLen)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int recvfrom(MemorySegment cs, long s, MemorySegment buf, long off, long len, int flags,
                                MemorySegment addr, MemorySegment lenInOut) {
         long a = Unistd.address(buf, off, len);
-        try { return ret(cs, (int) RECVFROM_AT.invokeExact(cs, s, a, intLen(len), flags, addr, lenInOut)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        try { return Bind.ret(cs, (int) RECVFROM_AT.invokeExact(cs, s, a, intLen(len), flags, addr, lenInOut)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int connect(MemorySegment cs, long s, MemorySegment addr, int len) {
-        try { return ret(cs, (int) CONNECT.invokeExact(cs, s, addr, len)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        try { return Bind.ret(cs, (int) CONNECT.invokeExact(cs, s, addr, len)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int getsockname(MemorySegment cs, long s, MemorySegment addr, MemorySegment lenInOut) {
-        try { return ret(cs, (int) GETSOCKNAME.invokeExact(cs, s, addr, lenInOut)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        try { return Bind.ret(cs, (int) GETSOCKNAME.invokeExact(cs, s, addr, lenInOut)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int getsockopt(MemorySegment cs, long s, int level, int name, MemorySegment value, MemorySegment lenInOut) {
-        try { return ret(cs, (int) GETSOCKOPT.invokeExact(cs, s, level, name, value, lenInOut)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        try { return Bind.ret(cs, (int) GETSOCKOPT.invokeExact(cs, s, level, name, value, lenInOut)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int send(MemorySegment cs, long s, MemorySegment buf, int len, int flags) {
-        try { return ret(cs, (int) SEND.invokeExact(cs, s, buf, len, flags)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        try { return Bind.ret(cs, (int) SEND.invokeExact(cs, s, buf, len, flags)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int recv(MemorySegment cs, long s, MemorySegment buf, int len, int flags) {
-        try { return ret(cs, (int) RECV.invokeExact(cs, s, buf, len, flags)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        try { return Bind.ret(cs, (int) RECV.invokeExact(cs, s, buf, len, flags)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     public static int closesocket(MemorySegment cs, long s) {
-        try { return ret(cs, (int) CLOSESOCKET.invokeExact(cs, s)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        try { return Bind.ret(cs, (int) CLOSESOCKET.invokeExact(cs, s)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /** select(0, r, w, e, timeout): ready count, 0 on timeout, or -WSAGetLastError(). */
     public static int select(MemorySegment cs, MemorySegment readfds, MemorySegment writefds,
                              MemorySegment exceptfds, MemorySegment timeout) {
-        try { return ret(cs, (int) SELECT.invokeExact(cs, 0, readfds, writefds, exceptfds, timeout)); }
-        catch (Throwable t) { throw Unistd.rethrow(t); }
+        try { return Bind.ret(cs, (int) SELECT.invokeExact(cs, 0, readfds, writefds, exceptfds, timeout)); }
+        catch (Throwable t) { throw Bind.rethrow(t); }
     }
 }
