@@ -49,6 +49,14 @@ public final class Unistd {
             .errno().critical().variadicFrom(1).linkIf(SYS_READ >= 0);
     private static final MethodHandle SYSCALL_WRITE = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
             .errno().critical().variadicFrom(1).linkIf(SYS_WRITE >= 0);
+    // The same calls without errno capture, taken first. A captureCallState handle slices its
+    // capture segment on every call, a 40 B allocation wherever C2 does not inline the whole
+    // adapter into the caller (a deep handler, a big caller: kv's reply path hit it). Only a
+    // failed call needs errno, so a call that returns -1 is made once more, with capture, and
+    // that answer stands: on a non-blocking fd the second call is as valid as the first (if the
+    // socket became readable or writable meanwhile, it reads or writes, and says so).
+    private static final MethodHandle SYSCALL_PLAIN = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
+            .critical().variadicFrom(1).linkIf(SYS_READ >= 0);
     private static final MethodHandle CLOSE = Bind.fn("close", JAVA_INT, JAVA_INT).errno().linkIf(POSIX);
     private static final MethodHandle FCNTL = Bind.fn("fcntl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT)
             .errno().variadicFrom(2).linkIf(POSIX);
@@ -65,6 +73,10 @@ public final class Unistd {
         }
         long addr = address(buf, off, len);
         try {
+            if (SYSCALL_PLAIN != null) {
+                long r = (long) SYSCALL_PLAIN.invokeExact(SYS_READ, (long) fd, addr, len);
+                return r >= 0 ? r : Bind.ret(cs, (long) SYSCALL_READ.invokeExact(cs, SYS_READ, (long) fd, addr, len));
+            }
             return SYSCALL_READ != null
                     ? Bind.ret(cs, (long) SYSCALL_READ.invokeExact(cs, SYS_READ, (long) fd, addr, len))
                     : Bind.ret(cs, (long) READ.invokeExact(cs, fd, addr, len));
@@ -80,6 +92,10 @@ public final class Unistd {
         }
         long addr = address(buf, off, len);
         try {
+            if (SYSCALL_PLAIN != null) {
+                long r = (long) SYSCALL_PLAIN.invokeExact(SYS_WRITE, (long) fd, addr, len);
+                return r >= 0 ? r : Bind.ret(cs, (long) SYSCALL_WRITE.invokeExact(cs, SYS_WRITE, (long) fd, addr, len));
+            }
             return SYSCALL_WRITE != null
                     ? Bind.ret(cs, (long) SYSCALL_WRITE.invokeExact(cs, SYS_WRITE, (long) fd, addr, len))
                     : Bind.ret(cs, (long) WRITE.invokeExact(cs, fd, addr, len));
