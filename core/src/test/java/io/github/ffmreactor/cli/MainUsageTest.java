@@ -68,15 +68,13 @@ class MainUsageTest {
             assertEquals(2, run(cmd, "--host", "", "--port", "1"), cmd);
             assertTrue(err().contains("--host must name an address or a host, got ''"), err());
         }
-        // Backends: one list of names (Backend), the same for every command; io_uring is named but not yet built.
+        // Backends: one list of names (Backend), the same for every command; io_uring where refused: UringBackendExitTest.
         for (String cmd : java.util.List.of("echo", "upper", "chat", "udp-chat", "client")) {
             err.reset();
             assertEquals(2, run(cmd, "--backend", "iocp", "--port", "1"), cmd);
             assertTrue(err().contains("ffmreactor " + cmd + ": --backend must be one of auto|epoll|kqueue|poll|select|io_uring, got 'iocp'"), err());
         }
         err.reset();
-        assertEquals(2, run("echo", "--backend", "io_uring", "--port", "0"));
-        assertTrue(err().contains("ffmreactor echo: backend io_uring is not in this build yet (available: "), err());
         assertEquals(2, run("nonesuch"));
         assertTrue(err().contains("unknown command 'nonesuch'"), err());
     }
