@@ -49,14 +49,16 @@ public final class Unistd {
             .errno().critical().variadicFrom(1).linkIf(SYS_READ >= 0);
     private static final MethodHandle SYSCALL_WRITE = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
             .errno().critical().variadicFrom(1).linkIf(SYS_WRITE >= 0);
-    // The same calls without errno capture, taken first. A captureCallState handle slices its
-    // capture segment on every call, a 40 B allocation wherever C2 does not inline the whole
-    // adapter into the caller (a deep handler, a big caller: kv's reply path hit it). Only a
-    // failed call needs errno, so a call that returns -1 is made once more, with capture, and
-    // that answer stands: on a non-blocking fd the second call is as valid as the first (if the
-    // socket became readable or writable meanwhile, it reads or writes, and says so).
-    private static final MethodHandle SYSCALL_PLAIN = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
-            .critical().variadicFrom(1).linkIf(SYS_READ >= 0);
+    // write(2) without errno capture, taken first. A captureCallState handle slices its capture
+    // segment on every call, a 40 B allocation wherever C2 does not inline the whole adapter into
+    // the caller (kv's reply path, deep in a handler, hit it). Only a failed write needs errno, so
+    // a write that returns -1 is made once more, with capture, and that answer stands: on a
+    // non-blocking socket the second write is as valid as the first (if the socket became
+    // writable meanwhile, it writes, and says so), and a peer that is gone fails it again
+    // (ECONNRESET the first time becomes EPIPE the second: both mean the peer is gone). read keeps
+    // its capture: a reset read once reads as end of stream the second time (native-notes/ffm.md).
+    private static final MethodHandle SYSCALL_WRITE_PLAIN = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
+            .critical().variadicFrom(1).linkIf(SYS_WRITE >= 0);
     private static final MethodHandle CLOSE = Bind.fn("close", JAVA_INT, JAVA_INT).errno().linkIf(POSIX);
     private static final MethodHandle FCNTL = Bind.fn("fcntl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT)
             .errno().variadicFrom(2).linkIf(POSIX);
@@ -73,10 +75,6 @@ public final class Unistd {
         }
         long addr = address(buf, off, len);
         try {
-            if (SYSCALL_PLAIN != null) {
-                long r = (long) SYSCALL_PLAIN.invokeExact(SYS_READ, (long) fd, addr, len);
-                return r >= 0 ? r : Bind.ret(cs, (long) SYSCALL_READ.invokeExact(cs, SYS_READ, (long) fd, addr, len));
-            }
             return SYSCALL_READ != null
                     ? Bind.ret(cs, (long) SYSCALL_READ.invokeExact(cs, SYS_READ, (long) fd, addr, len))
                     : Bind.ret(cs, (long) READ.invokeExact(cs, fd, addr, len));
@@ -92,8 +90,8 @@ public final class Unistd {
         }
         long addr = address(buf, off, len);
         try {
-            if (SYSCALL_PLAIN != null) {
-                long r = (long) SYSCALL_PLAIN.invokeExact(SYS_WRITE, (long) fd, addr, len);
+            if (SYSCALL_WRITE_PLAIN != null) {
+                long r = (long) SYSCALL_WRITE_PLAIN.invokeExact(SYS_WRITE, (long) fd, addr, len);
                 return r >= 0 ? r : Bind.ret(cs, (long) SYSCALL_WRITE.invokeExact(cs, SYS_WRITE, (long) fd, addr, len));
             }
             return SYSCALL_WRITE != null

@@ -33,9 +33,25 @@ class UnistdReadWriteTest {
                 MemorySegment in = a.allocate(64);
                 assertEquals(10, Unistd.read(cs, r, in, 5, 64 - 5));
                 for (int i = 0; i < 10; i++) assertEquals((byte) (20 + i), in.get(ValueLayout.JAVA_BYTE, 5 + i));
+                // A full pipe: the uncaptured write fails, the captured retry says EAGAIN; drained,
+                // the next write succeeds first time. A pipe with no reader: EPIPE (SIGPIPE is
+                // ignored by the JVM), through the same retry.
+                assertTrue(Unistd.setNonBlockingCloexec(cs, w) >= 0);
+                MemorySegment big = a.allocate(1 << 16);
+                long filled = 0;
+                for (long n; (n = Unistd.write(cs, w, big, 0, big.byteSize())) > 0; ) filled += n;
+                assertEquals(-Errno.EAGAIN, Unistd.write(cs, w, buf, 0, 8), "full non-blocking pipe");
+                for (long n; filled > 0 && (n = Unistd.read(cs, r, big, 0, big.byteSize())) > 0; ) filled -= n;
+                assertEquals(8, Unistd.write(cs, w, buf, 0, 8), "drained pipe");
+                assertEquals(8, Unistd.read(cs, r, in, 0, 64));
                 assertEquals(0, Unistd.close(cs, w));
                 w = -1;
                 assertEquals(0, Unistd.read(cs, r, in, 0, 64), "end of stream");
+                assertEquals(0, Unistd.pipe(cs, fds));
+                int r2 = fds.getAtIndex(ValueLayout.JAVA_INT, 0), w2 = fds.getAtIndex(ValueLayout.JAVA_INT, 1);
+                assertEquals(0, Unistd.close(cs, r2));
+                assertEquals(-Errno.EPIPE, Unistd.write(cs, w2, buf, 0, 8), "pipe with no reader");
+                assertEquals(0, Unistd.close(cs, w2));
             } finally {
                 Unistd.close(cs, r);
                 if (w >= 0) Unistd.close(cs, w);
