@@ -32,7 +32,7 @@ final class Servers {
                 case "c-epoll", "c-epoll-spin" -> { if (CServer.gccPath() != null && backends.contains("epoll")) r.add(s); }
                 case "c-uring" -> { if (CServer.uringUnavailable() == null) r.add(s); }
                 case "ffm-edge", "ffm-level", "ffm-edge-spin", "ffm-edge-stp" -> { if (backends.contains("epoll")) r.add(s); }
-                case "ffm-uring" -> { if (io.github.ffmreactor.loop.EventLoop.backends().contains("io_uring")) r.add(s); }
+                case "ffm-uring" -> { if (io.github.ffmreactor.loop.EventLoop.backends().contains(io.github.ffmreactor.loop.Backend.IO_URING)) r.add(s); }
                 case "ffm-poll" -> { if (backends.contains("poll")) r.add(s); }
                 case "ffm-select" -> { if (backends.contains("select")) r.add(s); }
                 case "netty-epoll", "netty-epoll-spin" -> { if (NettyEpoll.AVAILABLE) r.add(s); }

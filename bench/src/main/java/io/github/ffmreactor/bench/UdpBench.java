@@ -267,7 +267,7 @@ final class UdpBench {
                 System.out.println("netty-udp-epoll skipped: " + io.netty.channel.epoll.Epoll.unavailabilityCause());
                 continue;
             }
-            if (s.equals("ffm-udp") && !io.github.ffmreactor.loop.EventLoop.backends().contains("epoll")) {
+            if (s.equals("ffm-udp") && !io.github.ffmreactor.loop.EventLoop.backends().contains(io.github.ffmreactor.loop.Backend.EPOLL)) {
                 System.out.println("ffm-udp skipped: not Linux (recvmmsg)");
                 continue;
             }

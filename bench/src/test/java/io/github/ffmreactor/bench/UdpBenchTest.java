@@ -32,7 +32,7 @@ class UdpBenchTest {
 
     @Test
     void aShortCellAgainstTheCPeerAndFfmreactor(@TempDir Path dir) throws Exception {
-        assumeTrue(io.github.ffmreactor.loop.EventLoop.backends().contains("epoll"), "Linux");
+        assumeTrue(io.github.ffmreactor.loop.EventLoop.backends().contains(io.github.ffmreactor.loop.Backend.EPOLL), "Linux");
         Path out = dir.resolve("udp.txt");
         assertEquals(0, BenchMain.run(new String[] {"udp", "--servers", "c-udp-mmsg,ffm-udp", "--senders", "1",
                 "--seconds", "1", "--warmup", "0", "--out", out.toString()}));
