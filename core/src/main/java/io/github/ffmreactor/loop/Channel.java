@@ -61,4 +61,10 @@ abstract sealed class Channel permits Connection, Listener, Connector, Datagram 
     public boolean isOpen() {
         return fd >= 0;
     }
+
+    /** A user attachment as {@code type}: null stays null; another type fails naming both. */
+    static <T> T attachmentAs(Object a, Class<T> type) {
+        if (a == null || type.isInstance(a)) return type.cast(a);
+        throw new ClassCastException("attachment is a " + a.getClass().getName() + ", not a " + type.getName());
+    }
 }

@@ -337,8 +337,6 @@ public final class Datagram extends Channel {
      * @throws ClassCastException naming both types if the state is of another type
      */
     public <T> T attachment(Class<T> type) {
-        Object a = attachment;
-        if (a == null || type.isInstance(a)) return type.cast(a);
-        throw new ClassCastException("attachment is a " + a.getClass().getName() + ", not a " + type.getName());
+        return Channel.attachmentAs(attachment, type);
     }
 }
