@@ -91,7 +91,7 @@ public final class BenchMain {
                                              C recvmmsg peer vs Netty epoll vs ffmreactor
                   udp-server <netty-udp-epoll|ffm-udp> [--batch 32]  one UDP echo server (for udp)
                   uring [--rounds 3] [--cells 1x64,16x64,256x64,1000x64,16x16k] [--servers a,b]
-                        [--warmup 1s] [--first-warmup 2s] [--duration 3s] [--syscall-window 1s]
+                        [--warmup 1s] [--first-warmup 2s] [--duration 3s] [--syscall-window 500ms]
                         [--baseline c-epoll] [--out DIR]
                                              epoll vs io_uring servers (C, ffmreactor, Netty) in
                                              interleaved rounds: CPU, user CPU, rt/s, p50, syscalls

@@ -66,7 +66,7 @@ final class UringBench {
         Duration warmup = o.duration("warmup", Duration.ofSeconds(1));
         Duration firstWarmup = o.duration("first-warmup", Duration.ofSeconds(2));
         Duration duration = o.duration("duration", Duration.ofSeconds(3));
-        Duration sysWindow = o.duration("syscall-window", Duration.ofSeconds(1));
+        Duration sysWindow = o.duration("syscall-window", Duration.ofMillis(500));
         String baseline = o.get("baseline", "c-epoll");
         Path out = Path.of(o.get("out", "bench-results/uring"));
         List<String> wanted = o.has("servers") ? List.of(o.get("servers", "").split(",")) : SERVERS;
