@@ -76,7 +76,7 @@ public final class BenchMain {
                   servers                    the server implementations available here
                   load --host 127.0.0.1 --port P [--connections 16] [--size 64] [--depth 1]
                        [--warmup 2s] [--duration 5s] [--loops 1] [--pid PID] [--server IMPL]
-                       [--client-wait block|spin|spin-then-park:D]
+                       [--client-wait block|spin|spin-then-park:D] [--syscalls yes|DURATION]
                                              drive an echo server (or start IMPL itself) and
                                              measure round trips/s, MB/s, latency, server CPU
                   smoke [--duration 1s]      every server, briefly, every byte checked (CI)
