@@ -18,7 +18,7 @@ public final class BenchMain {
     private BenchMain() {}
 
     /** The words that are subcommands when first; nothing else is. */
-    static final List<String> SUBCOMMANDS = List.of("server", "servers", "load", "smoke", "report", "idle", "kv", "jmh", "udp", "udp-server");
+    static final List<String> SUBCOMMANDS = List.of("server", "servers", "load", "smoke", "report", "idle", "kv", "jmh", "udp", "udp-server", "uring");
 
     public static void main(String[] args) throws Exception {
         System.exit(run(args));
@@ -46,6 +46,7 @@ public final class BenchMain {
                 case "jmh" -> jmh(Arrays.copyOfRange(args, 1, args.length));
                 case "udp" -> UdpBench.main(args);
                 case "udp-server" -> UdpBench.server(args);
+                case "uring" -> UringBench.main(args);
                 default -> throw new AssertionError(args[0]);
             };
         } catch (Opts.Bad e) {
@@ -75,7 +76,7 @@ public final class BenchMain {
                   servers                    the server implementations available here
                   load --host 127.0.0.1 --port P [--connections 16] [--size 64] [--depth 1]
                        [--warmup 2s] [--duration 5s] [--loops 1] [--pid PID] [--server IMPL]
-                       [--client-wait block|spin|spin-then-park:D]
+                       [--client-wait block|spin|spin-then-park:D] [--syscalls yes|DURATION]
                                              drive an echo server (or start IMPL itself) and
                                              measure round trips/s, MB/s, latency, server CPU
                   smoke [--duration 1s]      every server, briefly, every byte checked (CI)
@@ -89,6 +90,13 @@ public final class BenchMain {
                                              UDP echo: datagrams/s and server CPU per datagram,
                                              C recvmmsg peer vs Netty epoll vs ffmreactor
                   udp-server <netty-udp-epoll|ffm-udp> [--batch 32]  one UDP echo server (for udp)
+                  uring [--rounds 3] [--cells 1x64,16x64,256x64,1000x64,16x16k] [--servers a,b]
+                        [--warmup 1s] [--first-warmup 2s] [--duration 3s] [--syscall-window 500ms]
+                        [--baseline c-epoll] [--out DIR]
+                                             epoll vs io_uring servers (C, ffmreactor, Netty) in
+                                             interleaved rounds: CPU, user CPU, rt/s, p50, syscalls
+                                             and io_uring_enter per round trip, ratios to the
+                                             baseline; DIR/uring.md (markdown) and uring.jsonl
 
                 Benchmarks: EchoBench (-p server=IMPL, connections, size, depth), FfmCallBench,
                 HeapWriteBench; `-l` lists them. With no arguments JMH runs all of them (hours).""");

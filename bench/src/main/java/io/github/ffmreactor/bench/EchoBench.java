@@ -34,7 +34,9 @@ import org.openjdk.jmh.runner.IterationType;
  * appends one line to {@code ffmreactor.bench.cells} (default {@code bench-results/cells.jsonl}):
  * latency percentiles, the server's user and system CPU per round trip (from /proc/PID/stat), and
  * for ffmreactor servers their loop's counters (waits, events, reads, writes, EAGAINs per round
- * trip) and the loop thread's allocated bytes. The report joins the two.
+ * trip) and the loop thread's allocated bytes, and the server's kernel crossings per round trip
+ * (all syscalls, and io_uring_enter calls) counted by {@link Syscalls} over one more second of load
+ * after the measured iterations. The report joins the two.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -46,9 +48,11 @@ public class EchoBench {
     /** Round trips per benchmark invocation: the client loop wakes the JMH thread once per batch. */
     static final int BATCH = 64;
     private static final Duration STALL = Duration.ofSeconds(30);
+    /** How long the syscall count after the measured iterations runs (ms; 0: none). */
+    static final String SYSCALL_WINDOW_MS = "ffmreactor.bench.syscallWindowMs";
 
-    @Param({"c-epoll", "c-uring", "ffm-uring", "ffm-edge", "ffm-level", "ffm-poll", "ffm-select", "nio", "netty-epoll", "netty-nio", "vthreads",
-            "c-epoll-spin", "ffm-edge-spin", "ffm-edge-stp", "netty-epoll-spin"})
+    @Param({"c-epoll", "c-uring", "ffm-uring", "ffm-edge", "ffm-level", "ffm-poll", "ffm-select", "nio", "netty-epoll", "netty-uring", "netty-nio",
+            "vthreads", "c-epoll-spin", "ffm-edge-spin", "ffm-edge-stp", "netty-epoll-spin"})
     public String server;
 
     @Param({"1", "16", "256"})
@@ -129,8 +133,19 @@ public class EchoBench {
     public void stop() throws Exception {
         try {
             if (roundTrips > 0) {
+                // Kernel crossings over a window of their own after the measured iterations (the load
+                // keeps running between them), never inside the CPU window.
+                Syscalls.Count sys = null;
+                Duration w = Duration.ofMillis(Long.getLong(SYSCALL_WINDOW_MS, 1000));
+                if (!w.isZero() && client.errors() == 0) {
+                    try {
+                        sys = Syscalls.window(sp.pid, w, client::completed);
+                    } catch (java.io.IOException e) {
+                        System.out.println("syscalls: not counted for " + server + ": " + e.getMessage());
+                    }
+                }
                 Measurement m = Measurement.of(server, connections, size, depth, nanos / 1e9, roundTrips, latency, cpu,
-                        loopThread, srvDelta, cliDelta, client.errors());
+                        loopThread, srvDelta, cliDelta, client.errors()).withSyscalls(sys);
                 System.out.println();
                 System.out.println("cell " + server + " " + m.cell() + ": " + m.summary());
                 Path out = Path.of(System.getProperty("ffmreactor.bench.cells", "bench-results/cells.jsonl"));

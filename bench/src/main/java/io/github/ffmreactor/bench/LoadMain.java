@@ -23,7 +23,7 @@ final class LoadMain {
     private LoadMain() {}
 
     static final Set<String> OPTIONS = Set.of("host", "port", "connections", "size", "depth", "warmup", "duration",
-            "loops", "pid", "server", "json", "strace", "client-wait");
+            "loops", "pid", "server", "json", "strace", "syscalls", "client-wait");
 
     /** A load run's settings. */
     record Settings(int connections, int size, int depth, int loops, Duration warmup, Duration duration,
@@ -56,7 +56,13 @@ final class LoadMain {
             long pid = sp != null ? sp.pid : o.has("pid") ? Long.parseLong(o.get("pid", "-1")) : -1;
             String name = impl != null ? impl : host + ":" + port;
             InetSocketAddress addr = new InetSocketAddress(InetAddress.getByName(host), port);
-            Measurement m = run(name, addr, pid, sp, s, System.out, o.get("strace", "no").equals("yes"));
+            Duration sysWindow = switch (o.get("syscalls", "no")) {
+                case "no" -> null;
+                case "yes" -> Duration.ofSeconds(1);
+                default -> o.duration("syscalls", Duration.ofSeconds(1));
+            };
+            if (sysWindow != null && pid <= 0) throw new Opts.Bad("--syscalls needs the server's pid (--pid, or --server)");
+            Measurement m = run(name, addr, pid, sp, s, System.out, o.get("strace", "no").equals("yes"), sysWindow);
             System.out.println("result " + name + " " + m.cell() + ": " + m.summary());
             if (o.has("json")) {
                 Files.writeString(Path.of(o.get("json", "")), new com.google.gson.Gson().toJson(m.toMap()) + "\n",
@@ -88,6 +94,15 @@ final class LoadMain {
      */
     static Measurement run(String name, InetSocketAddress addr, long pid, ServerProcess sp, Settings s, PrintStream out,
                            boolean strace) throws Exception {
+        return run(name, addr, pid, sp, s, out, strace, null);
+    }
+
+    /**
+     * With {@code syscallWindow}, after the measured window (and strace's), {@link Syscalls} counts
+     * the server's kernel crossings over a window of that length of its own.
+     */
+    static Measurement run(String name, InetSocketAddress addr, long pid, ServerProcess sp, Settings s, PrintStream out,
+                           boolean strace, Duration syscallWindow) throws Exception {
         out.printf(Locale.ROOT, "load %s: connections=%d size=%d B depth=%d loops=%d warmup=%s duration=%s%s%s%n", name,
                 s.connections(), s.size(), s.depth(), s.loops(), fmt(s.warmup()), fmt(s.duration()),
                 s.clientWait() == WaitStrategy.BLOCK ? "" : " client-wait=" + s.clientWait(),
@@ -124,12 +139,17 @@ final class LoadMain {
                     out.println(line);
                 }
             }
+            Syscalls.Count sys = null;
+            if (syscallWindow != null && !syscallWindow.isZero() && pid > 0) {
+                sys = Syscalls.window(pid, syscallWindow, client::completed);
+                out.println(sys == null ? "syscalls: not counted (neither perf nor strace works here)" : sys.summary());
+            }
             if (client.errors() > 0) out.println("ERROR: " + client.errors() + " error(s); first: " + client.firstError());
             if (rt1 == rt0) out.println("ERROR: no round trip completed in the measured window");
             return Measurement.of(name, s.connections(), s.size(), s.depth(), (t1 - t0) / 1e9, Math.max(1, rt1 - rt0), h,
                     cpu0 == null || cpu1 == null ? null : cpu1.minus(cpu0),
                     cpu0 == null || cpu1 == null ? null : cpu1.busiestThreadSince(cpu0), Measurement.delta(srv0, srv1),
-                    Measurement.delta(cli0, cli1), client.errors() + (rt1 == rt0 ? 1 : 0));
+                    Measurement.delta(cli0, cli1), client.errors() + (rt1 == rt0 ? 1 : 0)).withSyscalls(sys);
         }
     }
 

@@ -13,7 +13,7 @@ record Measurement(String server, int connections, int size, int depth, double s
                    long p50Nanos, long p99Nanos, long p999Nanos, long maxNanos,
                    long serverUserNanos, long serverSysNanos, long serverRunNanos, long[] loopThread,
                    Map<String, Long> serverCounters,
-                   Map<String, Long> clientCounters, long errors) {
+                   Map<String, Long> clientCounters, long errors, Syscalls.Count syscalls) {
 
     static Measurement of(String server, int connections, int size, int depth, double seconds, long roundTrips,
                           Histogram h, ProcCpu cpu, long[] loopThread, Map<String, Long> serverCounters,
@@ -22,7 +22,29 @@ record Measurement(String server, int connections, int size, int depth, double s
                 h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
                 h.getMaxValue(), cpu == null ? -1 : cpu.userNanos(), cpu == null ? -1 : cpu.systemNanos(),
                 cpu == null ? -1 : cpu.runNanos(), loopThread == null ? new long[] {-1, -1, -1} : loopThread,
-                serverCounters, clientCounters, errors);
+                serverCounters, clientCounters, errors, null);
+    }
+
+    /** This measurement with the kernel crossings a separate window counted (null: none). */
+    Measurement withSyscalls(Syscalls.Count s) {
+        return new Measurement(server, connections, size, depth, seconds, roundTrips, p50Nanos, p99Nanos, p999Nanos, maxNanos,
+                serverUserNanos, serverSysNanos, serverRunNanos, loopThread, serverCounters, clientCounters, errors, s);
+    }
+
+    /** System calls the server entered per round trip (its own window), NaN if not counted. */
+    double syscallsPerRoundTrip() {
+        return syscalls == null ? Double.NaN : syscalls.perRoundTrip();
+    }
+
+    /** io_uring_enter calls per round trip (its own window), NaN if not counted. */
+    double uringEntersPerRoundTrip() {
+        return syscalls == null ? Double.NaN : syscalls.uringEntersPerRoundTrip();
+    }
+
+    /** Bytes the server's loop thread allocated per round trip, NaN where the server does not say. */
+    double allocatedPerRoundTrip() {
+        Long a = serverCounters == null ? null : serverCounters.get("alloc");
+        return a == null ? Double.NaN : a / serverRoundTrips();
     }
 
     double roundTripsPerSecond() {
@@ -90,6 +112,12 @@ record Measurement(String server, int connections, int size, int depth, double s
         m.put("serverCounters", serverCounters);
         m.put("clientCounters", clientCounters);
         m.put("errors", errors);
+        if (syscalls != null) {
+            m.put("syscallTool", syscalls.tool());
+            m.put("syscallRoundTrips", syscalls.roundTrips());
+            m.put("syscallsPerRoundTrip", syscalls.perRoundTrip());
+            m.put("uringEntersPerRoundTrip", syscalls.uringEntersPerRoundTrip());
+        }
         return m;
     }
 
@@ -120,6 +148,7 @@ record Measurement(String server, int connections, int size, int depth, double s
         } else if (serverCounters != null && serverCounters.containsKey("alloc")) {
             b.append(String.format(java.util.Locale.ROOT, "%n  server loop thread allocated %.2f B per round trip", serverCounters.get("alloc") / (double) roundTrips));
         }
+        if (syscalls != null) b.append("\n  ").append(syscalls.summary());
         if (clientCounters != null && clientCounters.containsKey("alloc")) {
             b.append(String.format(java.util.Locale.ROOT, "%n  load client loop per round trip: waits=%.3f reads=%.3f writes=%.3f allocated=%.2f B",
                     clientCounters.getOrDefault("waits", 0L) / (double) roundTrips, clientCounters.getOrDefault("reads", 0L) / (double) roundTrips,

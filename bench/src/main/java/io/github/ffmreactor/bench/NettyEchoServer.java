@@ -17,6 +17,8 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -50,13 +52,23 @@ final class NettyEchoServer implements ServerMain.Running {
         }
     }
 
-    private NettyEchoServer(InetSocketAddress addr, boolean epoll, boolean busyWait) throws InterruptedException {
+    /** Which Netty transport serves. */
+    enum Transport { NIO, EPOLL, IO_URING }
+
+    private NettyEchoServer(InetSocketAddress addr, Transport t, boolean busyWait) throws InterruptedException {
         SelectStrategyFactory busy = () -> (selectSupplier, hasTasks) -> SelectStrategy.BUSY_WAIT;
-        group = new MultiThreadIoEventLoopGroup(1, !epoll ? NioIoHandler.newFactory()
-                : busyWait ? EpollIoHandler.newFactory(0, busy) : EpollIoHandler.newFactory());
+        group = new MultiThreadIoEventLoopGroup(1, switch (t) {
+            case NIO -> NioIoHandler.newFactory();
+            case EPOLL -> busyWait ? EpollIoHandler.newFactory(0, busy) : EpollIoHandler.newFactory();
+            case IO_URING -> IoUringIoHandler.newFactory();
+        });
         ServerBootstrap b = new ServerBootstrap()
                 .group(group, group)
-                .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                .channel(switch (t) {
+                    case NIO -> NioServerSocketChannel.class;
+                    case EPOLL -> EpollServerSocketChannel.class;
+                    case IO_URING -> IoUringServerSocketChannel.class;
+                })
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
@@ -69,8 +81,9 @@ final class NettyEchoServer implements ServerMain.Running {
         channel = b.bind(addr).sync().channel();
     }
 
-    static NettyEchoServer start(InetSocketAddress addr, boolean epoll, boolean busyWait) throws InterruptedException {
-        return new NettyEchoServer(addr, epoll, busyWait);
+    static NettyEchoServer start(InetSocketAddress addr, Transport t, boolean busyWait) throws InterruptedException {
+        if (busyWait && t != Transport.EPOLL) throw new IllegalArgumentException("busy-wait is an epoll select strategy, not " + t);
+        return new NettyEchoServer(addr, t, busyWait);
     }
 
     @Override

@@ -63,6 +63,9 @@ final class Report {
             return Double.isNaN(run) || run < 0 ? userUs() + sysUs() : run;
         }
         double p99Us() { return num("p99Nanos") / 1e3; }
+        /** System calls the server entered per round trip (cells.jsonl, from Syscalls), NaN if not counted. */
+        double syscalls() { return num("syscallsPerRoundTrip"); }
+        double uringEnters() { return num("uringEntersPerRoundTrip"); }
     }
 
     static int main(String[] args) throws Exception {
@@ -168,6 +171,7 @@ final class Report {
             Map.entry("ffm-select", new java.awt.Color(0xFF, 0xE0, 0x99)),
             Map.entry("nio", new java.awt.Color(0x1F, 0x6F, 0xD0)),
             Map.entry("netty-epoll", new java.awt.Color(0x2E, 0x9E, 0x44)),
+            Map.entry("netty-uring", new java.awt.Color(0x7F, 0xB0, 0x2E)),
             Map.entry("netty-nio", new java.awt.Color(0x8F, 0xD1, 0x8F)),
             Map.entry("vthreads", new java.awt.Color(0x8E, 0x44, 0xAD)),
             Map.entry("c-epoll-spin", new java.awt.Color(0x99, 0x99, 0x99)),
@@ -239,6 +243,13 @@ final class Report {
                 Row::cpuUs), out, "cpu-per-roundtrip"));
         h.append(png(byServer("Server user CPU per round trip (us; /proc utime, sampled per tick)", "us per round trip", rows, servers, cellNames,
                 Row::userUs), out, "user-cpu-per-roundtrip"));
+        h.append("<h2>Kernel crossings per round trip (lower is better)</h2>\n<p>Every system call the server process ")
+                .append("entered, per round trip, counted over one more second of load after the measured iterations (perf ")
+                .append("stat on the raw_syscalls:sys_enter tracepoint, or strace -c where perf may not count it). An epoll ")
+                .append("server needs a read, a write and a share of epoll_wait per round trip; an io_uring server one ")
+                .append("io_uring_enter per batch.</p>\n");
+        h.append(png(byServer("System calls per round trip (server process)", "per round trip", rows, servers, cellNames,
+                Row::syscalls), out, "syscalls-per-roundtrip"));
         h.append(perfUser(in));
         h.append(udp(in));
         h.append("<h2>Throughput (round trips per second, higher is better)</h2>\n");
@@ -294,7 +305,7 @@ final class Report {
         h.append("<h2>All cells, with ratios to the C epoll server</h2>\n<table><tr><th>cell</th><th>server</th><th>round trips/s</th>")
                 .append("<th>&plusmn;</th><th>x C</th><th>MB/s</th><th>p50 us</th><th>p99 us</th><th>p99 x C</th><th>p99.9 us</th>")
                 .append("<th>user us/rt</th><th>sys us/rt</th><th>CPU us/rt</th><th>CPU x C</th><th>user x C</th><th>loop thread us/rt</th>")
-                .append("<th>other threads us/rt</th><th>loop alloc B/rt</th>")
+                .append("<th>other threads us/rt</th><th>sys/rt</th><th>sys/rt x C</th><th>io_uring_enter/rt</th><th>loop alloc B/rt</th>")
                 .append("<th>client alloc B/rt</th></tr>\n");
         for (String cell : cellNames) {
             Row c = null;
@@ -313,6 +324,8 @@ final class Report {
                         .append(ratio(r.userUs(), c == null ? Double.NaN : c.userUs(), r.server, 1.2, false))
                         .append(td(r.num("loopThreadRunMicrosPerRoundTrip"), "%.3f"))
                         .append(td(r.cpuUs() - r.num("loopThreadRunMicrosPerRoundTrip"), "%.3f"))
+                        .append(td(r.syscalls(), "%.3f")).append(ratio(r.syscalls(), c == null ? Double.NaN : c.syscalls(), "", 1, false))
+                        .append(td(r.uringEnters(), "%.3f"))
                         .append(td(r.perRt("serverCounters", "alloc"), "%.2f"))
                         .append(td(r.perRt("clientCounters", "alloc"), "%.2f")).append("</tr>\n");
             }

@@ -79,9 +79,10 @@ final class ServerMain {
             case "ffm-edge-spin" -> ffm(addr, "epoll", Trigger.EDGE, WaitStrategy.SPIN);
             case "ffm-edge-stp" -> ffm(addr, "epoll", Trigger.EDGE, WaitStrategy.parse(Servers.STP));
             case "nio" -> NioEchoServer.start(addr);
-            case "netty-epoll" -> NettyEchoServer.start(addr, true, false);
-            case "netty-nio" -> NettyEchoServer.start(addr, false, false);
-            case "netty-epoll-spin" -> NettyEchoServer.start(addr, true, true);
+            case "netty-epoll" -> NettyEchoServer.start(addr, NettyEchoServer.Transport.EPOLL, false);
+            case "netty-uring" -> NettyEchoServer.start(addr, NettyEchoServer.Transport.IO_URING, false);
+            case "netty-nio" -> NettyEchoServer.start(addr, NettyEchoServer.Transport.NIO, false);
+            case "netty-epoll-spin" -> NettyEchoServer.start(addr, NettyEchoServer.Transport.EPOLL, true);
             case "vthreads" -> VirtualThreadEchoServer.start(addr);
             default -> throw new Opts.Bad("unknown server '" + impl + "' (known: " + Servers.ALL + ")");
         };

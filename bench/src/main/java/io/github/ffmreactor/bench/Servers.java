@@ -10,7 +10,7 @@ final class Servers {
 
     /** Every implementation the bench knows, in report order. */
     static final List<String> ALL = List.of("c-epoll", "c-uring", "ffm-uring", "ffm-edge", "ffm-level", "ffm-poll", "ffm-select",
-            "nio", "netty-epoll", "netty-nio", "vthreads", "c-epoll-spin", "ffm-edge-spin", "ffm-edge-stp",
+            "nio", "netty-epoll", "netty-uring", "netty-nio", "vthreads", "c-epoll-spin", "ffm-edge-spin", "ffm-edge-stp",
             "netty-epoll-spin");
 
     /** The low-latency variants: they spin instead of sleeping (spin-then-park parks when idle). */
@@ -22,6 +22,8 @@ final class Servers {
     /**
      * Those that can run here: ffmreactor backends the OS offers, netty-epoll where Netty's epoll
      * native library loads (Linux on x86_64 or aarch64: the two classifiers bench/pom.xml ships),
+     * netty-uring where Netty's io_uring transport loads and the kernel lets it set up a ring
+     * (Linux on x86_64: the one classifier bench/pom.xml ships),
      * C if gcc exists (c-uring: and liburing.h, and a kernel that lets this process use io_uring).
      */
     static List<String> available() {
@@ -36,6 +38,7 @@ final class Servers {
                 case "ffm-poll" -> { if (backends.contains("poll")) r.add(s); }
                 case "ffm-select" -> { if (backends.contains("select")) r.add(s); }
                 case "netty-epoll", "netty-epoll-spin" -> { if (NettyEpoll.AVAILABLE) r.add(s); }
+                case "netty-uring" -> { if (NettyUring.AVAILABLE) r.add(s); }
                 default -> r.add(s);
             }
         }
@@ -50,6 +53,7 @@ final class Servers {
         if (impl.equals("c-uring")) return impl + " skipped: " + CServer.uringUnavailable();
         if (impl.equals("ffm-uring")) return impl + " skipped: " + io.github.ffmreactor.sys.Uring.unavailableReason();
         if (impl.startsWith("netty-epoll")) return impl + " skipped: Netty's epoll transport cannot run here (" + NettyEpoll.CAUSE + ")";
+        if (impl.equals("netty-uring")) return impl + " skipped: Netty's io_uring transport cannot run here (" + NettyUring.CAUSE + ")";
         return impl + " skipped: backend not available on this OS (available: " + Poller.available() + ")";
     }
 
@@ -61,6 +65,17 @@ final class Servers {
     private static final class NettyEpoll {
         static final boolean AVAILABLE = io.netty.channel.epoll.Epoll.isAvailable();
         static final String CAUSE = AVAILABLE ? "" : String.valueOf(io.netty.channel.epoll.Epoll.unavailabilityCause());
+    }
+
+    /**
+     * Whether Netty's io_uring transport runs here, asked once: {@code IoUring.isAvailable()} loads
+     * its native library and sets up a ring, so it is false with a cause on another arch, on a
+     * kernel without io_uring, or where seccomp, {@code kernel.io_uring_disabled} or the memlock
+     * limit refuse it.
+     */
+    private static final class NettyUring {
+        static final boolean AVAILABLE = io.netty.channel.uring.IoUring.isAvailable();
+        static final String CAUSE = AVAILABLE ? "" : String.valueOf(io.netty.channel.uring.IoUring.unavailabilityCause());
     }
 
     static boolean isFfm(String impl) {

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.Test;
 
-/** Netty's epoll servers are offered exactly where its native transport loads, and say why not elsewhere. */
+/** Netty's native servers are offered exactly where their transport loads, and say why not elsewhere. */
 class ServersTest {
     @Test
     void nettyEpollOnlyWhereItsTransportLoads() {
@@ -25,6 +25,24 @@ class ServersTest {
         String arch = System.getProperty("os.arch");
         if (System.getProperty("os.name").equals("Linux") && (arch.equals("amd64") || arch.equals("aarch64"))) {
             assertTrue(here, String.valueOf(Epoll.unavailabilityCause()));
+        }
+    }
+
+    /** netty-uring: where Netty's io_uring transport loads and sets up a ring, else skipped with its cause. */
+    @Test
+    void nettyUringOnlyWhereItsTransportRuns() {
+        boolean here = io.netty.channel.uring.IoUring.isAvailable();
+        assertEquals(here, Servers.available().contains("netty-uring"));
+        String why = Servers.unavailableReason("netty-uring");
+        if (here) {
+            assertNull(why);
+        } else {
+            assertTrue(why.startsWith("netty-uring skipped: Netty's io_uring transport cannot run here ("), why);
+        }
+        // Linux on x86_64 where this process may use io_uring (ffmreactor's own probe): the jar carries the library.
+        if (System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64")
+                && io.github.ffmreactor.sys.Uring.available()) {
+            assertTrue(here, String.valueOf(io.netty.channel.uring.IoUring.unavailabilityCause()));
         }
     }
 
