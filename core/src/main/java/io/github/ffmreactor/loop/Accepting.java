@@ -43,7 +43,7 @@ final class Accepting {
         } catch (Throwable t) {
             Fds.closeQuietly(fd);
             l.counters.failure();
-            l.report(null, t);
+            l.failures.report(null, t);
             return;
         }
         try {
@@ -51,17 +51,17 @@ final class Accepting {
         } catch (IllegalArgumentException e) {
             // The poller's own capacity (Windows select: sockets per set): a limit, not a fault.
             l.counters.rejected();
-            refusals.report(l, e);
+            refusals.report(l.failures, e);
         } catch (NativeException | RuntimeException e) {
             l.counters.failure();
-            l.report(null, e);
+            l.failures.report(null, e);
         }
     }
 
     private void refuse(int fd, String why) {
         Fds.closeQuietly(fd);
         loop.counters.rejected();
-        refusals.report(loop, new IOException("connection refused (accepted and closed): " + why));
+        refusals.report(loop.failures, new IOException("connection refused (accepted and closed): " + why));
     }
 
     void paused(Listener l) {

@@ -46,7 +46,7 @@ final class Carried {
             try {
                 c.readInput(false);
             } catch (Throwable t) {
-                loop.fail(c, t);
+                loop.failures.fail(c, t);
             }
         }
         return n;

@@ -81,7 +81,7 @@ public final class Connection extends Channel {
                 loop.poller.modify(fd, want, trigger, loop.registry.token(this));
                 interest = want;
             } catch (NativeException e) {
-                loop.fail(this, e);
+                loop.failures.fail(this, e);
             }
         }
     }
@@ -170,7 +170,7 @@ public final class Connection extends Channel {
             handler.onData(this, buf, len);
             return true;
         } catch (Throwable t) {
-            loop.fail(this, t);
+            loop.failures.fail(this, t);
             return false;
         }
     }
@@ -330,7 +330,7 @@ public final class Connection extends Channel {
                 || errno == Errno.ECONNABORTED || errno == Errno.EHOSTUNREACH || errno == Errno.ENETUNREACH) {
             closeNow(e);
         } else {
-            loop.fail(this, e);
+            loop.failures.fail(this, e);
         }
     }
 
@@ -340,7 +340,7 @@ public final class Connection extends Channel {
         try {
             handler.onInputClosed(this);
         } catch (Throwable t) {
-            loop.fail(this, t);
+            loop.failures.fail(this, t);
         }
     }
 
@@ -557,7 +557,7 @@ public final class Connection extends Channel {
             try {
                 handler.onDrained(this);
             } catch (Throwable t) {
-                l.fail(this, t);
+                l.failures.fail(this, t);
             }
         }
     }
@@ -650,7 +650,7 @@ public final class Connection extends Channel {
         try {
             handler.onClose(this, cause);
         } catch (Throwable t) {
-            loop.report(this, t);
+            loop.failures.report(this, t);
         }
     }
 

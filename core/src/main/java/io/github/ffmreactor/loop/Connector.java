@@ -79,7 +79,7 @@ final class Connector extends Channel {
             }
         };
         try {
-            loop.inLoopOrLater(start);
+            loop.tasks.inLoopOrLater(start);
         } catch (RejectedExecutionException e) {
             start.abandon();
         }

@@ -175,7 +175,7 @@ public final class Datagram extends Channel {
         } catch (Throwable t) {
             // One bad datagram is not the socket's failure: report it and read on.
             l.counters.failure();
-            l.report(null, t);
+            l.failures.report(null, t);
         }
     }
 
@@ -308,7 +308,7 @@ public final class Datagram extends Channel {
         try {
             handler.onClose(this, cause);
         } catch (Throwable t) {
-            loop.report(null, t);
+            loop.failures.report(null, t);
         }
     }
 

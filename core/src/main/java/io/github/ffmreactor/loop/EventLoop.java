@@ -1,6 +1,5 @@
 package io.github.ffmreactor.loop;
 
-import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.poll.PollerStats;
 import io.github.ffmreactor.Trigger;
@@ -10,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -19,11 +19,14 @@ import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
- * One thread's reactor: an {@link Engine} (today a poller), the channels registered on it
- * ({@link Slots}), a task queue for other threads, timers, and one read buffer shared by every
+ * One thread's reactor: an {@link Engine} (a poller, or io_uring), the channels registered on it
+ * ({@link Registry}), a task queue for other threads, timers, and one read buffer shared by every
  * connection. This class is the turn; {@link #run} and {@link #start} hand it to a runner that
  * drives it with the {@link WaitStrategy}, and an embedder with a thread of its own drives it
- * with {@link #runOnce} or {@link #doWork} instead.
+ * with {@link #runOnce} or {@link #doWork} instead. The rest of its public methods say what they
+ * promise and hand over to a class with that one job: {@link ChannelFactory} makes channels,
+ * {@link Tasks} brings work from other threads, {@link Lifecycle} stops and closes,
+ * {@link Failures} reports.
  *
  * <p>Failures are contained: anything one channel causes (a handler that throws, an unexpected
  * errno on its fd, a registration the poller refuses) closes that channel, is reported once
@@ -39,7 +42,10 @@ public final class EventLoop implements Executor, AutoCloseable {
     final MemorySegment intScratch = arena.allocate(ValueLayout.JAVA_INT);
     final Registry registry;
     final Inbox inbox;
+    /** Work for the loop thread from any thread: run now on it, else queued on the inbox. */
+    final Tasks tasks;
     final Counters counters = new Counters();
+    final Failures failures = new Failures(counters);
     final Carried carried = new Carried(counters);
     final Engine engine;
     /** The io_uring engine when this loop runs on it, else null (then the poller is a readiness one). */
@@ -51,12 +57,12 @@ public final class EventLoop implements Executor, AutoCloseable {
     /** Set by a group watching its loops: run on the loop thread once it has closed everything. */
     volatile Runnable afterTermination;
     private boolean inTurn;
-    private volatile BiConsumer<Connection, Throwable> errorHandler = EventLoop::printError;
     final Clock clock;
     final Timers timers = new Timers();
     final WaitStrategy.Idler idler;
 
     final Accepting accepting = new Accepting(this);
+    private final ChannelFactory factory = new ChannelFactory(this);
     private final WaitErrors waitErrors = new WaitErrors();
 
     private EventLoop(LoopOptions options, Poller poller, Clock clock) {
@@ -84,6 +90,7 @@ public final class EventLoop implements Executor, AutoCloseable {
             this.engine = new ReadinessEngine(this, poller, registry, carried, counters);
         }
         this.inbox = new Inbox(engine);
+        this.tasks = new Tasks(life, inbox);
     }
 
     /** A loop on the best backend of this OS (or the one {@code ffmreactor.backend} names). */
@@ -119,15 +126,14 @@ public final class EventLoop implements Executor, AutoCloseable {
         return options;
     }
 
-    // ---- channels (registered through Registry, the one path onto the poller) -----------------
+    // ---- channels (made by ChannelFactory, put on the poller by Registry) -----------------------
 
     /**
      * Takes ownership of a connected, non-blocking stream fd (a socket, a pipe end) and serves it
      * with {@code handler}. Loop thread only (or before the loop runs). On failure the fd is closed.
      */
     public Connection register(int fd, Trigger trigger, Handler handler) throws NativeException {
-        checkInLoop();
-        return registry.adopt(fd, trigger, handler);
+        return factory.register(fd, trigger, handler);
     }
 
     /**
@@ -137,26 +143,21 @@ public final class EventLoop implements Executor, AutoCloseable {
      */
     public Listener listen(InetSocketAddress address, Trigger trigger, Supplier<? extends Handler> handlers)
             throws NativeException {
-        return listen(address, trigger, handlers, false);
+        return factory.listen(address, trigger, handlers, false);
     }
 
     public Listener listen(InetSocketAddress address, Trigger trigger, Supplier<? extends Handler> handlers,
                            boolean reusePort) throws NativeException {
-        registry.checkTrigger(trigger);
-        // The socket is made on the loop thread: if the loop never runs the call, nothing is left open.
-        return callInLoop(() -> registry.attachListener(Tcp.listen(address, 1024, reusePort),
-                fd -> new Listener(this, fd, trigger, handlers, Tcp.localAddress(fd))));
+        return factory.listen(address, trigger, handlers, reusePort);
     }
 
     /**
      * Listens on a Unix domain stream socket at {@code path} (which must not exist); the listener
      * removes the file when it closes. As {@link #listen(InetSocketAddress, Trigger, Supplier)}.
      */
-    public Listener listen(java.nio.file.Path path, Trigger trigger, Supplier<? extends Handler> handlers)
+    public Listener listen(Path path, Trigger trigger, Supplier<? extends Handler> handlers)
             throws NativeException {
-        registry.checkTrigger(trigger);
-        return callInLoop(() -> registry.attachListener(io.github.ffmreactor.net.Unix.listen(path, 1024),
-                fd -> new Listener(this, fd, trigger, handlers, path)));
+        return factory.listen(path, trigger, handlers);
     }
 
     /**
@@ -168,14 +169,13 @@ public final class EventLoop implements Executor, AutoCloseable {
      */
     public CompletableFuture<Connection> connect(InetSocketAddress address, Trigger trigger, Handler handler,
                                                  Duration timeout) {
-        return Connector.connect(this, () -> Tcp.connect(address), true, address.toString(), trigger, handler, timeout);
+        return factory.connect(address, trigger, handler, timeout);
     }
 
     /** Connects to a Unix domain stream socket at {@code path}; as {@link #connect(InetSocketAddress, Trigger, Handler, Duration)}. */
-    public CompletableFuture<Connection> connect(java.nio.file.Path path, Trigger trigger, Handler handler,
+    public CompletableFuture<Connection> connect(Path path, Trigger trigger, Handler handler,
                                                  Duration timeout) {
-        return Connector.connect(this, () -> io.github.ffmreactor.net.Unix.connect(path), false, path.toString(),
-                trigger, handler, timeout);
+        return factory.connect(path, trigger, handler, timeout);
     }
 
     /**
@@ -183,21 +183,20 @@ public final class EventLoop implements Executor, AutoCloseable {
      * it with {@code handler}. Safe from any thread; bind errors are thrown here.
      */
     public Datagram openDatagram(InetSocketAddress address, DatagramHandler handler) throws NativeException {
-        return openDatagram(address, DatagramOptions.defaults(), handler);
+        return factory.openDatagram(address, DatagramOptions.defaults(), handler);
     }
 
     /** As {@link #openDatagram(InetSocketAddress, DatagramHandler)}, with a receive buffer, batch size and datagram limit. */
     public Datagram openDatagram(InetSocketAddress address, DatagramOptions options, DatagramHandler handler)
             throws NativeException {
-        return callInLoop(() -> Datagram.open(this, address, options, handler));
+        return factory.openDatagram(address, options, handler);
     }
 
     // ---- the loop --------------------------------------------------------------------------------
 
     /** Runs the loop on the calling thread until {@link #shutdown} or {@link #stop}, then closes it. */
     public void run() {
-        life.claim(Thread.currentThread(), true, inbox.isClosed());
-        new Runner(this).run();
+        Runner.runHere(this);
     }
 
     /**
@@ -205,10 +204,7 @@ public final class EventLoop implements Executor, AutoCloseable {
      * threads (listen, connect, timers) go through the loop's queue, never inline.
      */
     public Thread start(String name) {
-        Thread t = Thread.ofPlatform().name(name).unstarted(new Runner(this));
-        life.claim(t, true, inbox.isClosed());
-        t.start();
-        return t;
+        return Runner.start(this, name);
     }
 
     /**
@@ -265,18 +261,18 @@ public final class EventLoop implements Executor, AutoCloseable {
             int n;
             try {
                 engine.prepare();
-                n = engine.await(timerTimeout((int) Math.min(Integer.MAX_VALUE, timeout)));
+                n = engine.await(timers.shorten((int) Math.min(Integer.MAX_VALUE, timeout), clock));
                 waitErrors.ok();
             } catch (NativeException e) {
                 inbox.awake();
-                if (!waitErrors.rideOut(this, e)) throw e;
+                if (!waitErrors.rideOut(failures, e)) throw e;
                 n = 0;
             }
             inbox.awake();
             int work = engine.deliver(n);
             // Timers before tasks: a task queued after the clock moved sees the timers that were due.
-            if (timers.size() > 0) work += timers.runDue(clock, this);
-            return work + inbox.run(this);
+            if (timers.size() > 0) work += timers.runDue(clock, failures);
+            return work + inbox.run(failures);
         } finally {
             inTurn = false;
         }
@@ -288,13 +284,6 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     // ---- timers (see Timers) --------------------------------------------------------------------
-
-    /** The poll timeout, shortened to the nearest timer's deadline. */
-    private int timerTimeout(int timeout) {
-        if (timeout == 0 || timers.size() == 0) return timeout;
-        int t = timers.timeoutMillis(clock.nanoTime());
-        return timeout < 0 ? t : Math.min(timeout, t);
-    }
 
     /** The clock this loop's timers read. */
     public Clock clock() {
@@ -321,12 +310,12 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     private Timer addTimer(Timer t) {
-        if (inLoop() || life.thread == null) timers.add(t);
-        else execute(() -> timers.add(t));
+        if (tasks.mayRunHere()) timers.add(t);
+        else tasks.execute(() -> timers.add(t));
         return t;
     }
 
-    // ---- other threads ---------------------------------------------------------------------------
+    // ---- other threads (see Tasks) -------------------------------------------------------------
 
     /**
      * Runs {@code task} on the loop thread, in order with other tasks. Safe from any thread.
@@ -335,27 +324,7 @@ public final class EventLoop implements Executor, AutoCloseable {
      */
     @Override
     public void execute(Runnable task) {
-        if (!offer(task)) {
-            throw new RejectedExecutionException("event loop has terminated"
-                    + (life.terminationCause != null ? " (" + life.terminationCause + ")" : ""));
-        }
-    }
-
-    /**
-     * Queues {@code task}; false if the loop has closed. A task that is queued while the loop
-     * closes is either run or, if it is {@link Inbox.Abandonable}, abandoned: never silently lost.
-     */
-    boolean offer(Runnable task) {
-        return inbox.offer(task, inLoop());
-    }
-
-    /** Queues an accepted fd from another loop; closes it if this loop has closed. */
-    void handOff(HandOff h) {
-        if (!offer(h)) h.abandon();
-    }
-
-    boolean isStopping() {
-        return life.stopping;
+        tasks.execute(task);
     }
 
     /**
@@ -367,28 +336,11 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     public boolean inLoop() {
-        return Thread.currentThread() == life.thread;
+        return tasks.inLoop();
     }
 
     public boolean isRunning() {
         return life.thread != null && !life.isTerminated();
-    }
-
-    private void checkInLoop() {
-        if (life.thread != null && !inLoop()) {
-            throw new IllegalStateException("not on the loop thread: use execute()");
-        }
-    }
-
-    /** Runs {@code r} now when on the loop (or before it runs), else queues it. */
-    void inLoopOrLater(Runnable r) {
-        if (life.thread == null || inLoop()) r.run();
-        else execute(r);
-    }
-
-    /** Runs {@code call} on the loop and waits for it; see {@link PendingCall#await}. */
-    <T> T callInLoop(PendingCall.Call<T> call) throws NativeException {
-        return life.thread == null || inLoop() ? call.call() : PendingCall.await(this, call);
     }
 
     // ---- shutdown --------------------------------------------------------------------------------
@@ -399,19 +351,16 @@ public final class EventLoop implements Executor, AutoCloseable {
      * happens if the loop has already terminated.
      */
     public void shutdown(Duration grace) {
-        long deadline = System.nanoTime() + Timers.saturatedNanos(grace);
-        offer(() -> life.beginShutdown(this, deadline));
+        life.shutdown(this, grace);
     }
 
     /** Stops at once: every fd is closed, queued output dropped. Safe from any thread. */
     public void stop() {
-        life.stopping = true;
-        offer(() -> life.shuttingDown = false);
-        wakeup();
+        life.stop(this);
     }
 
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
-        return life.terminated.await(Timers.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
+        return life.awaitTermination(timeout);
     }
 
     /**
@@ -436,30 +385,7 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /** Who hears about handler failures and accept errors (default: standard error). */
     public void onError(BiConsumer<Connection, Throwable> handler) {
-        this.errorHandler = handler;
-    }
-
-    /** A channel failed: report it once, count it, close it. The loop goes on. */
-    void fail(Channel c, Throwable t) {
-        counters.failure();
-        report(c instanceof Connection k ? k : null, t);
-        try {
-            c.closeNow(t);
-        } catch (Throwable again) {
-            report(null, again);
-        }
-    }
-
-    void report(Connection c, Throwable t) {
-        try {
-            errorHandler.accept(c, t);
-        } catch (Throwable ignored) {
-            // The reporter itself failed; the loop goes on.
-        }
-    }
-
-    private static void printError(Connection c, Throwable t) {
-        System.err.println("ffmreactor: " + (c == null ? "loop" : "connection fd " + c.fd()) + ": " + t);
+        failures.reportTo(handler);
     }
 
     /**

@@ -20,7 +20,7 @@ final class HandOff implements Inbox.Abandonable {
 
     @Override
     public void run() {
-        if (target.isStopping()) {
+        if (target.life.stopping) {
             abandon();
             return;
         }

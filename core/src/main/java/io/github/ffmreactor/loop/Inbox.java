@@ -76,7 +76,7 @@ final class Inbox {
     }
 
     /** Runs the tasks queued now (not those they queue: the poller is not starved); how many ran. */
-    int run(EventLoop loop) {
+    int run(Failures failures) {
         int ran = 0;
         for (int n = tasks.size(); n > 0; n--) {
             Runnable r = tasks.poll();
@@ -85,7 +85,7 @@ final class Inbox {
             try {
                 r.run();
             } catch (Throwable t) {
-                loop.report(null, t);
+                failures.report(null, t);
             }
         }
         return ran;

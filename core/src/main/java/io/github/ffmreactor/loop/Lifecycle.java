@@ -63,7 +63,7 @@ final class Lifecycle {
         if (isTerminated()) return;
         if (cause != null) {
             terminationCause = cause;
-            loop.report(null, cause);
+            loop.failures.report(null, cause);
         }
         try {
             closeAll(loop);
@@ -74,14 +74,31 @@ final class Lifecycle {
                 try {
                     after.run();
                 } catch (Throwable t) {
-                    loop.report(null, t);
+                    loop.failures.report(null, t);
                 }
             }
         }
     }
 
+    /** See {@link EventLoop#shutdown}: any thread; the loop begins it at its next turn. */
+    void shutdown(EventLoop loop, Duration grace) {
+        long deadline = System.nanoTime() + Timers.saturatedNanos(grace);
+        loop.tasks.offer(() -> beginShutdown(loop, deadline));
+    }
+
+    /** See {@link EventLoop#stop}: any thread. A shutdown under way becomes a stop. */
+    void stop(EventLoop loop) {
+        stopping = true;
+        loop.tasks.offer(() -> shuttingDown = false);
+        loop.inbox.wakeup();
+    }
+
+    boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return terminated.await(Timers.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
+    }
+
     /** Loop thread: stop accepting, flush and close connections, until {@code deadline}. */
-    void beginShutdown(EventLoop loop, long deadline) {
+    private void beginShutdown(EventLoop loop, long deadline) {
         if (shuttingDown || stopping) return;
         shuttingDown = true;
         stopping = true;
@@ -104,10 +121,10 @@ final class Lifecycle {
                 }
             }
         }
-        if (!loop.inLoop()) {
-            loop.stop();
+        if (!loop.tasks.inLoop()) {
+            stop(loop);
             try {
-                if (!loop.awaitTermination(Duration.ofSeconds(30))) throw new IllegalStateException("loop did not stop");
+                if (!awaitTermination(Duration.ofSeconds(30))) throw new IllegalStateException("loop did not stop");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -127,7 +144,7 @@ final class Lifecycle {
             try {
                 c.closeNow(null);
             } catch (Throwable t) {
-                loop.report(null, t);
+                loop.failures.report(null, t);
             }
         }
         loop.timers.clear();

@@ -78,7 +78,7 @@ public final class Listener extends Channel {
             try {
                 c = SocketIo.accept(l.cs, fd);
             } catch (IllegalStateException e) {
-                l.report(null, e); // a Windows handle beyond 31 bits, already closed
+                l.failures.report(null, e); // a Windows handle beyond 31 bits, already closed
                 continue;
             }
             if (c >= 0) {
@@ -144,7 +144,7 @@ public final class Listener extends Channel {
     private void pause(int errno) throws NativeException {
         EventLoop l = loop;
         backoffMillis = backoffMillis == 0 ? FIRST_BACKOFF_MILLIS : Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
-        l.accepting.errors.report(l, Errno.exception(SocketIo.ACCEPT_CALL, errno,
+        l.accepting.errors.report(l.failures, Errno.exception(SocketIo.ACCEPT_CALL, errno,
                 "accepting paused for " + backoffMillis + " ms"));
         setAccepting(false);
         l.accepting.paused(this);
@@ -162,7 +162,7 @@ public final class Listener extends Channel {
         try {
             setAccepting(true);
         } catch (NativeException e) {
-            loop.fail(this, e);
+            loop.failures.fail(this, e);
         }
     }
 
@@ -178,7 +178,7 @@ public final class Listener extends Channel {
         EventLoop t = targets[nextTarget];
         nextTarget = (nextTarget + 1) % targets.length;
         if (t == loop) return false;
-        t.handOff(new HandOff(t, fd, trigger, handlers));
+        t.tasks.handOff(new HandOff(t, fd, trigger, handlers));
         return true;
     }
 
@@ -192,7 +192,7 @@ public final class Listener extends Channel {
             try {
                 java.nio.file.Files.deleteIfExists(unixPath);
             } catch (java.io.IOException e) {
-                loop.report(null, e);
+                loop.failures.report(null, e);
             }
         }
     }

@@ -119,7 +119,7 @@ public final class LoopGroup implements AutoCloseable {
                 }
             } else {
                 Listener li = loops[0].listen(address, trigger, handlers);
-                loops[0].callInLoop(() -> {
+                loops[0].tasks.call(() -> {
                     li.targets = loops;
                     return null;
                 });

@@ -25,14 +25,14 @@ final class PendingCall<T> extends CompletableFuture<T> implements Inbox.Abandon
     }
 
     /**
-     * Queues {@code call} on {@code loop} (from another thread) and waits. Fails at once with
+     * Queues {@code call} on the loop (from another thread) and waits. Fails at once with
      * {@link RejectedExecutionException} on a terminated loop; if the loop closes before running
      * it, or does not answer within 30 s, the call is abandoned and never runs later: whatever it
      * would have opened is never opened.
      */
-    static <T> T await(EventLoop loop, Call<T> call) throws NativeException {
+    static <T> T await(Tasks tasks, Call<T> call) throws NativeException {
         PendingCall<T> p = new PendingCall<>(call);
-        loop.execute(p);
+        tasks.execute(p);
         try {
             return p.get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

@@ -50,7 +50,7 @@ final class ReadinessEngine implements Engine {
             try {
                 c.ready(poller.ready(i));
             } catch (Throwable t) {
-                loop.fail(c, t);
+                loop.failures.fail(c, t);
             }
         }
         return n + carried.run(loop);

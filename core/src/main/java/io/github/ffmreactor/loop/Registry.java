@@ -111,7 +111,7 @@ final class Registry {
         try {
             handler.onOpen(c);
         } catch (Throwable t) {
-            loop.fail(c, t);
+            loop.failures.fail(c, t);
         }
         return c;
     }

@@ -9,8 +9,22 @@ package io.github.ffmreactor.loop;
 final class Runner implements Runnable {
     private final EventLoop loop;
 
-    Runner(EventLoop loop) {
+    private Runner(EventLoop loop) {
         this.loop = loop;
+    }
+
+    /** Runs {@code loop} on the calling thread until it ends. */
+    static void runHere(EventLoop loop) {
+        loop.life.claim(Thread.currentThread(), true, loop.inbox.isClosed());
+        new Runner(loop).run();
+    }
+
+    /** Runs {@code loop} on a new platform thread, which owns it from the moment this returns. */
+    static Thread start(EventLoop loop, String name) {
+        Thread t = Thread.ofPlatform().name(name).unstarted(new Runner(loop));
+        loop.life.claim(t, true, loop.inbox.isClosed());
+        t.start();
+        return t;
     }
 
     @Override

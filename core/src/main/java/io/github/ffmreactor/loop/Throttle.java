@@ -13,7 +13,7 @@ final class Throttle {
     private boolean reported;
     private long held;
 
-    void report(EventLoop loop, Throwable t) {
+    void report(Failures failures, Throwable t) {
         long now = System.nanoTime();
         if (reported && now - lastNanos < INTERVAL_NANOS) {
             held++;
@@ -24,6 +24,6 @@ final class Throttle {
         reported = true;
         lastNanos = now;
         held = 0;
-        loop.report(null, r);
+        failures.report(null, r);
     }
 }

@@ -45,6 +45,13 @@ final class Timers {
         }
     }
 
+    /** A wait's {@code timeout} in ms (0: none, negative: no limit) cut to the nearest deadline. */
+    int shorten(int timeout, Clock clock) {
+        if (timeout == 0 || size == 0) return timeout;
+        int t = timeoutMillis(clock.nanoTime());
+        return timeout < 0 ? t : Math.min(timeout, t);
+    }
+
     /**
      * Milliseconds the poller may sleep before the nearest deadline: rounded up, so the loop never
      * wakes a little early and spins on a 0 ms poll; 0 if one is due; -1 if there are no timers.
@@ -62,7 +69,7 @@ final class Timers {
      * A fixed-rate timer is put back for its next period; if the loop fell a period or more
      * behind, the missed runs are skipped rather than fired in a burst.
      */
-    int runDue(Clock clock, EventLoop loop) {
+    int runDue(Clock clock, Failures failures) {
         long now = clock.nanoTime();
         int ran = 0;
         // Bounded: timers added by these tasks with a zero delay wait for the next turn.
@@ -85,7 +92,7 @@ final class Timers {
             try {
                 t.task.run();
             } catch (Throwable e) {
-                loop.report(null, e);
+                failures.report(null, e);
             }
         }
         return ran;

@@ -261,8 +261,8 @@ final class UringEngine implements Engine, Poller {
                 default -> { }
             }
         } catch (Throwable t) {
-            if (live) loop.fail(c, t);
-            else loop.report(null, t);
+            if (live) loop.failures.fail(c, t);
+            else loop.failures.report(null, t);
         }
         if (!live && c.ringOps == 0) release(c);
     }
@@ -375,7 +375,7 @@ final class UringEngine implements Engine, Poller {
             ring.prep(OP_ASYNC_CANCEL, 0, 0, fd, 0, 0, 0, ASYNC_CANCEL_FD | ASYNC_CANCEL_ALL, 0,
                     userData(0, KIND_CANCEL));
         } catch (NativeException e) {
-            loop.report(null, e);
+            loop.failures.report(null, e);
         }
     }
 
@@ -437,7 +437,7 @@ final class UringEngine implements Engine, Poller {
                     ring.drain(onCqe);
                 }
             } catch (NativeException | RuntimeException e) {
-                loop.report(null, e);
+                loop.failures.report(null, e);
             }
             reaped = inFlight == 0;
             bufs.close();
@@ -477,7 +477,7 @@ final class UringEngine implements Engine, Poller {
                 ring.prepCancel(userData(token, c instanceof Listener ? KIND_ACCEPT : KIND_RECV), 0,
                         userData(0, KIND_CANCEL));
             } catch (NativeException e) {
-                loop.report(null, e);
+                loop.failures.report(null, e);
             }
         }
     }

@@ -18,9 +18,9 @@ final class WaitErrors {
     }
 
     /** Whether to go on after {@code e} (having slept a while), or false: the loop must end. */
-    boolean rideOut(EventLoop loop, NativeException e) {
+    boolean rideOut(Failures failures, NativeException e) {
         if (e.errno() != Errno.ENOMEM && e.errno() != Errno.ENOBUFS) return false;
-        reports.report(loop, e);
+        reports.report(failures, e);
         backoffMillis = backoffMillis == 0 ? 1 : Math.min(100, backoffMillis * 2);
         try {
             Thread.sleep(backoffMillis);
