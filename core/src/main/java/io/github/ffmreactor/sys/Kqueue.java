@@ -74,6 +74,12 @@ public final class Kqueue {
         if (size == 64) list.asSlice(b + 32, 32).fill((byte) 0);
     }
 
+    /** {@link #set(Platform, MemorySegment, int, long, short, short, int, long, long)} in this OS's layout. */
+    public static void set(MemorySegment list, int i, long ident, short filter, short flags, int fflags, long data,
+                           long udata) {
+        set(Platform.CURRENT, list, i, ident, filter, flags, fflags, data, udata);
+    }
+
     private static final boolean KQ = Platform.CURRENT == Platform.MACOS || Platform.CURRENT == Platform.FREEBSD;
     public static final StructLayout EVENT = KQ ? eventLayout(Platform.CURRENT) : eventLayout(Platform.MACOS);
     public static final long EVENT_SIZE = EVENT.byteSize();

@@ -48,6 +48,23 @@ public final class Select {
     private static final Fn.IntCIJJJJ SELECT = Bind.fn("select", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
             .errno().optional().linkIf(POSIX, Fn.IntCIJJJJ.class);
 
+    /**
+     * Which select this OS has: POSIX's, over bit-array fd_sets ({@link Select}), or Winsock's, over
+     * counted lists of SOCKET handles ({@link Winsock#select}). The backends differ by type, so the
+     * poller layer picks one by this value and never tests the OS.
+     */
+    public enum Flavour {
+        POSIX, WINSOCK;
+
+        /** Whether this flavour's select can be called in this process. */
+        public boolean available() {
+            return this == WINSOCK ? Winsock.available() : Select.available();
+        }
+    }
+
+    /** This OS's select. */
+    public static final Flavour FLAVOUR = Platform.CURRENT == Platform.WINDOWS ? Flavour.WINSOCK : Flavour.POSIX;
+
     public static boolean available() {
         return SELECT != null && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
     }
