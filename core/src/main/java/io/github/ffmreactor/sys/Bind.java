@@ -123,8 +123,14 @@ final class Bind {
         return this;
     }
 
-    /** The binding as {@code shape}, or null when {@code cond} is false (a binding for another OS). */
+    /**
+     * The binding as {@code shape}, or null when {@code cond} is false (a binding for another OS).
+     * The shape is checked against the descriptor either way, so a Winsock or kqueue binding
+     * declared with the wrong shape fails on Linux too, when its class initialises.
+     */
     <T> T linkIf(boolean cond, Class<T> shape) {
+        check(shape, errno ? descriptor.toMethodType().insertParameterTypes(0, MemorySegment.class)
+                : descriptor.toMethodType());
         return cond ? as(shape) : null;
     }
 
@@ -141,13 +147,18 @@ final class Bind {
      */
     static <T> T typed(Class<T> shape, MethodHandle h) {
         if (h == null) return null;
+        check(shape, h.type());
+        return MethodHandleProxies.asInterfaceInstance(shape, h);
+    }
+
+    /** Fails unless {@code shape} is a one-method interface whose method type is exactly {@code type}. */
+    private static void check(Class<?> shape, MethodType type) {
         Method[] ms = shape.getMethods();
         if (!shape.isInterface() || ms.length != 1) throw new IllegalArgumentException("not a one-method shape: " + shape);
         MethodType want = MethodType.methodType(ms[0].getReturnType(), ms[0].getParameterTypes());
-        if (!want.equals(h.type())) {
-            throw new IllegalArgumentException(shape.getSimpleName() + " is " + want + ", the handle is " + h.type());
+        if (!want.equals(type)) {
+            throw new IllegalArgumentException(shape.getSimpleName() + " is " + want + ", the binding is " + type);
         }
-        return MethodHandleProxies.asInterfaceInstance(shape, h);
     }
 
     private MethodHandle link() {

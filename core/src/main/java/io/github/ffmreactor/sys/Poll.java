@@ -45,18 +45,18 @@ public final class Poll {
     private static final boolean POSIX = Platform.CURRENT != Platform.WINDOWS;
     private static final boolean WIDE_NFDS = nfdsSize(Platform.CURRENT) == 8;
 
-    private static Bind poll() {
-        return Bind.fn("poll", JAVA_INT, ADDRESS, WIDE_NFDS ? JAVA_LONG : JAVA_INT, JAVA_INT)
-                .errno().optional();
+    /** poll with an nfds_t of 8 bytes ({@code wide}) or 4. */
+    private static Bind poll(boolean wide) {
+        return Bind.fn("poll", JAVA_INT, ADDRESS, wide ? JAVA_LONG : JAVA_INT, JAVA_INT).errno().optional();
     }
 
     // poll with a timeout blocks: never critical. With timeout 0 it returns at once. nfds_t is a
     // long on Linux and an unsigned int on macOS/FreeBSD: one pair of bindings per width, the
     // other pair left unlinked.
-    private static final Fn.IntCAJI POLL_WIDE = poll().linkIf(POSIX && WIDE_NFDS, Fn.IntCAJI.class);
-    private static final Fn.IntCAJI POLL_WIDE_NOW = poll().critical().linkIf(POSIX && WIDE_NFDS, Fn.IntCAJI.class);
-    private static final Fn.IntCAII POLL = poll().linkIf(POSIX && !WIDE_NFDS, Fn.IntCAII.class);
-    private static final Fn.IntCAII POLL_NOW = poll().critical().linkIf(POSIX && !WIDE_NFDS, Fn.IntCAII.class);
+    private static final Fn.IntCAJI POLL_WIDE = poll(true).linkIf(POSIX && WIDE_NFDS, Fn.IntCAJI.class);
+    private static final Fn.IntCAJI POLL_WIDE_NOW = poll(true).critical().linkIf(POSIX && WIDE_NFDS, Fn.IntCAJI.class);
+    private static final Fn.IntCAII POLL = poll(false).linkIf(POSIX && !WIDE_NFDS, Fn.IntCAII.class);
+    private static final Fn.IntCAII POLL_NOW = poll(false).critical().linkIf(POSIX && !WIDE_NFDS, Fn.IntCAII.class);
 
     /** Whether this OS has poll(2) (every POSIX system; Windows has only WSAPoll, not used here). */
     public static boolean available() {

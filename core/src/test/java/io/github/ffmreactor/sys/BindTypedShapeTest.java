@@ -1,6 +1,7 @@
 package io.github.ffmreactor.sys;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -42,6 +43,21 @@ class BindTypedShapeTest {
         // An int where the shape says long would be converted silently by asType: refused instead.
         assertThrows(IllegalArgumentException.class,
                 () -> Bind.fn("close", JAVA_INT, JAVA_INT).errno().as(Fn.IntCJ.class));
+    }
+
+    /** A binding for another OS is not linked, but its shape is still checked (Winsock's, on Linux). */
+    @Test
+    @Timeout(10)
+    void aShapeIsCheckedWhereTheBindingIsNotLinked() {
+        assertThrows(IllegalArgumentException.class,
+                () -> Bind.fn("no_such_function_ffmreactor", JAVA_INT).errno().linkIf(false, Fn.IntV.class));
+        assertNull(Bind.fn("no_such_function_ffmreactor", JAVA_INT).errno().linkIf(false, Fn.IntC.class));
+        // Every binding class initialises here, so each shape is checked against its descriptor,
+        // those of other OSes (Winsock, kqueue, the other nfds_t width of poll) included.
+        for (Class<?> c : new Class<?>[] {Unistd.class, Sockets.class, Epoll.class, EventFd.class, Kqueue.class, Poll.class,
+                Select.class, Mmsg.class, IoUring.class, Winsock.class, Errno.class}) {
+            assertDoesNotThrow(() -> Class.forName(c.getName(), true, c.getClassLoader()), c.getSimpleName());
+        }
     }
 
     @Test
