@@ -4,11 +4,11 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.reflect.Method;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandleProxies;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,11 +19,11 @@ import java.util.List;
  *
  * <p>How to write a binding:
  * <pre>{@code
- * private static final Fn.IntCIIIA CTL = Bind.fn("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS)
- *         .errno().critical().fault(Faults.Call.CTL, 2).linkIf(LINUX, Fn.IntCIIIA.class);
+ * private static final Fn.IntCIAI CONNECT = Bind.fn("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT)
+ *         .errno().critical().fault(Faults.Call.CONNECT, 0).linkIf(POSIX, Fn.IntCIAI.class);
  *
- * public static int ctl(MemorySegment cs, int epfd, int op, int fd, MemorySegment ev) {
- *     return Bind.ret(cs, CTL.call(cs, epfd, op, fd, ev));
+ * public static int connect(MemorySegment cs, int fd, MemorySegment addr, int len) {
+ *     return Bind.ret(cs, CONNECT.call(cs, fd, addr, len));
  * }
  * }</pre>
  * <ul>
