@@ -153,7 +153,7 @@ public final class Connection extends Channel {
                 l.counters.eagain();
                 return;
             } else if (r != -Errno.EINTR) {
-                ioError(SocketIo.WINDOWS ? "recv" : "read", (int) -r);
+                ioError(SocketIo.READ_CALL, (int) -r);
                 return;
             }
         }
@@ -367,7 +367,7 @@ public final class Connection extends Channel {
             } else if (w == -Errno.EAGAIN) {
                 l.counters.eagain();
             } else if (w != -Errno.EINTR) {
-                ioError(SocketIo.WINDOWS ? "send" : "write", (int) -w);
+                ioError(SocketIo.WRITE_CALL, (int) -w);
                 return false;
             }
         }
@@ -521,7 +521,7 @@ public final class Connection extends Channel {
                 l.counters.eagain();
                 break;
             } else if (w != -Errno.EINTR) {
-                ioError(SocketIo.WINDOWS ? "send" : "write", (int) -w);
+                ioError(SocketIo.WRITE_CALL, (int) -w);
                 return;
             }
         }

@@ -138,7 +138,7 @@ public final class Listener extends Channel {
     private static boolean skippable(int errno) {
         return errno == Errno.EINTR || errno == Errno.ECONNABORTED || errno == Errno.EPERM
                 || errno == Errno.ENETUNREACH || errno == Errno.EHOSTUNREACH || errno == Errno.ETIMEDOUT
-                || (SocketIo.WINDOWS && errno == Errno.ECONNRESET);
+                || SocketIo.acceptRetryable(errno);
     }
 
     private void pause(int errno) throws NativeException {

@@ -85,8 +85,7 @@ final class UringEngine implements Engine, Poller {
 
     /** Whether io_uring can be offered here (Linux, and a ring opens); {@link #checkAvailable} says why not. */
     static boolean usable() {
-        return io.github.ffmreactor.sys.Platform.CURRENT == io.github.ffmreactor.sys.Platform.LINUX
-                && io.github.ffmreactor.sys.Uring.available();
+        return io.github.ffmreactor.sys.Uring.available();
     }
 
     /**

@@ -31,11 +31,25 @@ public final class SocketIo {
     private SocketIo() {}
 
     /** True on Windows (Winsock calls), false on POSIX. Constant-folded. */
-    public static final boolean WINDOWS = Platform.CURRENT == Platform.WINDOWS;
+    static final boolean WINDOWS = Platform.CURRENT == Platform.WINDOWS;
     private static final SocketConsts C = SocketConsts.CURRENT;
+
+    /** The C name of a stream read here, for error messages: {@code recv} on Winsock, {@code read} on POSIX. */
+    public static final String READ_CALL = WINDOWS ? "recv" : "read";
+    /** The C name of a stream write here: {@code send} on Winsock, {@code write} on POSIX. */
+    public static final String WRITE_CALL = WINDOWS ? "send" : "write";
 
     /** The name of the accept call, for error messages. */
     public static final String ACCEPT_CALL = !WINDOWS && Sockets.hasAccept4() ? "accept4" : "accept";
+
+    /**
+     * Whether {@code errno} from accept belongs to one pending connection beyond those POSIX names
+     * (the caller's list): Winsock reports a connection reset before it was taken as WSAECONNRESET,
+     * where POSIX systems drop it or return ECONNABORTED. The listener goes on with the next one.
+     */
+    public static boolean acceptRetryable(int errno) {
+        return WINDOWS && errno == Errno.ECONNRESET;
+    }
 
     // WSAStartup before the first socket call. Windows counts the calls; the project never calls
     // WSACleanup (Winsock lives as long as the process), so once here is enough.

@@ -6,7 +6,6 @@ import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Kqueue;
 import io.github.ffmreactor.sys.Native;
 import io.github.ffmreactor.NativeException;
-import io.github.ffmreactor.sys.Platform;
 import io.github.ffmreactor.sys.Unistd;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -28,7 +27,6 @@ import io.github.ffmreactor.Trigger;
 public final class KqueuePoller extends BasePoller {
     private static final Capabilities CAPS = new Capabilities(true, true, Integer.MAX_VALUE);
     private static final int REGISTERED = 1 << 30;
-    private static final Platform OS = Platform.CURRENT;
 
     private final MemorySegment changes = arena.allocate(Kqueue.EVENT_SIZE * 2, 8);
     private final MemorySegment receipts = arena.allocate(Kqueue.EVENT_SIZE * 2, 8);
@@ -52,14 +50,14 @@ public final class KqueuePoller extends BasePoller {
             kq = ownFd(Errno.check("kqueue", Kqueue.kqueue(cs)));
             // kqueue fds are not inherited by fork, but an exec'd child would still see the number.
             Unistd.fcntl(cs, kq, Unistd.F_SETFD, Unistd.FD_CLOEXEC);
-            Kqueue.set(OS, changes, 0, 0, EVFILT_USER, (short) (EV_ADD | EV_CLEAR), 0, 0, WAKE_TOKEN);
+            Kqueue.set(changes, 0, 0, EVFILT_USER, (short) (EV_ADD | EV_CLEAR), 0, 0, WAKE_TOKEN);
             Errno.check("kevent(EVFILT_USER, EV_ADD)",
                     Kqueue.kevent(cs, kq, changes, 1, MemorySegment.NULL, 0, MemorySegment.NULL, false));
         } catch (NativeException | RuntimeException e) {
             abandon();
             throw e;
         }
-        Kqueue.set(OS, wakeChange, 0, 0, EVFILT_USER, (short) 0, NOTE_TRIGGER, 0, WAKE_TOKEN);
+        Kqueue.set(wakeChange, 0, 0, EVFILT_USER, (short) 0, NOTE_TRIGGER, 0, WAKE_TOKEN);
     }
 
     @Override public String name() { return "kqueue"; }
@@ -89,10 +87,10 @@ public final class KqueuePoller extends BasePoller {
         boolean wantR = (want & (READ | HANGUP)) != 0, hadR = (had & (READ | HANGUP)) != 0;
         boolean wantW = (want & WRITE) != 0, hadW = (had & WRITE) != 0;
         // A oneshot filter may have fired and gone, so wanted filters are always (re-)added.
-        if (wantR) Kqueue.set(OS, changes, n++, fd, EVFILT_READ, add, 0, 0, token);
-        else if (hadR) Kqueue.set(OS, changes, n++, fd, EVFILT_READ, del, 0, 0, 0);
-        if (wantW) Kqueue.set(OS, changes, n++, fd, EVFILT_WRITE, add, 0, 0, token);
-        else if (hadW) Kqueue.set(OS, changes, n++, fd, EVFILT_WRITE, del, 0, 0, 0);
+        if (wantR) Kqueue.set(changes, n++, fd, EVFILT_READ, add, 0, 0, token);
+        else if (hadR) Kqueue.set(changes, n++, fd, EVFILT_READ, del, 0, 0, 0);
+        if (wantW) Kqueue.set(changes, n++, fd, EVFILT_WRITE, add, 0, 0, token);
+        else if (hadW) Kqueue.set(changes, n++, fd, EVFILT_WRITE, del, 0, 0, 0);
         if (n == 0) {
             // Nothing for the kernel to check: make sure the fd exists, as epoll_ctl would.
             Registrations.checkOpen(cs, call, fd);

@@ -6,7 +6,6 @@ import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Platform;
 import io.github.ffmreactor.sys.Poll;
 import io.github.ffmreactor.sys.Select;
-import io.github.ffmreactor.sys.Winsock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +26,7 @@ final class Pollers {
         if (Epoll.available()) r.add("epoll");
         if (Kqueue.available()) r.add("kqueue");
         if (Poll.available()) r.add("poll");
-        if (Platform.CURRENT == Platform.WINDOWS ? Winsock.available() : Select.available()) r.add("select");
+        if (Select.FLAVOUR.available()) r.add("select");
         return List.copyOf(r);
     }
 
@@ -50,7 +49,10 @@ final class Pollers {
             case "epoll" -> new EpollPoller(eventCapacity);
             case "kqueue" -> new KqueuePoller(eventCapacity);
             case "poll" -> new PollPoller();
-            case "select" -> Platform.CURRENT == Platform.WINDOWS ? new WinSelectPoller() : new SelectPoller();
+            case "select" -> switch (Select.FLAVOUR) {
+                case POSIX -> new SelectPoller();
+                case WINSOCK -> new WinSelectPoller();
+            };
             default -> throw new IllegalStateException(b);
         };
     }

@@ -30,7 +30,7 @@ import io.github.ffmreactor.sys.Errno;
 public final class WinSelectPoller extends TablePoller {
     static final int SET_SIZE = 1024;
     private static final Capabilities CAPS = new Capabilities(false, false, Integer.MAX_VALUE);
-    private static final SocketConsts C = SocketConsts.WINDOWS;
+    private static final SocketConsts C = SocketConsts.CURRENT;
     private static final int IPPROTO_UDP = 17;
 
     private final long setBytes = Winsock.fdSetLayout(SET_SIZE).byteSize();

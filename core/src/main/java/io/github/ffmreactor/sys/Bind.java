@@ -5,26 +5,34 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandleProxies;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The one builder of every native binding's {@link MethodHandle}: link options, errno capture and
- * the {@link Faults} seam are set in one place, so a binding method is just its {@code invokeExact}.
+ * The one builder of every native binding: link options, errno capture, the {@link Faults} seam
+ * and the typed call are set in one place, so a binding method is one line with no
+ * {@code invokeExact} and no {@code try}.
  *
- * <p>How to write a binding (io_uring, recvmmsg... new files adopt it the same way):
+ * <p>How to write a binding:
  * <pre>{@code
- * private static final MethodHandle CTL = Bind.fn("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS)
- *         .errno().critical().fault(Faults.Call.CTL, 2).linkIf(LINUX);
+ * private static final Fn.IntCIAI CONNECT = Bind.fn("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT)
+ *         .errno().critical().fault(Faults.Call.CONNECT, 0).linkIf(POSIX, Fn.IntCIAI.class);
  *
- * public static int ctl(MemorySegment cs, int epfd, int op, int fd, MemorySegment ev) {
- *     try { return Bind.ret(cs, (int) CTL.invokeExact(cs, epfd, op, fd, ev)); }
- *     catch (Throwable t) { throw Bind.rethrow(t); }
+ * public static int connect(MemorySegment cs, int fd, MemorySegment addr, int len) {
+ *     return Bind.ret(cs, CONNECT.call(cs, fd, addr, len));
  * }
  * }</pre>
  * <ul>
+ * <li>{@link #as}/{@link #linkIf(boolean, Class)}: the handle as an instance of an {@link Fn}
+ * shape, whose method type must be exactly the handle's. Its {@code call} is the
+ * {@code invokeExact} with the one {@code try/catch (Throwable)} Java requires, generated once
+ * per shape by {@link MethodHandleProxies}; held in a {@code static final}, it inlines as the bare
+ * {@code invokeExact} does (FfmCallBench). No {@code invokeExact} is written anywhere else in
+ * {@code sys} (BindingsDeclaredOnceTest).</li>
  * <li>{@link #errno()}: the handle takes the capture segment first; {@link #ret} turns the C result
  * into the bindings' convention ({@code r}, or {@code -errno} when negative).</li>
  * <li>{@link #fault}: when the JVM runs with {@code -Dffmreactor.faults=true}, the handle asks
@@ -34,19 +42,15 @@ import java.util.List;
  * segment is not counted); {@link #fault(Faults.Call)} matches rules for any fd. {@link #limit}
  * does the same for reads and writes and may shorten the length argument. Without the property
  * the seam is not in the handle at all.</li>
- * <li>{@link #fault(MethodHandle, Faults.Call, int)} wraps a cold Java composite the same way (a fired
- * rule returns {@code -errno} directly).</li>
  * </ul>
  *
  * <p>Hot calls (read/write, epoll_ctl/wait, poll, select, kevent, recvmmsg/sendmmsg,
  * io_uring_enter) use no {@code fault()}: they check {@code Faults} in Java under
  * {@code if (Faults.ENABLED)} and keep the plain downcall handle. Any combinator between a hot
- * {@code invokeExact} and the downcall adapter (errno decoding as {@code collectArguments} +
+ * call and the downcall adapter (errno decoding as {@code collectArguments} +
  * {@code permuteArguments}, or the seam's guard) made C2 stop inlining the capture adapter on
  * the loop thread, which then allocates a 40 B capture-segment slice per call (LoopAllocationTest,
- * KvServerTest; native-notes/ffm.md). {@link #ret} is plain Java for the same reason. The
- * {@code try/catch} at each call site stays because {@code invokeExact} is declared
- * {@code throws Throwable}.
+ * KvServerTest; native-notes/ffm.md). {@link #ret} is plain Java for the same reason.
  */
 final class Bind {
     private final String name;
@@ -56,7 +60,7 @@ final class Bind {
     private Faults.Call faultCall;
     private int faultFd = -1, faultLen = -1;
 
-    /** For {@link #fault(MethodHandle, Faults.Call, int)}: the call has no fd argument; rules for any fd match. */
+    /** For {@link #fault(Faults.Call)}: the call has no fd argument; rules for any fd match. */
     static final int NO_FD = -1;
 
     private Bind(String name, FunctionDescriptor descriptor) {
@@ -119,13 +123,45 @@ final class Bind {
         return this;
     }
 
-    /** The handle, or null when {@code cond} is false (a binding for another OS). */
-    MethodHandle linkIf(boolean cond) {
-        return cond ? link() : null;
+    /**
+     * The binding as {@code shape}, or null when {@code cond} is false (a binding for another OS).
+     * The shape is checked against the descriptor either way, so a Winsock or kqueue binding
+     * declared with the wrong shape fails on Linux too, when its class initialises.
+     */
+    <T> T linkIf(boolean cond, Class<T> shape) {
+        check(shape, errno ? descriptor.toMethodType().insertParameterTypes(0, MemorySegment.class)
+                : descriptor.toMethodType());
+        return cond ? as(shape) : null;
     }
 
-    /** The handle. */
-    MethodHandle link() {
+    /** The binding as {@code shape} (null for an {@link #optional()} symbol that is absent). */
+    <T> T as(Class<T> shape) {
+        return typed(shape, link());
+    }
+
+    /**
+     * {@code h} as an instance of {@code shape}, an {@link Fn} interface whose one method has
+     * exactly {@code h}'s type (null for a null handle). The instance's method is
+     * {@code try { return h.invokeExact(..); } catch (Error | RuntimeException e) { throw e; }}, and
+     * wraps any other throwable (a downcall throws none) in an UndeclaredThrowableException.
+     */
+    static <T> T typed(Class<T> shape, MethodHandle h) {
+        if (h == null) return null;
+        check(shape, h.type());
+        return MethodHandleProxies.asInterfaceInstance(shape, h);
+    }
+
+    /** Fails unless {@code shape} is a one-method interface whose method type is exactly {@code type}. */
+    private static void check(Class<?> shape, MethodType type) {
+        Method[] ms = shape.getMethods();
+        if (!shape.isInterface() || ms.length != 1) throw new IllegalArgumentException("not a one-method shape: " + shape);
+        MethodType want = MethodType.methodType(ms[0].getReturnType(), ms[0].getParameterTypes());
+        if (!want.equals(type)) {
+            throw new IllegalArgumentException(shape.getSimpleName() + " is " + want + ", the binding is " + type);
+        }
+    }
+
+    private MethodHandle link() {
         FunctionDescriptor fd = descriptor;
         List<Linker.Option> opts = new ArrayList<>(3);
         if (errno) opts.add(Native.CAPTURE_ERRNO);
@@ -137,8 +173,8 @@ final class Bind {
         int shift = errno ? 1 : 0;
         if (faultCall != null) {
             if (!errno) throw new IllegalArgumentException(name + ": a fault rule needs errno()");
-            h = faultLen >= 0 ? seam(h, faultCall, faultFd + shift, faultLen + shift, true)
-                    : seam(h, faultCall, faultFd == NO_FD ? NO_FD : faultFd + shift, -1, true);
+            h = faultLen >= 0 ? seam(h, faultCall, faultFd + shift, faultLen + shift)
+                    : seam(h, faultCall, faultFd == NO_FD ? NO_FD : faultFd + shift, -1);
         }
         return h;
     }
@@ -181,21 +217,12 @@ final class Bind {
     }
 
     /**
-     * Folds the fault seam around {@code h}, a Java composite that returns {@code -errno} itself
-     * (fd at parameter {@code fdParam}, counting every parameter of {@code h}; {@link #NO_FD}: none):
-     * a fired rule returns {@code -errno}. Identity when faults are off.
+     * The seam around a capturing downcall: {@code f = Faults.check(call, fd, len)}; {@code f < 0}
+     * fires (errno stored in the capture segment at parameter 0 and -1 returned, as the C call
+     * fails); else {@code h} runs, with the length at {@code lenParam} (if {@code >= 0}, a long)
+     * replaced by {@code f}. Identity when faults are off.
      */
-    static MethodHandle fault(MethodHandle h, Faults.Call call, int fdParam) {
-        return seam(h, call, fdParam, -1, false);
-    }
-
-    /**
-     * The seam: {@code f = Faults.check(call, fd, len)}; {@code f < 0} fires (a capturing downcall,
-     * {@code captured}: errno stored in the capture segment at parameter 0 and -1 returned, as the
-     * C call fails; otherwise {@code -errno} returned); else {@code h} runs, with the length at
-     * {@code lenParam} (if {@code >= 0}, a long) replaced by {@code f}.
-     */
-    private static MethodHandle seam(MethodHandle h, Faults.Call call, int fdParam, int lenParam, boolean captured) {
+    private static MethodHandle seam(MethodHandle h, Faults.Call call, int fdParam, int lenParam) {
         if (!Faults.ENABLED) return h;
         MethodType t = h.type();
         MethodType withF = t.insertParameterTypes(0, long.class);
@@ -215,15 +242,9 @@ final class Bind {
                     MethodType.methodType(long.class, t.parameterType(fdParam), long.class));
             combiner = MethodHandles.permuteArguments(check, t.changeReturnType(long.class), fdParam, lenParam);
         }
-        MethodHandle fired;
-        if (captured) {
-            MethodHandle f = MethodHandles.explicitCastArguments(FAIL_CAPTURED,
-                    MethodType.methodType(t.returnType(), long.class, MemorySegment.class));
-            fired = MethodHandles.permuteArguments(f, withF.changeReturnType(t.returnType()), 0, 1);
-        } else {
-            fired = MethodHandles.dropArguments(MethodHandles.explicitCastArguments(MethodHandles.identity(long.class),
-                    MethodType.methodType(t.returnType(), long.class)), 1, t.parameterList());
-        }
+        MethodHandle f = MethodHandles.explicitCastArguments(FAIL_CAPTURED,
+                MethodType.methodType(t.returnType(), long.class, MemorySegment.class));
+        MethodHandle fired = MethodHandles.permuteArguments(f, withF.changeReturnType(t.returnType()), 0, 1);
         MethodHandle go;
         if (lenParam >= 0) {
             int n = t.parameterCount();
@@ -245,21 +266,5 @@ final class Bind {
      */
     private static MethodHandle unlessArmed(MethodHandle h, MethodHandle seam) {
         return MethodHandles.guardWithTest(MethodHandles.dropArguments(ARMED, 0, h.type().parameterList()), seam, h);
-    }
-
-    /** A static method of a binding class as a handle, to fold the fault seam around a composite call. */
-    static MethodHandle method(MethodHandles.Lookup lookup, Class<?> owner, String name, MethodType type) {
-        try {
-            return lookup.findStatic(owner, name, type);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    /** What a binding's {@code catch (Throwable t)} throws: runtime exceptions and errors as they are. */
-    static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException re) return re;
-        if (t instanceof Error e) throw e;
-        return new IllegalStateException(t);
     }
 }

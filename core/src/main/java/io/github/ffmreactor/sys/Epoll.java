@@ -8,9 +8,6 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 
 /**
  * Linux epoll: epoll_create1, epoll_ctl, epoll_wait and {@code struct epoll_event}.
@@ -48,9 +45,9 @@ public final class Epoll {
 
     private static final boolean LINUX = Platform.CURRENT == Platform.LINUX;
 
-    private static final MethodHandle CREATE1 = Bind.fn("epoll_create1", JAVA_INT, JAVA_INT).errno().linkIf(LINUX);
-    private static final MethodHandle CTL = Bind.fn("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS)
-            .errno().critical().linkIf(LINUX);
+    private static final Fn.IntCI CREATE1 = Bind.fn("epoll_create1", JAVA_INT, JAVA_INT).errno().linkIf(LINUX, Fn.IntCI.class);
+    private static final Fn.IntCIIIA CTL = Bind.fn("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS)
+            .errno().critical().linkIf(LINUX, Fn.IntCIIIA.class);
     // epoll_wait with a timeout blocks: it must not be critical (it would stall safepoints/GC).
     // The events pointer travels as a checked long address (Unistd.address), not a MemorySegment:
     // a smaller adapter, which C2 inlines whole into the poller (native-notes/ffm.md).
@@ -62,13 +59,13 @@ public final class Epoll {
     // captured: that answers the errno. If it succeeds instead, the failure was EINTR: events it
     // found are returned (under edge triggering they would not be reported again), and when it
     // found none the wait reports EINTR, which the poller counts and waits again after.
-    private static final MethodHandle WAIT = Bind.fn("epoll_wait", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
-            .linkIf(LINUX);
+    private static final Fn.IntIJII WAIT = Bind.fn("epoll_wait", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
+            .linkIf(LINUX, Fn.IntIJII.class);
     // With timeout 0 it returns at once, so the cheaper critical transition is safe.
-    private static final MethodHandle WAIT_NOW = Bind.fn("epoll_wait", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
-            .critical().linkIf(LINUX);
-    private static final MethodHandle WAIT_NOW_ERRNO = Bind.fn("epoll_wait", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
-            .errno().critical().linkIf(LINUX);
+    private static final Fn.IntIJII WAIT_NOW = Bind.fn("epoll_wait", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
+            .critical().linkIf(LINUX, Fn.IntIJII.class);
+    private static final Fn.IntCIJII WAIT_NOW_ERRNO = Bind.fn("epoll_wait", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
+            .errno().critical().linkIf(LINUX, Fn.IntCIJII.class);
 
     /** Whether this OS has epoll. */
     public static boolean available() {
@@ -77,7 +74,7 @@ public final class Epoll {
 
     /** epoll_create1(flags): the epoll fd or -errno. */
     public static int create1(MemorySegment cs, int flags) {
-        try { return Bind.ret(cs, (int) CREATE1.invokeExact(cs, flags)); } catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, CREATE1.call(cs, flags));
     }
 
     /**
@@ -91,7 +88,7 @@ public final class Epoll {
         }
         scratch.set(JAVA_INT, EVENTS_OFFSET, events);
         scratch.set(ValueLayout.JAVA_LONG_UNALIGNED, DATA_OFFSET, data);
-        try { return Bind.ret(cs, (int) CTL.invokeExact(cs, epfd, op, fd, scratch)); } catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, CTL.call(cs, epfd, op, fd, scratch));
     }
 
     /** epoll_wait: the number of ready events written to {@code events}, or -errno (EINTR too). */
@@ -101,20 +98,19 @@ public final class Epoll {
             if (e != 0) return -e;
         }
         long addr = Unistd.address(events, 0, max * EVENT_SIZE);
-        try { return waitCall(cs, epfd, addr, max, timeoutMillis); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return waitCall(cs, epfd, addr, max, timeoutMillis);
     }
 
-    private static int waitCall(MemorySegment cs, int epfd, long addr, int max, int timeoutMillis) throws Throwable {
+    private static int waitCall(MemorySegment cs, int epfd, long addr, int max, int timeoutMillis) {
         int r = timeoutMillis == 0
-                ? (int) WAIT_NOW.invokeExact(epfd, addr, max, 0)
-                : (int) WAIT.invokeExact(epfd, addr, max, timeoutMillis);
+                ? WAIT_NOW.call(epfd, addr, max, 0)
+                : WAIT.call(epfd, addr, max, timeoutMillis);
         return r >= 0 ? r : waitAgain(cs, epfd, addr, max);
     }
 
     /** After a failed wait: the same wait at timeout 0, with errno captured (see WAIT): -errno, or -EINTR, or events. */
-    private static int waitAgain(MemorySegment cs, int epfd, long addr, int max) throws Throwable {
-        int r = Bind.ret(cs, (int) WAIT_NOW_ERRNO.invokeExact(cs, epfd, addr, max, 0));
+    private static int waitAgain(MemorySegment cs, int epfd, long addr, int max) {
+        int r = Bind.ret(cs, WAIT_NOW_ERRNO.call(cs, epfd, addr, max, 0));
         return r == 0 ? -Errno.EINTR : r;
     }
 

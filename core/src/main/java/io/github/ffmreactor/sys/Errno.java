@@ -1,9 +1,7 @@
 package io.github.ffmreactor.sys;
 
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.HashMap;
 import java.util.Map;
 import io.github.ffmreactor.NativeException;
@@ -81,8 +79,8 @@ public final class Errno {
     /** EWOULDBLOCK equals EAGAIN on Linux, macOS and FreeBSD, and is WSAEWOULDBLOCK on Windows. */
     public static final int EWOULDBLOCK = EAGAIN;
 
-    private static final MethodHandle STRERROR = Platform.CURRENT == Platform.WINDOWS ? null
-            : Native.downcallOrNull("strerror", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final Fn.AddrI STRERROR = Bind.fn("strerror", ValueLayout.ADDRESS, ValueLayout.JAVA_INT).optional()
+            .linkIf(Platform.CURRENT != Platform.WINDOWS, Fn.AddrI.class);
 
     private static int of(String name) {
         Integer v = CURRENT.get(name);
@@ -105,12 +103,8 @@ public final class Errno {
     /** The C library's text for {@code errno}, e.g. {@code Too many open files}. */
     public static String message(int errno) {
         if (STRERROR == null) return name(errno);
-        try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
-            return s.equals(MemorySegment.NULL) ? name(errno) : s.reinterpret(256).getString(0);
-        } catch (Throwable t) {
-            return name(errno);
-        }
+        MemorySegment s = STRERROR.call(errno);
+        return s.equals(MemorySegment.NULL) ? name(errno) : s.reinterpret(256).getString(0);
     }
 
     /** {@code NAME (message)}, the form every exception of this project uses. */

@@ -3,7 +3,6 @@ package io.github.ffmreactor.sys;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /** Linux eventfd(2): an 8-byte counter fd, used to wake a loop from another thread. */
 public final class EventFd {
@@ -11,11 +10,11 @@ public final class EventFd {
 
     public static final int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
 
-    private static final MethodHandle EVENTFD = Bind.fn("eventfd", JAVA_INT, JAVA_INT, JAVA_INT)
-            .errno().linkIf(Platform.CURRENT == Platform.LINUX);
+    private static final Fn.IntCII EVENTFD = Bind.fn("eventfd", JAVA_INT, JAVA_INT, JAVA_INT)
+            .errno().linkIf(Platform.CURRENT == Platform.LINUX, Fn.IntCII.class);
 
     /** eventfd(initval, flags): the fd or -errno. */
     public static int eventfd(MemorySegment cs, int initval, int flags) {
-        try { return Bind.ret(cs, (int) EVENTFD.invokeExact(cs, initval, flags)); } catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, EVENTFD.call(cs, initval, flags));
     }
 }

@@ -9,9 +9,6 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 
 /**
  * Linux io_uring, raw: the three system calls through {@code syscall(2)} (glibc has no wrappers),
@@ -187,18 +184,18 @@ public final class IoUring {
         return Bind.fn("syscall", JAVA_LONG, args).variadicFrom(1);
     }
 
-    private static final MethodHandle SETUP = syscall(3).errno().linkIf(LINKABLE);
-    private static final MethodHandle REGISTER = syscall(5).errno().linkIf(LINKABLE);
+    private static final Fn.LongCJJJ SETUP = syscall(3).errno().linkIf(LINKABLE, Fn.LongCJJJ.class);
+    private static final Fn.LongCJJJJJ REGISTER = syscall(5).errno().linkIf(LINKABLE, Fn.LongCJJJJJ.class);
     // io_uring_enter with a wait blocks: not critical. It captures no errno (a capture slices the
     // capture segment: 40 B per call where C2 does not inline the whole adapter, native-notes/ffm.md).
-    private static final MethodHandle ENTER = syscall(7).linkIf(LINKABLE);
+    private static final Fn.LongJJJJJJJ ENTER = syscall(7).linkIf(LINKABLE, Fn.LongJJJJJJJ.class);
     // Without GETEVENTS or with min_complete 0 and no timeout it never sleeps: critical is safe.
-    private static final MethodHandle ENTER_NOW = syscall(7).critical().linkIf(LINKABLE);
-    private static final MethodHandle ENTER_NOW_ERRNO = syscall(7).errno().critical().linkIf(LINKABLE);
+    private static final Fn.LongJJJJJJJ ENTER_NOW = syscall(7).critical().linkIf(LINKABLE, Fn.LongJJJJJJJ.class);
+    private static final Fn.LongCJJJJJJJ ENTER_NOW_ERRNO = syscall(7).errno().critical().linkIf(LINKABLE, Fn.LongCJJJJJJJ.class);
     // mmap returns MAP_FAILED (-1) on failure; a user-space address is never negative on 64-bit Linux.
-    private static final MethodHandle MMAP = Bind.fn("mmap", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT,
-            JAVA_LONG).errno().linkIf(LINKABLE);
-    private static final MethodHandle MUNMAP = Bind.fn("munmap", JAVA_INT, JAVA_LONG, JAVA_LONG).errno().linkIf(LINKABLE);
+    private static final Fn.LongCJJIIIJ MMAP = Bind.fn("mmap", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT,
+            JAVA_LONG).errno().linkIf(LINKABLE, Fn.LongCJJIIIJ.class);
+    private static final Fn.IntCJJ MUNMAP = Bind.fn("munmap", JAVA_INT, JAVA_LONG, JAVA_LONG).errno().linkIf(LINKABLE, Fn.IntCJJ.class);
 
     private static void linked() {
         if (!LINKABLE) throw new UnsupportedOperationException("io_uring needs Linux on x86_64 or aarch64, not "
@@ -209,15 +206,13 @@ public final class IoUring {
     public static int setup(MemorySegment cs, int entries, MemorySegment params) {
         linked();
         long p = Unistd.address(params, 0, PARAMS.byteSize());
-        try { return (int) Bind.ret(cs, (long) SETUP.invokeExact(cs, SYS_SETUP, (long) entries, p)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return (int) Bind.ret(cs, SETUP.call(cs, SYS_SETUP, entries, p));
     }
 
     /** io_uring_register(fd, opcode, arg, nrArgs): the result or -errno. */
     public static int register(MemorySegment cs, int fd, int opcode, long arg, int nrArgs) {
         linked();
-        try { return (int) Bind.ret(cs, (long) REGISTER.invokeExact(cs, SYS_REGISTER, (long) fd, (long) opcode, arg, (long) nrArgs)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return (int) Bind.ret(cs, REGISTER.call(cs, SYS_REGISTER, fd, opcode, arg, nrArgs));
     }
 
     /**
@@ -235,33 +230,31 @@ public final class IoUring {
             int e = Faults.injected(Faults.Call.WAIT, fd);
             if (e != 0) return -e;
         }
-        try { return enterCall(cs, fd, toSubmit, minComplete, flags, arg, argSize); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return enterCall(cs, fd, toSubmit, minComplete, flags, arg, argSize);
     }
 
-    private static int enterCall(MemorySegment cs, int fd, int toSubmit, int minComplete, int flags, long arg, long argSize)
-            throws Throwable {
+    private static int enterCall(MemorySegment cs, int fd, int toSubmit, int minComplete, int flags, long arg, long argSize) {
         boolean sleeps = (flags & ENTER_GETEVENTS) != 0 && (minComplete > 0 || (flags & ENTER_EXT_ARG) != 0);
         long r = sleeps
-                ? (long) ENTER.invokeExact(SYS_ENTER, (long) fd, (long) toSubmit, (long) minComplete, (long) flags, arg, argSize)
-                : (long) ENTER_NOW.invokeExact(SYS_ENTER, (long) fd, (long) toSubmit, (long) minComplete, (long) flags, arg, argSize);
+                ? ENTER.call(SYS_ENTER, fd, toSubmit, minComplete, flags, arg, argSize)
+                : ENTER_NOW.call(SYS_ENTER, fd, toSubmit, minComplete, flags, arg, argSize);
         return r >= 0 ? (int) r : enterAgain(cs, fd);
     }
 
-    private static int enterAgain(MemorySegment cs, int fd) throws Throwable {
-        long r = Bind.ret(cs, (long) ENTER_NOW_ERRNO.invokeExact(cs, SYS_ENTER, (long) fd, 0L, 0L, (long) ENTER_GETEVENTS, 0L, 0L));
+    private static int enterAgain(MemorySegment cs, int fd) {
+        long r = Bind.ret(cs, ENTER_NOW_ERRNO.call(cs, SYS_ENTER, fd, 0L, 0L, ENTER_GETEVENTS, 0L, 0L));
         return r < 0 ? (int) r : -ETIME;
     }
 
     /** mmap(addr, len, prot, flags, fd, off): the address, or -errno (MAP_FAILED is -1). */
     public static long mmap(MemorySegment cs, long len, int prot, int flags, int fd, long off) {
         linked();
-        try { return Bind.ret(cs, (long) MMAP.invokeExact(cs, 0L, len, prot, flags, fd, off)); } catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, MMAP.call(cs, 0L, len, prot, flags, fd, off));
     }
 
     /** munmap(addr, len): 0 or -errno. */
     public static int munmap(MemorySegment cs, long addr, long len) {
         linked();
-        try { return Bind.ret(cs, (int) MUNMAP.invokeExact(cs, addr, len)); } catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, MUNMAP.call(cs, addr, len));
     }
 }

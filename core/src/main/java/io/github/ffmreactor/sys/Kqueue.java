@@ -8,9 +8,6 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 
 /**
  * BSD kqueue: kqueue, kevent and {@code struct kevent}, laid out per OS.
@@ -77,6 +74,12 @@ public final class Kqueue {
         if (size == 64) list.asSlice(b + 32, 32).fill((byte) 0);
     }
 
+    /** {@link #set(Platform, MemorySegment, int, long, short, short, int, long, long)} in this OS's layout. */
+    public static void set(MemorySegment list, int i, long ident, short filter, short flags, int fflags, long data,
+                           long udata) {
+        set(Platform.CURRENT, list, i, ident, filter, flags, fflags, data, udata);
+    }
+
     private static final boolean KQ = Platform.CURRENT == Platform.MACOS || Platform.CURRENT == Platform.FREEBSD;
     public static final StructLayout EVENT = KQ ? eventLayout(Platform.CURRENT) : eventLayout(Platform.MACOS);
     public static final long EVENT_SIZE = EVENT.byteSize();
@@ -84,13 +87,13 @@ public final class Kqueue {
     /** struct timespec { time_t tv_sec; long tv_nsec; }: 16 bytes on both. */
     public static final long TIMESPEC_SIZE = 16;
 
-    private static final MethodHandle KQUEUE = Bind.fn("kqueue", JAVA_INT).errno().optional().linkIf(KQ);
+    private static final Fn.IntC KQUEUE = Bind.fn("kqueue", JAVA_INT).errno().optional().linkIf(KQ, Fn.IntC.class);
     private static Bind kevent() {
         return Bind.fn("kevent", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS).errno().optional();
     }
     // kevent that waits blocks: never critical. Changes with nevents 0 (or a zero timeout) return at once.
-    private static final MethodHandle KEVENT = kevent().linkIf(KQ);
-    private static final MethodHandle KEVENT_NOW = kevent().critical().linkIf(KQ);
+    private static final Fn.IntCIAIAIA KEVENT = kevent().linkIf(KQ, Fn.IntCIAIAIA.class);
+    private static final Fn.IntCIAIAIA KEVENT_NOW = kevent().critical().linkIf(KQ, Fn.IntCIAIAIA.class);
 
     public static boolean available() {
         return KQUEUE != null && KEVENT != null;
@@ -98,7 +101,7 @@ public final class Kqueue {
 
     /** kqueue(): the fd or -errno. */
     public static int kqueue(MemorySegment cs) {
-        try { return Bind.ret(cs, (int) KQUEUE.invokeExact(cs)); } catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, KQUEUE.call(cs));
     }
 
     /**
@@ -113,15 +116,14 @@ public final class Kqueue {
             int e = Faults.injected(nevents == 0 ? Faults.Call.CTL : Faults.Call.WAIT, Faults.ANY_FD);
             if (e != 0) return -e;
         }
-        try { return keventCall(cs, kq, changes, nchanges, events, nevents, timeout, blocking); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return keventCall(cs, kq, changes, nchanges, events, nevents, timeout, blocking);
     }
 
     private static int keventCall(MemorySegment cs, int kq, MemorySegment changes, int nchanges, MemorySegment events,
-                                  int nevents, MemorySegment timeout, boolean blocking) throws Throwable {
+                                  int nevents, MemorySegment timeout, boolean blocking) {
         return blocking
-                ? Bind.ret(cs, (int) KEVENT.invokeExact(cs, kq, changes, nchanges, events, nevents, timeout))
-                : Bind.ret(cs, (int) KEVENT_NOW.invokeExact(cs, kq, changes, nchanges, events, nevents, timeout));
+                ? Bind.ret(cs, KEVENT.call(cs, kq, changes, nchanges, events, nevents, timeout))
+                : Bind.ret(cs, KEVENT_NOW.call(cs, kq, changes, nchanges, events, nevents, timeout));
     }
 
     public static long ident(MemorySegment list, int i) {

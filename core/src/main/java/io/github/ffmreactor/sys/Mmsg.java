@@ -8,7 +8,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
  * Linux batched datagram I/O: {@code recvmmsg(2)} and {@code sendmmsg(2)}, the structs they take
@@ -87,10 +86,10 @@ public final class Mmsg {
 
     // The vector is passed as a 64-bit address computed from a bounds-checked segment (as
     // Unistd.read/write do), so sending from the middle of a batch needs no slice.
-    private static final MethodHandle RECVMMSG = Bind.fn("recvmmsg", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS)
-            .errno().critical().optional().linkIf(SUPPORTED);
-    private static final MethodHandle SENDMMSG = Bind.fn("sendmmsg", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
-            .errno().critical().optional().linkIf(SUPPORTED);
+    private static final Fn.IntCIJIIA RECVMMSG = Bind.fn("recvmmsg", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS)
+            .errno().critical().optional().linkIf(SUPPORTED, Fn.IntCIJIIA.class);
+    private static final Fn.IntCIJII SENDMMSG = Bind.fn("sendmmsg", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
+            .errno().critical().optional().linkIf(SUPPORTED, Fn.IntCIJII.class);
 
     /** Whether recvmmsg and sendmmsg are there (64-bit Linux). */
     public static boolean available() {
@@ -108,11 +107,7 @@ public final class Mmsg {
             if (e != 0) return -e;
         }
         long a = Unistd.address(vec, 0, vlen * MMSGHDR.byteSize());
-        try {
-            return Bind.ret(cs, (int) RECVMMSG.invokeExact(cs, fd, a, vlen, flags, MemorySegment.NULL));
-        } catch (Throwable t) {
-            throw Bind.rethrow(t);
-        }
+        return Bind.ret(cs, RECVMMSG.call(cs, fd, a, vlen, flags, MemorySegment.NULL));
     }
 
     /**
@@ -126,10 +121,6 @@ public final class Mmsg {
             if (e != 0) return -e;
         }
         long a = Unistd.address(vec, first * MMSGHDR.byteSize(), vlen * MMSGHDR.byteSize());
-        try {
-            return Bind.ret(cs, (int) SENDMMSG.invokeExact(cs, fd, a, vlen, flags));
-        } catch (Throwable t) {
-            throw Bind.rethrow(t);
-        }
+        return Bind.ret(cs, SENDMMSG.call(cs, fd, a, vlen, flags));
     }
 }

@@ -8,7 +8,6 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
  * POSIX poll(2) and {@code struct pollfd}.
@@ -46,18 +45,22 @@ public final class Poll {
     private static final boolean POSIX = Platform.CURRENT != Platform.WINDOWS;
     private static final boolean WIDE_NFDS = nfdsSize(Platform.CURRENT) == 8;
 
-    private static Bind poll() {
-        return Bind.fn("poll", JAVA_INT, ADDRESS, WIDE_NFDS ? JAVA_LONG : JAVA_INT, JAVA_INT)
-                .errno().optional();
+    /** poll with an nfds_t of 8 bytes ({@code wide}) or 4. */
+    private static Bind poll(boolean wide) {
+        return Bind.fn("poll", JAVA_INT, ADDRESS, wide ? JAVA_LONG : JAVA_INT, JAVA_INT).errno().optional();
     }
 
-    // poll with a timeout blocks: never critical. With timeout 0 it returns at once.
-    private static final MethodHandle POLL = poll().linkIf(POSIX);
-    private static final MethodHandle POLL_NOW = poll().critical().linkIf(POSIX);
+    // poll with a timeout blocks: never critical. With timeout 0 it returns at once. nfds_t is a
+    // long on Linux and an unsigned int on macOS/FreeBSD: one pair of bindings per width, the
+    // other pair left unlinked.
+    private static final Fn.IntCAJI POLL_WIDE = poll(true).linkIf(POSIX && WIDE_NFDS, Fn.IntCAJI.class);
+    private static final Fn.IntCAJI POLL_WIDE_NOW = poll(true).critical().linkIf(POSIX && WIDE_NFDS, Fn.IntCAJI.class);
+    private static final Fn.IntCAII POLL = poll(false).linkIf(POSIX && !WIDE_NFDS, Fn.IntCAII.class);
+    private static final Fn.IntCAII POLL_NOW = poll(false).critical().linkIf(POSIX && !WIDE_NFDS, Fn.IntCAII.class);
 
     /** Whether this OS has poll(2) (every POSIX system; Windows has only WSAPoll, not used here). */
     public static boolean available() {
-        return POLL != null;
+        return POLL_WIDE != null || POLL != null;
     }
 
     /** poll(fds, nfds, timeout): the number of entries with non-zero revents, 0 on timeout, or -errno. */
@@ -66,14 +69,11 @@ public final class Poll {
             int e = Faults.injected(Faults.Call.WAIT, Faults.ANY_FD);
             if (e != 0) return -e;
         }
-        try {
-            MethodHandle h = timeoutMillis == 0 ? POLL_NOW : POLL;
-            return WIDE_NFDS
-                    ? Bind.ret(cs, (int) h.invokeExact(cs, fds, (long) nfds, timeoutMillis))
-                    : Bind.ret(cs, (int) h.invokeExact(cs, fds, nfds, timeoutMillis));
-        } catch (Throwable t) {
-            throw Bind.rethrow(t);
+        if (WIDE_NFDS) {
+            return Bind.ret(cs, timeoutMillis == 0 ? POLL_WIDE_NOW.call(cs, fds, nfds, 0)
+                    : POLL_WIDE.call(cs, fds, nfds, timeoutMillis));
         }
+        return Bind.ret(cs, timeoutMillis == 0 ? POLL_NOW.call(cs, fds, nfds, 0) : POLL.call(cs, fds, nfds, timeoutMillis));
     }
 
     public static void set(MemorySegment fds, int i, int fd, short events) {

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.ByteOrder;
 
 /**
@@ -46,8 +45,25 @@ public final class Select {
     // with four segment arguments plus errno capture was big enough that C2, in a JVM full of other
     // compiled code, sometimes did not inline it, and the JDK's per-call slice of the capture
     // segment then became a real 40-byte allocation per select (found by ZeroAllocationTest).
-    private static final MethodHandle SELECT = Bind.fn("select", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
-            .errno().optional().linkIf(POSIX);
+    private static final Fn.IntCIJJJJ SELECT = Bind.fn("select", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
+            .errno().optional().linkIf(POSIX, Fn.IntCIJJJJ.class);
+
+    /**
+     * Which select this OS has: POSIX's, over bit-array fd_sets ({@link Select}), or Winsock's, over
+     * counted lists of SOCKET handles ({@link Winsock#select}). The backends differ by type, so the
+     * poller layer picks one by this value and never tests the OS.
+     */
+    public enum Flavour {
+        POSIX, WINSOCK;
+
+        /** Whether this flavour's select can be called in this process. */
+        public boolean available() {
+            return this == WINSOCK ? Winsock.available() : Select.available();
+        }
+    }
+
+    /** This OS's select. */
+    public static final Flavour FLAVOUR = Platform.CURRENT == Platform.WINDOWS ? Flavour.WINSOCK : Flavour.POSIX;
 
     public static boolean available() {
         return SELECT != null && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
@@ -60,12 +76,8 @@ public final class Select {
             int e = Faults.injected(Faults.Call.WAIT, Faults.ANY_FD);
             if (e != 0) return -e;
         }
-        try {
-            return Bind.ret(cs, (int) SELECT.invokeExact(cs, nfds, addressOrNull(readfds), addressOrNull(writefds),
+        return Bind.ret(cs, SELECT.call(cs, nfds, addressOrNull(readfds), addressOrNull(writefds),
                     addressOrNull(exceptfds), addressOrNull(timeout)));
-        } catch (Throwable t) {
-            throw Bind.rethrow(t);
-        }
     }
 
     private static long addressOrNull(MemorySegment s) {

@@ -6,7 +6,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /**
  * BSD sockets on POSIX: socket, setsockopt, getsockopt, bind, listen, accept4/accept, connect,
@@ -25,51 +24,46 @@ public final class Sockets {
         return Bind.fn(name, ret, args).errno().critical().optional();
     }
 
-    private static final MethodHandle SOCKET = b("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT).linkIf(POSIX);
-    private static final MethodHandle SETSOCKOPT = b("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT)
-            .fault(Faults.Call.SETSOCKOPT, 0).linkIf(POSIX);
-    private static final MethodHandle GETSOCKOPT = b("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS).linkIf(POSIX);
-    private static final MethodHandle BIND = b("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT).linkIf(POSIX);
-    private static final MethodHandle LISTEN = b("listen", JAVA_INT, JAVA_INT, JAVA_INT).linkIf(POSIX);
-    private static final MethodHandle ACCEPT4 = C.hasAccept4()
-            ? b("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT).fault(Faults.Call.ACCEPT, 0).linkIf(POSIX) : null;
-    private static final MethodHandle ACCEPT = b("accept", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS).fault(Faults.Call.ACCEPT, 0).linkIf(POSIX);
-    private static final MethodHandle CONNECT = b("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT).fault(Faults.Call.CONNECT, 0).linkIf(POSIX);
-    private static final MethodHandle GETSOCKNAME = b("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS).linkIf(POSIX);
-    private static final MethodHandle GETPEERNAME = b("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS).linkIf(POSIX);
-    private static final MethodHandle SHUTDOWN = b("shutdown", JAVA_INT, JAVA_INT, JAVA_INT).linkIf(POSIX);
-    private static final MethodHandle SENDTO = b("sendto", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT).linkIf(POSIX);
-    private static final MethodHandle RECVFROM = b("recvfrom", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS).linkIf(POSIX);
+    private static final Fn.IntCIII SOCKET = b("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT).linkIf(POSIX, Fn.IntCIII.class);
+    private static final Fn.IntCIIIAI SETSOCKOPT = b("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT)
+            .fault(Faults.Call.SETSOCKOPT, 0).linkIf(POSIX, Fn.IntCIIIAI.class);
+    private static final Fn.IntCIIIAA GETSOCKOPT = b("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS).linkIf(POSIX, Fn.IntCIIIAA.class);
+    private static final Fn.IntCIAI BIND = b("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT).linkIf(POSIX, Fn.IntCIAI.class);
+    private static final Fn.IntCII LISTEN = b("listen", JAVA_INT, JAVA_INT, JAVA_INT).linkIf(POSIX, Fn.IntCII.class);
+    private static final Fn.IntCIAAI ACCEPT4 = b("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT)
+            .fault(Faults.Call.ACCEPT, 0).linkIf(POSIX && C.hasAccept4(), Fn.IntCIAAI.class);
+    private static final Fn.IntCIAA ACCEPT = b("accept", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS).fault(Faults.Call.ACCEPT, 0).linkIf(POSIX, Fn.IntCIAA.class);
+    private static final Fn.IntCIAI CONNECT = b("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT).fault(Faults.Call.CONNECT, 0).linkIf(POSIX, Fn.IntCIAI.class);
+    private static final Fn.IntCIAA GETSOCKNAME = b("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS).linkIf(POSIX, Fn.IntCIAA.class);
+    private static final Fn.IntCIAA GETPEERNAME = b("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS).linkIf(POSIX, Fn.IntCIAA.class);
+    private static final Fn.IntCII SHUTDOWN = b("shutdown", JAVA_INT, JAVA_INT, JAVA_INT).linkIf(POSIX, Fn.IntCII.class);
+    private static final Fn.LongCIAJIAI SENDTO = b("sendto", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT).linkIf(POSIX, Fn.LongCIAJIAI.class);
+    private static final Fn.LongCIAJIAA RECVFROM = b("recvfrom", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS).linkIf(POSIX, Fn.LongCIAJIAA.class);
 
     // Datagram I/O on the hot path: the buffer is passed as a 64-bit address computed from a
     // bounds-checked segment (as Unistd.read/write do), so sending from an offset needs no slice.
-    private static final MethodHandle SENDTO_AT = b("sendto", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT).linkIf(POSIX);
-    private static final MethodHandle RECVFROM_AT = b("recvfrom", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS).linkIf(POSIX);
+    private static final Fn.LongCIJJIAI SENDTO_AT = b("sendto", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT).linkIf(POSIX, Fn.LongCIJJIAI.class);
+    private static final Fn.LongCIJJIAA RECVFROM_AT = b("recvfrom", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS).linkIf(POSIX, Fn.LongCIJJIAA.class);
 
     public static int socket(MemorySegment cs, int domain, int type, int protocol) {
-        try { return Bind.ret(cs, (int) SOCKET.invokeExact(cs, domain, type, protocol)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, SOCKET.call(cs, domain, type, protocol));
     }
 
     public static int setsockopt(MemorySegment cs, int fd, int level, int name, MemorySegment value, int len) {
-        try { return Bind.ret(cs, (int) SETSOCKOPT.invokeExact(cs, fd, level, name, value, len)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, SETSOCKOPT.call(cs, fd, level, name, value, len));
     }
 
     /** getsockopt; {@code lenInOut} is a socklen_t (4 bytes) holding the value's capacity. */
     public static int getsockopt(MemorySegment cs, int fd, int level, int name, MemorySegment value, MemorySegment lenInOut) {
-        try { return Bind.ret(cs, (int) GETSOCKOPT.invokeExact(cs, fd, level, name, value, lenInOut)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, GETSOCKOPT.call(cs, fd, level, name, value, lenInOut));
     }
 
     public static int bind(MemorySegment cs, int fd, MemorySegment addr, int len) {
-        try { return Bind.ret(cs, (int) BIND.invokeExact(cs, fd, addr, len)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, BIND.call(cs, fd, addr, len));
     }
 
     public static int listen(MemorySegment cs, int fd, int backlog) {
-        try { return Bind.ret(cs, (int) LISTEN.invokeExact(cs, fd, backlog)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, LISTEN.call(cs, fd, backlog));
     }
 
     /** Whether accept4 (accept with SOCK_NONBLOCK|SOCK_CLOEXEC in one call) exists here. */
@@ -79,51 +73,42 @@ public final class Sockets {
 
     /** accept4(fd, addr, addrlen, flags); {@code addr} and {@code lenInOut} may be NULL. */
     public static int accept4(MemorySegment cs, int fd, MemorySegment addr, MemorySegment lenInOut, int flags) {
-        try { return Bind.ret(cs, (int) ACCEPT4.invokeExact(cs, fd, addr, lenInOut, flags)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, ACCEPT4.call(cs, fd, addr, lenInOut, flags));
     }
 
     public static int accept(MemorySegment cs, int fd, MemorySegment addr, MemorySegment lenInOut) {
-        try { return Bind.ret(cs, (int) ACCEPT.invokeExact(cs, fd, addr, lenInOut)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, ACCEPT.call(cs, fd, addr, lenInOut));
     }
 
     public static int connect(MemorySegment cs, int fd, MemorySegment addr, int len) {
-        try { return Bind.ret(cs, (int) CONNECT.invokeExact(cs, fd, addr, len)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, CONNECT.call(cs, fd, addr, len));
     }
 
     public static int getsockname(MemorySegment cs, int fd, MemorySegment addr, MemorySegment lenInOut) {
-        try { return Bind.ret(cs, (int) GETSOCKNAME.invokeExact(cs, fd, addr, lenInOut)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, GETSOCKNAME.call(cs, fd, addr, lenInOut));
     }
 
     public static int getpeername(MemorySegment cs, int fd, MemorySegment addr, MemorySegment lenInOut) {
-        try { return Bind.ret(cs, (int) GETPEERNAME.invokeExact(cs, fd, addr, lenInOut)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, GETPEERNAME.call(cs, fd, addr, lenInOut));
     }
 
     public static int shutdown(MemorySegment cs, int fd, int how) {
-        try { return Bind.ret(cs, (int) SHUTDOWN.invokeExact(cs, fd, how)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, SHUTDOWN.call(cs, fd, how));
     }
 
     public static long sendto(MemorySegment cs, int fd, MemorySegment buf, long len, int flags, MemorySegment addr, int addrLen) {
-        try { return Bind.ret(cs, (long) SENDTO.invokeExact(cs, fd, buf, len, flags, addr, addrLen)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, SENDTO.call(cs, fd, buf, len, flags, addr, addrLen));
     }
 
     public static long recvfrom(MemorySegment cs, int fd, MemorySegment buf, long len, int flags, MemorySegment addr, MemorySegment lenInOut) {
-        try { return Bind.ret(cs, (long) RECVFROM.invokeExact(cs, fd, buf, len, flags, addr, lenInOut)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, RECVFROM.call(cs, fd, buf, len, flags, addr, lenInOut));
     }
 
     /** sendto from {@code buf[off, off+len)}: bytes sent or -errno. Allocates nothing. */
     public static long sendto(MemorySegment cs, int fd, MemorySegment buf, long off, long len, int flags,
                               MemorySegment addr, int addrLen) {
         long a = Unistd.address(buf, off, len);
-        try { return Bind.ret(cs, (long) SENDTO_AT.invokeExact(cs, fd, a, len, flags, addr, addrLen)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, SENDTO_AT.call(cs, fd, a, len, flags, addr, addrLen));
     }
 
     /**
@@ -133,7 +118,6 @@ public final class Sockets {
     public static long recvfrom(MemorySegment cs, int fd, MemorySegment buf, long off, long len, int flags,
                                 MemorySegment addr, MemorySegment lenInOut) {
         long a = Unistd.address(buf, off, len);
-        try { return Bind.ret(cs, (long) RECVFROM_AT.invokeExact(cs, fd, a, len, flags, addr, lenInOut)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, RECVFROM_AT.call(cs, fd, a, len, flags, addr, lenInOut));
     }
 }

@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /**
  * POSIX fd calls: read, write, close, fcntl, pipe, getpid. Every call returns its C result when
@@ -24,10 +23,10 @@ public final class Unistd {
     // read/write on non-blocking fds and close of a socket never block: critical, with errno.
     // The buffer pointer is passed as a 64-bit integer (same register class as a pointer on every
     // 64-bit ABI) computed from a bounds-checked segment, so writing from an offset needs no slice.
-    private static final MethodHandle READ = Bind.fn("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG)
-            .errno().critical().linkIf(POSIX);
-    private static final MethodHandle WRITE = Bind.fn("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG)
-            .errno().critical().linkIf(POSIX);
+    private static final Fn.LongCIJJ READ = Bind.fn("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG)
+            .errno().critical().linkIf(POSIX, Fn.LongCIJJ.class);
+    private static final Fn.LongCIJJ WRITE = Bind.fn("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG)
+            .errno().critical().linkIf(POSIX, Fn.LongCIJJ.class);
 
     // On Linux the hot read/write go through syscall(2) instead. glibc's read() and write() are
     // pthread cancellation points: in a multi-threaded process (every JVM) each one brackets the
@@ -45,10 +44,10 @@ public final class Unistd {
     }
 
     // syscall(nr, fd, addr, len): one handle per direction, each with its own fault rule.
-    private static final MethodHandle SYSCALL_READ = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
-            .errno().critical().variadicFrom(1).linkIf(SYS_READ >= 0);
-    private static final MethodHandle SYSCALL_WRITE = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
-            .errno().critical().variadicFrom(1).linkIf(SYS_WRITE >= 0);
+    private static final Fn.LongCJJJJ SYSCALL_READ = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
+            .errno().critical().variadicFrom(1).linkIf(SYS_READ >= 0, Fn.LongCJJJJ.class);
+    private static final Fn.LongCJJJJ SYSCALL_WRITE = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
+            .errno().critical().variadicFrom(1).linkIf(SYS_WRITE >= 0, Fn.LongCJJJJ.class);
     // write(2) without errno capture, taken first. A captureCallState handle slices its capture
     // segment on every call, a 40 B allocation wherever C2 does not inline the whole adapter into
     // the caller (kv's reply path, deep in a handler, hit it). Only a failed write needs errno, so
@@ -57,14 +56,14 @@ public final class Unistd {
     // writable meanwhile, it writes, and says so), and a peer that is gone fails it again
     // (ECONNRESET the first time becomes EPIPE the second: both mean the peer is gone). read keeps
     // its capture: a reset read once reads as end of stream the second time (native-notes/ffm.md).
-    private static final MethodHandle SYSCALL_WRITE_PLAIN = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
-            .critical().variadicFrom(1).linkIf(SYS_WRITE >= 0);
-    private static final MethodHandle CLOSE = Bind.fn("close", JAVA_INT, JAVA_INT).errno().linkIf(POSIX);
-    private static final MethodHandle FCNTL = Bind.fn("fcntl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT)
-            .errno().variadicFrom(2).linkIf(POSIX);
-    private static final MethodHandle PIPE = Bind.fn("pipe", JAVA_INT, ADDRESS).errno().linkIf(POSIX);
-    private static final MethodHandle GETPID = Bind.fn("getpid", JAVA_INT).linkIf(POSIX);
-    private static final MethodHandle GETPID_CRITICAL = Bind.fn("getpid", JAVA_INT).critical().linkIf(POSIX);
+    private static final Fn.LongJJJJ SYSCALL_WRITE_PLAIN = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
+            .critical().variadicFrom(1).linkIf(SYS_WRITE >= 0, Fn.LongJJJJ.class);
+    private static final Fn.IntCI CLOSE = Bind.fn("close", JAVA_INT, JAVA_INT).errno().linkIf(POSIX, Fn.IntCI.class);
+    private static final Fn.IntCIII FCNTL = Bind.fn("fcntl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT)
+            .errno().variadicFrom(2).linkIf(POSIX, Fn.IntCIII.class);
+    private static final Fn.IntCA PIPE = Bind.fn("pipe", JAVA_INT, ADDRESS).errno().linkIf(POSIX, Fn.IntCA.class);
+    private static final Fn.IntV GETPID = Bind.fn("getpid", JAVA_INT).linkIf(POSIX, Fn.IntV.class);
+    private static final Fn.IntV GETPID_CRITICAL = Bind.fn("getpid", JAVA_INT).critical().linkIf(POSIX, Fn.IntV.class);
 
     /** read(2) into {@code buf[off, off+len)}: bytes read, 0 at end of stream, or -errno. */
     public static long read(MemorySegment cs, int fd, MemorySegment buf, long off, long len) {
@@ -74,11 +73,9 @@ public final class Unistd {
             len = f;
         }
         long addr = address(buf, off, len);
-        try {
-            return SYSCALL_READ != null
-                    ? Bind.ret(cs, (long) SYSCALL_READ.invokeExact(cs, SYS_READ, (long) fd, addr, len))
-                    : Bind.ret(cs, (long) READ.invokeExact(cs, fd, addr, len));
-        } catch (Throwable t) { throw rethrow(t); }
+        return SYSCALL_READ != null
+                ? Bind.ret(cs, SYSCALL_READ.call(cs, SYS_READ, fd, addr, len))
+                : Bind.ret(cs, READ.call(cs, fd, addr, len));
     }
 
     /** write(2) from {@code buf[off, off+len)}: bytes written or -errno. */
@@ -89,40 +86,38 @@ public final class Unistd {
             len = f;
         }
         long addr = address(buf, off, len);
-        try {
-            if (SYSCALL_WRITE_PLAIN != null) {
-                long r = (long) SYSCALL_WRITE_PLAIN.invokeExact(SYS_WRITE, (long) fd, addr, len);
-                return r >= 0 ? r : Bind.ret(cs, (long) SYSCALL_WRITE.invokeExact(cs, SYS_WRITE, (long) fd, addr, len));
-            }
-            return SYSCALL_WRITE != null
-                    ? Bind.ret(cs, (long) SYSCALL_WRITE.invokeExact(cs, SYS_WRITE, (long) fd, addr, len))
-                    : Bind.ret(cs, (long) WRITE.invokeExact(cs, fd, addr, len));
-        } catch (Throwable t) { throw rethrow(t); }
+        if (SYSCALL_WRITE_PLAIN != null) {
+            long r = SYSCALL_WRITE_PLAIN.call(SYS_WRITE, fd, addr, len);
+            return r >= 0 ? r : Bind.ret(cs, SYSCALL_WRITE.call(cs, SYS_WRITE, fd, addr, len));
+        }
+        return SYSCALL_WRITE != null
+                ? Bind.ret(cs, SYSCALL_WRITE.call(cs, SYS_WRITE, fd, addr, len))
+                : Bind.ret(cs, WRITE.call(cs, fd, addr, len));
     }
 
     /** close(2): 0 or -errno. The caller must never close the same number twice. */
     public static int close(MemorySegment cs, int fd) {
-        try { return Bind.ret(cs, (int) CLOSE.invokeExact(cs, fd)); } catch (Throwable t) { throw rethrow(t); }
+        return Bind.ret(cs, CLOSE.call(cs, fd));
     }
 
     /** fcntl(2) with an int argument: the result or -errno. */
     public static int fcntl(MemorySegment cs, int fd, int cmd, int arg) {
-        try { return Bind.ret(cs, (int) FCNTL.invokeExact(cs, fd, cmd, arg)); } catch (Throwable t) { throw rethrow(t); }
+        return Bind.ret(cs, FCNTL.call(cs, fd, cmd, arg));
     }
 
     /** pipe(2) into {@code fds} (two ints): 0 or -errno. */
     public static int pipe(MemorySegment cs, MemorySegment fds) {
-        try { return Bind.ret(cs, (int) PIPE.invokeExact(cs, fds)); } catch (Throwable t) { throw rethrow(t); }
+        return Bind.ret(cs, PIPE.call(cs, fds));
     }
 
     /** getpid(2), the cheapest libc call there is: the baseline of the FFM overhead benchmark. */
     public static int getpid() {
-        try { return (int) GETPID.invokeExact(); } catch (Throwable t) { throw rethrow(t); }
+        return GETPID.call();
     }
 
     /** getpid(2) through a critical downcall. */
     public static int getpidCritical() {
-        try { return (int) GETPID_CRITICAL.invokeExact(); } catch (Throwable t) { throw rethrow(t); }
+        return GETPID_CRITICAL.call();
     }
 
     /** Sets O_NONBLOCK and FD_CLOEXEC on {@code fd}, for OSes without SOCK_NONBLOCK/SOCK_CLOEXEC. */
@@ -143,9 +138,5 @@ public final class Unistd {
         if (!buf.isNative()) throw new IllegalArgumentException("not a native segment: " + buf);
         if (!buf.scope().isAlive()) throw new IllegalStateException("segment's arena is closed");
         return buf.address() + off;
-    }
-
-    static RuntimeException rethrow(Throwable t) {
-        return Bind.rethrow(t);
     }
 }

@@ -205,6 +205,7 @@ public final class Uring implements AutoCloseable {
 
     /** Why io_uring cannot be used here, or null when it can. Tried once per process. */
     public static String unavailableReason() {
+        if (!IoUring.LINKABLE) return "io_uring needs Linux on x86_64 or aarch64";
         String u = unavailable;
         if (u == null) {
             synchronized (Uring.class) {

@@ -10,7 +10,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
  * Windows sockets (ws2_32.dll): WSAStartup, WSASocketW, ioctlsocket, bind, listen, accept, connect,
@@ -149,35 +148,35 @@ public final class Winsock {
             B_GETPEERNAME, B_GETSOCKOPT, B_SETSOCKOPT, B_SHUTDOWN, B_SEND, B_RECV, B_SEND_AT, B_RECV_AT,
             B_SENDTO_AT, B_RECVFROM_AT, B_CLOSESOCKET, B_SELECT, B_SETHANDLEINFORMATION);
 
-    /** The binding's handle; with capture, Bind decodes the error: SOCKET_ERROR and INVALID_SOCKET are -1. */
-    private static MethodHandle h(Binding b) {
+    /** The binding as {@code shape} (null off Windows); with capture, Bind decodes the error: SOCKET_ERROR and INVALID_SOCKET are -1. */
+    private static <T> T h(Binding b, Class<T> shape) {
         Bind x = Bind.of(b.cName(), b.descriptor()).optional();
         if (b.capture()) x.errno();
         if (b.critical()) x.critical();
-        return x.linkIf(WINDOWS);
+        return x.linkIf(WINDOWS, shape);
     }
 
-    private static final MethodHandle WSASTARTUP = h(B_WSASTARTUP);
-    private static final MethodHandle WSASOCKETW = h(B_WSASOCKETW);
-    private static final MethodHandle IOCTLSOCKET = h(B_IOCTLSOCKET);
-    private static final MethodHandle BIND = h(B_BIND);
-    private static final MethodHandle LISTEN = h(B_LISTEN);
-    private static final MethodHandle ACCEPT = h(B_ACCEPT);
-    private static final MethodHandle CONNECT = h(B_CONNECT);
-    private static final MethodHandle GETSOCKNAME = h(B_GETSOCKNAME);
-    private static final MethodHandle GETPEERNAME = h(B_GETPEERNAME);
-    private static final MethodHandle GETSOCKOPT = h(B_GETSOCKOPT);
-    private static final MethodHandle SETSOCKOPT = h(B_SETSOCKOPT);
-    private static final MethodHandle SHUTDOWN = h(B_SHUTDOWN);
-    private static final MethodHandle SEND = h(B_SEND);
-    private static final MethodHandle RECV = h(B_RECV);
-    private static final MethodHandle SEND_AT = h(B_SEND_AT);
-    private static final MethodHandle RECV_AT = h(B_RECV_AT);
-    private static final MethodHandle SENDTO_AT = h(B_SENDTO_AT);
-    private static final MethodHandle RECVFROM_AT = h(B_RECVFROM_AT);
-    private static final MethodHandle CLOSESOCKET = h(B_CLOSESOCKET);
-    private static final MethodHandle SELECT = h(B_SELECT);
-    private static final MethodHandle SETHANDLEINFORMATION = h(B_SETHANDLEINFORMATION);
+    private static final Fn.IntSA WSASTARTUP = h(B_WSASTARTUP, Fn.IntSA.class);
+    private static final Fn.LongCIIIAII WSASOCKETW = h(B_WSASOCKETW, Fn.LongCIIIAII.class);
+    private static final Fn.IntCJIA IOCTLSOCKET = h(B_IOCTLSOCKET, Fn.IntCJIA.class);
+    private static final Fn.IntCJAI BIND = h(B_BIND, Fn.IntCJAI.class);
+    private static final Fn.IntCJI LISTEN = h(B_LISTEN, Fn.IntCJI.class);
+    private static final Fn.LongCJAA ACCEPT = h(B_ACCEPT, Fn.LongCJAA.class);
+    private static final Fn.IntCJAI CONNECT = h(B_CONNECT, Fn.IntCJAI.class);
+    private static final Fn.IntCJAA GETSOCKNAME = h(B_GETSOCKNAME, Fn.IntCJAA.class);
+    private static final Fn.IntCJAA GETPEERNAME = h(B_GETPEERNAME, Fn.IntCJAA.class);
+    private static final Fn.IntCJIIAA GETSOCKOPT = h(B_GETSOCKOPT, Fn.IntCJIIAA.class);
+    private static final Fn.IntCJIIAI SETSOCKOPT = h(B_SETSOCKOPT, Fn.IntCJIIAI.class);
+    private static final Fn.IntCJI SHUTDOWN = h(B_SHUTDOWN, Fn.IntCJI.class);
+    private static final Fn.IntCJAII SEND = h(B_SEND, Fn.IntCJAII.class);
+    private static final Fn.IntCJAII RECV = h(B_RECV, Fn.IntCJAII.class);
+    private static final Fn.IntCJJII SEND_AT = h(B_SEND_AT, Fn.IntCJJII.class);
+    private static final Fn.IntCJJII RECV_AT = h(B_RECV_AT, Fn.IntCJJII.class);
+    private static final Fn.IntCJJIIAI SENDTO_AT = h(B_SENDTO_AT, Fn.IntCJJIIAI.class);
+    private static final Fn.IntCJJIIAA RECVFROM_AT = h(B_RECVFROM_AT, Fn.IntCJJIIAA.class);
+    private static final Fn.IntCJ CLOSESOCKET = h(B_CLOSESOCKET, Fn.IntCJ.class);
+    private static final Fn.IntCIAAAA SELECT = h(B_SELECT, Fn.IntCIAAAA.class);
+    private static final Fn.IntJII SETHANDLEINFORMATION = h(B_SETHANDLEINFORMATION, Fn.IntJII.class);
 
     public static boolean available() {
         return WSASTARTUP != null && SELECT != null;
@@ -185,8 +184,7 @@ public final class Winsock {
 
     /** WSAStartup(2.2): 0, or the (positive) Winsock error it returns. Reference-counted by Windows. */
     public static int startup(MemorySegment wsaData) {
-        try { return (int) WSASTARTUP.invokeExact(WINSOCK_2_2, wsaData); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return WSASTARTUP.call(WINSOCK_2_2, wsaData);
     }
 
     /**
@@ -195,15 +193,13 @@ public final class Winsock {
      * is never negative as a signed long).
      */
     public static long socket(MemorySegment cs, int af, int type, int protocol) {
-        try {
-            return Bind.ret(cs, (long) WSASOCKETW.invokeExact(cs, af, type, protocol, MemorySegment.NULL, 0,
+        return Bind.ret(cs, WSASOCKETW.call(cs, af, type, protocol, MemorySegment.NULL, 0,
                     WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT));
-        } catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
     /** accept(s, addr, len): the new handle, or -WSAGetLastError(). {@code addr}/{@code len} may be NULL. */
     public static long accept(MemorySegment cs, long s, MemorySegment addr, MemorySegment lenInOut) {
-        try { return Bind.ret(cs, (long) ACCEPT.invokeExact(cs, s, addr, lenInOut)); } catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, ACCEPT.call(cs, s, addr, lenInOut));
     }
 
     /**
@@ -212,41 +208,34 @@ public final class Winsock {
      */
     public static boolean setNoInherit(long s) {
         if (SETHANDLEINFORMATION == null) return false;
-        try { return (int) SETHANDLEINFORMATION.invokeExact(s, HANDLE_FLAG_INHERIT, 0) != 0; }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return SETHANDLEINFORMATION.call(s, HANDLE_FLAG_INHERIT, 0) != 0;
     }
 
     /** ioctlsocket(s, FIONBIO, &1): makes {@code s} non-blocking. {@code arg} is a 4-byte scratch. */
     public static int setNonBlocking(MemorySegment cs, long s, MemorySegment arg) {
         arg.set(JAVA_INT, 0, 1);
-        try { return Bind.ret(cs, (int) IOCTLSOCKET.invokeExact(cs, s, FIONBIO, arg)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, IOCTLSOCKET.call(cs, s, FIONBIO, arg));
     }
 
     public static int bind(MemorySegment cs, long s, MemorySegment addr, int len) {
-        try { return Bind.ret(cs, (int) BIND.invokeExact(cs, s, addr, len)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, BIND.call(cs, s, addr, len));
     }
 
     public static int listen(MemorySegment cs, long s, int backlog) {
-        try { return Bind.ret(cs, (int) LISTEN.invokeExact(cs, s, backlog)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, LISTEN.call(cs, s, backlog));
     }
 
     public static int getpeername(MemorySegment cs, long s, MemorySegment addr, MemorySegment lenInOut) {
-        try { return Bind.ret(cs, (int) GETPEERNAME.invokeExact(cs, s, addr, lenInOut)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, GETPEERNAME.call(cs, s, addr, lenInOut));
     }
 
     public static int setsockopt(MemorySegment cs, long s, int level, int name, MemorySegment value, int len) {
-        try { return Bind.ret(cs, (int) SETSOCKOPT.invokeExact(cs, s, level, name, value, len)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, SETSOCKOPT.call(cs, s, level, name, value, len));
     }
 
     /** shutdown(s, how): SD_RECEIVE 0, SD_SEND 1, SD_BOTH 2 (the SHUT_* numbers). */
     public static int shutdown(MemorySegment cs, long s, int how) {
-        try { return Bind.ret(cs, (int) SHUTDOWN.invokeExact(cs, s, how)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, SHUTDOWN.call(cs, s, how));
     }
 
     /** Winsock lengths are {@code int}: a longer request is cut to Integer.MAX_VALUE (a short transfer). */
@@ -257,65 +246,54 @@ public final class Winsock {
     /** send from {@code buf[off, off+len)}: bytes sent or -WSAGetLastError(). Allocates nothing. */
     public static int send(MemorySegment cs, long s, MemorySegment buf, long off, long len, int flags) {
         long a = Unistd.address(buf, off, len);
-        try { return Bind.ret(cs, (int) SEND_AT.invokeExact(cs, s, a, intLen(len), flags)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, SEND_AT.call(cs, s, a, intLen(len), flags));
     }
 
     /** recv into {@code buf[off, off+len)}: bytes, 0 at end of stream, or -WSAGetLastError(). */
     public static int recv(MemorySegment cs, long s, MemorySegment buf, long off, long len, int flags) {
         long a = Unistd.address(buf, off, len);
-        try { return Bind.ret(cs, (int) RECV_AT.invokeExact(cs, s, a, intLen(len), flags)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, RECV_AT.call(cs, s, a, intLen(len), flags));
     }
 
     public static int sendto(MemorySegment cs, long s, MemorySegment buf, long off, long len, int flags,
                              MemorySegment addr, int addrLen) {
         long a = Unistd.address(buf, off, len);
-        try { return Bind.ret(cs, (int) SENDTO_AT.invokeExact(cs, s, a, intLen(len), flags, addr, addrLen)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, SENDTO_AT.call(cs, s, a, intLen(len), flags, addr, addrLen));
     }
 
     public static int recvfrom(MemorySegment cs, long s, MemorySegment buf, long off, long len, int flags,
                                MemorySegment addr, MemorySegment lenInOut) {
         long a = Unistd.address(buf, off, len);
-        try { return Bind.ret(cs, (int) RECVFROM_AT.invokeExact(cs, s, a, intLen(len), flags, addr, lenInOut)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, RECVFROM_AT.call(cs, s, a, intLen(len), flags, addr, lenInOut));
     }
 
     public static int connect(MemorySegment cs, long s, MemorySegment addr, int len) {
-        try { return Bind.ret(cs, (int) CONNECT.invokeExact(cs, s, addr, len)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, CONNECT.call(cs, s, addr, len));
     }
 
     public static int getsockname(MemorySegment cs, long s, MemorySegment addr, MemorySegment lenInOut) {
-        try { return Bind.ret(cs, (int) GETSOCKNAME.invokeExact(cs, s, addr, lenInOut)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, GETSOCKNAME.call(cs, s, addr, lenInOut));
     }
 
     public static int getsockopt(MemorySegment cs, long s, int level, int name, MemorySegment value, MemorySegment lenInOut) {
-        try { return Bind.ret(cs, (int) GETSOCKOPT.invokeExact(cs, s, level, name, value, lenInOut)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, GETSOCKOPT.call(cs, s, level, name, value, lenInOut));
     }
 
     public static int send(MemorySegment cs, long s, MemorySegment buf, int len, int flags) {
-        try { return Bind.ret(cs, (int) SEND.invokeExact(cs, s, buf, len, flags)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, SEND.call(cs, s, buf, len, flags));
     }
 
     public static int recv(MemorySegment cs, long s, MemorySegment buf, int len, int flags) {
-        try { return Bind.ret(cs, (int) RECV.invokeExact(cs, s, buf, len, flags)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, RECV.call(cs, s, buf, len, flags));
     }
 
     public static int closesocket(MemorySegment cs, long s) {
-        try { return Bind.ret(cs, (int) CLOSESOCKET.invokeExact(cs, s)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, CLOSESOCKET.call(cs, s));
     }
 
     /** select(0, r, w, e, timeout): ready count, 0 on timeout, or -WSAGetLastError(). */
     public static int select(MemorySegment cs, MemorySegment readfds, MemorySegment writefds,
                              MemorySegment exceptfds, MemorySegment timeout) {
-        try { return Bind.ret(cs, (int) SELECT.invokeExact(cs, 0, readfds, writefds, exceptfds, timeout)); }
-        catch (Throwable t) { throw Bind.rethrow(t); }
+        return Bind.ret(cs, SELECT.call(cs, 0, readfds, writefds, exceptfds, timeout));
     }
 }

@@ -61,6 +61,43 @@ class LayersTest {
         assertEquals(List.of(), bad);
     }
 
+    /** Packages that choose by type, never by testing the OS: the platform lives in sys and net. */
+    private static final List<String> PLATFORM_FREE = List.of("loop", "poll", "cli");
+    private static final Pattern PLATFORM_TEST = Pattern.compile("\\bWINDOWS\\b|\\bPlatform\\s*\\.\\s*CURRENT\\b");
+
+    /** The platform tests in one file's code (comments stripped): each as the text that matched. */
+    static List<String> platformTests(String text) {
+        List<String> found = new ArrayList<>();
+        Matcher m = PLATFORM_TEST.matcher(text.replaceAll("(?s)/\\*.*?\\*/", " ").replaceAll("//[^\\n]*", " "));
+        while (m.find()) found.add(m.group());
+        return found;
+    }
+
+    @Test
+    void loopPollAndCliNeverTestThePlatform() throws IOException {
+        Path root = Path.of("src", "main", "java", "io", "github", "ffmreactor");
+        List<String> bad = new ArrayList<>();
+        int files = 0;
+        for (String pkg : PLATFORM_FREE) {
+            try (Stream<Path> s = Files.list(root.resolve(pkg))) {
+                for (Path p : (Iterable<Path>) s.filter(f -> f.toString().endsWith(".java"))::iterator) {
+                    for (String t : platformTests(Files.readString(p))) bad.add(pkg + "/" + p.getFileName() + ": " + t);
+                    files++;
+                }
+            }
+        }
+        assertTrue(files > 30, "found the sources (" + files + ")");
+        assertEquals(List.of(), bad, "choose by a type or a name from sys/net instead");
+    }
+
+    @Test
+    void thePlatformCheckSeesEachForm() {
+        assertEquals(List.of("WINDOWS"), platformTests("x = SocketIo.WINDOWS ? \"recv\" : \"read\";"));
+        assertEquals(List.of("Platform.CURRENT"), platformTests("if (Platform.CURRENT == Platform.LINUX) go();"));
+        assertEquals(List.of("Platform.CURRENT"), platformTests("b = io.github.ffmreactor.sys.Platform.CURRENT;"));
+        assertEquals(List.of(), platformTests("/** On Windows, WINDOWS... */ // Platform.CURRENT\nx = Platform.ARCH;"));
+    }
+
     /** The check itself catches both forms of reference. */
     @Test
     void theCheckSeesImportsAndQualifiedNames() {

@@ -169,4 +169,15 @@ class SocketIoTest {
             Fds.close(c);
         }
     }
+
+    /** What the loop asks of net instead of testing the OS: the call names and accept's extra skippable errno. */
+    @Test
+    void thePlatformChoicesTheLoopUses() {
+        boolean windows = Platform.CURRENT == Platform.WINDOWS;
+        assertEquals(windows ? "recv" : "read", SocketIo.READ_CALL);
+        assertEquals(windows ? "send" : "write", SocketIo.WRITE_CALL);
+        assertEquals(windows, SocketIo.acceptRetryable(Errno.ECONNRESET));
+        assertFalse(SocketIo.acceptRetryable(Errno.EAGAIN));
+        assertFalse(SocketIo.acceptRetryable(Errno.EMFILE));
+    }
 }

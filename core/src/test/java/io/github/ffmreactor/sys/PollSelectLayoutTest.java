@@ -95,4 +95,12 @@ class PollSelectLayoutTest {
             assertEquals("01 00 00 00 00 00 00 00 20 a1 07 00 00 00 00 00", Bytes.hex(tv, 0, 16));
         }
     }
+
+    /** The select the poller layer builds: Winsock's on Windows, POSIX's elsewhere, usable on this machine. */
+    @Test
+    void theSelectFlavourFollowsTheOs() {
+        assertEquals(Platform.CURRENT == Platform.WINDOWS ? Select.Flavour.WINSOCK : Select.Flavour.POSIX, Select.FLAVOUR);
+        assertTrue(Select.FLAVOUR.available());
+        assertFalse(Select.Flavour.WINSOCK.available() && Platform.CURRENT != Platform.WINDOWS, "Winsock off Windows");
+    }
 }
