@@ -171,11 +171,13 @@ final class Bind {
     }
 
     /** A fired rule on a capturing downcall: errno into the capture segment, and the C failure result -1. */
+    @SuppressWarnings("UnusedMethod") // called through FAIL_CAPTURED (findStatic)
     private static long failCaptured(long f, MemorySegment cs) {
         Native.setErrno(cs, (int) -f);
         return -1;
     }
 
+    @SuppressWarnings("UnusedMethod") // called through IS_NEG (findStatic)
     private static boolean isNeg(long r) {
         return r < 0;
     }
