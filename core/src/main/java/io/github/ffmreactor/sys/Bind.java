@@ -9,6 +9,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one builder of every native binding's {@link MethodHandle}: link options, errno capture and
@@ -121,11 +123,38 @@ final class Bind {
 
     /** The handle, or null when {@code cond} is false (a binding for another OS). */
     MethodHandle linkIf(boolean cond) {
-        return cond ? link() : null;
+        declare(WALKER.getCallerClass());
+        return cond ? linkNow() : null;
     }
 
     /** The handle. */
     MethodHandle link() {
+        declare(WALKER.getCallerClass());
+        return linkNow();
+    }
+
+    // ---- what was declared, for the notes ----------------------------------------------------
+
+    /**
+     * How a binding is linked, as the tables in native-notes state it: the class that declares it,
+     * the C symbol, errno capture, critical. Noted when its class initialises, also for another
+     * OS's bindings (which are not linked), so a test can compare every table with the code.
+     */
+    record Declared(String owner, String symbol, boolean errno, boolean critical) {}
+
+    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+    private static final Set<Declared> DECLARED = ConcurrentHashMap.newKeySet();
+
+    private void declare(Class<?> owner) {
+        DECLARED.add(new Declared(owner.getSimpleName(), name, errno, critical));
+    }
+
+    /** Every binding declared so far by the classes initialised in this JVM. */
+    static Set<Declared> declared() {
+        return Set.copyOf(DECLARED);
+    }
+
+    private MethodHandle linkNow() {
         FunctionDescriptor fd = descriptor;
         List<Linker.Option> opts = new ArrayList<>(3);
         if (errno) opts.add(Native.CAPTURE_ERRNO);
