@@ -1,6 +1,7 @@
 package io.github.ffmreactor;
 
 import java.io.IOException;
+import java.io.Serial;
 
 /**
  * A native call failed. The message names the call and the errno, e.g.
@@ -8,6 +9,9 @@ import java.io.IOException;
  * whatever number the running OS uses for it.
  */
 public final class NativeException extends IOException {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
     private final String call;
     private final int errno;
     private final String errnoName;

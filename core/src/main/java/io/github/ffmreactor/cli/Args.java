@@ -1,5 +1,6 @@
 package io.github.ffmreactor.cli;
 
+import java.io.Serial;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -7,6 +8,9 @@ import java.util.Set;
 /** {@code --name value} options, checked against the names a command takes. */
 final class Args {
     static final class BadArgs extends Exception {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
         BadArgs(String m) { super(m); }
     }
 

@@ -61,10 +61,8 @@ public final class ChatServer {
     private int depth;
     private final ArrayDeque<String> notices = new ArrayDeque<>();
     private boolean noticesScheduled;
-    private final Runnable sendNotices = () -> {
-        noticesScheduled = false;
-        drainNotices();
-    };
+    /** Made once: scheduling the notices allocates nothing. */
+    private final Runnable sendNotices = this::sendScheduledNotices;
     long lines, dropped, evictions;
     /** The most output the members' queues may hold together: the loop's output budget. */
     private final long budget;
@@ -194,6 +192,11 @@ public final class ChatServer {
             noticesScheduled = false; // the loop is closing: say it now, to whoever is still here
             if (depth == 0) drainNotices();
         }
+    }
+
+    private void sendScheduledNotices() {
+        noticesScheduled = false;
+        drainNotices();
     }
 
     /** Sends every queued notice, as many whole ones per message as the staging buffer holds. */

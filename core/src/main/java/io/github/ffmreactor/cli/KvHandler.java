@@ -40,7 +40,7 @@ final class KvHandler implements Handler, RespParser.Sink {
 
     private void finish(Connection c) {
         if (!out.flush()) return;
-        if (parser.failed() || inputEnded && !parser.stalled()) c.closeAfterFlush(); // after the replies, close
+        if (parser.failed() || (inputEnded && !parser.stalled())) c.closeAfterFlush(); // after the replies, close
     }
 
     /**

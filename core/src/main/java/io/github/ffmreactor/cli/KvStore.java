@@ -97,7 +97,7 @@ final class KvStore {
     synchronized boolean set(MemorySegment ks, long koff, int klen, MemorySegment vs, long voff, int vlen, long deadline,
                              int when) {
         int i = live(ks, koff, klen);
-        if (when == IF_ABSENT && i >= 0 || when == IF_PRESENT && i < 0) return false;
+        if ((when == IF_ABSENT && i >= 0) || (when == IF_PRESENT && i < 0)) return false;
         byte[] v = new byte[vlen];
         MemorySegment.copy(vs, ValueLayout.JAVA_BYTE, voff, v, 0, vlen);
         if (i >= 0) {

@@ -105,7 +105,7 @@ final class RespParser {
             if (rest > 0) hold(buf, used, rest);
             return;
         }
-        if (!hold(buf, off, len) || heldLen < need && !stalled) return;
+        if (!hold(buf, off, len) || (heldLen < need && !stalled)) return;
         stalled = false;
         long used = parse(heldSeg, 0, heldLen);
         if (used < 0) return;

@@ -37,12 +37,12 @@ public enum Backend {
         this.id = id;
     }
 
-    /** @return the backend's name as users write it, e.g. {@code epoll} or {@code io_uring} */
+    /** {@return the backend's name as users write it, e.g. {@code epoll} or {@code io_uring}} */
     public String id() {
         return id;
     }
 
-    /** @return {@link #id()} */
+    /** {@return {@link #id()}} */
     @Override
     public String toString() {
         return id;
@@ -61,19 +61,19 @@ public enum Backend {
         throw new IllegalArgumentException("unknown backend '" + name + "' (valid: " + names() + ")");
     }
 
-    /** @return every name {@link #parse(String)} takes, joined with {@code ", "} */
+    /** {@return every name {@link #parse(String)} takes, joined with {@code ", "}} */
     public static String names() {
         return String.join(", ", ids());
     }
 
-    /** @return every backend's name, in declaration order */
+    /** {@return every backend's name, in declaration order} */
     public static List<String> ids() {
         List<String> r = new ArrayList<>();
         for (Backend b : values()) r.add(b.id);
         return List.copyOf(r);
     }
 
-    /** @return the backend {@code -Dffmreactor.backend} names, {@link #AUTO} if it is not set */
+    /** {@return the backend {@code -Dffmreactor.backend} names, {@link #AUTO} if it is not set} */
     public static Backend fromProperty() {
         return parse(System.getProperty(PROPERTY, "auto"));
     }

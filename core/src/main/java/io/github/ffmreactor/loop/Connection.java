@@ -110,7 +110,8 @@ public final class Connection extends Channel {
             readInput(false);
         }
         if (trigger == Trigger.ONESHOT && fd >= 0) {
-            loop.poller.modify(fd, interest = wantedInterest(), trigger, loop.registry.token(this));
+            interest = wantedInterest();
+            loop.poller.modify(fd, interest, trigger, loop.registry.token(this));
         }
     }
 
@@ -306,9 +307,8 @@ public final class Connection extends Channel {
         for (int k = 0; k < l.options.readsPerTurn(); k++) {
             long r = SocketIo.read(l.cs, fd, l.readBuf, 0, l.readBuf.byteSize());
             l.counters.read(r);
-            if (r > 0) {
-                continue; // dropped
-            } else if (r == -Errno.EAGAIN) {
+            if (r > 0) continue; // dropped
+            if (r == -Errno.EAGAIN) {
                 l.counters.eagain();
                 return;
             } else if (r != -Errno.EINTR) {

@@ -33,17 +33,17 @@ public record DatagramOptions(int receiveBuffer, int batch, int maxDatagram) {
         return new DatagramOptions(0, 16, MAX_UDP_PAYLOAD);
     }
 
-    /** @param bytes SO_RCVBUF to ask for (0: the system default) @return these options with it */
+    /** {@return these options asking for an SO_RCVBUF of {@code bytes} (0: the system default)} */
     public DatagramOptions withReceiveBuffer(int bytes) {
         return new DatagramOptions(bytes, batch, maxDatagram);
     }
 
-    /** @param n datagrams per recvmmsg/sendmmsg @return these options with it */
+    /** {@return these options with {@code n} datagrams per recvmmsg/sendmmsg} */
     public DatagramOptions withBatch(int n) {
         return new DatagramOptions(receiveBuffer, n, maxDatagram);
     }
 
-    /** @param bytes bytes kept of each datagram @return these options with it */
+    /** {@return these options keeping {@code bytes} bytes of each datagram} */
     public DatagramOptions withMaxDatagram(int bytes) {
         return new DatagramOptions(receiveBuffer, batch, bytes);
     }

@@ -112,12 +112,12 @@ public final class EventLoop implements Executor, AutoCloseable {
         return new EventLoop(options, Poller.open(options.backend().pollerName(), options.eventCapacity()), clock);
     }
 
-    /** @return the backends this OS offers, best first, e.g. {@code [epoll, poll, select, io_uring]} ({@link Backend#available()}) */
+    /** {@return the backends this OS offers, best first, e.g. {@code [epoll, poll, select, io_uring]} ({@link Backend#available()})} */
     public static java.util.List<Backend> backends() {
         return Backend.available();
     }
 
-    /** @return the backend this loop waits on (never {@link Backend#AUTO}: the one auto chose) */
+    /** {@return the backend this loop waits on (never {@link Backend#AUTO}: the one auto chose)} */
     public Backend backend() {
         return Backend.parse(engine.name());
     }

@@ -30,7 +30,7 @@ final class Inbox {
 
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Engine engine;
-    @SuppressWarnings("unused") private volatile int state;
+    @SuppressWarnings("unused") private volatile int state; // read and written through STATE
     private volatile boolean closed;
 
     Inbox(Engine engine) {

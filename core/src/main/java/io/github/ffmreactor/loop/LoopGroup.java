@@ -90,7 +90,7 @@ public final class LoopGroup implements AutoCloseable {
     public static boolean reusePortBalances() {
         // BSD and macOS accept SO_REUSEPORT but send every connection to one socket (the last bound):
         // only Linux (3.9+) hashes connections across the group.
-        return SocketConsts.CURRENT == SocketConsts.LINUX;
+        return SocketConsts.CURRENT.equals(SocketConsts.LINUX);
     }
 
     /** Listens with {@link Spread#AUTO}. */

@@ -62,19 +62,19 @@ public record LoopOptions(Backend backend, int readBufferSize, int eventCapacity
         return builder().build();
     }
 
-    /** @return a builder holding the {@link #defaults()} */
+    /** {@return a builder holding the {@link #defaults()}} */
     public static Builder builder() {
         return new Builder(Backend.fromProperty(), 64 * 1024, 1024, 16, 64, 64 * 1024, 16L << 20, 64L << 20,
                 Integer.MAX_VALUE, 2000, WaitStrategy.BLOCK);
     }
 
-    /** @return a builder holding these options */
+    /** {@return a builder holding these options} */
     public Builder toBuilder() {
         return new Builder(backend, readBufferSize, eventCapacity, readsPerTurn, acceptsPerTurn, pauseReadingAbove,
                 closeAbove, outputBudget, maxConnections, lingerMillis, waitStrategy);
     }
 
-    /** @param b the backend @return these options on it */
+    /** {@return these options on backend {@code b}} */
     public LoopOptions withBackend(Backend b) {
         return toBuilder().backend(b).build();
     }
@@ -90,27 +90,27 @@ public record LoopOptions(Backend backend, int readBufferSize, int eventCapacity
         return toBuilder().pauseReadingAbove(pause).closeAbove(close).build();
     }
 
-    /** @param n reads per connection per turn (edge triggering) @return these options with it */
+    /** {@return these options with {@code n} reads per connection per turn (edge triggering)} */
     public LoopOptions withReadsPerTurn(int n) {
         return toBuilder().readsPerTurn(n).build();
     }
 
-    /** @param n the read buffer's size in bytes @return these options with it */
+    /** {@return these options with a read buffer of {@code n} bytes} */
     public LoopOptions withReadBufferSize(int n) {
         return toBuilder().readBufferSize(n).build();
     }
 
-    /** @param bytes the loop-wide budget of queued output @return these options with it */
+    /** {@return these options with a loop-wide budget of {@code bytes} of queued output} */
     public LoopOptions withOutputBudget(long bytes) {
         return toBuilder().outputBudget(bytes).build();
     }
 
-    /** @param n connections served at once @return these options with it */
+    /** {@return these options serving at most {@code n} connections at once} */
     public LoopOptions withMaxConnections(int n) {
         return toBuilder().maxConnections(n).build();
     }
 
-    /** @param ms how long a graceful close drains the peer's input @return these options with it */
+    /** {@return these options with a graceful close draining the peer's input for {@code ms} milliseconds} */
     public LoopOptions withLingerMillis(long ms) {
         return toBuilder().lingerMillis(ms).build();
     }
@@ -151,41 +151,42 @@ public record LoopOptions(Backend backend, int readBufferSize, int eventCapacity
             this.waitStrategy = waitStrategy;
         }
 
-        /** @param v see {@link LoopOptions#backend()} @return this builder */
+        /** Sets {@link LoopOptions#backend()}; returns this builder. */
         public Builder backend(Backend v) { backend = v; return this; }
 
-        /** @param v see {@link LoopOptions#readBufferSize()} @return this builder */
+        /** Sets {@link LoopOptions#readBufferSize()}; returns this builder. */
         public Builder readBufferSize(int v) { readBufferSize = v; return this; }
 
-        /** @param v see {@link LoopOptions#eventCapacity()} @return this builder */
+        /** Sets {@link LoopOptions#eventCapacity()}; returns this builder. */
         public Builder eventCapacity(int v) { eventCapacity = v; return this; }
 
-        /** @param v see {@link LoopOptions#readsPerTurn()} @return this builder */
+        /** Sets {@link LoopOptions#readsPerTurn()}; returns this builder. */
         public Builder readsPerTurn(int v) { readsPerTurn = v; return this; }
 
-        /** @param v see {@link LoopOptions#acceptsPerTurn()} @return this builder */
+        /** Sets {@link LoopOptions#acceptsPerTurn()}; returns this builder. */
         public Builder acceptsPerTurn(int v) { acceptsPerTurn = v; return this; }
 
-        /** @param v see {@link LoopOptions#pauseReadingAbove()} @return this builder */
+        /** Sets {@link LoopOptions#pauseReadingAbove()}; returns this builder. */
         public Builder pauseReadingAbove(long v) { pauseReadingAbove = v; return this; }
 
-        /** @param v see {@link LoopOptions#closeAbove()} @return this builder */
+        /** Sets {@link LoopOptions#closeAbove()}; returns this builder. */
         public Builder closeAbove(long v) { closeAbove = v; return this; }
 
-        /** @param v see {@link LoopOptions#outputBudget()} @return this builder */
+        /** Sets {@link LoopOptions#outputBudget()}; returns this builder. */
         public Builder outputBudget(long v) { outputBudget = v; return this; }
 
-        /** @param v see {@link LoopOptions#maxConnections()} @return this builder */
+        /** Sets {@link LoopOptions#maxConnections()}; returns this builder. */
         public Builder maxConnections(int v) { maxConnections = v; return this; }
 
-        /** @param v see {@link LoopOptions#lingerMillis()} @return this builder */
+        /** Sets {@link LoopOptions#lingerMillis()}; returns this builder. */
         public Builder lingerMillis(long v) { lingerMillis = v; return this; }
 
-        /** @param v see {@link LoopOptions#waitStrategy()} @return this builder */
+        /** Sets {@link LoopOptions#waitStrategy()}; returns this builder. */
         public Builder waitStrategy(WaitStrategy v) { waitStrategy = v; return this; }
 
         /**
-         * @return the options
+         * {@return the options}
+         *
          * @throws IllegalArgumentException naming the first bad setting
          */
         public LoopOptions build() {

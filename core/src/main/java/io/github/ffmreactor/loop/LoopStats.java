@@ -50,93 +50,93 @@ public final class LoopStats {
         this.queuedBytes = queuedBytes;
     }
 
-    /** @return poll calls (epoll_wait...) */
+    /** {@return poll calls (epoll_wait...)} */
     public long waits() {
         return waits;
     }
 
-    /** @return events delivered by the poller */
+    /** {@return events delivered by the poller} */
     public long events() {
         return events;
     }
 
-    /** @return read calls */
+    /** {@return read calls} */
     public long reads() {
         return reads;
     }
 
-    /** @return write calls */
+    /** {@return write calls} */
     public long writes() {
         return writes;
     }
 
-    /** @return reads and writes that returned EAGAIN */
+    /** {@return reads and writes that returned EAGAIN} */
     public long eagains() {
         return eagains;
     }
 
-    /** @return connections accepted */
+    /** {@return connections accepted} */
     public long accepts() {
         return accepts;
     }
 
-    /** @return bytes read */
+    /** {@return bytes read} */
     public long bytesIn() {
         return bytesIn;
     }
 
-    /** @return bytes written */
+    /** {@return bytes written} */
     public long bytesOut() {
         return bytesOut;
     }
 
-    /** @return registration changes (epoll_ctl...) */
+    /** {@return registration changes (epoll_ctl...)} */
     public long ctlCalls() {
         return ctlCalls;
     }
 
-    /** @return wakeup signals sent to the poller */
+    /** {@return wakeup signals sent to the poller} */
     public long wakeups() {
         return wakeups;
     }
 
-    /** @return events dropped because their connection closed earlier in the same batch */
+    /** {@return events dropped because their connection closed earlier in the same batch} */
     public long staleEvents() {
         return staleEvents;
     }
 
-    /** @return edge-triggered connections carried to the next turn for fairness */
+    /** {@return edge-triggered connections carried to the next turn for fairness} */
     public long carried() {
         return carried;
     }
 
-    /** @return connections open now */
+    /** {@return connections open now} */
     public long open() {
         return open;
     }
 
     /**
-     * @return accepted connections closed at once: over {@link LoopOptions#maxConnections()} or past the
-     * fds the backend can watch (select: FD_SETSIZE)
+     * {@return accepted connections closed at once: over {@link LoopOptions#maxConnections()} or past the
+     * fds the backend can watch (select: FD_SETSIZE)}
      */
     public long rejected() {
         return rejected;
     }
 
     /**
-     * @return channels closed because something failed (a handler threw, an unexpected errno, a
-     * registration the poller refused), each reported once via onError
+     * {@return channels closed because something failed (a handler threw, an unexpected errno, a
+     * registration the poller refused), each reported once via onError}
      */
     public long failures() {
         return failures;
     }
 
-    /** @return times a listener paused accepting because a resource ran out (EMFILE...) */
+    /** {@return times a listener paused accepting because a resource ran out (EMFILE...)} */
     public long acceptPauses() {
         return acceptPauses;
     }
 
-    /** @return output queued in the loop's connections now, not yet taken by the kernel */
+    /** {@return output queued in the loop's connections now, not yet taken by the kernel} */
     public long queuedBytes() {
         return queuedBytes;
     }
@@ -159,7 +159,7 @@ public final class LoopStats {
                 wakeups, staleEvents, carried, open, rejected, failures, acceptPauses, queuedBytes};
     }
 
-    /** @return whether {@code o} is a LoopStats with the same counters */
+    /** {@return whether {@code o} is a LoopStats with the same counters} */
     @Override
     public boolean equals(Object o) {
         return o instanceof LoopStats s && Arrays.equals(values(), s.values());

@@ -79,8 +79,7 @@ final class UringEngine implements Engine, Poller {
     private boolean wakeArmed;
     /** Requests in flight (wake read included): what close must reap before memory is released. */
     private int inFlight;
-    private int retired;
-    private long enters, completions, wakeups, noBuffers, stale;
+    private long enters, completions, wakeups, noBuffers;
     private boolean closed;
 
     /** Whether io_uring can be offered here (Linux, and a ring opens); {@link #checkAvailable} says why not. */
@@ -246,7 +245,6 @@ final class UringEngine implements Engine, Poller {
         }
         if (c == null) {
             // A request of a channel already released: nothing of it is left to touch.
-            stale++;
             counters.stale();
             if ((flags & CQE_F_BUFFER) != 0) bufs.recycle(UringBufRing.bufferId(flags));
             if (kind == KIND_ACCEPT && res >= 0) Fds.closeQuietly(res);
@@ -368,7 +366,6 @@ final class UringEngine implements Engine, Poller {
             return;
         }
         registry.retire(c);
-        retired++;
         try {
             sqe();
             ring.prep(OP_ASYNC_CANCEL, 0, 0, fd, 0, 0, 0, ASYNC_CANCEL_FD | ASYNC_CANCEL_ALL, 0,
@@ -379,7 +376,6 @@ final class UringEngine implements Engine, Poller {
     }
 
     private void release(Channel c) {
-        if (c.slot >= 0 && registry.retiredChannel(registry.token(c)) == c) retired--;
         Fds.closeQuietly(c.closedFd);
         c.closedFd = -1;
         registry.freeSlot(c);

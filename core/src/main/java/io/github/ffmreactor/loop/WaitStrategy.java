@@ -45,6 +45,8 @@ public interface WaitStrategy {
     @FunctionalInterface
     interface Idler {
         /**
+         * The timeout of the next wait, from what the last turn did.
+         *
          * @param workCount what the last turn did (events, carried reads, timers, tasks); 0 = nothing
          * @return the wait's timeout in milliseconds: 0 polls without sleeping (the loop stays
          *         awake), {@link #BLOCK_UNTIL_WORK} (any negative) waits until an event, a timer or
@@ -63,7 +65,11 @@ public interface WaitStrategy {
         @Override public String toString() { return "spin"; }
     }
 
-    /** @param parkAfter how long after the last event, task or timer the loop keeps spinning */
+    /**
+     * Polls without sleeping while work comes, and blocks in the wait once none came for {@code parkAfter}.
+     *
+     * @param parkAfter how long after the last event, task or timer the loop keeps spinning
+     */
     record SpinThenPark(Duration parkAfter) implements WaitStrategy {
         public SpinThenPark {
             if (parkAfter == null || parkAfter.isNegative() || parkAfter.isZero()) {
@@ -135,13 +141,20 @@ public interface WaitStrategy {
                     }
                     if (idleTurns < yieldUntil) {
                         idleTurns++;
-                        Thread.yield();
+                        yieldThread();
                         return 0;
                     }
                     park = park == 0 ? 1 : Math.min(max, park * 2);
                     return park;
                 }
             };
+        }
+
+        // The yield phase of a back-off is the strategy itself (Agrona's BackoffIdleStrategy does
+        // the same): hand the core to another thread before parking, without a timed sleep.
+        @SuppressWarnings("ThreadPriorityCheck")
+        private static void yieldThread() {
+            Thread.yield();
         }
 
         @Override

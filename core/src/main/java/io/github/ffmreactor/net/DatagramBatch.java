@@ -29,7 +29,6 @@ public final class DatagramBatch {
     private static final int SOL_SOCKET = SocketConsts.CURRENT.SOL_SOCKET();
 
     private final int capacity;
-    private final boolean receiving;
     private final MemorySegment vec, iov, names, control, data;
     private final long slotSize;
     private final MemorySegment[] slots;
@@ -42,7 +41,6 @@ public final class DatagramBatch {
         if (!Mmsg.available()) throw new UnsupportedOperationException("recvmmsg/sendmmsg: Linux (64-bit) only");
         if (capacity < 1) throw new IllegalArgumentException("capacity < 1: " + capacity);
         this.capacity = capacity;
-        this.receiving = receiving;
         this.slotSize = slotSize;
         vec = arena.allocate(HDR * capacity, 8);
         iov = arena.allocate(IOV * capacity, 8);

@@ -11,6 +11,8 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one builder of every native binding: link options, errno capture, the {@link Faults} seam
@@ -96,7 +98,7 @@ final class Bind {
         return this;
     }
 
-    /** {@link #link()} returns null when the symbol is absent on this OS instead of failing. */
+    /** {@link #as} returns null when the symbol is absent on this OS instead of failing. */
     Bind optional() {
         optional = true;
         return this;
@@ -131,12 +133,14 @@ final class Bind {
     <T> T linkIf(boolean cond, Class<T> shape) {
         check(shape, errno ? descriptor.toMethodType().insertParameterTypes(0, MemorySegment.class)
                 : descriptor.toMethodType());
-        return cond ? as(shape) : null;
+        declare(WALKER.getCallerClass());
+        return cond ? typed(shape, linkNow()) : null;
     }
 
     /** The binding as {@code shape} (null for an {@link #optional()} symbol that is absent). */
     <T> T as(Class<T> shape) {
-        return typed(shape, link());
+        declare(WALKER.getCallerClass());
+        return typed(shape, linkNow());
     }
 
     /**
@@ -161,7 +165,28 @@ final class Bind {
         }
     }
 
-    private MethodHandle link() {
+    // ---- what was declared, for the notes ----------------------------------------------------
+
+    /**
+     * How a binding is linked, as the tables in native-notes state it: the class that declares it,
+     * the C symbol, errno capture, critical. Noted when its class initialises, also for another
+     * OS's bindings (which are not linked), so a test can compare every table with the code.
+     */
+    record Declared(String owner, String symbol, boolean errno, boolean critical) {}
+
+    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+    private static final Set<Declared> DECLARED = ConcurrentHashMap.newKeySet();
+
+    private void declare(Class<?> owner) {
+        DECLARED.add(new Declared(owner.getSimpleName(), name, errno, critical));
+    }
+
+    /** Every binding declared so far by the classes initialised in this JVM. */
+    static Set<Declared> declared() {
+        return Set.copyOf(DECLARED);
+    }
+
+    private MethodHandle linkNow() {
         FunctionDescriptor fd = descriptor;
         List<Linker.Option> opts = new ArrayList<>(3);
         if (errno) opts.add(Native.CAPTURE_ERRNO);
@@ -207,11 +232,13 @@ final class Bind {
     }
 
     /** A fired rule on a capturing downcall: errno into the capture segment, and the C failure result -1. */
+    @SuppressWarnings("UnusedMethod") // called through FAIL_CAPTURED (findStatic)
     private static long failCaptured(long f, MemorySegment cs) {
         Native.setErrno(cs, (int) -f);
         return -1;
     }
 
+    @SuppressWarnings("UnusedMethod") // called through IS_NEG (findStatic)
     private static boolean isNeg(long r) {
         return r < 0;
     }

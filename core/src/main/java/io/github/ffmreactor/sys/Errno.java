@@ -101,6 +101,7 @@ public final class Errno {
     }
 
     /** The C library's text for {@code errno}, e.g. {@code Too many open files}. */
+    @SuppressWarnings("restricted") // native access is sys's job: see package-info
     public static String message(int errno) {
         if (STRERROR == null) return name(errno);
         MemorySegment s = STRERROR.call(errno);

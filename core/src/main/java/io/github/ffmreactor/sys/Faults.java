@@ -49,7 +49,6 @@ public final class Faults {
         int times;
         final int errno;     // > 0: fail with it
         final long maxBytes; // errno == 0: transfer at most this many bytes
-        int fired;
 
         Rule(int fd, int skip, int times, int errno, long maxBytes) {
             this.fd = fd;
@@ -63,6 +62,13 @@ public final class Faults {
     private static final Rule[] RULES = new Rule[Call.values().length];
     private static final int[] FIRED = new int[Call.values().length];
     private static volatile boolean armed;
+
+    // Call indexes the two arrays: a syscall's check (when armed) reads a slot, with no map lookup
+    // and no boxed count. The arrays follow the enum, so the ordinal is the index on purpose.
+    @SuppressWarnings("EnumOrdinal")
+    private static int index(Call call) {
+        return call.ordinal();
+    }
 
     /**
      * After {@code after} matching calls of {@code call} on {@code fd} ({@link #ANY_FD}: any), the
@@ -87,7 +93,7 @@ public final class Faults {
     private static void arm(Call call, Rule r) {
         if (!ENABLED) throw new IllegalStateException("fault injection is off: start the JVM with -Dffmreactor.faults=true");
         if (r.skip < 0 || r.times < 1) throw new IllegalArgumentException("need after >= 0 and times >= 1");
-        RULES[call.ordinal()] = r;
+        RULES[index(call)] = r;
         armed = true;
     }
 
@@ -100,7 +106,7 @@ public final class Faults {
 
     /** How many calls of {@code call} a rule has changed since the last {@link #clear()}. */
     public static synchronized int fired(Call call) {
-        return FIRED[call.ordinal()];
+        return FIRED[index(call)];
     }
 
     /**
@@ -125,14 +131,14 @@ public final class Faults {
     }
 
     private static synchronized long consume(Call call, int fd, long len) {
-        Rule r = RULES[call.ordinal()];
+        Rule r = RULES[index(call)];
         if (r == null || (r.fd != ANY_FD && r.fd != fd)) return len;
         if (r.skip > 0) {
             r.skip--;
             return len;
         }
-        if (--r.times == 0) RULES[call.ordinal()] = null;
-        FIRED[call.ordinal()]++;
+        if (--r.times == 0) RULES[index(call)] = null;
+        FIRED[index(call)]++;
         return r.errno > 0 ? -r.errno : Math.min(len, r.maxBytes);
     }
 }

@@ -46,6 +46,7 @@ public final class Native {
     private static final ThreadLocal<MemorySegment> THREAD_STATE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
+    @SuppressWarnings("restricted") // native access is sys's job: see package-info
     private static SymbolLookup lookup() {
         SymbolLookup def = LINKER.defaultLookup();
         if (Platform.CURRENT == Platform.WINDOWS) {
@@ -83,6 +84,7 @@ public final class Native {
      * handle factory: the bindings of this package are the only code that links native symbols,
      * so no caller gets native access through this module that the JVM did not grant it.
      */
+    @SuppressWarnings("restricted") // native access is sys's job: see package-info
     static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
         MemorySegment addr = LOOKUP.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("native symbol not found: " + name));
@@ -90,6 +92,7 @@ public final class Native {
     }
 
     /** A downcall handle, or null when the symbol is absent on this OS (for bindings of other OSes). */
+    @SuppressWarnings("restricted") // native access is sys's job: see package-info
     static MethodHandle downcallOrNull(String name, FunctionDescriptor fd, Linker.Option... options) {
         return LOOKUP.find(name).map(a -> LINKER.downcallHandle(a, fd, options)).orElse(null);
     }

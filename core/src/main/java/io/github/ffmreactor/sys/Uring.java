@@ -110,6 +110,7 @@ public final class Uring implements AutoCloseable {
         supported = probe();
     }
 
+    @SuppressWarnings("restricted") // native access is sys's job: see package-info
     private MemorySegment map(long len, long offset) throws NativeException {
         long a = IoUring.mmap(cs, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, offset);
         if (a < 0) throw Errno.exception("mmap", (int) -a, "io_uring ring at offset 0x" + Long.toHexString(offset)
@@ -336,7 +337,7 @@ public final class Uring implements AutoCloseable {
         return prep(OP_SHUTDOWN, 0, 0, fd, 0, how, 0, 0, 0, userData);
     }
 
-    /** A timeout of the {@link #TIMESPEC} at {@code ts}, or after {@code count} completions (0: time only). */
+    /** A timeout of the {@link IoUring#TIMESPEC} at {@code ts}, or after {@code count} completions (0: time only). */
     public boolean prepTimeout(MemorySegment ts, int count, int timeoutFlags, long userData) {
         return prep(OP_TIMEOUT, 0, 0, -1, Unistd.address(ts, 0, TIMESPEC.byteSize()), 1, count, timeoutFlags, 0, userData);
     }

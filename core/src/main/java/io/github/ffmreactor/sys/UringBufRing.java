@@ -50,6 +50,7 @@ public final class UringBufRing implements AutoCloseable {
      * Registers a ring of {@code count} (a power of two, at most 32768) buffers of {@code size} bytes
      * as group {@code bgid}, buffers allocated in {@code arena}, every buffer given to the kernel.
      */
+    @SuppressWarnings("restricted") // native access is sys's job: see package-info
     public static UringBufRing register(Uring ring, int bgid, int count, int size, Arena arena) throws NativeException {
         if (count < 1 || count > 32768 || Integer.bitCount(count) != 1) {
             throw new IllegalArgumentException("buffer ring entries must be a power of two in [1, 32768]: " + count);
