@@ -26,6 +26,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The completion engine (Linux io_uring). Listeners keep a multishot ACCEPT in flight, connections a
@@ -65,6 +66,10 @@ final class UringEngine implements Engine, Poller {
     private UringBufRing bufs;
     private MemorySegment[] bufSlices;
     private final Uring.CqeHandler onCqe = this::complete;
+    /** Queued output and held input of every connection, lent per connection while it has some. */
+    private final ChunkPool chunks = new ChunkPool();
+    private final Runnable trimTask = this::trimChunks;
+    private Timer trimTimer;
 
     /** Channels whose receive or accept should be armed at the next prepare. */
     private Channel[] arm = new Channel[64];
@@ -180,15 +185,20 @@ final class UringEngine implements Engine, Poller {
             send[i] = null;
             k.sendListed = false;
             if (k.fd < 0 || k.sending > 0 || k.outStart >= k.outEnd) continue;
-            int len = (int) Math.min(k.outEnd - k.outStart, 1 << 30);
+            ChunkQueue q = k.outq;
+            int len = q.headLength();
             sqe();
-            ring.prepSend(k.fd, k.out, k.outStart, len, MSG_NOSIGNAL, userData(registry.token(k), KIND_SEND));
+            ring.prepSend(k.fd, q.head(), q.headOffset(), len, MSG_NOSIGNAL, userData(registry.token(k), KIND_SEND));
             k.sending = len;
             k.sendWait = waits;
             k.ringOps++;
             inFlight++;
         }
         sendCount = 0;
+        // A burst mapped slabs past the first: look once a second whether they can go back.
+        if (trimTimer == null && chunks.mappedBytes() > ChunkPool.SLAB_BYTES) {
+            trimTimer = loop.schedule(1, TimeUnit.SECONDS, trimTask);
+        }
     }
 
     private static boolean wantsArm(Channel c) {
@@ -293,14 +303,14 @@ final class UringEngine implements Engine, Poller {
     }
 
     private void sentDone(Connection k, boolean live, int res) {
+        int asked = k.sending;
         k.sending = 0;
-        if (k.heldArena != null) {
-            k.heldArena.close();
-            k.heldArena = null;
+        if (!live) {
+            k.outq.clear(); // closed while this SEND read its first chunk: now nothing reads them
+            return;
         }
-        if (!live) return;
         if (res >= 0) {
-            k.sent(res);
+            k.sent(res, asked);
         } else if (-res == Errno.EAGAIN || -res == Errno.EINTR) {
             wantSend(k);
         } else {
@@ -316,6 +326,18 @@ final class UringEngine implements Engine, Poller {
         }
         l.completed(res);
         if (!more && l.fd >= 0 && l.wantRead) armLater(l);
+    }
+
+    /** The pool connections take output and held-input chunks from. */
+    ChunkPool chunks() {
+        return chunks;
+    }
+
+    /** Once a second while slabs past the first are mapped: unmaps those a burst left empty. */
+    private void trimChunks() {
+        trimTimer = null;
+        if (closed) return;
+        if (chunks.trim()) trimTimer = loop.schedule(1, TimeUnit.SECONDS, trimTask);
     }
 
     void watchHolding(Connection k) {
@@ -444,7 +466,10 @@ final class UringEngine implements Engine, Poller {
             ring.close();
         }
         Unistd.close(Native.threadCallState(), evfd);
-        if (reaped) arena.close();
+        if (reaped) {
+            arena.close();
+            chunks.close();
+        }
     }
 
     // ---- Poller: the registry's view ---------------------------------------------------------------
