@@ -5,6 +5,7 @@ import static io.github.ffmreactor.sys.IoUring.ASYNC_CANCEL_ANY;
 import static io.github.ffmreactor.sys.IoUring.ASYNC_CANCEL_FD;
 import static io.github.ffmreactor.sys.IoUring.CQE_F_BUFFER;
 import static io.github.ffmreactor.sys.IoUring.CQE_F_MORE;
+import static io.github.ffmreactor.sys.IoUring.CQE_F_SOCK_NONEMPTY;
 import static io.github.ffmreactor.sys.IoUring.ECANCELED;
 import static io.github.ffmreactor.sys.IoUring.ETIME;
 import static io.github.ffmreactor.sys.IoUring.OP_ASYNC_CANCEL;
@@ -85,7 +86,7 @@ final class UringEngine implements Engine, Poller {
     /** Requests in flight (wake read included): what close must reap before memory is released. */
     private int inFlight;
     private int retired;
-    private long enters, completions, wakeups, noBuffers, stale;
+    private long enters, completions, wakeups, noBuffers, stale, singleArms;
     private boolean closed;
 
     /** Whether io_uring can be offered here (Linux, and a ring opens); {@link #checkAvailable} says why not. */
@@ -169,11 +170,18 @@ final class UringEngine implements Engine, Poller {
             if (c.fd < 0 || c.armed || !wantsArm(c)) continue;
             long token = registry.token(c);
             sqe();
-            if (c instanceof Listener) {
+            if (c instanceof Connection k) {
+                if (k.throttled) {
+                    // It had to hold input: one buffer per receive, so that what arrives after its next
+                    // pause (held until it resumes) is one buffer, not a multishot burst (io_uring.md).
+                    ring.prepRecvSelect(c.fd, bufs.bgid, BUFFER_SIZE, 0, userData(token, KIND_RECV));
+                    singleArms++;
+                } else {
+                    ring.prepRecvMultishot(c.fd, bufs.bgid, 0, userData(token, KIND_RECV));
+                }
+            } else {
                 ring.prepAccept(c.fd, true, SocketConsts.CURRENT.SOCK_NONBLOCK() | SocketConsts.CURRENT.SOCK_CLOEXEC(),
                         userData(token, KIND_ACCEPT));
-            } else {
-                ring.prepRecvMultishot(c.fd, bufs.bgid, 0, userData(token, KIND_RECV));
             }
             c.armed = true;
             c.ringOps++;
@@ -288,6 +296,9 @@ final class UringEngine implements Engine, Poller {
             }
         }
         if (!live) return;
+        if (k.throttled && !k.heldOnce && !more && res > 0 && (flags & CQE_F_SOCK_NONEMPTY) == 0) {
+            k.throttled = false; // nothing more was waiting: multishot from the next arm
+        }
         if (res == 0) {
             k.receivedEnd();
         } else if (res < 0) {
@@ -427,6 +438,11 @@ final class UringEngine implements Engine, Poller {
     /** Receives that ended with ENOBUFS (the buffer ring ran dry) and were armed again. */
     long noBuffers() {
         return noBuffers;
+    }
+
+    /** Single-shot receives armed so far (for connections throttled after holding input). */
+    long singleArms() {
+        return singleArms;
     }
 
     /** io_uring_enter calls so far (waits and extra submits). */
