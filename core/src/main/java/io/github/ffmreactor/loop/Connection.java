@@ -50,10 +50,13 @@ public final class Connection extends Channel {
     /**
      * io_uring: receives are single-shot (one buffer each), so that a pause catches at most one buffer
      * in flight, not a multishot burst (32 buffers and more: up to 1.5 MiB was seen held). A connection
-     * starts so, until a receive leaves its socket empty (no IORING_CQE_F_SOCK_NONEMPTY): then
-     * multishot from the next arm. One that ever had to hold input (heldOnce) stays single-shot.
+     * starts so, until {@link #QUIET_RECEIVES} receives in a row leave its socket empty (no
+     * IORING_CQE_F_SOCK_NONEMPTY; a request/response peer): then multishot from the next arm. One
+     * that ever had to hold input (heldOnce) stays single-shot.
      */
     boolean throttled, heldOnce;
+    int quietReceives;
+    static final int QUIET_RECEIVES = 8;
     /** io_uring: input held (receive cancelled) until the queue, over the limits, has been sent once. */
     private boolean holding;
 
@@ -225,6 +228,11 @@ public final class Connection extends Channel {
 
     boolean isHolding() {
         return holding;
+    }
+
+    /** io_uring: pool chunks this connection holds now (queued output and held input). */
+    int chunks() {
+        return (outq == null ? 0 : outq.chunks()) + (heldq == null ? 0 : heldq.chunks());
     }
 
     private long heldBytes() {

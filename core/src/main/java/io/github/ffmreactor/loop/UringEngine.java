@@ -296,8 +296,10 @@ final class UringEngine implements Engine, Poller {
             }
         }
         if (!live) return;
-        if (k.throttled && !k.heldOnce && !more && res > 0 && (flags & CQE_F_SOCK_NONEMPTY) == 0) {
-            k.throttled = false; // nothing more was waiting: multishot from the next arm
+        if (k.throttled && !k.heldOnce && !more && res > 0) {
+            // Nothing more was waiting, QUIET_RECEIVES times in a row: not a streaming peer, multishot from the next arm.
+            k.quietReceives = (flags & CQE_F_SOCK_NONEMPTY) != 0 ? 0 : k.quietReceives + 1;
+            if (k.quietReceives >= Connection.QUIET_RECEIVES) k.throttled = false;
         }
         if (res == 0) {
             k.receivedEnd();
