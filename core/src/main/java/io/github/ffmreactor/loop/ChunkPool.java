@@ -62,8 +62,7 @@ final class ChunkPool implements AutoCloseable {
     }
 
     private void map(int s) throws NativeException {
-        long a = IoUring.mmap(Native.threadCallState(), SLAB_BYTES, IoUring.PROT_READ | IoUring.PROT_WRITE,
-                IoUring.MAP_PRIVATE | IoUring.MAP_ANONYMOUS, -1, 0);
+        long a = IoUring.mapAnonymous(Native.threadCallState(), SLAB_BYTES);
         if (a < 0) throw Errno.exception("mmap", (int) -a, "io_uring output/input chunks, " + SLAB_BYTES + " bytes");
         if (s == slabs.length) {
             slabs = Arrays.copyOf(slabs, s * 2);

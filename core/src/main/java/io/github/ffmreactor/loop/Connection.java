@@ -246,10 +246,20 @@ public final class Connection extends Channel {
      */
     private void hold(MemorySegment buf, int len) {
         if (heldq == null) heldq = new ChunkQueue(loop.uring.chunks());
+        append(heldq, buf, 0, len);
+    }
+
+    /**
+     * io_uring: appends to one of this connection's chunk queues. No memory for a chunk (mmap
+     * failed) fails this connection only: reported, counted and closed (UringConnectionMemoryTest: Faults.Call.MMAP).
+     */
+    private boolean append(ChunkQueue q, MemorySegment src, long off, long len) {
         try {
-            heldq.append(buf, 0, len);
+            q.append(src, off, len);
+            return true;
         } catch (NativeException e) {
             loop.fail(this, e);
+            return false;
         }
     }
 
@@ -423,12 +433,7 @@ public final class Connection extends Channel {
             return false;
         }
         if (outq == null) outq = new ChunkQueue(l.uring.chunks());
-        try {
-            outq.append(src, off, len);
-        } catch (NativeException e) {
-            l.fail(this, e);
-            return false;
-        }
+        if (!append(outq, src, off, len)) return false;
         outEnd += len;
         l.counters.queued(len);
         if (overLimits(pending)) startHolding();

@@ -259,6 +259,18 @@ public final class IoUring {
         try { return Bind.ret(cs, (long) MMAP.invokeExact(cs, 0L, len, prot, flags, fd, off)); } catch (Throwable t) { throw Bind.rethrow(t); }
     }
 
+    /**
+     * {@code len} bytes of private anonymous read/write memory (memory the io_uring engine lends to
+     * connections): the address, or -errno. The fault seam's {@link Faults.Call#MMAP} fails it.
+     */
+    public static long mapAnonymous(MemorySegment cs, long len) {
+        if (Faults.ENABLED) {
+            int e = Faults.injected(Faults.Call.MMAP, Faults.ANY_FD);
+            if (e != 0) return -e;
+        }
+        return mmap(cs, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    }
+
     /** munmap(addr, len): 0 or -errno. */
     public static int munmap(MemorySegment cs, long addr, long len) {
         linked();

@@ -1,5 +1,6 @@
 package io.github.ffmreactor.loop;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -7,6 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.cli.EchoServer;
 import io.github.ffmreactor.net.Tcp;
+import io.github.ffmreactor.sys.Errno;
+import io.github.ffmreactor.sys.Faults;
 import io.github.ffmreactor.sys.SocketConsts;
 import io.github.ffmreactor.testutil.Await;
 import io.github.ffmreactor.testutil.Backends;
@@ -14,6 +17,7 @@ import io.github.ffmreactor.testutil.LoopRunner;
 import io.github.ffmreactor.testutil.NoFdLeaks;
 import io.github.ffmreactor.testutil.OnLoop;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -22,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -40,6 +45,43 @@ class UringConnectionMemoryTest {
     /** Pause reading above 16 KiB queued: paused connections are cheap to reach with small buffers. */
     private static final LoopOptions URING = LoopOptions.defaults().withBackend(Backend.IO_URING)
             .withLimits(16 * 1024, 1 << 20);
+
+    @AfterEach
+    void clearFaults() {
+        Faults.clear();
+    }
+
+    /** No memory for a chunk (mmap fails): that connection is failed and closed, the loop and the next one go on. */
+    @Test
+    void refusedChunkMemoryFailsOnlyThatConnection() throws Exception {
+        assumeTrue(Backends.uring(), "io_uring unavailable here");
+        try (LoopRunner r = new LoopRunner(URING, Trigger.LEVEL, () -> EchoServer.ECHO)) {
+            Faults.fail(Faults.Call.MMAP, Faults.ANY_FD, 0, Errno.ENOMEM, 1); // the pool's first slab
+            try (Socket s = new Socket(r.address().getAddress(), r.address().getPort())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(new byte[48]);
+                int n;
+                try {
+                    n = s.getInputStream().read();
+                } catch (IOException reset) {
+                    n = -1;
+                }
+                assertEquals(-1, n, "the connection whose echo found no memory is closed");
+            }
+            assertEquals(1, Faults.fired(Faults.Call.MMAP));
+            Await.until("the failure reported", () -> !r.errors.isEmpty());
+            assertTrue(String.valueOf(r.errors.get(0).getMessage()).contains("mmap"), r.errors.toString());
+            assertTrue(String.valueOf(r.errors.get(0).getMessage()).contains("ENOMEM"), r.errors.toString());
+            try (Socket s = new Socket(r.address().getAddress(), r.address().getPort())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(new byte[] {1, 2, 3});
+                assertArrayEquals(new byte[] {1, 2, 3}, s.getInputStream().readNBytes(3), "the next connection echoes");
+            }
+            r.awaitNoConnections();
+            assertEquals(0, (int) OnLoop.call(r.loop, () -> r.loop.uring.chunks().lent()), "chunks still lent");
+            assertEquals(1, r.loop.stats().failures());
+        }
+    }
 
     @Test
     void idleConnectionsHoldNoNativeMemory() throws Exception {
