@@ -48,13 +48,13 @@ public final class Connection extends Channel {
     private ChunkQueue heldq;
     private boolean heldEof;
     /**
-     * io_uring: receives are single-shot (one buffer each), so that a pause catches at most one buffer
-     * in flight, not a multishot burst (32 buffers and more: up to 1.5 MiB was seen held). A connection
-     * starts so, until {@link #QUIET_RECEIVES} receives in a row leave its socket empty (no
-     * IORING_CQE_F_SOCK_NONEMPTY; a request/response peer): then multishot from the next arm. One
-     * that ever had to hold input (heldOnce) stays single-shot.
+     * io_uring: receives are multishot. Until then they are single-shot (one buffer each), so that a
+     * pause catches at most one buffer in flight, not a multishot burst (32 buffers and more: up to
+     * 1.5 MiB was seen held). A connection starts single-shot until {@link #QUIET_RECEIVES} receives
+     * in a row leave its socket empty (no IORING_CQE_F_SOCK_NONEMPTY; a request/response peer): then
+     * multishot from the next arm. One that ever had to hold input (heldOnce) is single-shot for good.
      */
-    boolean throttled, heldOnce;
+    boolean multishot, heldOnce;
     int quietReceives;
     static final int QUIET_RECEIVES = 8;
     /** io_uring: input held (receive cancelled) until the queue, over the limits, has been sent once. */
@@ -70,7 +70,6 @@ public final class Connection extends Channel {
     Connection(EventLoop loop, int fd, Trigger trigger, Handler handler) {
         super(loop, fd, trigger);
         this.handler = handler;
-        this.throttled = loop.uring != null;
     }
 
     /** What this connection wants from the poller now. */
@@ -216,7 +215,8 @@ public final class Connection extends Channel {
     private void startHolding() {
         if (holding) return;
         holding = true;
-        throttled = heldOnce = true;
+        multishot = false;
+        heldOnce = true;
         loop.uring.watchHolding(this);
         updateInterest();
     }

@@ -31,10 +31,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The completion engine (Linux io_uring). Listeners keep a multishot ACCEPT in flight, connections a
- * multishot RECV that picks buffers from one provided buffer ring per loop; the handler sees the ring
- * buffer for the {@code onData} call and the buffer goes back to the kernel right after it. Output is
- * copied into the connection's queue by {@code Connection.write} and sent by one SEND per connection
- * in flight, submitted at {@link #prepare} together with the wait (one io_uring_enter). Closing is a
+ * RECV that picks buffers from one provided buffer ring per loop (multishot, or one buffer at a time
+ * until {@code Connection.multishot}); the handler sees the ring buffer for the {@code onData} call
+ * and the buffer goes back to the kernel right after it. Output is copied into the connection's
+ * queue of {@link ChunkPool} chunks by {@code Connection.write} and sent by one SEND per connection
+ * in flight (one chunk at most), submitted at {@link #prepare} together with the wait (one
+ * io_uring_enter); a chunk goes back to the pool when its bytes are sent. Closing is a
  * request: the slot is retired, the connection's requests are cancelled, and the fd is closed and the
  * slot freed only once the kernel has returned the last completion for them.
  *
@@ -171,9 +173,9 @@ final class UringEngine implements Engine, Poller {
             long token = registry.token(c);
             sqe();
             if (c instanceof Connection k) {
-                if (k.throttled) {
-                    // It had to hold input: one buffer per receive, so that what arrives after its next
-                    // pause (held until it resumes) is one buffer, not a multishot burst (io_uring.md).
+                if (!k.multishot) {
+                    // New, streaming, or it had to hold input: one buffer per receive, so that a pause
+                    // holds at most that buffer, not a multishot burst (native-notes/io_uring.md).
                     ring.prepRecvSelect(c.fd, bufs.bgid, BUFFER_SIZE, 0, userData(token, KIND_RECV));
                     singleArms++;
                 } else {
@@ -296,10 +298,10 @@ final class UringEngine implements Engine, Poller {
             }
         }
         if (!live) return;
-        if (k.throttled && !k.heldOnce && !more && res > 0) {
+        if (!k.multishot && !k.heldOnce && !more && res > 0) {
             // Nothing more was waiting, QUIET_RECEIVES times in a row: not a streaming peer, multishot from the next arm.
             k.quietReceives = (flags & CQE_F_SOCK_NONEMPTY) != 0 ? 0 : k.quietReceives + 1;
-            if (k.quietReceives >= Connection.QUIET_RECEIVES) k.throttled = false;
+            if (k.quietReceives >= Connection.QUIET_RECEIVES) k.multishot = true;
         }
         if (res == 0) {
             k.receivedEnd();
@@ -442,7 +444,7 @@ final class UringEngine implements Engine, Poller {
         return noBuffers;
     }
 
-    /** Single-shot receives armed so far (for connections throttled after holding input). */
+    /** Single-shot receives armed so far (new connections, streaming peers, those that had to hold input). */
     long singleArms() {
         return singleArms;
     }
