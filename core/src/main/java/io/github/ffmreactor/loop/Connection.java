@@ -26,25 +26,37 @@ public final class Connection extends Channel {
     private Object attachment;
 
     // Queued output: out[outStart, outEnd). Allocated on first need, in the connection's own arena.
+    // io_uring: the bytes are in outq instead (out stays null); outEnd - outStart is its size.
     private Arena outArena;
     MemorySegment out;
     long outStart, outEnd;
-    /** io_uring: bytes of out[outStart...) in a SEND the kernel has not completed (0: none). */
+    /**
+     * io_uring: queued output in pool chunks (created at the first write, its chunks given back as
+     * they are sent: an idle connection holds none).
+     */
+    ChunkQueue outq;
+    /** io_uring: bytes at outq's head in a SEND the kernel has not completed (0: none). */
     int sending;
-    /** io_uring: an output arena replaced while a SEND still reads from it; closed at that SEND's completion. */
-    Arena heldArena;
     /** io_uring: the engine's wait count when the SEND in flight was submitted. */
     long sendWait;
     /** io_uring: on the engine's list of connections with output to submit. */
     boolean sendListed;
     /**
      * io_uring: input that completed while reading was paused (the receive is being cancelled),
-     * held here until reading resumes: held[0, heldLen), then the peer's EOF if heldEof.
+     * held in pool chunks until reading resumes, then the peer's EOF if heldEof.
      */
-    private Arena heldArena2;
-    private MemorySegment held;
-    private long heldLen;
+    private ChunkQueue heldq;
     private boolean heldEof;
+    /**
+     * io_uring: receives are multishot. Until then they are single-shot (one buffer each), so that a
+     * pause catches at most one buffer in flight, not a multishot burst (32 buffers and more: up to
+     * 1.5 MiB was seen held). A connection starts single-shot until {@link #QUIET_RECEIVES} receives
+     * in a row leave its socket empty (no IORING_CQE_F_SOCK_NONEMPTY; a request/response peer): then
+     * multishot from the next arm. One that ever had to hold input (heldOnce) is single-shot for good.
+     */
+    boolean multishot, heldOnce;
+    int quietReceives;
+    static final int QUIET_RECEIVES = 8;
     /** io_uring: input held (receive cancelled) until the queue, over the limits, has been sent once. */
     private boolean holding;
 
@@ -68,7 +80,8 @@ public final class Connection extends Channel {
             return READ | WRITE | HANGUP;
         }
         int i = 0;
-        if (lingering || (!readPaused && !holding && !inputClosed && !closing)) i |= READ | HANGUP;
+        // io_uring: no receive while held input waits (none is ever held on the readiness engines).
+        if (lingering || (!readPaused && !holding && !inputClosed && !closing && heldBytes() == 0)) i |= READ | HANGUP;
         if (outEnd > outStart) i |= WRITE;
         return i;
     }
@@ -185,7 +198,7 @@ public final class Connection extends Channel {
             loop.counters.read(len);
             return;
         }
-        if (readPaused || holding || heldLen > 0) {
+        if (readPaused || holding || heldBytes() > 0) {
             hold(buf, len);
             return;
         }
@@ -203,6 +216,8 @@ public final class Connection extends Channel {
     private void startHolding() {
         if (holding) return;
         holding = true;
+        multishot = false;
+        heldOnce = true;
         loop.uring.watchHolding(this);
         updateInterest();
     }
@@ -216,43 +231,59 @@ public final class Connection extends Channel {
         return holding;
     }
 
-    /** Keeps input that arrived while paused (not on the hot path: only between a pause and its cancel). */
+    /** io_uring: pool chunks this connection holds now (queued output and held input). */
+    int chunks() {
+        return (outq == null ? 0 : outq.chunks()) + (heldq == null ? 0 : heldq.chunks());
+    }
+
+    private long heldBytes() {
+        return heldq == null ? 0 : heldq.size();
+    }
+
+    /**
+     * Keeps input that arrived while paused, in pool chunks (not on the hot path: only between a
+     * pause and its cancel, so at most what the kernel had already received). The provided buffer
+     * goes back to the kernel at once, so paused connections never drain the buffer ring for the others.
+     */
     private void hold(MemorySegment buf, int len) {
-        if (held == null || heldLen + len > held.byteSize()) {
-            long cap = Math.max(16 * 1024, Long.highestOneBit(heldLen + len - 1) << 1);
-            Arena a = Arena.ofConfined();
-            MemorySegment n = a.allocate(cap, 64);
-            if (heldLen > 0) MemorySegment.copy(held, 0, n, 0, heldLen);
-            if (heldArena2 != null) heldArena2.close();
-            heldArena2 = a;
-            held = n;
+        if (heldq == null) heldq = new ChunkQueue(loop.uring.chunks());
+        append(heldq, buf, 0, len);
+    }
+
+    /**
+     * io_uring: appends to one of this connection's chunk queues. No memory for a chunk (mmap
+     * failed) fails this connection only: reported, counted and closed (UringConnectionMemoryTest: Faults.Call.MMAP).
+     */
+    private boolean append(ChunkQueue q, MemorySegment src, long off, long len) {
+        try {
+            q.append(src, off, len);
+            return true;
+        } catch (NativeException e) {
+            loop.failures.fail(this, e);
+            return false;
         }
-        MemorySegment.copy(buf, 0, held, heldLen, len);
-        heldLen += len;
     }
 
     /** Reading resumed: the held input goes to the handler first, in order, then a held EOF. */
     private void deliverHeld() {
         EventLoop l = loop;
         MemorySegment buf = l.readBuf;
-        while (heldLen > 0 && !readPaused && !holding && fd >= 0 && !closing) {
+        while (heldBytes() > 0 && !readPaused && !holding && fd >= 0 && !closing) {
             if (outEnd > outStart && overLimits(outEnd - outStart)) {
                 startHolding(); // the rest after this queue has been sent
                 break;
             }
-            int n = (int) Math.min(heldLen, buf.byteSize());
-            MemorySegment.copy(held, 0, buf, 0, n);
-            heldLen -= n;
-            if (heldLen > 0) MemorySegment.copy(held, n, held, 0, heldLen);
+            int n = 0; // as much as one read would give: up to the loop's read buffer
+            while (n < buf.byteSize() && heldq.size() > 0) {
+                int m = (int) Math.min(heldq.headLength(), buf.byteSize() - n);
+                MemorySegment.copy(heldq.head(), heldq.headOffset(), buf, n, m);
+                heldq.consume(m);
+                n += m;
+            }
             l.counters.read(n);
             if (!deliver(buf, n)) return;
         }
-        if (heldLen == 0 && heldArena2 != null) {
-            heldArena2.close();
-            heldArena2 = null;
-            held = null;
-        }
-        if (heldLen == 0 && heldEof && fd >= 0 && !readPaused && !holding) {
+        if (heldBytes() == 0 && heldEof && fd >= 0 && !readPaused && !holding) {
             heldEof = false;
             receivedEnd();
         }
@@ -260,7 +291,7 @@ public final class Connection extends Channel {
 
     /** io_uring: the peer's EOF. */
     void receivedEnd() {
-        if (heldLen > 0 && !lingering && !closing) {
+        if (heldBytes() > 0 && !lingering && !closing) {
             heldEof = true; // after the held input
             return;
         }
@@ -275,15 +306,16 @@ public final class Connection extends Channel {
         }
     }
 
-    /** io_uring: the kernel completed {@code n} bytes of the connection's SEND. */
-    void sent(int n) {
+    /** io_uring: the kernel completed {@code n} of the {@code asked} bytes of the connection's SEND. */
+    void sent(int n, int asked) {
         loop.counters.write(n);
         loop.counters.queued(-n);
         outStart += n;
+        outq.consume(n);
         if (outStart < outEnd) {
-            // A short send: the kernel's buffer is full. The rest goes in the next SEND.
+            // The rest goes in the next SEND (one per chunk). A short one: the kernel's buffer is full.
             loop.uring.wantSend(this);
-            if (!readPaused && overLimits(outEnd - outStart)) {
+            if (n < asked && !readPaused && overLimits(outEnd - outStart)) {
                 readPaused = true;
                 updateInterest();
             }
@@ -294,7 +326,7 @@ public final class Connection extends Channel {
 
     /** io_uring: whether the engine should keep a receive armed. */
     boolean wantsInput() {
-        return fd >= 0 && (lingering || (!readPaused && !holding && !inputClosed && !closing && !heldEof));
+        return fd >= 0 && (lingering || (!readPaused && !holding && !inputClosed && !closing && !heldEof && heldBytes() == 0));
     }
 
     /**
@@ -400,7 +432,9 @@ public final class Connection extends Channel {
                     + l.options.closeAbove() + ": the peer is not reading"));
             return false;
         }
-        enqueue(src, off, len);
+        if (outq == null) outq = new ChunkQueue(l.uring.chunks());
+        if (!append(outq, src, off, len)) return false;
+        outEnd += len;
         l.counters.queued(len);
         if (overLimits(pending)) startHolding();
         l.uring.wantSend(this);
@@ -487,18 +521,14 @@ public final class Connection extends Channel {
         long pending = outEnd - outStart;
         if (out == null || outEnd + len > out.byteSize()) {
             long cap = out == null ? 0 : out.byteSize();
-            if (pending + len <= cap && sending == 0) {
+            if (pending + len <= cap) {
                 MemorySegment.copy(out, outStart, out, 0, pending);
             } else {
                 long newCap = Math.max(16 * 1024, Long.highestOneBit(pending + len - 1) << 1);
                 Arena a = Arena.ofConfined();
                 MemorySegment n = a.allocate(newCap, 64);
                 if (pending > 0) MemorySegment.copy(out, outStart, n, 0, pending);
-                if (outArena != null) {
-                    // io_uring: the kernel may still read the old buffer; keep it until the SEND completes.
-                    if (sending > 0 && heldArena == null) heldArena = outArena;
-                    else outArena.close();
-                }
+                if (outArena != null) outArena.close();
                 outArena = a;
                 out = n;
             }
@@ -534,7 +564,7 @@ public final class Connection extends Channel {
         long pending = outEnd - outStart;
         if (pending == 0) {
             outStart = outEnd = 0;
-            if (out.byteSize() > l.options.pauseReadingAbove()) {
+            if (out != null && out.byteSize() > l.options.pauseReadingAbove()) {
                 // Do not keep a burst-sized buffer for an idle connection.
                 outArena.close();
                 outArena = null;
@@ -551,7 +581,7 @@ public final class Connection extends Channel {
             if (trigger == Trigger.EDGE && l.uring == null) l.carried.add(this);
         }
         if (pending == 0) holding = false;
-        if (l.uring != null && !readPaused && !holding && (heldLen > 0 || heldEof)) deliverHeld();
+        if (l.uring != null && !readPaused && !holding && (heldBytes() > 0 || heldEof)) deliverHeld();
         updateInterest();
         if (pending == 0) {
             try {
@@ -634,19 +664,14 @@ public final class Connection extends Channel {
         loop.counters.queued(-(outEnd - outStart));
         if (lingerTimer != null) lingerTimer.cancel();
         if (outArena != null) {
-            // io_uring: a SEND still in flight reads this buffer; the engine closes it at its completion.
-            if (sending > 0 && heldArena == null) heldArena = outArena;
-            else outArena.close();
+            outArena.close();
             outArena = null;
             out = null;
         }
         outStart = outEnd = 0;
-        if (heldArena2 != null) {
-            heldArena2.close();
-            heldArena2 = null;
-            held = null;
-            heldLen = 0;
-        }
+        // io_uring: a SEND still in flight reads the first chunk; the engine empties the queue at its completion.
+        if (outq != null && sending == 0) outq.clear();
+        if (heldq != null) heldq.clear();
         try {
             handler.onClose(this, cause);
         } catch (Throwable t) {

@@ -5,6 +5,7 @@ import static io.github.ffmreactor.sys.IoUring.ASYNC_CANCEL_ANY;
 import static io.github.ffmreactor.sys.IoUring.ASYNC_CANCEL_FD;
 import static io.github.ffmreactor.sys.IoUring.CQE_F_BUFFER;
 import static io.github.ffmreactor.sys.IoUring.CQE_F_MORE;
+import static io.github.ffmreactor.sys.IoUring.CQE_F_SOCK_NONEMPTY;
 import static io.github.ffmreactor.sys.IoUring.ECANCELED;
 import static io.github.ffmreactor.sys.IoUring.ETIME;
 import static io.github.ffmreactor.sys.IoUring.OP_ASYNC_CANCEL;
@@ -26,13 +27,16 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The completion engine (Linux io_uring). Listeners keep a multishot ACCEPT in flight, connections a
- * multishot RECV that picks buffers from one provided buffer ring per loop; the handler sees the ring
- * buffer for the {@code onData} call and the buffer goes back to the kernel right after it. Output is
- * copied into the connection's queue by {@code Connection.write} and sent by one SEND per connection
- * in flight, submitted at {@link #prepare} together with the wait (one io_uring_enter). Closing is a
+ * RECV that picks buffers from one provided buffer ring per loop (multishot, or one buffer at a time
+ * until {@code Connection.multishot}); the handler sees the ring buffer for the {@code onData} call
+ * and the buffer goes back to the kernel right after it. Output is copied into the connection's
+ * queue of {@link ChunkPool} chunks by {@code Connection.write} and sent by one SEND per connection
+ * in flight (one chunk at most), submitted at {@link #prepare} together with the wait (one
+ * io_uring_enter); a chunk goes back to the pool when its bytes are sent. Closing is a
  * request: the slot is retired, the connection's requests are cancelled, and the fd is closed and the
  * slot freed only once the kernel has returned the last completion for them.
  *
@@ -65,6 +69,10 @@ final class UringEngine implements Engine, Poller {
     private UringBufRing bufs;
     private MemorySegment[] bufSlices;
     private final Uring.CqeHandler onCqe = this::complete;
+    /** Queued output and held input of every connection, lent per connection while it has some. */
+    private final ChunkPool chunks = new ChunkPool();
+    private final Runnable trimTask = this::trimChunks;
+    private Timer trimTimer;
 
     /** Channels whose receive or accept should be armed at the next prepare. */
     private Channel[] arm = new Channel[64];
@@ -79,7 +87,7 @@ final class UringEngine implements Engine, Poller {
     private boolean wakeArmed;
     /** Requests in flight (wake read included): what close must reap before memory is released. */
     private int inFlight;
-    private long enters, completions, wakeups, noBuffers;
+    private long enters, completions, wakeups, noBuffers, singleArms;
     private boolean closed;
 
     /** Whether io_uring can be offered here (Linux, and a ring opens); {@link #checkAvailable} says why not. */
@@ -162,11 +170,18 @@ final class UringEngine implements Engine, Poller {
             if (c.fd < 0 || c.armed || !wantsArm(c)) continue;
             long token = registry.token(c);
             sqe();
-            if (c instanceof Listener) {
+            if (c instanceof Connection k) {
+                if (!k.multishot) {
+                    // New, streaming, or it had to hold input: one buffer per receive, so that a pause
+                    // holds at most that buffer, not a multishot burst (native-notes/io_uring.md).
+                    ring.prepRecvSelect(c.fd, bufs.bgid, BUFFER_SIZE, 0, userData(token, KIND_RECV));
+                    singleArms++;
+                } else {
+                    ring.prepRecvMultishot(c.fd, bufs.bgid, 0, userData(token, KIND_RECV));
+                }
+            } else {
                 ring.prepAccept(c.fd, true, SocketConsts.CURRENT.SOCK_NONBLOCK() | SocketConsts.CURRENT.SOCK_CLOEXEC(),
                         userData(token, KIND_ACCEPT));
-            } else {
-                ring.prepRecvMultishot(c.fd, bufs.bgid, 0, userData(token, KIND_RECV));
             }
             c.armed = true;
             c.ringOps++;
@@ -178,15 +193,20 @@ final class UringEngine implements Engine, Poller {
             send[i] = null;
             k.sendListed = false;
             if (k.fd < 0 || k.sending > 0 || k.outStart >= k.outEnd) continue;
-            int len = (int) Math.min(k.outEnd - k.outStart, 1 << 30);
+            ChunkQueue q = k.outq;
+            int len = q.headLength();
             sqe();
-            ring.prepSend(k.fd, k.out, k.outStart, len, MSG_NOSIGNAL, userData(registry.token(k), KIND_SEND));
+            ring.prepSend(k.fd, q.head(), q.headOffset(), len, MSG_NOSIGNAL, userData(registry.token(k), KIND_SEND));
             k.sending = len;
             k.sendWait = waits;
             k.ringOps++;
             inFlight++;
         }
         sendCount = 0;
+        // A burst mapped slabs past the first: look once a second whether they can go back.
+        if (trimTimer == null && chunks.mappedBytes() > ChunkPool.SLAB_BYTES) {
+            trimTimer = loop.schedule(1, TimeUnit.SECONDS, trimTask);
+        }
     }
 
     private static boolean wantsArm(Channel c) {
@@ -275,6 +295,11 @@ final class UringEngine implements Engine, Poller {
             }
         }
         if (!live) return;
+        if (!k.multishot && !k.heldOnce && !more && res > 0) {
+            // Nothing more was waiting, QUIET_RECEIVES times in a row: not a streaming peer, multishot from the next arm.
+            k.quietReceives = (flags & CQE_F_SOCK_NONEMPTY) != 0 ? 0 : k.quietReceives + 1;
+            if (k.quietReceives >= Connection.QUIET_RECEIVES) k.multishot = true;
+        }
         if (res == 0) {
             k.receivedEnd();
         } else if (res < 0) {
@@ -290,14 +315,14 @@ final class UringEngine implements Engine, Poller {
     }
 
     private void sentDone(Connection k, boolean live, int res) {
+        int asked = k.sending;
         k.sending = 0;
-        if (k.heldArena != null) {
-            k.heldArena.close();
-            k.heldArena = null;
+        if (!live) {
+            k.outq.clear(); // closed while this SEND read its first chunk: now nothing reads them
+            return;
         }
-        if (!live) return;
         if (res >= 0) {
-            k.sent(res);
+            k.sent(res, asked);
         } else if (-res == Errno.EAGAIN || -res == Errno.EINTR) {
             wantSend(k);
         } else {
@@ -313,6 +338,18 @@ final class UringEngine implements Engine, Poller {
         }
         l.completed(res);
         if (!more && l.fd >= 0 && l.wantRead) armLater(l);
+    }
+
+    /** The pool connections take output and held-input chunks from. */
+    ChunkPool chunks() {
+        return chunks;
+    }
+
+    /** Once a second while slabs past the first are mapped: unmaps those a burst left empty. */
+    private void trimChunks() {
+        trimTimer = null;
+        if (closed) return;
+        if (chunks.trim()) trimTimer = loop.schedule(1, TimeUnit.SECONDS, trimTask);
     }
 
     void watchHolding(Connection k) {
@@ -402,6 +439,11 @@ final class UringEngine implements Engine, Poller {
         return noBuffers;
     }
 
+    /** Single-shot receives armed so far (new connections, streaming peers, those that had to hold input). */
+    long singleArms() {
+        return singleArms;
+    }
+
     /** io_uring_enter calls so far (waits and extra submits). */
     long enters() {
         return enters;
@@ -439,7 +481,10 @@ final class UringEngine implements Engine, Poller {
             ring.close();
         }
         Unistd.close(Native.threadCallState(), evfd);
-        if (reaped) arena.close();
+        if (reaped) {
+            arena.close();
+            chunks.close();
+        }
     }
 
     // ---- Poller: the registry's view ---------------------------------------------------------------

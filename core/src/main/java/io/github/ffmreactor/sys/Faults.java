@@ -37,7 +37,9 @@ public final class Faults {
         /** setsockopt(2) (socket options set when a socket opens: SO_RCVBUF, SO_RXQ_OVFL...). */
         SETSOCKOPT,
         /** io_uring_setup (fd ANY_FD): a kernel or sandbox that refuses io_uring. */
-        RING_SETUP
+        RING_SETUP,
+        /** mmap of memory the io_uring engine lends to connections (a chunk slab; fd ANY_FD). */
+        MMAP
     }
 
     /** Any fd. */

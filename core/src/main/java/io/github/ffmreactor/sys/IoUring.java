@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import io.github.ffmreactor.NativeException;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
@@ -250,6 +251,29 @@ public final class IoUring {
     public static long mmap(MemorySegment cs, long len, int prot, int flags, int fd, long off) {
         linked();
         return Bind.ret(cs, MMAP.call(cs, 0L, len, prot, flags, fd, off));
+    }
+
+    /**
+     * {@code len} bytes of private anonymous read/write memory (memory the io_uring engine lends to
+     * connections): the address, or -errno. The fault seam's {@link Faults.Call#MMAP} fails it.
+     */
+    public static long mapAnonymous(MemorySegment cs, long len) {
+        if (Faults.ENABLED) {
+            int e = Faults.injected(Faults.Call.MMAP, Faults.ANY_FD);
+            if (e != 0) return -e;
+        }
+        return mmap(cs, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    }
+
+    /**
+     * An anonymous private read-write mapping of {@code len} bytes as a segment of exactly that
+     * size ({@code what} names it in the error; the memory stays mapped until {@link #munmap}; the segment does not unmap it).
+     */
+    @SuppressWarnings("restricted") // native access is sys's job: see package-info
+    public static MemorySegment mapAnonymousSegment(long len, String what) throws NativeException {
+        long a = mapAnonymous(Native.threadCallState(), len);
+        if (a < 0) throw Errno.exception("mmap", (int) -a, what + ", " + len + " bytes");
+        return MemorySegment.ofAddress(a).reinterpret(len);
     }
 
     /** munmap(addr, len): 0 or -errno. */

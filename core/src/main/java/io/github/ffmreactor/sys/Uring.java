@@ -309,6 +309,14 @@ public final class Uring implements AutoCloseable {
         return prep(OP_RECV, IOSQE_BUFFER_SELECT, RECV_MULTISHOT, fd, 0, 0, 0, msgFlags, bufGroup, userData);
     }
 
+    /**
+     * Single-shot recv of at most {@code len} bytes into one buffer picked from the provided buffer
+     * ring {@code bufGroup} (5.7 for selection, 5.19 for rings): one CQE, one buffer at most.
+     */
+    public boolean prepRecvSelect(int fd, int bufGroup, int len, int msgFlags, long userData) {
+        return prep(OP_RECV, IOSQE_BUFFER_SELECT, 0, fd, 0, len, 0, msgFlags, bufGroup, userData);
+    }
+
     /** send from {@code buf[off, off+len)}: the memory must live until its CQE. */
     public boolean prepSend(int fd, MemorySegment buf, long off, int len, int msgFlags, long userData) {
         return prep(OP_SEND, 0, 0, fd, Unistd.address(buf, off, len), len, 0, msgFlags, 0, userData);
