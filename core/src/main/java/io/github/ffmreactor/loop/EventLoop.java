@@ -168,19 +168,20 @@ public final class EventLoop implements Executor, AutoCloseable {
      */
     public CompletableFuture<Connection> connect(InetSocketAddress address, Trigger trigger, Handler handler,
                                                  Duration timeout) {
-        return Connector.connect(this, () -> Tcp.connect(address), true, address.toString(), trigger, handler, timeout);
+        return Connector.connect(this, new Connector.TcpTarget(address), trigger, handler, timeout);
     }
 
     /** Connects to a Unix domain stream socket at {@code path}; as {@link #connect(InetSocketAddress, Trigger, Handler, Duration)}. */
     public CompletableFuture<Connection> connect(java.nio.file.Path path, Trigger trigger, Handler handler,
                                                  Duration timeout) {
-        return Connector.connect(this, () -> io.github.ffmreactor.net.Unix.connect(path), false, path.toString(),
-                trigger, handler, timeout);
+        return Connector.connect(this, new Connector.UnixTarget(path), trigger, handler, timeout);
     }
 
     /**
      * Opens a UDP socket bound to {@code address} (IPv4 or IPv6; port 0: any free port) and serves
      * it with {@code handler}. Safe from any thread; bind errors are thrown here.
+     *
+     * @throws UnsupportedOperationException on an {@link Backend#IO_URING} loop (UDP stays on epoll)
      */
     public Datagram openDatagram(InetSocketAddress address, DatagramHandler handler) throws NativeException {
         return openDatagram(address, DatagramOptions.defaults(), handler);
@@ -189,6 +190,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     /** As {@link #openDatagram(InetSocketAddress, DatagramHandler)}, with a receive buffer, batch size and datagram limit. */
     public Datagram openDatagram(InetSocketAddress address, DatagramOptions options, DatagramHandler handler)
             throws NativeException {
+        if (uring != null) throw new UnsupportedOperationException(UringEngine.NO_UDP);
         return callInLoop(() -> Datagram.open(this, address, options, handler));
     }
 

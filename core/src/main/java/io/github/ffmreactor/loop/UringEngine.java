@@ -17,6 +17,7 @@ import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.poll.PollerStats;
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.EventFd;
+import io.github.ffmreactor.sys.Faults;
 import io.github.ffmreactor.sys.Native;
 import io.github.ffmreactor.sys.SocketConsts;
 import io.github.ffmreactor.sys.Unistd;
@@ -44,8 +45,12 @@ import java.util.Arrays;
 final class UringEngine implements Engine, Poller {
     /** The backend name. The one place the io_uring engine is chosen by name. */
     static final String NAME = "io_uring";
+    /** Why {@code openDatagram} refuses on this engine. */
+    static final String NO_UDP = "openDatagram: UDP sockets are not supported on the io_uring backend "
+            + "(UDP stays on epoll); open this loop with Backend.EPOLL (--backend epoll)";
 
-    private static final int KIND_RECV = 1, KIND_SEND = 2, KIND_ACCEPT = 3, KIND_CANCEL = 4, KIND_WAKE = 5;
+    private static final int KIND_RECV = 1, KIND_SEND = 2, KIND_ACCEPT = 3, KIND_CANCEL = 4, KIND_WAKE = 5,
+            KIND_CONNECT = 6;
     private static final long KIND_MASK = 0xFL << 28;
     /** Sizes, read when a loop opens: SQ entries, provided buffers (a power of two) and their size. */
     private final int RING_ENTRIES = Integer.getInteger("ffmreactor.uring.entries", 1024);
@@ -69,6 +74,9 @@ final class UringEngine implements Engine, Poller {
     /** Channels whose receive or accept should be armed at the next prepare. */
     private Channel[] arm = new Channel[64];
     private int armCount;
+    /** Connects (IORING_OP_CONNECT) to submit at the next prepare. */
+    private Connector[] connects = new Connector[4];
+    private int connectCount;
     /** Connections with output to submit at the next prepare. */
     private Connection[] send = new Connection[64];
     private int sendCount;
@@ -157,6 +165,7 @@ final class UringEngine implements Engine, Poller {
             wakeArmed = true;
             inFlight++;
         }
+        if (connectCount > 0) submitConnects();
         for (int i = 0; i < armCount; i++) {
             Channel c = arm[i];
             arm[i] = null;
@@ -167,7 +176,7 @@ final class UringEngine implements Engine, Poller {
             if (c instanceof Listener) {
                 ring.prepAccept(c.fd, true, SocketConsts.CURRENT.SOCK_NONBLOCK() | SocketConsts.CURRENT.SOCK_CLOEXEC(),
                         userData(token, KIND_ACCEPT));
-            } else {
+            } else if (!Faults.ENABLED || seam(Faults.Call.READ, c.fd, 0, userData(token, KIND_RECV)) >= 0) {
                 ring.prepRecvMultishot(c.fd, bufs.bgid, 0, userData(token, KIND_RECV));
             }
             c.armed = true;
@@ -182,13 +191,43 @@ final class UringEngine implements Engine, Poller {
             if (k.fd < 0 || k.sending > 0 || k.outStart >= k.outEnd) continue;
             int len = (int) Math.min(k.outEnd - k.outStart, 1 << 30);
             sqe();
-            ring.prepSend(k.fd, k.out, k.outStart, len, MSG_NOSIGNAL, userData(registry.token(k), KIND_SEND));
+            long ud = userData(registry.token(k), KIND_SEND);
+            int n = Faults.ENABLED ? (int) seam(Faults.Call.WRITE, k.fd, len, ud) : len;
+            if (n > 0) {
+                len = n; // a short send made on purpose: the kernel really moves only n bytes
+                ring.prepSend(k.fd, k.out, k.outStart, len, MSG_NOSIGNAL, ud);
+            }
             k.sending = len;
             k.sendWait = waits;
             k.ringOps++;
             inFlight++;
         }
         sendCount = 0;
+    }
+
+    /**
+     * Submits the queued connects: an IORING_OP_CONNECT each on the unconnected non-blocking
+     * socket; the kernel waits for the handshake itself (it polls for POLLOUT and reads the socket
+     * error) and completes with 0 or -errno. A connector closed before its turn has nothing in
+     * flight (it was released at once): only its sockaddr is freed.
+     */
+    private void submitConnects() throws NativeException {
+        for (int i = 0; i < connectCount; i++) {
+            Connector k = connects[i];
+            connects[i] = null;
+            if (k.fd < 0) {
+                k.freeAddress();
+                continue;
+            }
+            sqe();
+            long ud = userData(registry.token(k), KIND_CONNECT);
+            if (!Faults.ENABLED || seam(Faults.Call.CONNECT, k.fd, 0, ud) >= 0) {
+                ring.prepConnect(k.fd, k.sockaddr, k.sockaddrLen, ud);
+            }
+            k.ringOps++;
+            inFlight++;
+        }
+        connectCount = 0;
     }
 
     private static boolean wantsArm(Channel c) {
@@ -229,6 +268,7 @@ final class UringEngine implements Engine, Poller {
     }
 
     private void complete(long ud, int res, int flags) {
+        if (Faults.ENABLED && faultCount > 0) res = faultResult(ud, res);
         int kind = (int) ((ud >>> 28) & 0xF);
         if (kind == KIND_CANCEL) return;
         if (kind == KIND_WAKE) {
@@ -258,6 +298,7 @@ final class UringEngine implements Engine, Poller {
                 case KIND_RECV -> received((Connection) c, live, res, flags, more);
                 case KIND_SEND -> sentDone((Connection) c, live, res);
                 case KIND_ACCEPT -> accepted((Listener) c, live, res, more);
+                case KIND_CONNECT -> ((Connector) c).connectCompleted(res);
                 default -> { }
             }
         } catch (Throwable t) {
@@ -407,6 +448,11 @@ final class UringEngine implements Engine, Poller {
         return noBuffers;
     }
 
+    /** Channels closed whose requests are still in flight (their fd and slot not yet released). */
+    int retiredChannels() {
+        return retired;
+    }
+
     /** io_uring_enter calls so far (waits and extra submits). */
     long enters() {
         return enters;
@@ -447,6 +493,49 @@ final class UringEngine implements Engine, Poller {
         if (reaped) arena.close();
     }
 
+    // ---- the fault seam (tests only: with Faults.ENABLED off, a static final, none of this runs) ----
+
+    /** user_data of NOPs standing in for requests a fault rule failed, and the -errno each completes with. */
+    private long[] faultUd;
+    private int[] faultRes;
+    private int faultCount;
+
+    /**
+     * Asks {@link Faults} about a request about to be prepared (an SQE is free): {@code len} (or
+     * fewer bytes to move) to go ahead; or -1 when a rule fails it: then a NOP with the request's
+     * user_data goes in instead, and its completion is rewritten to the rule's -errno when the
+     * engine reads it. The request never reaches the kernel and its final completion has the
+     * shape a real failure has (no F_MORE, no buffer), so the engine's accounting is unchanged.
+     */
+    private long seam(Faults.Call call, int fd, long len, long ud) {
+        long f = Faults.request(call, fd, len);
+        if (f >= 0) return f;
+        ring.prepNop(ud);
+        if (faultUd == null) {
+            faultUd = new long[8];
+            faultRes = new int[8];
+        } else if (faultCount == faultUd.length) {
+            faultUd = Arrays.copyOf(faultUd, faultCount * 2);
+            faultRes = Arrays.copyOf(faultRes, faultCount * 2);
+        }
+        faultUd[faultCount] = ud;
+        faultRes[faultCount++] = (int) f;
+        return -1;
+    }
+
+    /** The completion of a NOP that stands in for a failed request gets the rule's -errno. */
+    private int faultResult(long ud, int res) {
+        for (int i = 0; i < faultCount; i++) {
+            if (faultUd[i] != ud) continue;
+            int r = faultRes[i];
+            faultCount--;
+            faultUd[i] = faultUd[faultCount];
+            faultRes[i] = faultRes[faultCount];
+            return r;
+        }
+        return res;
+    }
+
     // ---- Poller: the registry's view ---------------------------------------------------------------
 
     @Override
@@ -457,9 +546,11 @@ final class UringEngine implements Engine, Poller {
     @Override
     public void register(int fd, int interest, Trigger trigger, long token) throws NativeException {
         Channel c = registry.lookup(token);
-        if (!(c instanceof Connection) && !(c instanceof Listener)) {
-            throw new UnsupportedOperationException("the io_uring backend does not support "
-                    + (c instanceof Datagram ? "UDP sockets" : "outgoing connects") + " yet; use epoll");
+        if (c instanceof Datagram) throw new UnsupportedOperationException(NO_UDP);
+        if (c instanceof Connector k) {
+            if (connectCount == connects.length) connects = Arrays.copyOf(connects, connectCount * 2);
+            connects[connectCount++] = k;
+            return;
         }
         modify(fd, interest, trigger, token);
     }

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.ffmreactor.net.Fds;
 import io.github.ffmreactor.net.Tcp;
-import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.NativeException;
 import java.io.InputStream;
@@ -35,7 +34,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(30)
 class ConnectTest {
     static List<String> backends() {
-        return Poller.available();
+        return io.github.ffmreactor.testutil.Backends.loops();
     }
 
     static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
@@ -128,6 +127,41 @@ class ConnectTest {
             SocketTimeoutException te = assertInstanceOf(SocketTimeoutException.class, e.getCause());
             assertTrue(te.getMessage().contains("300 ms") && te.getMessage().contains("timeout"), te.getMessage());
             TimersTest.onLoop(loop, () -> assertEquals(0, loop.counters.connecting()));
+        } finally {
+            Fds.closeQuietly(lfd);
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void closingTheLoopDuringAConnectFailsItAndClosesTheSocket(String backend) throws Exception {
+        int before = FdCount.now();
+        int lfd = Tcp.listen(new InetSocketAddress(LOOPBACK, 0), 0, false);
+        try {
+            InetSocketAddress target = new InetSocketAddress(LOOPBACK, Tcp.localAddress(lfd).getPort());
+            EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)));
+            CompletableFuture<Connection> hanging = null;
+            try {
+                loop.start("close-during-connect");
+                // The accept queue fills (backlog 0: one connection); the next connect hangs in SYN_SENT.
+                for (int i = 0; i < 8 && hanging == null; i++) {
+                    CompletableFuture<Connection> f = loop.connect(target, Trigger.LEVEL, (c, b, n) -> {}, null);
+                    try {
+                        f.get(1, TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.TimeoutException stillConnecting) {
+                        hanging = f;
+                    }
+                }
+                assertTrue(hanging != null, "every connect completed: the kernel did not drop SYNs");
+                assertEquals(1, (int) io.github.ffmreactor.testutil.OnLoop.call(loop, () -> loop.counters.connecting()));
+            } finally {
+                loop.close();
+            }
+            CompletableFuture<Connection> h = hanging;
+            ExecutionException e = assertThrows(ExecutionException.class, () -> h.get(5, TimeUnit.SECONDS));
+            assertInstanceOf(java.io.IOException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("the loop closed first"), e.getCause().getMessage());
         } finally {
             Fds.closeQuietly(lfd);
         }

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.ffmreactor.net.Unix;
-import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.NativeException;
 import java.lang.foreign.Arena;
@@ -31,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(30)
 class UnixSocketTest {
     static List<String> backends() {
-        return Poller.available();
+        return io.github.ffmreactor.testutil.Backends.loops();
     }
 
     @ParameterizedTest
