@@ -158,9 +158,13 @@ final class Connector extends Channel {
         try {
             loop.registry.checkTrigger(trigger);
             if (loop.uring != null) {
+                // The sockaddr first (a bad address opens nothing), then the socket.
                 Arena a = Arena.ofShared(); // may be made before the loop thread runs; closed on it
-                int fd;
+                MemorySegment sa;
+                int len, fd;
                 try {
+                    sa = a.allocate(SockAddr.SIZEOF_STORAGE, 8);
+                    len = target.encode(sa);
                     fd = target.open();
                 } catch (NativeException | RuntimeException e) {
                     a.close();
@@ -168,8 +172,8 @@ final class Connector extends Channel {
                 }
                 k = new Connector(loop, fd, trigger, handler, target, future);
                 k.addrArena = a;
-                k.sockaddr = a.allocate(SockAddr.SIZEOF_STORAGE, 8);
-                k.sockaddrLen = target.encode(k.sockaddr);
+                k.sockaddr = sa;
+                k.sockaddrLen = len;
             } else {
                 k = new Connector(loop, target.openAndConnect(), trigger, handler, target, future);
             }

@@ -467,6 +467,12 @@ final class UringEngine implements Engine, Poller {
     public void close() {
         if (closed) return;
         closed = true;
+        // Connects queued but never submitted (their connector closed with the loop): nothing reads their sockaddr.
+        for (int i = 0; i < connectCount; i++) {
+            connects[i].freeAddress();
+            connects[i] = null;
+        }
+        connectCount = 0;
         boolean reaped = true;
         if (ring != null) {
             try {

@@ -72,4 +72,21 @@ class UnixSocketTest {
         }
         FdCount.assertBackTo(before);
     }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aPathTooLongForSunPathFailsTheConnectAndOpensNothing(String backend) throws Exception {
+        Assumptions.assumeTrue(Unix.available());
+        Path tooLong = Path.of("/tmp/" + "x".repeat(200) + ".sock");
+        int before = FdCount.now();
+        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)))) {
+            loop.start("unix-long");
+            ExecutionException e = assertThrows(ExecutionException.class, () ->
+                    loop.connect(tooLong, Trigger.LEVEL, (k, b, n) -> {}, Duration.ofSeconds(1)).get(5, TimeUnit.SECONDS));
+            IllegalArgumentException iae = assertInstanceOf(IllegalArgumentException.class, e.getCause());
+            assertTrue(iae.getMessage().contains("unix socket path"), iae.getMessage());
+            assertEquals(0, (int) io.github.ffmreactor.testutil.OnLoop.call(loop, () -> loop.counters.connecting()));
+        }
+        FdCount.assertBackTo(before);
+    }
 }

@@ -1,0 +1,166 @@
+package io.github.ffmreactor.loop;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.ffmreactor.Trigger;
+import io.github.ffmreactor.cli.EchoServer;
+import io.github.ffmreactor.sys.Errno;
+import io.github.ffmreactor.sys.Faults;
+import io.github.ffmreactor.sys.Faults.Call;
+import io.github.ffmreactor.sys.IoUring;
+import io.github.ffmreactor.testutil.Await;
+import io.github.ffmreactor.testutil.Backends;
+import io.github.ffmreactor.testutil.LoopRunner;
+import io.github.ffmreactor.testutil.NoFdLeaks;
+import io.github.ffmreactor.testutil.OnLoop;
+import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The io_uring engine's own faults, made on purpose through {@link Faults}: a receive that ends
+ * with -ECANCELED or -ENOBUFS (the multishot receive is over and must be armed again, with no byte
+ * lost), and SENDs the kernel makes short (the rest goes out, in order). A failed io_uring_enter
+ * (the loop ends and says why) is FaultMatrixTest's WAIT_EBADF / WAIT_ENOMEM, and a server's exit
+ * code on it LoopFailureExitTest.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ExtendWith(NoFdLeaks.class)
+class UringFaultTest {
+    private static final LoopOptions URING = LoopOptions.defaults().withBackend(Backend.IO_URING);
+
+    private final List<Connection> accepted = new CopyOnWriteArrayList<>();
+    private final List<Connection> closed = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void clear() {
+        Faults.clear();
+    }
+
+    private Handler echo() {
+        return new Handler() {
+            @Override
+            public void onOpen(Connection c) {
+                accepted.add(c);
+            }
+
+            @Override
+            public void onData(Connection c, MemorySegment buf, int len) {
+                EchoServer.ECHO.onData(c, buf, len);
+            }
+
+            @Override
+            public void onClose(Connection c, Throwable cause) {
+                closed.add(c);
+            }
+        };
+    }
+
+    private static byte[] bytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    /**
+     * The first receives armed for a new connection end with {@code errno} (no F_MORE, no buffer:
+     * the shape the kernel gives them); the engine arms the receive again each time, the bytes wait
+     * in the socket, and the echo comes back whole and once.
+     */
+    private void receiveEndsWith(int errno, Trigger trigger) throws Exception {
+        assumeTrue(Backends.uring(), "io_uring unavailable here");
+        try (LoopRunner r = new LoopRunner(URING, trigger, this::echo)) {
+            long nobufsBefore = OnLoop.call(r.loop, () -> r.loop.uring.noBuffers());
+            Faults.fail(Call.READ, Faults.ANY_FD, 0, errno, 3);
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), r.address().getPort())) {
+                s.setSoTimeout(10_000);
+                byte[] msg = bytes(5000, errno);
+                s.getOutputStream().write(msg);
+                assertArrayEquals(msg, s.getInputStream().readNBytes(msg.length), "every byte once, in order");
+                assertEquals(3, Faults.fired(Call.READ));
+                long nobufs = OnLoop.call(r.loop, () -> r.loop.uring.noBuffers()) - nobufsBefore;
+                assertEquals(errno == Errno.ENOBUFS ? 3 : 0, nobufs, "receives that ran dry, counted");
+                // And it goes on: another round trip on the same connection.
+                Faults.clear();
+                byte[] more = bytes(300, 7);
+                s.getOutputStream().write(more);
+                assertArrayEquals(more, s.getInputStream().readNBytes(more.length));
+                assertTrue(accepted.get(0).isOpen());
+                assertTrue(closed.isEmpty());
+            }
+            r.awaitNoConnections();
+            assertTrue(r.errors.isEmpty(), "neither is a failure: " + r.errors);
+            assertNull(r.loop.terminationCause());
+        }
+    }
+
+    @Test
+    void aReceiveThatEndsWithEcanceledIsArmedAgainAndNoByteIsLost() throws Exception {
+        receiveEndsWith(IoUring.ECANCELED, Trigger.LEVEL);
+    }
+
+    @Test
+    void aReceiveThatEndsWithEnobufsIsCountedArmedAgainAndNoByteIsLost() throws Exception {
+        receiveEndsWith(Errno.ENOBUFS, Trigger.EDGE);
+    }
+
+    @Test
+    void aReceiveThatEndsWithAHardErrorClosesOnlyItsConnection() throws Exception {
+        assumeTrue(Backends.uring(), "io_uring unavailable here");
+        try (LoopRunner r = new LoopRunner(URING, Trigger.LEVEL, this::echo);
+             Socket bystander = new Socket(InetAddress.getLoopbackAddress(), r.address().getPort())) {
+            bystander.setSoTimeout(10_000);
+            Await.until("bystander accepted", () -> accepted.size() == 1);
+            Faults.fail(Call.READ, Faults.ANY_FD, 0, Errno.ECONNRESET, 1);
+            try (Socket victim = new Socket(InetAddress.getLoopbackAddress(), r.address().getPort())) {
+                victim.setSoTimeout(10_000);
+                assertEquals(-1, victim.getInputStream().read(), "closed by the server");
+            }
+            Await.until("the victim's onClose ran", () -> closed.size() == 1);
+            assertTrue(r.errors.isEmpty(), "a reset is ordinary: " + r.errors);
+            byte[] msg = bytes(1000, 1);
+            bystander.getOutputStream().write(msg);
+            assertArrayEquals(msg, bystander.getInputStream().readNBytes(msg.length));
+        }
+    }
+
+    @Test
+    void shortSendsSendTheRestInOrder() throws Exception {
+        assumeTrue(Backends.uring(), "io_uring unavailable here");
+        try (LoopRunner r = new LoopRunner(URING, Trigger.LEVEL, this::echo);
+             Socket s = new Socket(InetAddress.getLoopbackAddress(), r.address().getPort())) {
+            s.setSoTimeout(10_000);
+            Await.until("accepted", () -> accepted.size() == 1);
+            int fd = accepted.get(0).fd();
+            // The next 20 SENDs move at most 777 bytes each: the kernel really sends only that much.
+            Faults.limit(Call.WRITE, fd, 0, 777, 20);
+            byte[] msg = bytes(64 * 1024, 11);
+            Thread writer = Thread.ofPlatform().start(() -> {
+                try {
+                    s.getOutputStream().write(msg);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            InputStream in = s.getInputStream();
+            assertArrayEquals(msg, in.readNBytes(msg.length), "every byte once, in order");
+            writer.join(10_000);
+            assertEquals(20, Faults.fired(Call.WRITE));
+            assertTrue(accepted.get(0).isOpen());
+            assertTrue(r.errors.isEmpty(), r.errors.toString());
+        }
+    }
+}
