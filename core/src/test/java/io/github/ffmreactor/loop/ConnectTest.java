@@ -167,4 +167,47 @@ class ConnectTest {
         }
         FdCount.assertBackTo(before);
     }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aConnectAskedBeforeTheLoopRunsCompletesOnceItDoes(String backend) throws Exception {
+        int before = FdCount.now();
+        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK);
+             EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)))) {
+            // Not running yet: the socket is opened here, the connect (io_uring: its CONNECT) goes out at the first turn.
+            CompletableFuture<Connection> f = loop.connect(new InetSocketAddress(LOOPBACK, server.getLocalPort()),
+                    Trigger.LEVEL, (c, b, n) -> {}, Duration.ofSeconds(5));
+            loop.start("early-connect");
+            try (Socket s = server.accept()) {
+                assertTrue(f.get(5, TimeUnit.SECONDS).isOpen());
+            }
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aConnectStartedInTheTurnTheLoopStopsFailsAndLeavesNothing(String backend) throws Exception {
+        int before = FdCount.now();
+        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
+            EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)));
+            CompletableFuture<CompletableFuture<Connection>> started = new CompletableFuture<>();
+            try {
+                loop.start("stop-while-connecting");
+                loop.execute(() -> {
+                    // io_uring: the CONNECT is still queued when the loop closes its channels.
+                    started.complete(loop.connect(new InetSocketAddress(LOOPBACK, server.getLocalPort()),
+                            Trigger.LEVEL, (c, b, n) -> {}, Duration.ofSeconds(5)));
+                    loop.stop();
+                });
+                assertTrue(loop.awaitTermination(Duration.ofSeconds(10)));
+            } finally {
+                loop.close();
+            }
+            CompletableFuture<Connection> f = started.get(5, TimeUnit.SECONDS);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().contains("the loop closed first"), e.getCause().toString());
+        }
+        FdCount.assertBackTo(before);
+    }
 }
