@@ -209,25 +209,32 @@ final class UringEngine implements Engine, Poller {
      * Submits the queued connects: an IORING_OP_CONNECT each on the unconnected non-blocking
      * socket; the kernel waits for the handshake itself (it polls for POLLOUT and reads the socket
      * error) and completes with 0 or -errno. A connector closed before its turn has nothing in
-     * flight (it was released at once): only its sockaddr is freed.
+     * flight (it was released at once): only its sockaddr is freed. When making room fails (the
+     * SQ was full and its submit failed), the connects not yet prepared stay queued for the next turn.
      */
     private void submitConnects() throws NativeException {
-        for (int i = 0; i < connectCount; i++) {
-            Connector k = connects[i];
-            connects[i] = null;
-            if (k.fd < 0) {
-                k.freeAddress();
-                continue;
+        int i = 0;
+        try {
+            for (; i < connectCount; i++) {
+                Connector k = connects[i];
+                if (k.fd < 0) {
+                    k.freeAddress();
+                    continue;
+                }
+                sqe();
+                long ud = userData(registry.token(k), KIND_CONNECT);
+                if (!Faults.ENABLED || seam(Faults.Call.CONNECT, k.fd, 0, ud) >= 0) {
+                    ring.prepConnect(k.fd, k.sockaddr, k.sockaddrLen, ud);
+                }
+                k.ringOps++;
+                inFlight++;
             }
-            sqe();
-            long ud = userData(registry.token(k), KIND_CONNECT);
-            if (!Faults.ENABLED || seam(Faults.Call.CONNECT, k.fd, 0, ud) >= 0) {
-                ring.prepConnect(k.fd, k.sockaddr, k.sockaddrLen, ud);
-            }
-            k.ringOps++;
-            inFlight++;
+        } finally {
+            int left = connectCount - i;
+            System.arraycopy(connects, i, connects, 0, left);
+            Arrays.fill(connects, left, connectCount, null);
+            connectCount = left;
         }
-        connectCount = 0;
     }
 
     private static boolean wantsArm(Channel c) {

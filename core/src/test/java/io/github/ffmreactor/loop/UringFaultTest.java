@@ -48,6 +48,7 @@ class UringFaultTest {
     @AfterEach
     void clear() {
         Faults.clear();
+        System.clearProperty("ffmreactor.uring.entries");
     }
 
     private Handler echo() {
@@ -161,6 +162,44 @@ class UringFaultTest {
             assertEquals(20, Faults.fired(Call.WRITE));
             assertTrue(accepted.get(0).isOpen());
             assertTrue(r.errors.isEmpty(), r.errors.toString());
+        }
+    }
+
+    /**
+     * A failed io_uring_enter in the middle of a turn: with a two-entry SQ, the third request of a
+     * turn needs a submit first, and that submit fails with ENOMEM (ridden out, as a failed wait
+     * is). The connects not yet prepared stay queued and go out next turn; every one completes.
+     */
+    @Test
+    void aFailedSubmitMidTurnKeepsTheQueuedConnectsForTheNextTurn() throws Exception {
+        assumeTrue(Backends.uring(), "io_uring unavailable here");
+        System.setProperty("ffmreactor.uring.entries", "2");
+        List<Throwable> errors = new CopyOnWriteArrayList<>();
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             EventLoop loop = EventLoop.open(URING)) {
+            loop.onError((c, t) -> errors.add(t));
+            loop.start("uring-submit-fault");
+            java.net.InetSocketAddress at = new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
+            List<java.util.concurrent.CompletableFuture<Connection>> fs = new CopyOnWriteArrayList<>();
+            java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
+            loop.execute(() -> {
+                // On the loop: the next io_uring_enter is the submit that makes room mid-turn.
+                Faults.fail(Call.WAIT, Faults.ANY_FD, 0, Errno.ENOMEM, 1);
+                for (int i = 0; i < 4; i++) fs.add(loop.connect(at, Trigger.LEVEL, (c, b, n) -> { }, java.time.Duration.ofSeconds(10)));
+                queued.countDown();
+            });
+            assertTrue(queued.await(10, TimeUnit.SECONDS));
+            List<Socket> peers = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) peers.add(server.accept());
+                for (var f : fs) assertTrue(f.get(10, TimeUnit.SECONDS).isOpen());
+            } finally {
+                for (Socket p : peers) p.close();
+            }
+            assertEquals(1, Faults.fired(Call.WAIT));
+            assertTrue(errors.stream().anyMatch(t -> String.valueOf(t.getMessage()).contains("io_uring_enter: ENOMEM")),
+                    "reported: " + errors);
+            assertNull(loop.terminationCause());
         }
     }
 }
