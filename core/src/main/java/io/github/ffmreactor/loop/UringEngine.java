@@ -166,43 +166,74 @@ final class UringEngine implements Engine, Poller {
             inFlight++;
         }
         if (connectCount > 0) submitConnects();
-        for (int i = 0; i < armCount; i++) {
-            Channel c = arm[i];
-            arm[i] = null;
-            c.armListed = false;
-            if (c.fd < 0 || c.armed || !wantsArm(c)) continue;
-            long token = registry.token(c);
-            sqe();
-            if (c instanceof Listener) {
-                ring.prepAccept(c.fd, true, SocketConsts.CURRENT.SOCK_NONBLOCK() | SocketConsts.CURRENT.SOCK_CLOEXEC(),
-                        userData(token, KIND_ACCEPT));
-            } else if (!Faults.ENABLED || seam(Faults.Call.READ, c.fd, 0, userData(token, KIND_RECV)) >= 0) {
-                ring.prepRecvMultishot(c.fd, bufs.bgid, 0, userData(token, KIND_RECV));
+        // Room is made before an entry leaves its queue: if that submit fails, it and those after it
+        // stay queued for the next turn (a failed enter is ridden out or ends the loop, see WaitErrors).
+        int i = 0;
+        try {
+            for (; i < armCount; i++) {
+                Channel c = arm[i];
+                boolean wanted = c.fd >= 0 && !c.armed && wantsArm(c);
+                if (wanted) sqe();
+                arm[i] = null;
+                c.armListed = false;
+                if (wanted) prepareArm(c);
             }
-            c.armed = true;
-            c.ringOps++;
-            inFlight++;
+        } finally {
+            armCount = keepQueued(arm, i, armCount);
         }
-        armCount = 0;
-        for (int i = 0; i < sendCount; i++) {
-            Connection k = send[i];
-            send[i] = null;
-            k.sendListed = false;
-            if (k.fd < 0 || k.sending > 0 || k.outStart >= k.outEnd) continue;
-            int len = (int) Math.min(k.outEnd - k.outStart, 1 << 30);
-            sqe();
-            long ud = userData(registry.token(k), KIND_SEND);
-            int n = Faults.ENABLED ? (int) seam(Faults.Call.WRITE, k.fd, len, ud) : len;
-            if (n > 0) {
-                len = n; // a short send made on purpose: the kernel really moves only n bytes
-                ring.prepSend(k.fd, k.out, k.outStart, len, MSG_NOSIGNAL, ud);
+        i = 0;
+        try {
+            for (; i < sendCount; i++) {
+                Connection k = send[i];
+                boolean wanted = k.fd >= 0 && k.sending <= 0 && k.outStart < k.outEnd;
+                if (wanted) sqe();
+                send[i] = null;
+                k.sendListed = false;
+                if (wanted) prepareSend(k);
             }
-            k.sending = len;
-            k.sendWait = waits;
-            k.ringOps++;
-            inFlight++;
+        } finally {
+            sendCount = keepQueued(send, i, sendCount);
         }
-        sendCount = 0;
+    }
+
+    /** Prepares a listener's multishot accept or a connection's multishot receive (an SQE is free). */
+    private void prepareArm(Channel c) {
+        long token = registry.token(c);
+        if (c instanceof Listener) {
+            ring.prepAccept(c.fd, true, SocketConsts.CURRENT.SOCK_NONBLOCK() | SocketConsts.CURRENT.SOCK_CLOEXEC(),
+                    userData(token, KIND_ACCEPT));
+        } else if (!Faults.ENABLED || seam(Faults.Call.READ, c.fd, 0, userData(token, KIND_RECV)) >= 0) {
+            ring.prepRecvMultishot(c.fd, bufs.bgid, 0, userData(token, KIND_RECV));
+        }
+        c.armed = true;
+        c.ringOps++;
+        inFlight++;
+    }
+
+    /** Prepares one SEND of the connection's queued output (an SQE is free). */
+    private void prepareSend(Connection k) {
+        int len = (int) Math.min(k.outEnd - k.outStart, 1 << 30);
+        long ud = userData(registry.token(k), KIND_SEND);
+        int n = Faults.ENABLED ? (int) seam(Faults.Call.WRITE, k.fd, len, ud) : len;
+        if (n > 0) {
+            len = n; // a short send made on purpose: the kernel really moves only n bytes
+            ring.prepSend(k.fd, k.out, k.outStart, len, MSG_NOSIGNAL, ud);
+        }
+        k.sending = len;
+        k.sendWait = waits;
+        k.ringOps++;
+        inFlight++;
+    }
+
+    /**
+     * A queue of {@code count} entries whose first {@code done} were handled (all of them, unless a
+     * submit failed midway): moves the rest to the front, clears the tail, returns the new count.
+     */
+    private static int keepQueued(Object[] queue, int done, int count) {
+        int left = count - done;
+        if (left > 0) System.arraycopy(queue, done, queue, 0, left);
+        Arrays.fill(queue, left, count, null);
+        return left;
     }
 
     /**
@@ -230,10 +261,7 @@ final class UringEngine implements Engine, Poller {
                 inFlight++;
             }
         } finally {
-            int left = connectCount - i;
-            System.arraycopy(connects, i, connects, 0, left);
-            Arrays.fill(connects, left, connectCount, null);
-            connectCount = left;
+            connectCount = keepQueued(connects, i, connectCount);
         }
     }
 

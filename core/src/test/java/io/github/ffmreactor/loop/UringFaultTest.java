@@ -202,4 +202,90 @@ class UringFaultTest {
             assertNull(loop.terminationCause());
         }
     }
+
+    /** A connected pair of non-blocking TCP fds on 127.0.0.1: {client, server}. */
+    private static int[] tcpPair() throws Exception {
+        int l = io.github.ffmreactor.net.Tcp.listen(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8, false);
+        try {
+            int c = io.github.ffmreactor.net.Tcp.connect(io.github.ffmreactor.net.Tcp.localAddress(l));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (true) {
+                int s = io.github.ffmreactor.net.Tcp.accept(io.github.ffmreactor.sys.Native.threadCallState(), l);
+                if (s >= 0) return new int[] {c, s};
+                assertTrue(s == -Errno.EAGAIN && System.nanoTime() < deadline, "accept: " + Errno.describe(-s));
+                Thread.onSpinWait();
+            }
+        } finally {
+            io.github.ffmreactor.net.Fds.closeQuietly(l);
+        }
+    }
+
+    /** Reads exactly {@code n} bytes from a non-blocking fd (bounded): what arrived. */
+    private static byte[] readFully(int fd, int n, java.lang.foreign.Arena a) throws Exception {
+        MemorySegment buf = a.allocate(n);
+        int got = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (got < n) {
+            long r = io.github.ffmreactor.sys.Unistd.read(io.github.ffmreactor.sys.Native.threadCallState(), fd, buf, got, n - got);
+            if (r > 0) {
+                got += (int) r;
+            } else {
+                assertTrue(r == -Errno.EAGAIN, "read: " + (r == 0 ? "EOF" : Errno.describe((int) -r)) + " after " + got);
+                assertTrue(System.nanoTime() < deadline, "only " + got + " of " + n + " bytes");
+                Thread.sleep(1);
+            }
+        }
+        return buf.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+    }
+
+    /**
+     * The same for the receives armed and the SENDs submitted in one turn: four connections
+     * registered in one task need four receives; four replies written in one task need four
+     * SENDs. With a two-entry SQ the third needs a submit, which fails: nothing is dropped, and
+     * every byte comes back.
+     */
+    @Test
+    void aFailedSubmitMidTurnKeepsTheQueuedReceivesAndSends() throws Exception {
+        assumeTrue(Backends.uring(), "io_uring unavailable here");
+        System.setProperty("ffmreactor.uring.entries", "2");
+        List<Throwable> errors = new CopyOnWriteArrayList<>();
+        int[][] pairs = new int[4][];
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            for (int i = 0; i < 4; i++) pairs[i] = tcpPair();
+            List<Connection> conns = new CopyOnWriteArrayList<>();
+            try (EventLoop loop = EventLoop.open(URING)) {
+                loop.onError((c, t) -> errors.add(t));
+                loop.start("uring-submit-fault-2");
+                OnLoop.call(loop, () -> {
+                    Faults.fail(Call.WAIT, Faults.ANY_FD, 0, Errno.ENOMEM, 1);
+                    for (int[] p : pairs) conns.add(loop.register(p[1], Trigger.LEVEL, EchoServer.ECHO));
+                    return null;
+                });
+                Await.until("the failed submit", () -> Faults.fired(Call.WAIT) == 1);
+                MemorySegment msg = a.allocate(100);
+                for (int i = 0; i < 4; i++) {
+                    msg.fill((byte) ('a' + i));
+                    assertEquals(100, io.github.ffmreactor.sys.Unistd.write(io.github.ffmreactor.sys.Native.threadCallState(),
+                            pairs[i][0], msg, 0, 100));
+                    assertArrayEquals(msg.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), readFully(pairs[i][0], 100, a),
+                            "echo on connection " + i);
+                }
+                // Four SENDs in one turn, and the submit that makes room for the third fails.
+                byte[] reply = bytes(1000, 5);
+                OnLoop.call(loop, () -> {
+                    Faults.fail(Call.WAIT, Faults.ANY_FD, 0, Errno.ENOMEM, 1);
+                    for (Connection c : conns) c.write(reply);
+                    return null;
+                });
+                for (int i = 0; i < 4; i++) assertArrayEquals(reply, readFully(pairs[i][0], 1000, a), "reply on connection " + i);
+                assertEquals(2, Faults.fired(Call.WAIT), "one failed submit per phase");
+                for (Connection c : conns) assertTrue(c.isOpen());
+                assertNull(loop.terminationCause());
+            }
+        } finally {
+            for (int[] p : pairs) if (p != null) io.github.ffmreactor.net.Fds.closeQuietly(p[0]);
+        }
+        assertTrue(errors.stream().allMatch(t -> String.valueOf(t.getMessage()).contains("io_uring_enter: ENOMEM")),
+                "only the failed submits are reported: " + errors);
+    }
 }
