@@ -210,4 +210,28 @@ class ConnectTest {
         }
         FdCount.assertBackTo(before);
     }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void connectsOverIpv6Loopback(String backend) throws Exception {
+        InetAddress v6 = InetAddress.getByName("::1");
+        int before = FdCount.now();
+        ServerSocket server;
+        try {
+            server = new ServerSocket(0, 50, v6);
+        } catch (java.io.IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here: " + e);
+            return;
+        }
+        try (server; EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)))) {
+            loop.start("connect6");
+            CompletableFuture<Connection> f = loop.connect(new InetSocketAddress(v6, server.getLocalPort()),
+                    Trigger.LEVEL, (c, b, n) -> {}, Duration.ofSeconds(5));
+            try (Socket s = server.accept()) {
+                assertTrue(f.get(5, TimeUnit.SECONDS).isOpen());
+                assertEquals(v6, s.getInetAddress());
+            }
+        }
+        FdCount.assertBackTo(before);
+    }
 }
