@@ -35,7 +35,9 @@ import java.util.Arrays;
  * copied into the connection's queue by {@code Connection.write} and sent by one SEND per connection
  * in flight, submitted at {@link #prepare} together with the wait (one io_uring_enter). Closing is a
  * request: the slot is retired, the connection's requests are cancelled, and the fd is closed and the
- * slot freed only once the kernel has returned the last completion for them.
+ * slot freed only once the kernel has returned the last completion for them. An outgoing connect is
+ * one IORING_OP_CONNECT on an unconnected socket ({@link Connector}), closed the same way. UDP is
+ * not served here ({@code openDatagram} refuses).
  *
  * <p>It also stands in for the loop's {@link Poller}: the registry's register / modify calls say
  * "this channel wants input (or not)", which arms or cancels its receive or accept. The ring itself is
