@@ -202,8 +202,10 @@ final class UringEngine implements Engine, Poller {
     private void prepareArm(Channel c) {
         long token = registry.token(c);
         if (c instanceof Listener) {
-            ring.prepAccept(c.fd, true, SocketConsts.CURRENT.SOCK_NONBLOCK() | SocketConsts.CURRENT.SOCK_CLOEXEC(),
-                    userData(token, KIND_ACCEPT));
+            long ud = userData(token, KIND_ACCEPT);
+            if (!Faults.ENABLED || seam(Faults.Call.ACCEPT, c.fd, 0, ud) >= 0) {
+                ring.prepAccept(c.fd, true, SocketConsts.CURRENT.SOCK_NONBLOCK() | SocketConsts.CURRENT.SOCK_CLOEXEC(), ud);
+            }
         } else if (!Faults.ENABLED || seam(Faults.Call.READ, c.fd, 0, userData(token, KIND_RECV)) >= 0) {
             ring.prepRecvMultishot(c.fd, bufs.bgid, 0, userData(token, KIND_RECV));
         }

@@ -18,7 +18,7 @@ public final class Faults {
 
     /** The calls that can be made to fail. */
     public enum Call {
-        /** accept4 / accept. */
+        /** accept4 / accept; io_uring: a multishot accept the engine arms (at listen, after a pause). */
         ACCEPT,
         /**
          * read(2) / recv on a stream fd; io_uring: a receive the engine arms (at open, and again
@@ -121,7 +121,7 @@ public final class Faults {
      * {@link #ENABLED}): {@code len} to go ahead, a smaller non-negative count to move fewer bytes
      * (a SEND the kernel really makes short), or {@code -errno}: the request must not reach the
      * kernel and its completion must carry that errno. Rules match as for the syscall: READ for a
-     * receive the engine arms, WRITE for a send, CONNECT for a connect.
+     * receive the engine arms, ACCEPT for an accept it arms, WRITE for a send, CONNECT for a connect.
      */
     public static long request(Call call, int fd, long len) {
         return check(call, fd, len);

@@ -138,6 +138,36 @@ class UringFaultTest {
         }
     }
 
+    /**
+     * The listener's multishot accept ends with EMFILE three times (armed at listen, then again
+     * after each back-off): accepting pauses, resumes by itself, and the waiting client is served.
+     * ECONNABORTED belongs to one connection: the accept is armed again at once, with no pause.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"EMFILE", "ECONNABORTED"})
+    void anAcceptThatFailsPausesOrGoesOnAsOnEpoll(String errno) throws Exception {
+        assumeTrue(Backends.uring(), "io_uring unavailable here");
+        int e = Errno.CURRENT.get(errno);
+        Faults.fail(Call.ACCEPT, Faults.ANY_FD, 0, e, 3); // before the listener's accept is first armed
+        try (LoopRunner r = new LoopRunner(URING, Trigger.LEVEL, this::echo);
+             Socket s = new Socket(InetAddress.getLoopbackAddress(), r.address().getPort())) {
+            s.setSoTimeout(10_000);
+            byte[] msg = bytes(64, 3);
+            s.getOutputStream().write(msg);
+            assertArrayEquals(msg, s.getInputStream().readNBytes(msg.length), "served once accepting went on");
+            assertEquals(3, Faults.fired(Call.ACCEPT));
+            LoopStats st = r.loop.stats();
+            if (e == Errno.EMFILE) {
+                assertTrue(st.acceptPauses() >= 1, st.toString());
+                assertTrue(r.errors.stream().allMatch(t -> String.valueOf(t.getMessage()).contains("EMFILE")), r.errors.toString());
+            } else {
+                assertEquals(0, st.acceptPauses(), "an aborted connection is not exhaustion");
+            }
+            assertEquals(1, st.accepts());
+            assertTrue(!r.listener.isPaused());
+        }
+    }
+
     @Test
     void shortSendsSendTheRestInOrder() throws Exception {
         assumeTrue(Backends.uring(), "io_uring unavailable here");
