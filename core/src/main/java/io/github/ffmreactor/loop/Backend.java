@@ -23,8 +23,10 @@ public enum Backend {
     /** select: everywhere (Winsock's on Windows), fds below FD_SETSIZE, level triggering only. */
     SELECT("select"),
     /**
-     * Linux io_uring. Named so that configurations can say it; this build has no io_uring engine
-     * yet, so opening a loop on it is an {@link UnsupportedOperationException}.
+     * Linux io_uring: a completion engine for TCP and Unix stream sockets (listeners, connections,
+     * outgoing connects); not UDP, which stays on epoll ({@code openDatagram} refuses). Never
+     * {@link #AUTO}'s choice; where the kernel or a sandbox does not allow io_uring, opening a loop
+     * on it is an {@link IllegalArgumentException} giving the reason.
      */
     IO_URING("io_uring");
 

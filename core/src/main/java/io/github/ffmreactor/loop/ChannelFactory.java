@@ -48,15 +48,16 @@ final class ChannelFactory {
 
     CompletableFuture<Connection> connect(InetSocketAddress address, Trigger trigger, Handler handler,
                                           Duration timeout) {
-        return Connector.connect(loop, () -> Tcp.connect(address), true, address.toString(), trigger, handler, timeout);
+        return Connector.connect(loop, new Connector.TcpTarget(address), trigger, handler, timeout);
     }
 
     CompletableFuture<Connection> connect(Path path, Trigger trigger, Handler handler, Duration timeout) {
-        return Connector.connect(loop, () -> Unix.connect(path), false, path.toString(), trigger, handler, timeout);
+        return Connector.connect(loop, new Connector.UnixTarget(path), trigger, handler, timeout);
     }
 
     Datagram openDatagram(InetSocketAddress address, DatagramOptions options, DatagramHandler handler)
             throws NativeException {
+        if (loop.uring != null) throw new UnsupportedOperationException(UringEngine.NO_UDP);
         return loop.tasks.call(() -> Datagram.open(loop, address, options, handler));
     }
 }

@@ -181,6 +181,8 @@ public final class EventLoop implements Executor, AutoCloseable {
     /**
      * Opens a UDP socket bound to {@code address} (IPv4 or IPv6; port 0: any free port) and serves
      * it with {@code handler}. Safe from any thread; bind errors are thrown here.
+     *
+     * @throws UnsupportedOperationException on an {@link Backend#IO_URING} loop (UDP stays on epoll)
      */
     public Datagram openDatagram(InetSocketAddress address, DatagramHandler handler) throws NativeException {
         return factory.openDatagram(address, DatagramOptions.defaults(), handler);

@@ -18,6 +18,7 @@ import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.poll.PollerStats;
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.EventFd;
+import io.github.ffmreactor.sys.Faults;
 import io.github.ffmreactor.sys.Native;
 import io.github.ffmreactor.sys.SocketConsts;
 import io.github.ffmreactor.sys.Unistd;
@@ -38,7 +39,9 @@ import java.util.concurrent.TimeUnit;
  * in flight (one chunk at most), submitted at {@link #prepare} together with the wait (one
  * io_uring_enter); a chunk goes back to the pool when its bytes are sent. Closing is a
  * request: the slot is retired, the connection's requests are cancelled, and the fd is closed and the
- * slot freed only once the kernel has returned the last completion for them.
+ * slot freed only once the kernel has returned the last completion for them. An outgoing connect is
+ * one IORING_OP_CONNECT on an unconnected socket ({@link Connector}), closed the same way. UDP is
+ * not served here ({@code openDatagram} refuses).
  *
  * <p>It also stands in for the loop's {@link Poller}: the registry's register / modify calls say
  * "this channel wants input (or not)", which arms or cancels its receive or accept. The ring itself is
@@ -48,8 +51,12 @@ import java.util.concurrent.TimeUnit;
 final class UringEngine implements Engine, Poller {
     /** The backend name. The one place the io_uring engine is chosen by name. */
     static final String NAME = "io_uring";
+    /** Why {@code openDatagram} refuses on this engine. */
+    static final String NO_UDP = "openDatagram: UDP sockets are not supported on the io_uring backend "
+            + "(UDP stays on epoll); open this loop with Backend.EPOLL (--backend epoll)";
 
-    private static final int KIND_RECV = 1, KIND_SEND = 2, KIND_ACCEPT = 3, KIND_CANCEL = 4, KIND_WAKE = 5;
+    private static final int KIND_RECV = 1, KIND_SEND = 2, KIND_ACCEPT = 3, KIND_CANCEL = 4, KIND_WAKE = 5,
+            KIND_CONNECT = 6;
     private static final long KIND_MASK = 0xFL << 28;
     /** Sizes, read when a loop opens: SQ entries, provided buffers (a power of two) and their size. */
     private final int RING_ENTRIES = Integer.getInteger("ffmreactor.uring.entries", 1024);
@@ -77,6 +84,9 @@ final class UringEngine implements Engine, Poller {
     /** Channels whose receive or accept should be armed at the next prepare. */
     private Channel[] arm = new Channel[64];
     private int armCount;
+    /** Connects (IORING_OP_CONNECT) to submit at the next prepare. */
+    private Connector[] connects = new Connector[4];
+    private int connectCount;
     /** Connections with output to submit at the next prepare. */
     private Connection[] send = new Connection[64];
     private int sendCount;
@@ -87,6 +97,7 @@ final class UringEngine implements Engine, Poller {
     private boolean wakeArmed;
     /** Requests in flight (wake read included): what close must reap before memory is released. */
     private int inFlight;
+    private int retired;
     private long enters, completions, wakeups, noBuffers, singleArms;
     private boolean closed;
 
@@ -163,49 +174,117 @@ final class UringEngine implements Engine, Poller {
             wakeArmed = true;
             inFlight++;
         }
-        for (int i = 0; i < armCount; i++) {
-            Channel c = arm[i];
-            arm[i] = null;
-            c.armListed = false;
-            if (c.fd < 0 || c.armed || !wantsArm(c)) continue;
-            long token = registry.token(c);
-            sqe();
-            if (c instanceof Connection k) {
-                if (!k.multishot) {
-                    // New, streaming, or it had to hold input: one buffer per receive, so that a pause
-                    // holds at most that buffer, not a multishot burst (native-notes/io_uring.md).
-                    ring.prepRecvSelect(c.fd, bufs.bgid, BUFFER_SIZE, 0, userData(token, KIND_RECV));
-                    singleArms++;
-                } else {
-                    ring.prepRecvMultishot(c.fd, bufs.bgid, 0, userData(token, KIND_RECV));
-                }
-            } else {
-                ring.prepAccept(c.fd, true, SocketConsts.CURRENT.SOCK_NONBLOCK() | SocketConsts.CURRENT.SOCK_CLOEXEC(),
-                        userData(token, KIND_ACCEPT));
+        if (connectCount > 0) submitConnects();
+        // Room is made before an entry leaves its queue: if that submit fails, it and those after it
+        // stay queued for the next turn (a failed enter is ridden out or ends the loop, see WaitErrors).
+        int i = 0;
+        try {
+            for (; i < armCount; i++) {
+                Channel c = arm[i];
+                boolean wanted = c.fd >= 0 && !c.armed && wantsArm(c);
+                if (wanted) sqe();
+                arm[i] = null;
+                c.armListed = false;
+                if (wanted) prepareArm(c);
             }
-            c.armed = true;
-            c.ringOps++;
-            inFlight++;
+        } finally {
+            armCount = keepQueued(arm, i, armCount);
         }
-        armCount = 0;
-        for (int i = 0; i < sendCount; i++) {
-            Connection k = send[i];
-            send[i] = null;
-            k.sendListed = false;
-            if (k.fd < 0 || k.sending > 0 || k.outStart >= k.outEnd) continue;
-            ChunkQueue q = k.outq;
-            int len = q.headLength();
-            sqe();
-            ring.prepSend(k.fd, q.head(), q.headOffset(), len, MSG_NOSIGNAL, userData(registry.token(k), KIND_SEND));
-            k.sending = len;
-            k.sendWait = waits;
-            k.ringOps++;
-            inFlight++;
+        i = 0;
+        try {
+            for (; i < sendCount; i++) {
+                Connection k = send[i];
+                boolean wanted = k.fd >= 0 && k.sending <= 0 && k.outStart < k.outEnd;
+                if (wanted) sqe();
+                send[i] = null;
+                k.sendListed = false;
+                if (wanted) prepareSend(k);
+            }
+        } finally {
+            sendCount = keepQueued(send, i, sendCount);
         }
-        sendCount = 0;
         // A burst mapped slabs past the first: look once a second whether they can go back.
         if (trimTimer == null && chunks.mappedBytes() > ChunkPool.SLAB_BYTES) {
             trimTimer = loop.schedule(1, TimeUnit.SECONDS, trimTask);
+        }
+    }
+
+    /** Prepares a listener's multishot accept or a connection's multishot receive (an SQE is free). */
+    private void prepareArm(Channel c) {
+        long token = registry.token(c);
+        if (c instanceof Listener) {
+            long ud = userData(token, KIND_ACCEPT);
+            if (!Faults.ENABLED || seam(Faults.Call.ACCEPT, c.fd, 0, ud) >= 0) {
+                ring.prepAccept(c.fd, true, SocketConsts.CURRENT.SOCK_NONBLOCK() | SocketConsts.CURRENT.SOCK_CLOEXEC(), ud);
+            }
+        } else if (!Faults.ENABLED || seam(Faults.Call.READ, c.fd, 0, userData(token, KIND_RECV)) >= 0) {
+            if (!((Connection) c).multishot) {
+                // New, streaming, or it had to hold input: one buffer per receive, so that a pause
+                // holds at most that buffer, not a multishot burst (native-notes/io_uring.md).
+                ring.prepRecvSelect(c.fd, bufs.bgid, BUFFER_SIZE, 0, userData(token, KIND_RECV));
+                singleArms++;
+            } else {
+                ring.prepRecvMultishot(c.fd, bufs.bgid, 0, userData(token, KIND_RECV));
+            }
+        }
+        c.armed = true;
+        c.ringOps++;
+        inFlight++;
+    }
+
+    /** Prepares one SEND of the connection's queued output (an SQE is free). */
+    private void prepareSend(Connection k) {
+        ChunkQueue q = k.outq;
+        int len = q.headLength();
+        long ud = userData(registry.token(k), KIND_SEND);
+        int n = Faults.ENABLED ? (int) seam(Faults.Call.WRITE, k.fd, len, ud) : len;
+        if (n > 0) {
+            len = n; // a short send made on purpose: the kernel really moves only n bytes
+            ring.prepSend(k.fd, q.head(), q.headOffset(), len, MSG_NOSIGNAL, ud);
+        }
+        k.sending = len;
+        k.sendWait = waits;
+        k.ringOps++;
+        inFlight++;
+    }
+
+    /**
+     * A queue of {@code count} entries whose first {@code done} were handled (all of them, unless a
+     * submit failed midway): moves the rest to the front, clears the tail, returns the new count.
+     */
+    private static int keepQueued(Object[] queue, int done, int count) {
+        int left = count - done;
+        if (left > 0) System.arraycopy(queue, done, queue, 0, left);
+        Arrays.fill(queue, left, count, null);
+        return left;
+    }
+
+    /**
+     * Submits the queued connects: an IORING_OP_CONNECT each on the unconnected non-blocking
+     * socket; the kernel waits for the handshake itself (it polls for POLLOUT and reads the socket
+     * error) and completes with 0 or -errno. A connector closed before its turn has nothing in
+     * flight (it was released at once): only its sockaddr is freed. When making room fails (the
+     * SQ was full and its submit failed), the connects not yet prepared stay queued for the next turn.
+     */
+    private void submitConnects() throws NativeException {
+        int i = 0;
+        try {
+            for (; i < connectCount; i++) {
+                Connector k = connects[i];
+                if (k.fd < 0) {
+                    k.freeAddress();
+                    continue;
+                }
+                sqe();
+                long ud = userData(registry.token(k), KIND_CONNECT);
+                if (!Faults.ENABLED || seam(Faults.Call.CONNECT, k.fd, 0, ud) >= 0) {
+                    ring.prepConnect(k.fd, k.sockaddr, k.sockaddrLen, ud);
+                }
+                k.ringOps++;
+                inFlight++;
+            }
+        } finally {
+            connectCount = keepQueued(connects, i, connectCount);
         }
     }
 
@@ -247,6 +326,7 @@ final class UringEngine implements Engine, Poller {
     }
 
     private void complete(long ud, int res, int flags) {
+        if (Faults.ENABLED && faultCount > 0) res = faultResult(ud, res);
         int kind = (int) ((ud >>> 28) & 0xF);
         if (kind == KIND_CANCEL) return;
         if (kind == KIND_WAKE) {
@@ -275,6 +355,7 @@ final class UringEngine implements Engine, Poller {
                 case KIND_RECV -> received((Connection) c, live, res, flags, more);
                 case KIND_SEND -> sentDone((Connection) c, live, res);
                 case KIND_ACCEPT -> accepted((Listener) c, live, res, more);
+                case KIND_CONNECT -> ((Connector) c).connectCompleted(res);
                 default -> { }
             }
         } catch (Throwable t) {
@@ -403,6 +484,7 @@ final class UringEngine implements Engine, Poller {
             return;
         }
         registry.retire(c);
+        retired++;
         try {
             sqe();
             ring.prep(OP_ASYNC_CANCEL, 0, 0, fd, 0, 0, 0, ASYNC_CANCEL_FD | ASYNC_CANCEL_ALL, 0,
@@ -413,6 +495,7 @@ final class UringEngine implements Engine, Poller {
     }
 
     private void release(Channel c) {
+        if (c.slot >= 0 && registry.retiredChannel(registry.token(c)) == c) retired--;
         Fds.closeQuietly(c.closedFd);
         c.closedFd = -1;
         registry.freeSlot(c);
@@ -444,6 +527,11 @@ final class UringEngine implements Engine, Poller {
         return singleArms;
     }
 
+    /** Channels closed whose requests are still in flight (their fd and slot not yet released). */
+    int retiredChannels() {
+        return retired;
+    }
+
     /** io_uring_enter calls so far (waits and extra submits). */
     long enters() {
         return enters;
@@ -458,6 +546,12 @@ final class UringEngine implements Engine, Poller {
     public void close() {
         if (closed) return;
         closed = true;
+        // Connects queued but never submitted (their connector closed with the loop): nothing reads their sockaddr.
+        for (int i = 0; i < connectCount; i++) {
+            connects[i].freeAddress();
+            connects[i] = null;
+        }
+        connectCount = 0;
         boolean reaped = true;
         if (ring != null) {
             try {
@@ -487,6 +581,49 @@ final class UringEngine implements Engine, Poller {
         }
     }
 
+    // ---- the fault seam (tests only: with Faults.ENABLED off, a static final, none of this runs) ----
+
+    /** user_data of NOPs standing in for requests a fault rule failed, and the -errno each completes with. */
+    private long[] faultUd;
+    private int[] faultRes;
+    private int faultCount;
+
+    /**
+     * Asks {@link Faults} about a request about to be prepared (an SQE is free): {@code len} (or
+     * fewer bytes to move) to go ahead; or -1 when a rule fails it: then a NOP with the request's
+     * user_data goes in instead, and its completion is rewritten to the rule's -errno when the
+     * engine reads it. The request never reaches the kernel and its final completion has the
+     * shape a real failure has (no F_MORE, no buffer), so the engine's accounting is unchanged.
+     */
+    private long seam(Faults.Call call, int fd, long len, long ud) {
+        long f = Faults.request(call, fd, len);
+        if (f >= 0) return f;
+        ring.prepNop(ud);
+        if (faultUd == null) {
+            faultUd = new long[8];
+            faultRes = new int[8];
+        } else if (faultCount == faultUd.length) {
+            faultUd = Arrays.copyOf(faultUd, faultCount * 2);
+            faultRes = Arrays.copyOf(faultRes, faultCount * 2);
+        }
+        faultUd[faultCount] = ud;
+        faultRes[faultCount++] = (int) f;
+        return -1;
+    }
+
+    /** The completion of a NOP that stands in for a failed request gets the rule's -errno. */
+    private int faultResult(long ud, int res) {
+        for (int i = 0; i < faultCount; i++) {
+            if (faultUd[i] != ud) continue;
+            int r = faultRes[i];
+            faultCount--;
+            faultUd[i] = faultUd[faultCount];
+            faultRes[i] = faultRes[faultCount];
+            return r;
+        }
+        return res;
+    }
+
     // ---- Poller: the registry's view ---------------------------------------------------------------
 
     @Override
@@ -497,9 +634,11 @@ final class UringEngine implements Engine, Poller {
     @Override
     public void register(int fd, int interest, Trigger trigger, long token) throws NativeException {
         Channel c = registry.lookup(token);
-        if (!(c instanceof Connection) && !(c instanceof Listener)) {
-            throw new UnsupportedOperationException("the io_uring backend does not support "
-                    + (c instanceof Datagram ? "UDP sockets" : "outgoing connects") + " yet; use epoll");
+        if (c instanceof Datagram) throw new UnsupportedOperationException(NO_UDP);
+        if (c instanceof Connector k) {
+            if (connectCount == connects.length) connects = Arrays.copyOf(connects, connectCount * 2);
+            connects[connectCount++] = k;
+            return;
         }
         modify(fd, interest, trigger, token);
     }

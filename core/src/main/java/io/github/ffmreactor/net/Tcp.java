@@ -70,6 +70,14 @@ public final class Tcp {
     }
 
     /**
+     * A new non-blocking, close-on-exec stream socket of the address's family, not connected: for
+     * an engine that connects it itself (io_uring's IORING_OP_CONNECT, with {@link #encode}).
+     */
+    public static int connectingSocket(InetSocketAddress address) throws NativeException {
+        return socket(address, C.SOCK_STREAM());
+    }
+
+    /**
      * Accepts one connection, non-blocking and close-on-exec: the new fd, or -errno (-EAGAIN when
      * none is pending). Allocates nothing.
      */

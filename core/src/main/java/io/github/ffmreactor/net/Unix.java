@@ -64,6 +64,19 @@ public final class Unix {
     }
 
     /**
+     * A new non-blocking, close-on-exec AF_UNIX stream socket, not connected: for an engine that
+     * connects it itself (io_uring's IORING_OP_CONNECT, with {@link #encode}).
+     */
+    public static int connectingSocket() throws NativeException {
+        return socket();
+    }
+
+    /** Writes {@code path} as a sockaddr_un into {@code out} (at least SockAddr.SIZEOF_STORAGE bytes); returns its length. */
+    public static int encode(Path path, MemorySegment out) {
+        return SockAddr.encodeUnix(Tcp.C, out, path.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
      * A non-blocking connect to {@code path}. Unix sockets usually connect at once; a full backlog
      * is EAGAIN on Linux (not EINPROGRESS) and is thrown like any other failure.
      */

@@ -18,13 +18,16 @@ public final class Faults {
 
     /** The calls that can be made to fail. */
     public enum Call {
-        /** accept4 / accept. */
+        /** accept4 / accept; io_uring: a multishot accept the engine arms (at listen, after a pause). */
         ACCEPT,
-        /** read(2) / recv on a stream fd. */
+        /**
+         * read(2) / recv on a stream fd; io_uring: a receive the engine arms (at open, and again
+         * after a multishot receive ended), which then completes with the errno.
+         */
         READ,
-        /** write(2) / send on a stream fd. */
+        /** write(2) / send on a stream fd; io_uring: a SEND the engine submits (failed, or made short). */
         WRITE,
-        /** connect(2). */
+        /** connect(2); io_uring: an IORING_OP_CONNECT, which then completes with the errno. */
         CONNECT,
         /** A registration change: epoll_ctl, or kevent with changes and no events. */
         CTL,
@@ -119,6 +122,17 @@ public final class Faults {
     static long check(Call call, int fd, long len) {
         if (!armed) return len;
         return consume(call, fd, len);
+    }
+
+    /**
+     * For a request an io_uring engine is about to submit instead of a syscall (call only when
+     * {@link #ENABLED}): {@code len} to go ahead, a smaller non-negative count to move fewer bytes
+     * (a SEND the kernel really makes short), or {@code -errno}: the request must not reach the
+     * kernel and its completion must carry that errno. Rules match as for the syscall: READ for a
+     * receive the engine arms, ACCEPT for an accept it arms, WRITE for a send, CONNECT for a connect.
+     */
+    public static long request(Call call, int fd, long len) {
+        return check(call, fd, len);
     }
 
     /** Whether any rule may be armed: one volatile read (Bind's handles test it before anything else). */

@@ -315,13 +315,14 @@ class ChatServerTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
-    void unixAndTcpMembersChatTogether() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("io.github.ffmreactor.testutil.Backends#loops")
+    void unixAndTcpMembersChatTogether(String backend) throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.github.ffmreactor.net.Unix.available());
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ffmr-chat");
         java.nio.file.Path path = dir.resolve("chat.sock");
         int before = FdCount.now();
-        try (EventLoop loop = EventLoop.open(ChatServer.options(256 * 1024))) {
+        try (EventLoop loop = EventLoop.open(ChatServer.options(256 * 1024).withBackend(Backend.parse(backend)))) {
             List<String> log = Collections.synchronizedList(new ArrayList<>());
             ChatServer chat = new ChatServer(loop, log::add);
             Listener tcp = chat.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL);

@@ -58,8 +58,9 @@ class LineClientHostileTest {
      * all of it at once, pass the loop's 16 MiB {@code closeAbove} and fail with "the peer is not
      * reading"; it now stops reading stdin while 1 MiB waits, and everything arrives.
      */
-    @Test
-    void aSlowReaderGetsAllOfStdin() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("io.github.ffmreactor.testutil.Backends#loops")
+    void aSlowReaderGetsAllOfStdin(String backend) throws Exception {
         long total = 24L << 20;
         try (ServerSocket server = new ServerSocket(0, 1, LOOPBACK)) {
             CompletableFuture<Long> got = new CompletableFuture<>();
@@ -78,8 +79,8 @@ class LineClientHostileTest {
                 }
             });
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int rc = LineClient.run(new InetSocketAddress(LOOPBACK, server.getLocalPort()), Duration.ofSeconds(5), Backend.AUTO,
-                    zeros(total), new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
+            int rc = LineClient.run(new InetSocketAddress(LOOPBACK, server.getLocalPort()), Duration.ofSeconds(5),
+                    Backend.parse(backend), zeros(total), new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
             assertEquals(0, rc, err.toString());
             assertEquals(total, got.get(30, TimeUnit.SECONDS));
         }

@@ -17,10 +17,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * A server whose loop dies (its poller fails: epoll_wait made to return EBADF) exits non-zero,
+ * A server whose loop dies (its poller fails: epoll_wait or io_uring_enter made to return EBADF) exits non-zero,
  * so a supervisor that restarts failed services sees it. It used to print its counters and exit 0.
  */
 @Timeout(60)
@@ -33,14 +33,18 @@ class LoopFailureExitTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"1", "2"})
-    void echoExitsNonZeroWhenItsLoopDies(String loops) throws Exception {
+    @CsvSource({"epoll, 1", "epoll, 2", "io_uring, 1", "io_uring, 2"})
+    void echoExitsNonZeroWhenItsLoopDies(String backend, String loops) throws Exception {
+        // io_uring: the failed call is io_uring_enter.
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                io.github.ffmreactor.loop.EventLoop.backends().contains(io.github.ffmreactor.loop.Backend.parse(backend)),
+                backend + " unavailable here");
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         CompletableFuture<Integer> exit = new CompletableFuture<>();
         Thread server = Thread.ofPlatform().start(() -> {
             try {
-                exit.complete(Main.run(new String[] {"echo", "--port", "0", "--loops", loops}, out, out));
+                exit.complete(Main.run(new String[] {"echo", "--port", "0", "--loops", loops, "--backend", backend}, out, out));
             } catch (Throwable t) {
                 exit.completeExceptionally(t);
             }

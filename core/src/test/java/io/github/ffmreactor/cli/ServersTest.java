@@ -33,6 +33,11 @@ class ServersTest {
         return Poller.available();
     }
 
+    /** Every backend a loop opens here, io_uring included (the client connects through it). */
+    static List<String> loops() {
+        return io.github.ffmreactor.testutil.Backends.loops();
+    }
+
     @ParameterizedTest
     @MethodSource("backends")
     void upperEchoesInUpperCasePerConnection(String backend) throws Exception {
@@ -74,8 +79,9 @@ class ServersTest {
         FdCount.assertBackTo(before);
     }
 
-    @Test
-    void lineClientTalksToAServerAndExitsWhenItCloses() throws Exception {
+    @ParameterizedTest
+    @MethodSource("loops")
+    void lineClientTalksToAServerAndExitsWhenItCloses(String backend) throws Exception {
         int before = FdCount.now();
         try (EventLoop loop = EventLoop.open()) {
             Listener l = loop.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL, UpperServer::handler);
@@ -83,7 +89,7 @@ class ServersTest {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             // Input ends after two lines: the client half-closes, the server flushes and closes.
-            int rc = LineClient.run(new InetSocketAddress(LOOPBACK, l.port()), Duration.ofSeconds(5), Backend.AUTO,
+            int rc = LineClient.run(new InetSocketAddress(LOOPBACK, l.port()), Duration.ofSeconds(5), Backend.parse(backend),
                     new ByteArrayInputStream("one\ntwo words\n".getBytes(StandardCharsets.US_ASCII)),
                     new PrintStream(out, true), new PrintStream(err, true));
             assertEquals(0, rc, err.toString());
@@ -92,14 +98,15 @@ class ServersTest {
         FdCount.assertBackTo(before);
     }
 
-    @Test
-    void lineClientReportsARefusedConnect() throws Exception {
+    @ParameterizedTest
+    @MethodSource("loops")
+    void lineClientReportsARefusedConnect(String backend) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
             port = s.getLocalPort();
         }
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = LineClient.run(new InetSocketAddress(LOOPBACK, port), Duration.ofSeconds(5), Backend.AUTO,
+        int rc = LineClient.run(new InetSocketAddress(LOOPBACK, port), Duration.ofSeconds(5), Backend.parse(backend),
                 new ByteArrayInputStream(new byte[0]), new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
         assertEquals(1, rc);
         assertTrue(err.toString().startsWith("ffmreactor client: connect: ECONNREFUSED (Connection refused) to "), err.toString());

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.ffmreactor.net.Fds;
 import io.github.ffmreactor.net.Tcp;
-import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.NativeException;
 import java.io.InputStream;
@@ -35,7 +34,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(30)
 class ConnectTest {
     static List<String> backends() {
-        return Poller.available();
+        return io.github.ffmreactor.testutil.Backends.loops();
     }
 
     static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
@@ -130,6 +129,108 @@ class ConnectTest {
             TimersTest.onLoop(loop, () -> assertEquals(0, loop.counters.connecting()));
         } finally {
             Fds.closeQuietly(lfd);
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void closingTheLoopDuringAConnectFailsItAndClosesTheSocket(String backend) throws Exception {
+        int before = FdCount.now();
+        int lfd = Tcp.listen(new InetSocketAddress(LOOPBACK, 0), 0, false);
+        try {
+            InetSocketAddress target = new InetSocketAddress(LOOPBACK, Tcp.localAddress(lfd).getPort());
+            EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)));
+            CompletableFuture<Connection> hanging = null;
+            try {
+                loop.start("close-during-connect");
+                // The accept queue fills (backlog 0: one connection); the next connect hangs in SYN_SENT.
+                for (int i = 0; i < 8 && hanging == null; i++) {
+                    CompletableFuture<Connection> f = loop.connect(target, Trigger.LEVEL, (c, b, n) -> {}, null);
+                    try {
+                        f.get(1, TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.TimeoutException stillConnecting) {
+                        hanging = f;
+                    }
+                }
+                assertTrue(hanging != null, "every connect completed: the kernel did not drop SYNs");
+                assertEquals(1, (int) io.github.ffmreactor.testutil.OnLoop.call(loop, () -> loop.counters.connecting()));
+            } finally {
+                loop.close();
+            }
+            CompletableFuture<Connection> h = hanging;
+            ExecutionException e = assertThrows(ExecutionException.class, () -> h.get(5, TimeUnit.SECONDS));
+            assertInstanceOf(java.io.IOException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("the loop closed first"), e.getCause().getMessage());
+        } finally {
+            Fds.closeQuietly(lfd);
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aConnectAskedBeforeTheLoopRunsCompletesOnceItDoes(String backend) throws Exception {
+        int before = FdCount.now();
+        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK);
+             EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)))) {
+            // Not running yet: the socket is opened here, the connect (io_uring: its CONNECT) goes out at the first turn.
+            CompletableFuture<Connection> f = loop.connect(new InetSocketAddress(LOOPBACK, server.getLocalPort()),
+                    Trigger.LEVEL, (c, b, n) -> {}, Duration.ofSeconds(5));
+            loop.start("early-connect");
+            try (Socket s = server.accept()) {
+                assertTrue(f.get(5, TimeUnit.SECONDS).isOpen());
+            }
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aConnectStartedInTheTurnTheLoopStopsFailsAndLeavesNothing(String backend) throws Exception {
+        int before = FdCount.now();
+        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
+            EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)));
+            CompletableFuture<CompletableFuture<Connection>> started = new CompletableFuture<>();
+            try {
+                loop.start("stop-while-connecting");
+                loop.execute(() -> {
+                    // io_uring: the CONNECT is still queued when the loop closes its channels.
+                    started.complete(loop.connect(new InetSocketAddress(LOOPBACK, server.getLocalPort()),
+                            Trigger.LEVEL, (c, b, n) -> {}, Duration.ofSeconds(5)));
+                    loop.stop();
+                });
+                assertTrue(loop.awaitTermination(Duration.ofSeconds(10)));
+            } finally {
+                loop.close();
+            }
+            CompletableFuture<Connection> f = started.get(5, TimeUnit.SECONDS);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().contains("the loop closed first"), e.getCause().toString());
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void connectsOverIpv6Loopback(String backend) throws Exception {
+        InetAddress v6 = InetAddress.getByName("::1");
+        int before = FdCount.now();
+        ServerSocket server;
+        try {
+            server = new ServerSocket(0, 50, v6);
+        } catch (java.io.IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here: " + e);
+            return;
+        }
+        try (server; EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)))) {
+            loop.start("connect6");
+            CompletableFuture<Connection> f = loop.connect(new InetSocketAddress(v6, server.getLocalPort()),
+                    Trigger.LEVEL, (c, b, n) -> {}, Duration.ofSeconds(5));
+            try (Socket s = server.accept()) {
+                assertTrue(f.get(5, TimeUnit.SECONDS).isOpen());
+                assertEquals(v6, s.getInetAddress());
+            }
         }
         FdCount.assertBackTo(before);
     }

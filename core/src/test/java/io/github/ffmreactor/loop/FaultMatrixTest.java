@@ -60,10 +60,11 @@ class FaultMatrixTest {
             for (Fault f : Fault.values()) {
                 // poll and select keep their interest sets in Java arrays: there is no ctl syscall to fail.
                 if (f == Fault.CTL_ENOMEM && !backend.equals("epoll") && !backend.equals("kqueue")) continue;
-                // io_uring: the kernel receives, sends and accepts; there is no read/write/accept/connect
-                // syscall of ours to fail. Its own faults (ENOBUFS, ECANCELED, a failed enter) are in UringEngineTest.
-                if (backend.equals("io_uring") && f != Fault.HANDLER_THROWS && f != Fault.WAIT_ENOMEM
-                        && f != Fault.WAIT_EBADF) continue;
+                // io_uring: the seam fails or shortens the SEND or CONNECT the engine submits, but a
+                // receive or accept only when the engine arms it, and both are multishot, armed once
+                // before these rules are set: the READ and ACCEPT cases do not apply. The receive's own
+                // faults (ECANCELED, ENOBUFS) are in UringFaultTest.
+                if (backend.equals("io_uring") && (f.name().startsWith("READ_") || f.name().startsWith("ACCEPT_"))) continue;
                 r.add(Arguments.of(backend, bt.get()[1], f));
             }
         }

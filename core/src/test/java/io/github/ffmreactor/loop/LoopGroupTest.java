@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 
@@ -26,8 +25,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 class LoopGroupTest {
     static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
+    static List<String> backends() {
+        return io.github.ffmreactor.testutil.Backends.loops();
+    }
+
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> spreads() {
-        return io.github.ffmreactor.poll.Poller.available().stream().flatMap(b -> java.util.stream.Stream.of(
+        return io.github.ffmreactor.testutil.Backends.loops().stream().flatMap(b -> java.util.stream.Stream.of(
                 org.junit.jupiter.params.provider.Arguments.of(b, LoopGroup.Spread.HANDOFF),
                 org.junit.jupiter.params.provider.Arguments.of(b, LoopGroup.Spread.REUSEPORT)));
     }
@@ -96,10 +99,11 @@ class LoopGroupTest {
         }
     }
 
-    @Test
-    void shutdownFlushesPendingOutputBeforeClosing() throws Exception {
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("backends")
+    void shutdownFlushesPendingOutputBeforeClosing(String backend) throws Exception {
         int before = FdCount.now();
-        LoopGroup g = LoopGroup.start(2, LoopOptions.defaults());
+        LoopGroup g = LoopGroup.start(2, LoopOptions.defaults().withBackend(Backend.parse(backend)));
         byte[] big = new byte[4 << 20];
         for (int i = 0; i < big.length; i++) big[i] = (byte) (i * 31);
         java.util.concurrent.CountDownLatch opened = new java.util.concurrent.CountDownLatch(1);
@@ -132,10 +136,11 @@ class LoopGroupTest {
         FdCount.assertBackTo(before);
     }
 
-    @Test
-    void shutdownDropsWhatCannotBeFlushedByTheDeadline() throws Exception {
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("backends")
+    void shutdownDropsWhatCannotBeFlushedByTheDeadline(String backend) throws Exception {
         int before = FdCount.now();
-        LoopGroup g = LoopGroup.start(2, LoopOptions.defaults());
+        LoopGroup g = LoopGroup.start(2, LoopOptions.defaults().withBackend(Backend.parse(backend)));
         java.util.concurrent.CountDownLatch opened = new java.util.concurrent.CountDownLatch(1);
         List<Listener> ls = g.listen(new InetSocketAddress(LOOPBACK, 0), Trigger.LEVEL, () -> new Handler() {
             @Override

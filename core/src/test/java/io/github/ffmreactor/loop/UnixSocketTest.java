@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.ffmreactor.net.Unix;
-import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.NativeException;
 import java.lang.foreign.Arena;
@@ -31,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(30)
 class UnixSocketTest {
     static List<String> backends() {
-        return Poller.available();
+        return io.github.ffmreactor.testutil.Backends.loops();
     }
 
     @ParameterizedTest
@@ -70,6 +69,23 @@ class UnixSocketTest {
         } finally {
             Files.deleteIfExists(path);
             Files.deleteIfExists(dir);
+        }
+        FdCount.assertBackTo(before);
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aPathTooLongForSunPathFailsTheConnectAndOpensNothing(String backend) throws Exception {
+        Assumptions.assumeTrue(Unix.available());
+        Path tooLong = Path.of("/tmp/" + "x".repeat(200) + ".sock");
+        int before = FdCount.now();
+        try (EventLoop loop = EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)))) {
+            loop.start("unix-long");
+            ExecutionException e = assertThrows(ExecutionException.class, () ->
+                    loop.connect(tooLong, Trigger.LEVEL, (k, b, n) -> {}, Duration.ofSeconds(1)).get(5, TimeUnit.SECONDS));
+            IllegalArgumentException iae = assertInstanceOf(IllegalArgumentException.class, e.getCause());
+            assertTrue(iae.getMessage().contains("unix socket path"), iae.getMessage());
+            assertEquals(0, (int) io.github.ffmreactor.testutil.OnLoop.call(loop, () -> loop.counters.connecting()));
         }
         FdCount.assertBackTo(before);
     }

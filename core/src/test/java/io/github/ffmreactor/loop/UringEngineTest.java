@@ -173,16 +173,63 @@ class UringEngineTest {
     }
 
     @Test
-    void outgoingConnectAndUdpFailClearly() throws Exception {
+    void udpIsRefusedAtOpenDatagramWithTheReasonAndNothingIsOpened() throws Exception {
         assumeTrue(Backends.uring(), "io_uring unavailable here");
         try (LoopRunner r = new LoopRunner(URING, Trigger.LEVEL, () -> EchoServer.ECHO)) {
-            var f = r.loop.connect(r.address(), Trigger.LEVEL, EchoServer.ECHO, Duration.ofSeconds(5));
-            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
-            assertTrue(String.valueOf(e.getCause().getMessage()).contains("io_uring"), e.getCause().toString());
-            Exception u = assertThrows(Exception.class, () -> r.loop.openDatagram(
+            OnLoop.call(r.loop, () -> null); // the ring (an fd) opens at the loop's first turn
+            int before = io.github.ffmreactor.testutil.FdCount.now();
+            UnsupportedOperationException u = assertThrows(UnsupportedOperationException.class, () -> r.loop.openDatagram(
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), (d, buf, len, from) -> { }));
-            assertTrue(String.valueOf(u.getMessage()).contains("UDP"), u.toString());
+            assertTrue(u.getMessage().startsWith("openDatagram: UDP") && u.getMessage().contains("io_uring")
+                    && u.getMessage().contains("epoll"), u.getMessage());
+            assertEquals(before, io.github.ffmreactor.testutil.FdCount.now(), "no socket was opened");
+            // The loop goes on: a TCP round trip still works.
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), r.address().getPort())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(5);
+                assertEquals(5, s.getInputStream().read());
+            }
             assertFalse(r.loop.terminationCause() != null);
+        }
+    }
+
+    @Test
+    void connectTimeoutCancelsTheConnectAndClosesTheSocketOnlyOnceItsCompletionIsBack() throws Exception {
+        assumeTrue(Backends.uring(), "io_uring unavailable here");
+        // A listener that never accepts, its accept queue full: a connect to it hangs in SYN_SENT.
+        int lfd = io.github.ffmreactor.net.Tcp.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, false);
+        try (LoopRunner r = new LoopRunner(URING, Trigger.LEVEL, () -> EchoServer.ECHO)) {
+            InetSocketAddress target = io.github.ffmreactor.net.Tcp.localAddress(lfd);
+            int[] fd = {-1};
+            boolean[] openWhenFailed = {false};
+            ExecutionException e = null;
+            for (int i = 0; i < 8 && e == null; i++) {
+                var f = r.loop.connect(target, Trigger.LEVEL, EchoServer.ECHO, Duration.ofMillis(300));
+                // The connecting socket's fd, read on the loop while the connect is in flight.
+                OnLoop.call(r.loop, () -> {
+                    for (Channel c : r.loop.registry.channels()) if (c instanceof Connector k) fd[0] = k.fd;
+                    return null;
+                });
+                var checked = f.whenComplete((c, t) -> {
+                    // On the loop thread, in the same turn as the timeout: the CONNECT is being
+                    // cancelled, so its socket must still be open.
+                    if (t != null) openWhenFailed[0] = java.nio.file.Files.exists(java.nio.file.Path.of("/proc/self/fd/" + fd[0]));
+                });
+                try {
+                    checked.get(5, TimeUnit.SECONDS);
+                } catch (ExecutionException x) {
+                    e = x;
+                }
+            }
+            assertTrue(e != null, "every connect completed: the kernel did not drop SYNs");
+            assertTrue(e.getCause() instanceof java.net.SocketTimeoutException, e.toString());
+            assertTrue(openWhenFailed[0], "the socket was closed before the cancelled CONNECT came back");
+            // Then the completion comes back and the socket goes: nothing connecting, nothing retired.
+            Await.until("connect released", () -> OnLoop.call(r.loop,
+                    () -> r.loop.counters.connecting() == 0 && r.loop.uring.retiredChannels() == 0));
+            assertTrue(r.errors.isEmpty(), r.errors.toString());
+        } finally {
+            io.github.ffmreactor.net.Fds.closeQuietly(lfd);
         }
     }
 

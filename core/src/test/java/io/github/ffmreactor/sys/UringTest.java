@@ -297,6 +297,68 @@ class UringTest {
         }
     }
 
+    /** A non-blocking, unconnected TCP socket for IORING_OP_CONNECT. */
+    private int connectingSocket() {
+        return track(Sockets.socket(cs, C.AF_INET(), C.SOCK_STREAM() | C.SOCK_NONBLOCK() | C.SOCK_CLOEXEC(), 0));
+    }
+
+    private MemorySegment loopback(int port) {
+        MemorySegment sa = arena.allocate(SockAddr.SIZEOF_STORAGE);
+        SockAddr.encode(C, sa, new byte[] {127, 0, 0, 1}, port, 0);
+        return sa;
+    }
+
+    /**
+     * IORING_OP_CONNECT on a non-blocking socket: the kernel waits out EINPROGRESS itself and
+     * completes with the handshake's result (0, or -ECONNREFUSED); a connect that hangs (SYNs
+     * dropped by a full accept queue) ends with -ECANCELED when cancelled by its fd.
+     */
+    @Test
+    void connectCompletesWithTheHandshakesResultAndIsCancelledByFd() throws Exception {
+        try (Uring ring = Uring.open(8)) {
+            assertTrue(ring.supports(OP_CONNECT));
+            int[] l = listener();
+            int fd = connectingSocket();
+            assertTrue(ring.prepConnect(fd, loopback(l[1]), SockAddr.SIZEOF_IN, 30));
+            assertEquals(List.of(new Cqe(30, 0, 0)), await(ring, 1));
+
+            int refusedPort;
+            try (java.net.ServerSocket gone = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                refusedPort = gone.getLocalPort();
+            }
+            fd = connectingSocket();
+            assertTrue(ring.prepConnect(fd, loopback(refusedPort), SockAddr.SIZEOF_IN, 31));
+            assertEquals(List.of(new Cqe(31, -Errno.ECONNREFUSED, 0)), await(ring, 1));
+
+            // A listener that never accepts, backlog 0: once its queue is full, further SYNs are dropped.
+            int quiet = track(Sockets.socket(cs, C.AF_INET(), C.SOCK_STREAM() | C.SOCK_CLOEXEC(), 0));
+            MemorySegment sa = loopback(0);
+            assertEquals(0, Sockets.bind(cs, quiet, sa, SockAddr.SIZEOF_IN));
+            assertEquals(0, Sockets.listen(cs, quiet, 0));
+            MemorySegment lenIo = arena.allocate(JAVA_INT);
+            lenIo.set(JAVA_INT, 0, SockAddr.SIZEOF_STORAGE);
+            assertEquals(0, Sockets.getsockname(cs, quiet, sa, lenIo));
+            int hanging = -1;
+            for (int i = 0; i < 8 && hanging < 0; i++) {
+                int k = connectingSocket();
+                assertTrue(ring.prepConnect(k, sa, SockAddr.SIZEOF_IN, 40 + i));
+                ring.submitAndWait(1, TimeUnit.MILLISECONDS.toNanos(300));
+                List<Cqe> got = new ArrayList<>();
+                ring.drain((ud, res, fl) -> got.add(new Cqe(ud, res, fl)));
+                if (got.isEmpty()) hanging = k;
+                else assertEquals(List.of(new Cqe(40 + i, 0, 0)), got, "took the queue's place");
+            }
+            assertTrue(hanging >= 0, "every connect completed: the kernel did not drop SYNs");
+            assertTrue(ring.prep(OP_ASYNC_CANCEL, 0, 0, hanging, 0, 0, 0, ASYNC_CANCEL_FD | ASYNC_CANCEL_ALL, 0, 50));
+            List<Cqe> got = await(ring, 2);
+            Cqe connect = got.stream().filter(c -> c.userData() != 50).findFirst().orElseThrow();
+            Cqe cancel = got.stream().filter(c -> c.userData() == 50).findFirst().orElseThrow();
+            assertEquals(-ECANCELED, connect.res(), "" + got);
+            assertEquals(0, connect.flags());
+            assertEquals(1, cancel.res(), "with ASYNC_CANCEL_ALL the cancel's res counts what it cancelled: " + got);
+        }
+    }
+
     @Test
     void failedEnterReturnsErrno() throws Exception {
         assertEquals(-Errno.EBADF, IoUring.enter(cs, -1, 0, 1, ENTER_GETEVENTS, 0, 0), "no ring fd");

@@ -14,6 +14,13 @@ public final class Backends {
         return Poller.available();
     }
 
+    /** Every backend a loop can open here: the pollers, then io_uring where it can run. */
+    public static List<String> loops() {
+        List<String> r = new ArrayList<>(Poller.available());
+        if (uring()) r.add("io_uring");
+        return r;
+    }
+
     /** Whether the io_uring engine can run here (Linux, io_uring allowed). */
     public static boolean uring() {
         return io.github.ffmreactor.sys.Platform.CURRENT == io.github.ffmreactor.sys.Platform.LINUX
