@@ -58,6 +58,16 @@ public final class ServerProcess implements AutoCloseable {
         return c != null && !c.isBlank() ? c : Path.of("target", "classes").toAbsolutePath().toString();
     }
 
+    /** The property's words to append to {@code args}: without its {@code --backend X} when {@code args} has one. */
+    static List<String> variant(List<String> args, String extra) {
+        List<String> words = new ArrayList<>(Arrays.asList(extra.strip().split("\\s+")));
+        if (args.contains("--backend")) {
+            int i = words.indexOf("--backend");
+            if (i >= 0) words.subList(i, Math.min(i + 2, words.size())).clear();
+        }
+        return words;
+    }
+
     /** {@code java} of the JDK running the tests. */
     public static String java() {
         return ProcessHandle.current().info().command().orElse("java");
@@ -66,14 +76,16 @@ public final class ServerProcess implements AutoCloseable {
     /**
      * Starts {@code wrapper... java ... Main args...} and waits (bounded) for its ready line. The
      * system property {@code ffmreactor.stress.serverArgs} (space-separated) is appended to
-     * {@code args}: the same cases against another variant, e.g. {@code --loops 4}.
+     * {@code args}: the same cases against another variant, e.g. {@code --loops 4}. A case that
+     * names its own backend (select's fd limit) keeps it: a {@code --backend} in the property is
+     * then left out, and the rest still applies.
      */
     public static ServerProcess start(List<String> wrapper, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(wrapper);
         cmd.addAll(List.of(java(), "--enable-native-access=ALL-UNNAMED", "-cp", classes(), "io.github.ffmreactor.cli.Main"));
         cmd.addAll(Arrays.asList(args));
         String extra = System.getProperty("ffmreactor.stress.serverArgs", "");
-        if (!extra.isBlank()) cmd.addAll(Arrays.asList(extra.strip().split("\\s+")));
+        if (!extra.isBlank()) cmd.addAll(variant(Arrays.asList(args), extra));
         Path log = Files.createTempFile("ffmreactor-server-", ".log");
         Process p;
         try {
