@@ -85,7 +85,6 @@ public final class Fn {
         long call(MemorySegment cs, int a, MemorySegment b, long c, int d, MemorySegment e, MemorySegment f);
     }
     public interface LongIJJIAI { long call(int a, long b, long c, int d, MemorySegment e, int f); }
-    public interface LongIJJIAA { long call(int a, long b, long c, int d, MemorySegment e, MemorySegment f); }
     public interface LongCIJJIAI { long call(MemorySegment cs, int a, long b, long c, int d, MemorySegment e, int f); }
     public interface LongCIJJIAA {
         long call(MemorySegment cs, int a, long b, long c, int d, MemorySegment e, MemorySegment f);

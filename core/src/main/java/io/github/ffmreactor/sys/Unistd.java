@@ -95,10 +95,16 @@ public final class Unistd {
      * reads end of stream, so this returns 0. Use it where readiness reported no error (a reset
      * known at the wait is read with {@link #read}); a reset arriving between the wait and the
      * read is then reported as end of stream, followed by a hang-up, which closes all the same.
-     * Where syscall(2) is not used (not Linux x86_64/aarch64), this is {@link #read}.
+     * Where syscall(2) is not used (not Linux x86_64/aarch64), this is {@link #read}. A
+     * {@link Faults} rule fires as in {@link #read}.
      */
     public static long readPlainFirst(MemorySegment cs, int fd, MemorySegment buf, long off, long len) {
-        if (SYSCALL_READ_PLAIN == null || Faults.ENABLED) return read(cs, fd, buf, off, len);
+        if (SYSCALL_READ_PLAIN == null) return read(cs, fd, buf, off, len);
+        if (Faults.ENABLED) {
+            long f = Faults.check(Faults.Call.READ, fd, len);
+            if (f < 0) return f;
+            len = f;
+        }
         long addr = address(buf, off, len);
         long r = SYSCALL_READ_PLAIN.call(SYS_READ, fd, addr, len);
         return r >= 0 ? r : Bind.ret(cs, SYSCALL_READ.call(cs, SYS_READ, fd, addr, len));
