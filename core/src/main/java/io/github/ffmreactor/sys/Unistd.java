@@ -54,8 +54,9 @@ public final class Unistd {
     // a write that returns -1 is made once more, with capture, and that answer stands: on a
     // non-blocking socket the second write is as valid as the first (if the socket became
     // writable meanwhile, it writes, and says so), and a peer that is gone fails it again
-    // (ECONNRESET the first time becomes EPIPE the second: both mean the peer is gone). read keeps
-    // its capture: a reset read once reads as end of stream the second time (native-notes/ffm.md).
+    // (ECONNRESET the first time becomes EPIPE the second: both mean the peer is gone). read is not
+    // so simple: a reset read once reads as end of stream the second time, so read() captures from
+    // the first call, and readPlainFirst, for readiness without an error, says what it gives up.
     private static final Fn.LongJJJJ SYSCALL_WRITE_PLAIN = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
             .critical().variadicFrom(1).linkIf(SYS_WRITE >= 0, Fn.LongJJJJ.class);
     // read(2) without errno capture, for readPlainFirst: the same reason as write's, and the path
