@@ -153,7 +153,10 @@ public final class Connection extends Channel {
                 if (trigger == Trigger.EDGE) l.carried.add(this);
                 return;
             }
-            long r = SocketIo.read(l.cs, fd, buf, 0, size);
+            // Readiness without an error: the read that succeeds captures no errno (40 B per read
+            // where C2 did not inline the capture adapter). Draining after a hang-up or an error,
+            // capture it from the first read: a reset read once reads as end of stream after.
+            long r = drain ? SocketIo.read(l.cs, fd, buf, 0, size) : SocketIo.readPlainFirst(l.cs, fd, buf, 0, size);
             l.counters.read(r);
             if (r > 0) {
                 if (!deliver(buf, (int) r)) return;

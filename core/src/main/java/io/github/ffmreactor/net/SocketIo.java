@@ -217,6 +217,16 @@ public final class SocketIo {
         return Unistd.read(cs, fd, buf, off, len);
     }
 
+    /**
+     * As {@link #read}, for a socket whose readiness reported no error: the successful read
+     * captures no errno ({@link Unistd#readPlainFirst}, which says what that costs: a reset
+     * arriving after the wait reads as end of stream).
+     */
+    public static long readPlainFirst(MemorySegment cs, int fd, MemorySegment buf, long off, long len) {
+        if (WINDOWS) return Winsock.recv(cs, socketOf(fd), buf, off, len, 0);
+        return Unistd.readPlainFirst(cs, fd, buf, off, len);
+    }
+
     /** Writes from {@code buf[off, off+len)}: bytes written or -errno. Allocates nothing. */
     public static long write(MemorySegment cs, int fd, MemorySegment buf, long off, long len) {
         if (WINDOWS) return Winsock.send(cs, socketOf(fd), buf, off, len, 0);

@@ -91,9 +91,17 @@ public final class Mmsg {
     private static final Fn.IntCIJII SENDMMSG = Bind.fn("sendmmsg", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
             .errno().critical().optional().linkIf(SUPPORTED, Fn.IntCIJII.class);
 
+    // Without errno capture, called first; a call that returns -1 is made again with capture (see
+    // Sockets.sendto: the capture segment's slice is 40 B per call wherever C2 does not inline the
+    // JDK's adapter). sendmmsg returns -1 only when its first datagram failed, so nothing was sent.
+    private static final Fn.IntIJIIA RECVMMSG_PLAIN = Bind.fn("recvmmsg", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS)
+            .critical().optional().linkIf(SUPPORTED, Fn.IntIJIIA.class);
+    private static final Fn.IntIJII SENDMMSG_PLAIN = Bind.fn("sendmmsg", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
+            .critical().optional().linkIf(SUPPORTED, Fn.IntIJII.class);
+
     /** Whether recvmmsg and sendmmsg are there (64-bit Linux). */
     public static boolean available() {
-        return RECVMMSG != null && SENDMMSG != null;
+        return RECVMMSG != null && SENDMMSG != null && RECVMMSG_PLAIN != null && SENDMMSG_PLAIN != null;
     }
 
     /**
@@ -107,7 +115,8 @@ public final class Mmsg {
             if (e != 0) return -e;
         }
         long a = Unistd.address(vec, 0, vlen * MMSGHDR.byteSize());
-        return Bind.ret(cs, RECVMMSG.call(cs, fd, a, vlen, flags, MemorySegment.NULL));
+        int r = RECVMMSG_PLAIN.call(fd, a, vlen, flags, MemorySegment.NULL);
+        return r >= 0 ? r : Bind.ret(cs, RECVMMSG.call(cs, fd, a, vlen, flags, MemorySegment.NULL));
     }
 
     /**
@@ -121,6 +130,7 @@ public final class Mmsg {
             if (e != 0) return -e;
         }
         long a = Unistd.address(vec, first * MMSGHDR.byteSize(), vlen * MMSGHDR.byteSize());
-        return Bind.ret(cs, SENDMMSG.call(cs, fd, a, vlen, flags));
+        int r = SENDMMSG_PLAIN.call(fd, a, vlen, flags);
+        return r >= 0 ? r : Bind.ret(cs, SENDMMSG.call(cs, fd, a, vlen, flags));
     }
 }

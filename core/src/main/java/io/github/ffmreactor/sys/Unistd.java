@@ -54,10 +54,15 @@ public final class Unistd {
     // a write that returns -1 is made once more, with capture, and that answer stands: on a
     // non-blocking socket the second write is as valid as the first (if the socket became
     // writable meanwhile, it writes, and says so), and a peer that is gone fails it again
-    // (ECONNRESET the first time becomes EPIPE the second: both mean the peer is gone). read keeps
-    // its capture: a reset read once reads as end of stream the second time (native-notes/ffm.md).
+    // (ECONNRESET the first time becomes EPIPE the second: both mean the peer is gone). read is not
+    // so simple: a reset read once reads as end of stream the second time, so read() captures from
+    // the first call, and readPlainFirst, for readiness without an error, says what it gives up.
     private static final Fn.LongJJJJ SYSCALL_WRITE_PLAIN = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
             .critical().variadicFrom(1).linkIf(SYS_WRITE >= 0, Fn.LongJJJJ.class);
+    // read(2) without errno capture, for readPlainFirst: the same reason as write's, and the path
+    // that still sliced a capture segment per read wherever C2 did not inline the whole adapter.
+    private static final Fn.LongJJJJ SYSCALL_READ_PLAIN = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
+            .critical().variadicFrom(1).linkIf(SYS_READ >= 0, Fn.LongJJJJ.class);
     private static final Fn.IntCI CLOSE = Bind.fn("close", JAVA_INT, JAVA_INT).errno().linkIf(POSIX, Fn.IntCI.class);
     private static final Fn.IntCIII FCNTL = Bind.fn("fcntl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT)
             .errno().variadicFrom(2).linkIf(POSIX, Fn.IntCIII.class);
@@ -76,6 +81,34 @@ public final class Unistd {
         return SYSCALL_READ != null
                 ? Bind.ret(cs, SYSCALL_READ.call(cs, SYS_READ, fd, addr, len))
                 : Bind.ret(cs, READ.call(cs, fd, addr, len));
+    }
+
+    /**
+     * read(2) as {@link #read}, but the call that succeeds captures no errno: it goes through a
+     * handle without {@code captureCallState}, and only a read that returns -1 is made once more,
+     * through the capturing one, whose answer stands. A capturing downcall slices its capture
+     * segment on every call (40 B) unless C2 inlines the JDK's whole adapter into the compiled
+     * caller, which it does not always do on a loop thread (native-notes/ffm.md "A read is taken
+     * without errno first").
+     *
+     * <p>Exact for every errno that the first read leaves in place (EAGAIN, EBADF, EINVAL, ...).
+     * A socket error (a reset) is the exception: the first read consumes it, and the second then
+     * reads end of stream, so this returns 0. Use it where readiness reported no error (a reset
+     * known at the wait is read with {@link #read}); a reset arriving between the wait and the
+     * read is then reported as end of stream, followed by a hang-up, which closes all the same.
+     * Where syscall(2) is not used (not Linux x86_64/aarch64), this is {@link #read}. A
+     * {@link Faults} rule fires as in {@link #read}.
+     */
+    public static long readPlainFirst(MemorySegment cs, int fd, MemorySegment buf, long off, long len) {
+        if (SYSCALL_READ_PLAIN == null) return read(cs, fd, buf, off, len);
+        if (Faults.ENABLED) {
+            long f = Faults.check(Faults.Call.READ, fd, len);
+            if (f < 0) return f;
+            len = f;
+        }
+        long addr = address(buf, off, len);
+        long r = SYSCALL_READ_PLAIN.call(SYS_READ, fd, addr, len);
+        return r >= 0 ? r : Bind.ret(cs, SYSCALL_READ.call(cs, SYS_READ, fd, addr, len));
     }
 
     /** write(2) from {@code buf[off, off+len)}: bytes written or -errno. */
