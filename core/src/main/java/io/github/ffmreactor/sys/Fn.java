@@ -38,7 +38,6 @@ public final class Fn {
     public interface IntCIIIAA { int call(MemorySegment cs, int a, int b, int c, MemorySegment d, MemorySegment e); }
     public interface IntIJII { int call(int a, long b, int c, int d); }
     public interface IntCIJII { int call(MemorySegment cs, int a, long b, int c, int d); }
-    public interface IntIJIIA { int call(int a, long b, int c, int d, MemorySegment e); }
     public interface IntCIJIIA { int call(MemorySegment cs, int a, long b, int c, int d, MemorySegment e); }
     public interface IntCIJJJJ { int call(MemorySegment cs, int a, long b, long c, long d, long e); }
     public interface IntCIAIAIA {

@@ -91,17 +91,18 @@ public final class Mmsg {
     private static final Fn.IntCIJII SENDMMSG = Bind.fn("sendmmsg", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
             .errno().critical().optional().linkIf(SUPPORTED, Fn.IntCIJII.class);
 
-    // Without errno capture, called first; a call that returns -1 is made again with capture (see
-    // Sockets.sendto: the capture segment's slice is 40 B per call wherever C2 does not inline the
-    // JDK's adapter). sendmmsg returns -1 only when its first datagram failed, so nothing was sent.
-    private static final Fn.IntIJIIA RECVMMSG_PLAIN = Bind.fn("recvmmsg", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS)
-            .critical().optional().linkIf(SUPPORTED, Fn.IntIJIIA.class);
+    // sendmmsg without errno capture, called first; a call that returns -1 is made again with
+    // capture (see Sockets.sendto: the capture segment's slice is 40 B per call wherever C2 does not
+    // inline the JDK's adapter). sendmmsg returns -1 only when its first datagram failed, so nothing
+    // was sent. recvmmsg keeps its capture, as recvfrom does: the receive loop runs until EAGAIN, so
+    // every turn ends in a failed call, and its retry, a branch C2 saw rarely, was not inlined and
+    // allocated (ZeroAllocationTest's mmsg case went from under 1 KB to 4-50 KB per window).
     private static final Fn.IntIJII SENDMMSG_PLAIN = Bind.fn("sendmmsg", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
             .critical().optional().linkIf(SUPPORTED, Fn.IntIJII.class);
 
     /** Whether recvmmsg and sendmmsg are there (64-bit Linux). */
     public static boolean available() {
-        return RECVMMSG != null && SENDMMSG != null && RECVMMSG_PLAIN != null && SENDMMSG_PLAIN != null;
+        return RECVMMSG != null && SENDMMSG != null && SENDMMSG_PLAIN != null;
     }
 
     /**
@@ -115,8 +116,7 @@ public final class Mmsg {
             if (e != 0) return -e;
         }
         long a = Unistd.address(vec, 0, vlen * MMSGHDR.byteSize());
-        int r = RECVMMSG_PLAIN.call(fd, a, vlen, flags, MemorySegment.NULL);
-        return r >= 0 ? r : Bind.ret(cs, RECVMMSG.call(cs, fd, a, vlen, flags, MemorySegment.NULL));
+        return Bind.ret(cs, RECVMMSG.call(cs, fd, a, vlen, flags, MemorySegment.NULL));
     }
 
     /**
