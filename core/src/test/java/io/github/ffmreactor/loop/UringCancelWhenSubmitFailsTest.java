@@ -206,4 +206,41 @@ class UringCancelWhenSubmitFailsTest {
         assertTrue(errors.stream().allMatch(t -> String.valueOf(t.getMessage()).contains("io_uring_enter: ENOMEM")),
                 "only the failed submit is reported: " + errors);
     }
+    /**
+     * The loop ends (a submit fails with EBADF mid-turn: not a failure to ride out) with SENDs still
+     * in the full SQ and receives in flight; its engine's close must then cancel everything, and
+     * the submit that makes room for that cancel fails too. The cancel is tried again: every
+     * request completes, and every connection's fd is closed (the peer reads EOF, no fd is left).
+     */
+    @Test
+    void theEngineCloseCancelsEverythingEvenWhenItsFirstSubmitFails() throws Exception {
+        assumeTrue(Backends.uring(), "io_uring unavailable here");
+        System.setProperty("ffmreactor.uring.entries", "2");
+        List<Throwable> errors = new CopyOnWriteArrayList<>();
+        int[][] pairs = new int[PAIRS][];
+        try (Arena a = Arena.ofConfined()) {
+            for (int i = 0; i < PAIRS; i++) pairs[i] = tcpPair();
+            try (EventLoop loop = EventLoop.open(URING)) {
+                loop.onError((c, t) -> errors.add(t));
+                loop.start("uring-engine-close-fault");
+                List<Connection> conns = registerEchoes(loop, pairs, false);
+                echoOnEach(pairs, a, 'a');
+                byte[] reply = new byte[1000];
+                loop.execute(() -> {
+                    // The submit for the third SEND fails (the loop ends), and so does the next one: close's.
+                    Faults.fail(Call.WAIT, Faults.ANY_FD, 0, Errno.EBADF, 2);
+                    for (Connection c : conns) c.write(reply);
+                });
+                assertTrue(loop.awaitTermination(java.time.Duration.ofSeconds(20)), "the loop ended");
+                assertTrue(String.valueOf(loop.terminationCause()).contains("EBADF"), String.valueOf(loop.terminationCause()));
+                assertEquals(2, Faults.fired(Call.WAIT));
+                MemorySegment buf = a.allocate(4096);
+                for (int[] p : pairs) read(p[0], -1, buf); // up to EOF: the server fd is closed
+            }
+        } finally {
+            for (int[] p : pairs) if (p != null) Fds.closeQuietly(p[0]);
+        }
+        assertTrue(errors.stream().allMatch(t -> String.valueOf(t.getMessage()).contains("io_uring_enter: EBADF")),
+                "only the failed submits are reported: " + errors);
+    }
 }
