@@ -620,6 +620,14 @@ final class UringEngine implements Engine, Poller {
             reaped = inFlight == 0;
             bufs.close();
             ring.close();
+            if (!reaped) {
+                // Given up: the kernel ends what is left in the background, each request holding its
+                // own reference to its file, so the fds of closed channels can go now (memory cannot).
+                for (Channel c : registry.retiredChannels()) {
+                    Fds.closeQuietly(c.closedFd);
+                    c.closedFd = -1;
+                }
+            }
         }
         Unistd.close(Native.threadCallState(), evfd);
         if (reaped) {

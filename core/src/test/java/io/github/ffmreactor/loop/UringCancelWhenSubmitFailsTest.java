@@ -243,4 +243,37 @@ class UringCancelWhenSubmitFailsTest {
         assertTrue(errors.stream().allMatch(t -> String.valueOf(t.getMessage()).contains("io_uring_enter: EBADF")),
                 "only the failed submits are reported: " + errors);
     }
+    /**
+     * Every submit fails (EBADF, for good): the loop ends, and its close can neither cancel nor
+     * reap. It gives up after a few tries, leaves the memory the kernel could still touch allocated,
+     * but closes the fds of the closed channels (the peers read EOF once the ring's teardown ends
+     * their requests; no fd is left).
+     */
+    @Test
+    void anEngineCloseThatCannotReapStillClosesTheFds() throws Exception {
+        assumeTrue(Backends.uring(), "io_uring unavailable here");
+        System.setProperty("ffmreactor.uring.entries", "2");
+        int[][] pairs = new int[PAIRS][];
+        try (Arena a = Arena.ofConfined()) {
+            for (int i = 0; i < PAIRS; i++) pairs[i] = tcpPair();
+            try (EventLoop loop = EventLoop.open(URING)) {
+                loop.onError((c, t) -> { });
+                loop.start("uring-engine-close-gives-up");
+                List<Connection> conns = registerEchoes(loop, pairs, false);
+                echoOnEach(pairs, a, 'a');
+                byte[] reply = new byte[1000];
+                loop.execute(() -> {
+                    Faults.fail(Call.WAIT, Faults.ANY_FD, 0, Errno.EBADF, 1000);
+                    for (Connection c : conns) c.write(reply);
+                });
+                assertTrue(loop.awaitTermination(java.time.Duration.ofSeconds(20)), "the loop ended");
+                assertTrue(String.valueOf(loop.terminationCause()).contains("EBADF"), String.valueOf(loop.terminationCause()));
+                assertTrue(Faults.fired(Call.WAIT) >= 4, "close tried again: " + Faults.fired(Call.WAIT));
+                MemorySegment buf = a.allocate(4096);
+                for (int[] p : pairs) read(p[0], -1, buf); // up to EOF: the server fd is closed
+            }
+        } finally {
+            for (int[] p : pairs) if (p != null) Fds.closeQuietly(p[0]);
+        }
+    }
 }
