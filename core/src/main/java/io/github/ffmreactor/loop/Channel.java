@@ -18,6 +18,8 @@ abstract sealed class Channel permits Connection, Listener, Connector, Datagram 
     int ringOps;
     /** A multishot receive / accept is in flight; whether the registry wants one; queued to be armed. */
     boolean armed, wantRead, armListed;
+    /** Queued for a cancel at the engine's next prepare (closed, or paused with a receive in flight). */
+    boolean cancelListed;
     /** The fd of a closed channel whose requests are still in flight: closed at the last completion. */
     int closedFd = -1;
 

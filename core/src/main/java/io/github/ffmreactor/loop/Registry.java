@@ -50,6 +50,11 @@ final class Registry {
         return slots.snapshot();
     }
 
+    /** A copy of the channels closed whose slot a completion engine has not released yet. */
+    Channel[] retiredChannels() {
+        return slots.retiredSnapshot();
+    }
+
     /**
      * Puts {@code c} in a slot and registers its fd. On any failure both are undone, the fd is
      * closed (it was handed over) and the failure is rethrown.

@@ -84,4 +84,9 @@ final class Slots {
     Channel[] snapshot() {
         return Arrays.stream(channels, 0, used).filter(c -> c != null).toArray(Channel[]::new);
     }
+
+    /** The retired channels (closed, not yet released), in a new array. */
+    Channel[] retiredSnapshot() {
+        return Arrays.stream(retired, 0, used).filter(c -> c != null).toArray(Channel[]::new);
+    }
 }

@@ -93,6 +93,13 @@ final class UringEngine implements Engine, Poller {
     /** Connections holding input because their queue is over the limits (Connection.startHolding). */
     private Connection[] holders = new Connection[16];
     private int holderCount;
+    /**
+     * Channels whose requests are cancelled at the next prepare: a closed one (all its requests, by
+     * fd) or a paused one (its receive or accept). What to cancel is decided when the entry goes out,
+     * so a channel released or resumed meanwhile costs nothing, and a failed submit keeps it queued.
+     */
+    private Channel[] cancels = new Channel[16];
+    private int cancelCount;
     private long waits;
     private boolean wakeArmed;
     /** Requests in flight (wake read included): what close must reap before memory is released. */
@@ -174,6 +181,7 @@ final class UringEngine implements Engine, Poller {
             wakeArmed = true;
             inFlight++;
         }
+        if (cancelCount > 0) submitCancels();
         if (connectCount > 0) submitConnects();
         // Room is made before an entry leaves its queue: if that submit fails, it and those after it
         // stay queued for the next turn (a failed enter is ridden out or ends the loop, see WaitErrors).
@@ -286,6 +294,42 @@ final class UringEngine implements Engine, Poller {
         } finally {
             connectCount = keepQueued(connects, i, connectCount);
         }
+    }
+
+    /**
+     * Submits the queued cancels (room is made before an entry leaves the queue, as for arms): a
+     * channel still retired (its fd not yet closed) gets an ASYNC_CANCEL of everything on its fd; a
+     * live one still paused with its receive or accept in flight gets a cancel of that request.
+     * Anything else (released, resumed, or already completed) needs nothing.
+     */
+    private void submitCancels() throws NativeException {
+        int i = 0;
+        try {
+            for (; i < cancelCount; i++) {
+                Channel c = cancels[i];
+                boolean closing = c.closedFd >= 0;
+                boolean pausing = !closing && c.fd >= 0 && c.armed && !c.wantRead;
+                if (closing || pausing) sqe();
+                cancels[i] = null;
+                c.cancelListed = false;
+                if (closing) {
+                    ring.prep(OP_ASYNC_CANCEL, 0, 0, c.closedFd, 0, 0, 0, ASYNC_CANCEL_FD | ASYNC_CANCEL_ALL, 0,
+                            userData(0, KIND_CANCEL));
+                } else if (pausing) {
+                    ring.prepCancel(userData(registry.token(c), c instanceof Listener ? KIND_ACCEPT : KIND_RECV), 0,
+                            userData(0, KIND_CANCEL));
+                }
+            }
+        } finally {
+            cancelCount = keepQueued(cancels, i, cancelCount);
+        }
+    }
+
+    private void cancelLater(Channel c) {
+        if (c.cancelListed) return;
+        c.cancelListed = true;
+        if (cancelCount == cancels.length) cancels = Arrays.copyOf(cancels, cancelCount * 2);
+        cancels[cancelCount++] = c;
     }
 
     private static boolean wantsArm(Channel c) {
@@ -485,13 +529,7 @@ final class UringEngine implements Engine, Poller {
         }
         registry.retire(c);
         retired++;
-        try {
-            sqe();
-            ring.prep(OP_ASYNC_CANCEL, 0, 0, fd, 0, 0, 0, ASYNC_CANCEL_FD | ASYNC_CANCEL_ALL, 0,
-                    userData(0, KIND_CANCEL));
-        } catch (NativeException e) {
-            loop.failures.report(null, e);
-        }
+        cancelLater(c); // at the next prepare, with the wait: a failed submit there keeps it queued
     }
 
     private void release(Channel c) {
@@ -552,33 +590,62 @@ final class UringEngine implements Engine, Poller {
             connects[i] = null;
         }
         connectCount = 0;
+        // Cancels still queued: the cancel of everything below covers them.
+        for (int i = 0; i < cancelCount; i++) {
+            cancels[i].cancelListed = false;
+            cancels[i] = null;
+        }
+        cancelCount = 0;
         boolean reaped = true;
         if (ring != null) {
             try {
-                if (inFlight > 0) {
-                    sqe();
-                    ring.prep(OP_ASYNC_CANCEL, 0, 0, -1, 0, 0, 0, ASYNC_CANCEL_ANY | ASYNC_CANCEL_ALL, 0,
-                            userData(0, KIND_CANCEL));
-                }
+                // If making room for the cancel fails (the SQ full and its submit failed), it is tried
+                // again each round until the deadline: a lost cancel would leave multishot requests,
+                // and so the fds and memory of closed channels, in flight until the deadline.
+                boolean cancelled = false;
+                int failedEnters = 0;
                 long deadline = System.nanoTime() + 2_000_000_000L;
                 while (inFlight > 0 && System.nanoTime() < deadline) {
+                    if (!cancelled) cancelled = cancelAll();
                     int r = ring.submitAndWait(1, 100_000_000L);
                     enters++;
-                    if (r < 0 && r != -ETIME && r != -Errno.EINTR && r != -IoUringBusy()) break;
+                    if (r < 0 && r != -ETIME && r != -Errno.EINTR && r != -IoUringBusy() && ++failedEnters == 3) {
+                        break; // not a passing failure: give up (memory a request could touch stays allocated)
+                    }
                     ring.drain(onCqe);
                 }
-            } catch (NativeException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 loop.failures.report(null, e);
             }
             reaped = inFlight == 0;
             bufs.close();
             ring.close();
+            if (!reaped) {
+                // Given up: the kernel ends what is left in the background, each request holding its
+                // own reference to its file, so the fds of closed channels can go now (memory cannot).
+                for (Channel c : registry.retiredChannels()) {
+                    Fds.closeQuietly(c.closedFd);
+                    c.closedFd = -1;
+                }
+            }
         }
         Unistd.close(Native.threadCallState(), evfd);
         if (reaped) {
             arena.close();
             chunks.close();
         }
+    }
+
+    /** At close: prepares one cancel of every request in flight; false (reported) if no room could be made. */
+    private boolean cancelAll() {
+        try {
+            sqe();
+        } catch (NativeException e) {
+            loop.failures.report(null, e);
+            return false;
+        }
+        ring.prep(OP_ASYNC_CANCEL, 0, 0, -1, 0, 0, 0, ASYNC_CANCEL_ANY | ASYNC_CANCEL_ALL, 0, userData(0, KIND_CANCEL));
+        return true;
     }
 
     // ---- the fault seam (tests only: with Faults.ENABLED off, a static final, none of this runs) ----
@@ -651,13 +718,7 @@ final class UringEngine implements Engine, Poller {
         if (c.wantRead && !c.armed) {
             armLater(c);
         } else if (!c.wantRead && c.armed && ring != null) {
-            try {
-                sqe();
-                ring.prepCancel(userData(token, c instanceof Listener ? KIND_ACCEPT : KIND_RECV), 0,
-                        userData(0, KIND_CANCEL));
-            } catch (NativeException e) {
-                loop.failures.report(null, e);
-            }
+            cancelLater(c); // at the next prepare, as a close's cancel is
         }
     }
 
