@@ -97,8 +97,13 @@ final class NettyEchoServer implements ServerMain.Running {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        channel.close().sync();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+    public void close() {
+        try {
+            channel.close().sync();
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -8,6 +8,7 @@ import io.github.ffmreactor.loop.LoopOptions;
 import io.github.ffmreactor.loop.WaitStrategy;
 import io.github.ffmreactor.Trigger;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -33,8 +34,9 @@ final class ServerMain {
         /** One line of counters, e.g. {@code waits=.. events=.. reads=..}, or "none". */
         String stats();
 
+        /** Stops the server; interrupted while waiting for it, it keeps the interrupt set and returns. */
         @Override
-        void close() throws Exception;
+        void close() throws IOException;
     }
 
     static int main(String[] args) throws Exception {

@@ -116,15 +116,20 @@ final class ServerProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         try {
             stdin.close();
         } catch (IOException ignored) {
             // already gone
         }
-        if (!process.waitFor(5, TimeUnit.SECONDS)) {
-            process.destroy();
-            if (!process.waitFor(3, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(3, TimeUnit.SECONDS);
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroy();
+                if (!process.waitFor(3, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(3, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly(); // no time left to wait: do not leave it running
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -85,7 +85,7 @@ final class UdpBench {
                         .option(ChannelOption.SO_RCVBUF, RCVBUF)
                         // recvmmsg: Netty reads up to (buffer / payload size) datagrams per call.
                         .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 2048)
-                        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(2048 * batch))
+                        .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(2048 * batch))
                         .handler(NettyUdpEcho.INSTANCE)
                         .bind(addr).sync().channel();
                 port = ((InetSocketAddress) ch.localAddress()).getPort();
@@ -153,16 +153,21 @@ final class UdpBench {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             try {
                 OutputStream in = process.getOutputStream();
                 in.close();
             } catch (IOException ignored) {
                 // gone already
             }
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroy();
-                if (!process.waitFor(3, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(3, TimeUnit.SECONDS);
+            try {
+                if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                    process.destroy();
+                    if (!process.waitFor(3, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(3, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly(); // no time left to wait: do not leave it running
+                Thread.currentThread().interrupt();
             }
         }
     }
