@@ -39,7 +39,7 @@ final class ServerMain {
         void close() throws IOException;
     }
 
-    static int main(String[] args) throws Exception {
+    static int run(String[] args) throws Exception {
         Opts o = Opts.parse(args, 2, Set.of("port", "host"));
         if (args.length < 2 || args[1].startsWith("--")) throw new Opts.Bad("which server? one of " + Servers.ALL);
         String impl = args[1];
@@ -108,13 +108,13 @@ final class ServerMain {
             loop.close();
             throw e;
         }
-        Thread t = loop.start("ffm-" + backend + "-" + trigger.name().toLowerCase());
+        Thread t = loop.start("ffm-" + backend + "-" + trigger.name().toLowerCase(java.util.Locale.ROOT));
         LongSupplier alloc = allocatedBytes(t);
         int port = l.port();
         return new Running() {
-            public int port() { return port; }
-            public String stats() { return loop.stats() + " alloc=" + alloc.getAsLong(); }
-            public void close() { loop.close(); }
+            @Override public int port() { return port; }
+            @Override public String stats() { return loop.stats() + " alloc=" + alloc.getAsLong(); }
+            @Override public void close() { loop.close(); }
         };
     }
 }
