@@ -33,20 +33,20 @@ public final class BenchMain {
         if (args.length == 0 || !SUBCOMMANDS.contains(args[0])) return jmh(args);
         try {
             return switch (args[0]) {
-                case "server" -> ServerMain.main(args);
+                case "server" -> ServerMain.run(args);
                 case "servers" -> {
                     for (String s : Servers.available()) System.out.println(s);
                     yield 0;
                 }
-                case "load" -> LoadMain.main(args);
-                case "smoke" -> Smoke.main(args);
-                case "report" -> Report.main(args);
-                case "idle" -> IdleCpu.main(args);
-                case "kv" -> KvBench.main(args);
+                case "load" -> LoadMain.run(args);
+                case "smoke" -> Smoke.run(args);
+                case "report" -> Report.run(args);
+                case "idle" -> IdleCpu.run(args);
+                case "kv" -> KvBench.run(args);
                 case "jmh" -> jmh(Arrays.copyOfRange(args, 1, args.length));
-                case "udp" -> UdpBench.main(args);
+                case "udp" -> UdpBench.run(args);
                 case "udp-server" -> UdpBench.server(args);
-                case "uring" -> UringBench.main(args);
+                case "uring" -> UringBench.run(args);
                 default -> throw new AssertionError(args[0]);
             };
         } catch (Opts.Bad e) {

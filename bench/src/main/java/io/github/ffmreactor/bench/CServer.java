@@ -40,7 +40,7 @@ final class CServer {
     static String gccPath() {
         String path = System.getenv("PATH");
         if (path == null) return null;
-        for (String dir : path.split(java.io.File.pathSeparator)) {
+        for (String dir : path.split(java.io.File.pathSeparator, -1)) {
             for (String name : new String[] {"gcc", "cc"}) {
                 Path p = Path.of(dir, name);
                 if (Files.isExecutable(p)) return p.toString();
@@ -77,7 +77,7 @@ final class CServer {
         java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(gcc, "-O2", "-o", tmp.toString(), c.toString()));
         if (source.equals(URING_SOURCE)) cmd.add("-luring");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String outText = new String(p.getInputStream().readAllBytes());
+        String outText = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IOException("gcc failed to build " + c + ":\n" + outText);
         }

@@ -22,7 +22,7 @@ import java.util.Set;
 final class IdleCpu {
     private IdleCpu() {}
 
-    static int main(String[] args) throws Exception {
+    static int run(String[] args) throws Exception {
         Opts o = Opts.parse(args, 1, Set.of("servers", "seconds", "out"));
         List<String> servers = List.of(o.get("servers", String.join(",", Servers.available())).split(","));
         int seconds = o.intValue("seconds", 10, 1, 600);
@@ -34,7 +34,7 @@ final class IdleCpu {
             }
             Map<String, Object> r = measure(s, Duration.ofSeconds(seconds));
             System.out.printf(Locale.ROOT, "idle %s: %.2f%% of a core over %d s (user %.2f%%, system %.2f%%)%n", s,
-                    r.get("cpuPercent"), seconds, r.get("userPercent"), r.get("sysPercent"));
+                    (Double) r.get("cpuPercent"), seconds, (Double) r.get("userPercent"), (Double) r.get("sysPercent"));
             if (out != null) {
                 if (out.getParent() != null) Files.createDirectories(out.getParent());
                 Files.writeString(out, new com.google.gson.Gson().toJson(r) + "\n", StandardOpenOption.CREATE,

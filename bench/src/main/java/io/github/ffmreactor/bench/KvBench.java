@@ -37,7 +37,7 @@ final class KvBench {
     static final int[] PIPELINE = {1, 16};
     static final String[] TESTS = {"ping_mbulk", "set", "get"};
 
-    static int main(String[] args) throws Exception {
+    static int run(String[] args) throws Exception {
         Opts o = Opts.parse(args, 1, Set.of("out", "rounds", "scale", "core", "client-core"));
         Path out = Path.of(o.get("out", "bench-results/kv"));
         int rounds = o.intValue("rounds", 3, 1, 100);
@@ -101,7 +101,7 @@ final class KvBench {
     }
 
     static Path which(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator, -1)) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) return Path.of(dir, tool);
         }
         return null;
@@ -226,9 +226,14 @@ final class KvBench {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly();
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly();
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -76,8 +76,8 @@ final class KvReport {
         for (Cell c : cells) {
             Cell r = redis(cells, c);
             b.append(String.format(Locale.ROOT, "%-16s %-13s %,12.0f %7s %9.3f %9.3f %10.3f %7s %10.3f%n", c.name(), c.server(), c.rps(),
-                    r == null || c == r ? "" : String.format(Locale.ROOT, "%.2f", c.rps() / r.rps()), c.p50Ms(), c.p99Ms(),
-                    c.runCpuUs(), r == null || c == r ? "" : String.format(Locale.ROOT, "%.2f", c.runCpuUs() / r.runCpuUs()),
+                    r == null || c.equals(r) ? "" : String.format(Locale.ROOT, "%.2f", c.rps() / r.rps()), c.p50Ms(), c.p99Ms(),
+                    c.runCpuUs(), r == null || c.equals(r) ? "" : String.format(Locale.ROOT, "%.2f", c.runCpuUs() / r.runCpuUs()),
                     c.statCpuUs()));
         }
         return b.toString();
@@ -127,7 +127,7 @@ final class KvReport {
                 .append("<th>CPU us/req</th><th>x redis</th><th>utime+stime us/req</th><th>rounds</th></tr>\n");
         for (Cell c : cells) {
             Cell r = redis(cells, c);
-            boolean other = r != null && r != c;
+            boolean other = r != null && !r.equals(c);
             h.append("<tr><td>").append(c.name()).append("</td><td>").append(c.server()).append("</td>")
                     .append(Report.td(c.rps(), "%,.0f"))
                     .append(other ? mark(c.rps() / r.rps(), c.rps() >= r.rps()) : "<td></td>")

@@ -8,6 +8,7 @@ import java.lang.invoke.MethodHandle;
 final class Links {
     private Links() {}
 
+    @SuppressWarnings("restricted") // the bench runs with --enable-native-access (pom, manifest, scripts)
     static MethodHandle link(String name, FunctionDescriptor fd, Linker.Option... options) {
         Linker linker = Linker.nativeLinker();
         return linker.downcallHandle(linker.defaultLookup().find(name)

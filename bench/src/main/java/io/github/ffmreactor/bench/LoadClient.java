@@ -59,7 +59,7 @@ final class LoadClient implements AutoCloseable {
     private volatile long errors;
 
     /** One loop's share: its connections' counters and latency histogram, touched by that loop only. */
-    final class Worker {
+    static final class Worker {
         final EventLoop loop;
         final Histogram histogram = new Histogram(1, MAX_LATENCY_NANOS, 3);
         @SuppressWarnings("unused") long completed; // written by the loop (release), read by anyone
@@ -154,7 +154,7 @@ final class LoadClient implements AutoCloseable {
         }
     }
 
-    private void fail(String what) {
+    private synchronized void fail(String what) { // loops of several workers may fail at once
         errors++;
         if (firstError == null) firstError = what;
     }

@@ -33,7 +33,7 @@ final class LoadMain {
         }
     }
 
-    static int main(String[] args) throws Exception {
+    static int run(String[] args) throws Exception {
         Opts o = Opts.parse(args, 1, OPTIONS);
         Settings s = new Settings(o.intValue("connections", 16, 1, 60000), o.size("size", 64, 1, 16 << 20),
                 o.intValue("depth", 1, 1, 4096), o.intValue("loops", 1, 1, 256),
@@ -161,7 +161,14 @@ final class LoadMain {
     static final class Progress {
         private final PrintStream out;
         private final LoadClient client;
-        private final boolean tty = System.console() != null;
+        private final boolean tty = onTerminal();
+
+        /** Whether stdout is a terminal (System.console() is not null on JDK 22 and later even when it is not). */
+        @SuppressWarnings("SystemConsoleNull") // null is still possible (no console at all); isTerminal() decides
+        private static boolean onTerminal() {
+            java.io.Console c = System.console();
+            return c != null && c.isTerminal();
+        }
 
         Progress(PrintStream out, LoadClient client) {
             this.out = out;

@@ -9,6 +9,7 @@ import org.HdrHistogram.Histogram;
  * latency, the server's CPU per round trip, and the server loop's counters per round trip where
  * the server keeps them. Written as one JSON object per line for the report.
  */
+@SuppressWarnings("ArrayRecordComponent") // a JSON row for Gson: never compared, hashed or mutated
 record Measurement(String server, int connections, int size, int depth, double seconds, long roundTrips,
                    long p50Nanos, long p99Nanos, long p999Nanos, long maxNanos,
                    long serverUserNanos, long serverSysNanos, long serverRunNanos, long[] loopThread,

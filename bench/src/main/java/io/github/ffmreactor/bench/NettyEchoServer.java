@@ -4,6 +4,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -19,6 +20,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -37,6 +39,7 @@ final class NettyEchoServer implements ServerMain.Running {
         static final Echo INSTANCE = new Echo();
 
         @Override
+        @SuppressWarnings("FutureReturnValueIgnored") // voidPromise: no future to check; a failed write fires exceptionCaught
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ctx.write(msg, ctx.voidPromise());
         }
@@ -48,7 +51,7 @@ final class NettyEchoServer implements ServerMain.Running {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
+            ChannelFuture unused = ctx.close(); // closing a broken connection: nothing to do if that fails
         }
     }
 
@@ -97,8 +100,13 @@ final class NettyEchoServer implements ServerMain.Running {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        channel.close().sync();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+    public void close() {
+        try {
+            channel.close().sync();
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Future<?> unused = group.shutdownGracefully(0, 0, TimeUnit.SECONDS); // no waiting: interrupted
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -125,9 +125,13 @@ final class NioEchoServer implements ServerMain.Running, Runnable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         stop = true;
         selector.wakeup();
-        thread.join(5000);
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

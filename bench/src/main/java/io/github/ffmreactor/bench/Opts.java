@@ -9,6 +9,8 @@ import java.util.Set;
 /** {@code --name value} options for the bench's subcommands, checked against the names each takes. */
 final class Opts {
     static final class Bad extends Exception {
+        private static final long serialVersionUID = 1L;
+
         Bad(String m) {
             super(m);
         }

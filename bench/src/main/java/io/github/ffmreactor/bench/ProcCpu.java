@@ -29,7 +29,7 @@ record ProcCpu(long userNanos, long systemNanos, long runNanos, java.util.Map<Lo
     static ProcCpu of(long pid) throws IOException {
         String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
         // The command name (field 2) is in parentheses and may contain spaces: count after the last ')'.
-        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ", -1);
         // f[0] is field 3 (state), so field 14 is f[11] and field 15 is f[12].
         java.util.Map<Long, long[]> threads = threads(pid);
         long run = 0;
@@ -45,7 +45,7 @@ record ProcCpu(long userNanos, long systemNanos, long runNanos, java.util.Map<Lo
             for (Path t : tasks) {
                 try {
                     String st = Files.readString(t.resolve("stat"));
-                    String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+                    String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ", -1);
                     long run = sumExecRuntime(t.resolve("sched"));
                     m.put(Long.parseLong(t.getFileName().toString()),
                             new long[] {Long.parseLong(f[11]) * TICK_NANOS, Long.parseLong(f[12]) * TICK_NANOS, run});

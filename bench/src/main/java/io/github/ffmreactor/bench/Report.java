@@ -68,7 +68,7 @@ final class Report {
         double uringEnters() { return num("uringEntersPerRoundTrip"); }
     }
 
-    static int main(String[] args) throws Exception {
+    static int run(String[] args) throws Exception {
         Opts o = Opts.parse(args, 1, Set.of("in", "out"));
         Path in = Path.of(o.get("in", "bench-results"));
         Path out = Path.of(o.get("out", in.toString()));

@@ -8,6 +8,7 @@ import io.github.ffmreactor.loop.LoopOptions;
 import io.github.ffmreactor.loop.WaitStrategy;
 import io.github.ffmreactor.Trigger;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -33,11 +34,12 @@ final class ServerMain {
         /** One line of counters, e.g. {@code waits=.. events=.. reads=..}, or "none". */
         String stats();
 
+        /** Stops the server; interrupted while waiting for it, it keeps the interrupt set and returns. */
         @Override
-        void close() throws Exception;
+        void close() throws IOException;
     }
 
-    static int main(String[] args) throws Exception {
+    static int run(String[] args) throws Exception {
         Opts o = Opts.parse(args, 2, Set.of("port", "host"));
         if (args.length < 2 || args[1].startsWith("--")) throw new Opts.Bad("which server? one of " + Servers.ALL);
         String impl = args[1];
@@ -106,13 +108,13 @@ final class ServerMain {
             loop.close();
             throw e;
         }
-        Thread t = loop.start("ffm-" + backend + "-" + trigger.name().toLowerCase());
+        Thread t = loop.start("ffm-" + backend + "-" + trigger.name().toLowerCase(java.util.Locale.ROOT));
         LongSupplier alloc = allocatedBytes(t);
         int port = l.port();
         return new Running() {
-            public int port() { return port; }
-            public String stats() { return loop.stats() + " alloc=" + alloc.getAsLong(); }
-            public void close() { loop.close(); }
+            @Override public int port() { return port; }
+            @Override public String stats() { return loop.stats() + " alloc=" + alloc.getAsLong(); }
+            @Override public void close() { loop.close(); }
         };
     }
 }

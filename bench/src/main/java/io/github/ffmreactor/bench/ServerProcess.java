@@ -64,7 +64,7 @@ final class ServerProcess implements AutoCloseable {
             if (impl.equals("vthreads")) cmd.add("-Djdk.virtualThreadScheduler.parallelism=1");
             cmd.add("-Dio.netty.leakDetection.level=disabled");
             String extra = System.getProperty("ffmreactor.bench.serverJvmArgs", "");
-            for (String a : extra.trim().split("\\s+")) if (!a.isEmpty()) cmd.add(a);
+            for (String a : extra.trim().split("\\s+", -1)) if (!a.isEmpty()) cmd.add(a);
             cmd.add("-cp");
             cmd.add(System.getProperty("java.class.path"));
             cmd.add(BenchMain.class.getName());
@@ -100,7 +100,7 @@ final class ServerProcess implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             String l = lines.poll(100, TimeUnit.MILLISECONDS);
             if (l == null || !l.startsWith("stats")) continue;
-            for (String kv : l.substring(5).trim().split("\\s+")) {
+            for (String kv : l.substring(5).trim().split("\\s+", -1)) {
                 int eq = kv.indexOf('=');
                 if (eq > 0) {
                     try {
@@ -116,15 +116,20 @@ final class ServerProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         try {
             stdin.close();
         } catch (IOException ignored) {
             // already gone
         }
-        if (!process.waitFor(5, TimeUnit.SECONDS)) {
-            process.destroy();
-            if (!process.waitFor(3, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(3, TimeUnit.SECONDS);
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroy();
+                if (!process.waitFor(3, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(3, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly(); // no time left to wait: do not leave it running
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -15,7 +15,7 @@ import java.util.Set;
 final class Smoke {
     private Smoke() {}
 
-    static int main(String[] args) throws Exception {
+    static int run(String[] args) throws Exception {
         Opts o = Opts.parse(args, 1, Set.of("duration", "servers"));
         Duration d = o.duration("duration", Duration.ofMillis(500));
         List<String> servers = o.has("servers") ? List.of(o.get("servers", "").split(",")) : Servers.available();

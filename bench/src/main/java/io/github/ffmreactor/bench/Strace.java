@@ -22,7 +22,7 @@ final class Strace implements AutoCloseable {
     }
 
     static boolean available() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator, -1)) {
             if (Files.isExecutable(Path.of(dir, "strace"))) return true;
         }
         return false;
@@ -45,7 +45,7 @@ final class Strace implements AutoCloseable {
         if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
         Map<String, Long> calls = new LinkedHashMap<>();
         for (String l : Files.readAllLines(out)) {
-            String[] f = l.trim().split("\\s+");
+            String[] f = l.trim().split("\\s+", -1);
             // % time, seconds, usecs/call, calls, [errors,] syscall
             if (f.length < 5 || !f[0].matches("[0-9.]+") || f[f.length - 1].equals("total")) continue;
             try {

@@ -85,7 +85,7 @@ final class UdpBench {
                         .option(ChannelOption.SO_RCVBUF, RCVBUF)
                         // recvmmsg: Netty reads up to (buffer / payload size) datagrams per call.
                         .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 2048)
-                        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(2048 * batch))
+                        .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(2048 * batch))
                         .handler(NettyUdpEcho.INSTANCE)
                         .bind(addr).sync().channel();
                 port = ((InetSocketAddress) ch.localAddress()).getPort();
@@ -114,6 +114,7 @@ final class UdpBench {
         static final NettyUdpEcho INSTANCE = new NettyUdpEcho();
 
         @Override
+        @SuppressWarnings("FutureReturnValueIgnored") // voidPromise: no future to check; a failed write fires exceptionCaught
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
             ctx.write(new DatagramPacket(p.content().retain(), p.sender()), ctx.voidPromise());
         }
@@ -135,7 +136,7 @@ final class UdpBench {
                         "--enable-native-access=ALL-UNNAMED", "-Xms256m", "-Xmx256m", "-XX:+UseParallelGC",
                         "-Dio.netty.leakDetection.level=disabled"));
                 // As for the TCP servers: extra JVM options for the server processes (a profiler's, say).
-                for (String a : System.getProperty("ffmreactor.bench.serverJvmArgs", "").trim().split("\\s+")) {
+                for (String a : System.getProperty("ffmreactor.bench.serverJvmArgs", "").trim().split("\\s+", -1)) {
                     if (!a.isEmpty()) cmd.add(a);
                 }
                 cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
@@ -153,16 +154,21 @@ final class UdpBench {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             try {
                 OutputStream in = process.getOutputStream();
                 in.close();
             } catch (IOException ignored) {
                 // gone already
             }
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroy();
-                if (!process.waitFor(3, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(3, TimeUnit.SECONDS);
+            try {
+                if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                    process.destroy();
+                    if (!process.waitFor(3, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(3, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly(); // no time left to wait: do not leave it running
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -246,17 +252,17 @@ final class UdpBench {
     record Row(String server, int senders, double perSecond, double cpuNanosPerDatagram, double userNanos, double systemNanos,
                long sent, long echoed, long lost) {}
 
-    static int main(String[] args) throws Exception {
+    static int run(String[] args) throws Exception {
         Opts o = Opts.parse(args, 1, Set.of("senders", "seconds", "size", "window", "batch", "servers", "out", "warmup"));
         List<Integer> senders = new ArrayList<>();
-        for (String s : o.get("senders", "1,16").split(",")) senders.add(Integer.parseInt(s.trim()));
+        for (String s : o.get("senders", "1,16").split(",", -1)) senders.add(Integer.parseInt(s.trim()));
         int seconds = o.intValue("seconds", 5, 1, 600);
         int warmup = o.intValue("warmup", 2, 0, 600);
         int size = o.size("size", 64, 8, 2048);
         int window = o.intValue("window", 16, 1, 256);
         int batch = o.intValue("batch", 32, 1, 1024);
         List<String> servers = new ArrayList<>();
-        for (String s : o.get("servers", String.join(",", SERVERS)).split(",")) {
+        for (String s : o.get("servers", String.join(",", SERVERS)).split(",", -1)) {
             s = s.trim();
             if (!SERVERS.contains(s)) throw new Opts.Bad("unknown UDP server '" + s + "' (known: " + SERVERS + ")");
             if (s.equals("c-udp-mmsg") && CServer.gccPath() == null) {

@@ -49,8 +49,8 @@ final class UringBench {
 
         static List<Cell> parse(String spec) throws Opts.Bad {
             List<Cell> r = new ArrayList<>();
-            for (String c : spec.split(",")) {
-                String[] f = c.trim().toLowerCase(Locale.ROOT).split("x");
+            for (String c : spec.split(",", -1)) {
+                String[] f = c.trim().toLowerCase(Locale.ROOT).split("x", -1);
                 if (f.length != 2) throw new Opts.Bad("--cells: want CONNECTIONSxSIZE (e.g. 16x64,16x16k), got '" + c + "'");
                 Opts o = Opts.parse(new String[] {"--c", f[0], "--s", f[1]}, 0, Set.of("c", "s"));
                 r.add(new Cell(o.intValue("c", 1, 1, 60000), o.size("s", 64, 1, 16 << 20)));
@@ -59,7 +59,7 @@ final class UringBench {
         }
     }
 
-    static int main(String[] args) throws Exception {
+    static int run(String[] args) throws Exception {
         Opts o = Opts.parse(args, 1, OPTIONS);
         int rounds = o.intValue("rounds", 3, 1, 100);
         List<Cell> cells = Cell.parse(o.get("cells", CELLS));
@@ -208,7 +208,7 @@ final class UringBench {
 
     static String loadAverage() {
         String l = read("/proc/loadavg");
-        String[] p = l.split(" ");
+        String[] p = l.split(" ", -1);
         return p.length >= 3 ? p[0] + " " + p[1] + " " + p[2] : l;
     }
 

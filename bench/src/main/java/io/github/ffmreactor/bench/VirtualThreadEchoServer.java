@@ -14,13 +14,12 @@ import java.net.Socket;
  */
 final class VirtualThreadEchoServer implements ServerMain.Running {
     private final ServerSocket server;
-    private final Thread acceptor;
 
     private VirtualThreadEchoServer(InetSocketAddress addr) throws IOException {
         server = new ServerSocket();
         server.setReuseAddress(true);
         server.bind(addr, 1024);
-        acceptor = Thread.ofVirtual().name("vt-accept").start(this::acceptLoop);
+        Thread.ofVirtual().name("vt-accept").start(this::acceptLoop);
     }
 
     static VirtualThreadEchoServer start(InetSocketAddress addr) throws IOException {
