@@ -255,7 +255,15 @@ final class UdpBench {
     static int run(String[] args) throws Exception {
         Opts o = Opts.parse(args, 1, Set.of("senders", "seconds", "size", "window", "batch", "servers", "out", "warmup"));
         List<Integer> senders = new ArrayList<>();
-        for (String s : o.get("senders", "1,16").split(",", -1)) senders.add(Integer.parseInt(s.trim()));
+        for (String s : o.get("senders", "1,16").split(",", -1)) {
+            try {
+                int n = Integer.parseInt(s.trim());
+                if (n < 1 || n > 1024) throw new NumberFormatException();
+                senders.add(n);
+            } catch (NumberFormatException e) {
+                throw new Opts.Bad("--senders takes a comma-separated list of 1 to 1024, got '" + s + "'");
+            }
+        }
         int seconds = o.intValue("seconds", 5, 1, 600);
         int warmup = o.intValue("warmup", 2, 0, 600);
         int size = o.size("size", 64, 8, 2048);
