@@ -139,13 +139,7 @@ final class RatioTable {
      */
     static String summary(List<Run> runs, List<String> servers, String baseline, Metric metric) {
         List<String> cells = cells(runs);
-        StringBuilder b = new StringBuilder("| ").append(shortHeader(metric)).append(" × ").append(baseline).append(" |");
-        StringBuilder rule = new StringBuilder("|---|");
-        for (String c : cells) {
-            b.append(' ').append(c).append(" |");
-            rule.append("---:|");
-        }
-        b.append('\n').append(rule).append('\n');
+        StringBuilder b = header(shortHeader(metric) + " × " + baseline, cells);
         for (String s : servers) {
             if (runs.stream().noneMatch(r -> r.m().server().equals(s))) continue;
             b.append("| ").append(s).append(" |");
@@ -157,16 +151,21 @@ final class RatioTable {
         return b.append('\n').toString();
     }
 
-    /** Servers down, cells across, each cell the median of an absolute metric (e.g. syscalls per round trip). */
-    static String absolute(List<Run> runs, List<String> servers, Metric metric) {
-        List<String> cells = cells(runs);
-        StringBuilder b = new StringBuilder("| ").append(metric.header()).append(" |");
+    /** A table's first column's title, one column per cell, and the rule under them. */
+    private static StringBuilder header(String title, List<String> cells) {
+        StringBuilder b = new StringBuilder("| ").append(title).append(" |");
         StringBuilder rule = new StringBuilder("|---|");
         for (String c : cells) {
             b.append(' ').append(c).append(" |");
             rule.append("---:|");
         }
-        b.append('\n').append(rule).append('\n');
+        return b.append('\n').append(rule).append('\n');
+    }
+
+    /** Servers down, cells across, each cell the median of an absolute metric (e.g. syscalls per round trip). */
+    static String absolute(List<Run> runs, List<String> servers, Metric metric) {
+        List<String> cells = cells(runs);
+        StringBuilder b = header(metric.header(), cells);
         for (String s : servers) {
             if (runs.stream().noneMatch(r -> r.m().server().equals(s))) continue;
             b.append("| ").append(s).append(" |");

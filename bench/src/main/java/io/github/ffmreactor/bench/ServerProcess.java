@@ -117,6 +117,14 @@ final class ServerProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        stop(process, stdin);
+    }
+
+    /**
+     * Ends a server that stops when its stdin closes: closes {@code stdin}, waits 5 s, then
+     * SIGTERM and 3 s, then SIGKILL. An interrupt kills it at once (and stays set): never left running.
+     */
+    static void stop(Process process, java.io.Closeable stdin) {
         try {
             stdin.close();
         } catch (IOException ignored) {

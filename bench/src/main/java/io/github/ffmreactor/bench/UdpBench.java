@@ -20,7 +20,6 @@ import io.netty.channel.socket.DatagramPacket;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
@@ -155,21 +154,7 @@ final class UdpBench {
 
         @Override
         public void close() {
-            try {
-                OutputStream in = process.getOutputStream();
-                in.close();
-            } catch (IOException ignored) {
-                // gone already
-            }
-            try {
-                if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                    process.destroy();
-                    if (!process.waitFor(3, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(3, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                process.destroyForcibly(); // no time left to wait: do not leave it running
-                Thread.currentThread().interrupt();
-            }
+            ServerProcess.stop(process, process.getOutputStream());
         }
     }
 
