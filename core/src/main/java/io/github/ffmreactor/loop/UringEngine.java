@@ -217,7 +217,7 @@ final class UringEngine implements Engine, Poller {
         }
     }
 
-    /** Prepares a listener's multishot accept or a connection's multishot receive (an SQE is free). */
+    /** Prepares a listener's multishot accept or a connection's receive, single-shot or multishot (an SQE is free). */
     private void prepareArm(Channel c) {
         long token = registry.token(c);
         if (c instanceof Listener) {
