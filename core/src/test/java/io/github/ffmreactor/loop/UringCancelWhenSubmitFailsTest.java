@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.cli.EchoServer;
 import io.github.ffmreactor.net.Fds;
-import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Faults;
 import io.github.ffmreactor.sys.Faults.Call;
@@ -19,11 +18,9 @@ import io.github.ffmreactor.testutil.Await;
 import io.github.ffmreactor.testutil.Backends;
 import io.github.ffmreactor.testutil.NoFdLeaks;
 import io.github.ffmreactor.testutil.OnLoop;
+import io.github.ffmreactor.testutil.TcpPair;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -53,44 +50,6 @@ class UringCancelWhenSubmitFailsTest {
         System.clearProperty("ffmreactor.uring.entries");
     }
 
-    /** A connected pair of non-blocking TCP fds on 127.0.0.1: {client, server}. */
-    private static int[] tcpPair() throws Exception {
-        int l = Tcp.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8, false);
-        try {
-            int c = Tcp.connect(Tcp.localAddress(l));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (true) {
-                int s = Tcp.accept(Native.threadCallState(), l);
-                if (s >= 0) return new int[] {c, s};
-                assertTrue(s == -Errno.EAGAIN && System.nanoTime() < deadline, "accept: " + Errno.describe(-s));
-                Thread.onSpinWait();
-            }
-        } finally {
-            Fds.closeQuietly(l);
-        }
-    }
-
-    /** Reads from a non-blocking fd until {@code n} bytes came (or EOF, when {@code n} is -1); bounded. */
-    private static long read(int fd, long n, MemorySegment buf) throws Exception {
-        long got = 0;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (n < 0 || got < n) {
-            long want = n < 0 ? buf.byteSize() : Math.min(buf.byteSize(), n - got);
-            long r = Unistd.read(Native.threadCallState(), fd, buf, 0, want);
-            if (r > 0) {
-                got += r;
-            } else if (r == 0) {
-                assertTrue(n < 0, "EOF after " + got + " of " + n + " bytes");
-                return got;
-            } else {
-                assertTrue(r == -Errno.EAGAIN, "read: " + Errno.describe((int) -r) + " after " + got);
-                assertTrue(System.nanoTime() < deadline, "only " + got + " bytes, wanted " + (n < 0 ? "EOF" : n));
-                Thread.sleep(1);
-            }
-        }
-        return got;
-    }
-
     /** Writes {@code msg} on each client and reads the echo back. */
     private static void echoOnEach(int[][] pairs, Arena a, int seed) throws Exception {
         MemorySegment msg = a.allocate(100);
@@ -98,7 +57,7 @@ class UringCancelWhenSubmitFailsTest {
         for (int i = 0; i < pairs.length; i++) {
             msg.fill((byte) (seed + i));
             assertEquals(100, Unistd.write(Native.threadCallState(), pairs[i][0], msg, 0, 100));
-            assertEquals(100, read(pairs[i][0], 100, back));
+            assertEquals(100, TcpPair.readNonBlocking(pairs[i][0], back, 100));
             assertEquals(-1, msg.mismatch(back), "echo on connection " + i);
         }
     }
@@ -123,7 +82,7 @@ class UringCancelWhenSubmitFailsTest {
         List<Throwable> errors = new CopyOnWriteArrayList<>();
         int[][] pairs = new int[PAIRS][];
         try (Arena a = Arena.ofConfined()) {
-            for (int i = 0; i < PAIRS; i++) pairs[i] = tcpPair();
+            for (int i = 0; i < PAIRS; i++) pairs[i] = TcpPair.connected();
             try (EventLoop loop = EventLoop.open(URING)) {
                 loop.onError((c, t) -> errors.add(t));
                 loop.start("uring-close-fault");
@@ -140,7 +99,7 @@ class UringCancelWhenSubmitFailsTest {
                 Await.until("every closed channel released",
                         () -> OnLoop.call(loop, () -> loop.uring.retiredChannels()) == 0);
                 MemorySegment buf = a.allocate(256);
-                for (int[] p : pairs) assertEquals(0, read(p[0], -1, buf), "the peer reads EOF: the server fd is closed");
+                for (int[] p : pairs) assertEquals(0, TcpPair.readNonBlocking(p[0], buf, -1), "the peer reads EOF: the server fd is closed");
                 assertNull(loop.terminationCause());
                 for (Connection c : conns) assertTrue(!c.isOpen());
             }
@@ -165,7 +124,7 @@ class UringCancelWhenSubmitFailsTest {
         int[][] pairs = new int[PAIRS][];
         int big = 4 << 20; // far more than the socket buffers of a peer that does not read take
         try (Arena a = Arena.ofConfined()) {
-            for (int i = 0; i < PAIRS; i++) pairs[i] = tcpPair();
+            for (int i = 0; i < PAIRS; i++) pairs[i] = TcpPair.connected();
             try (EventLoop loop = EventLoop.open(URING.withLimits(64 * 1024, 32L << 20))) {
                 loop.onError((c, t) -> errors.add(t));
                 loop.start("uring-pause-fault");
@@ -195,7 +154,7 @@ class UringCancelWhenSubmitFailsTest {
                     return null;
                 });
                 MemorySegment buf = a.allocate(64 * 1024);
-                for (int[] p : pairs) assertEquals(big, read(p[0], big, buf));
+                for (int[] p : pairs) assertEquals(big, TcpPair.readNonBlocking(p[0], buf, big));
                 echoOnEach(pairs, a, 'k'); // resumed: reading goes on
                 for (Connection c : conns) assertTrue(c.isOpen());
                 assertNull(loop.terminationCause());
@@ -219,7 +178,7 @@ class UringCancelWhenSubmitFailsTest {
         List<Throwable> errors = new CopyOnWriteArrayList<>();
         int[][] pairs = new int[PAIRS][];
         try (Arena a = Arena.ofConfined()) {
-            for (int i = 0; i < PAIRS; i++) pairs[i] = tcpPair();
+            for (int i = 0; i < PAIRS; i++) pairs[i] = TcpPair.connected();
             try (EventLoop loop = EventLoop.open(URING)) {
                 loop.onError((c, t) -> errors.add(t));
                 loop.start("uring-engine-close-fault");
@@ -235,7 +194,7 @@ class UringCancelWhenSubmitFailsTest {
                 assertTrue(String.valueOf(loop.terminationCause()).contains("EBADF"), String.valueOf(loop.terminationCause()));
                 assertEquals(2, Faults.fired(Call.WAIT));
                 MemorySegment buf = a.allocate(4096);
-                for (int[] p : pairs) read(p[0], -1, buf); // up to EOF: the server fd is closed
+                for (int[] p : pairs) TcpPair.readNonBlocking(p[0], buf, -1); // up to EOF: the server fd is closed
             }
         } finally {
             for (int[] p : pairs) if (p != null) Fds.closeQuietly(p[0]);
@@ -255,7 +214,7 @@ class UringCancelWhenSubmitFailsTest {
         System.setProperty("ffmreactor.uring.entries", "2");
         int[][] pairs = new int[PAIRS][];
         try (Arena a = Arena.ofConfined()) {
-            for (int i = 0; i < PAIRS; i++) pairs[i] = tcpPair();
+            for (int i = 0; i < PAIRS; i++) pairs[i] = TcpPair.connected();
             try (EventLoop loop = EventLoop.open(URING)) {
                 loop.onError((c, t) -> { });
                 loop.start("uring-engine-close-gives-up");
@@ -270,7 +229,7 @@ class UringCancelWhenSubmitFailsTest {
                 assertTrue(String.valueOf(loop.terminationCause()).contains("EBADF"), String.valueOf(loop.terminationCause()));
                 assertTrue(Faults.fired(Call.WAIT) >= 4, "close tried again: " + Faults.fired(Call.WAIT));
                 MemorySegment buf = a.allocate(4096);
-                for (int[] p : pairs) read(p[0], -1, buf); // up to EOF: the server fd is closed
+                for (int[] p : pairs) TcpPair.readNonBlocking(p[0], buf, -1); // up to EOF: the server fd is closed
             }
         } finally {
             for (int[] p : pairs) if (p != null) Fds.closeQuietly(p[0]);

@@ -17,6 +17,7 @@ import io.github.ffmreactor.testutil.Backends;
 import io.github.ffmreactor.testutil.LoopRunner;
 import io.github.ffmreactor.testutil.NoFdLeaks;
 import io.github.ffmreactor.testutil.OnLoop;
+import io.github.ffmreactor.testutil.TcpPair;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
@@ -233,38 +234,10 @@ class UringFaultTest {
         }
     }
 
-    /** A connected pair of non-blocking TCP fds on 127.0.0.1: {client, server}. */
-    private static int[] tcpPair() throws Exception {
-        int l = io.github.ffmreactor.net.Tcp.listen(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8, false);
-        try {
-            int c = io.github.ffmreactor.net.Tcp.connect(io.github.ffmreactor.net.Tcp.localAddress(l));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (true) {
-                int s = io.github.ffmreactor.net.Tcp.accept(io.github.ffmreactor.sys.Native.threadCallState(), l);
-                if (s >= 0) return new int[] {c, s};
-                assertTrue(s == -Errno.EAGAIN && System.nanoTime() < deadline, "accept: " + Errno.describe(-s));
-                Thread.onSpinWait();
-            }
-        } finally {
-            io.github.ffmreactor.net.Fds.closeQuietly(l);
-        }
-    }
-
     /** Reads exactly {@code n} bytes from a non-blocking fd (bounded): what arrived. */
     private static byte[] readFully(int fd, int n, java.lang.foreign.Arena a) throws Exception {
         MemorySegment buf = a.allocate(n);
-        int got = 0;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (got < n) {
-            long r = io.github.ffmreactor.sys.Unistd.read(io.github.ffmreactor.sys.Native.threadCallState(), fd, buf, got, n - got);
-            if (r > 0) {
-                got += (int) r;
-            } else {
-                assertTrue(r == -Errno.EAGAIN, "read: " + (r == 0 ? "EOF" : Errno.describe((int) -r)) + " after " + got);
-                assertTrue(System.nanoTime() < deadline, "only " + got + " of " + n + " bytes");
-                Thread.sleep(1);
-            }
-        }
+        TcpPair.readNonBlocking(fd, buf, n);
         return buf.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
     }
 
@@ -281,7 +254,7 @@ class UringFaultTest {
         List<Throwable> errors = new CopyOnWriteArrayList<>();
         int[][] pairs = new int[4][];
         try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
-            for (int i = 0; i < 4; i++) pairs[i] = tcpPair();
+            for (int i = 0; i < 4; i++) pairs[i] = TcpPair.connected();
             List<Connection> conns = new CopyOnWriteArrayList<>();
             try (EventLoop loop = EventLoop.open(URING)) {
                 loop.onError((c, t) -> errors.add(t));

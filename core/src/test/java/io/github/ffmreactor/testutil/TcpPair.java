@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 
 /** Two connected non-blocking TCP fds on 127.0.0.1, made with the project's own calls. */
 public final class TcpPair implements AutoCloseable {
@@ -20,6 +21,13 @@ public final class TcpPair implements AutoCloseable {
     private final MemorySegment buf = arena.allocate(1 << 20);
 
     public TcpPair() throws Exception {
+        int[] fds = connected();
+        client = fds[0];
+        server = fds[1];
+    }
+
+    /** A connected pair of non-blocking TCP fds on 127.0.0.1, {client, server}, owned by the caller. */
+    public static int[] connected() throws Exception {
         int l = Tcp.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8, false);
         try {
             int c = Tcp.connect(Tcp.localAddress(l));
@@ -34,11 +42,37 @@ public final class TcpPair implements AutoCloseable {
                     throw Errno.exception("accept", -s);
                 }
             }
-            client = c;
-            server = s;
+            return new int[] {c, s};
         } finally {
             Fds.closeQuietly(l);
         }
+    }
+
+    /**
+     * Reads from non-blocking {@code fd} until {@code n} bytes came (or, with {@code n} = -1, until
+     * EOF) and returns the count. Bytes are kept in order at the start of {@code buf} when {@code n}
+     * fits in it; otherwise {@code buf} is scratch. Fails on an error, on EOF before {@code n}
+     * bytes, or after 20 s.
+     */
+    public static long readNonBlocking(int fd, MemorySegment buf, long n) throws Exception {
+        long[] got = {0};
+        boolean keep = n >= 0 && n <= buf.byteSize();
+        Await.until(Duration.ofSeconds(20), (n < 0 ? "EOF" : n + " bytes") + " on fd " + fd, () -> {
+            while (n < 0 || got[0] < n) {
+                long off = keep ? got[0] : 0;
+                long want = n < 0 ? buf.byteSize() : Math.min(buf.byteSize() - off, n - got[0]);
+                long r = Unistd.read(Native.threadCallState(), fd, buf, off, want);
+                if (r == 0) {
+                    if (n >= 0) throw new AssertionError("EOF after " + got[0] + " of " + n + " bytes");
+                    return true;
+                }
+                if (r == -Errno.EAGAIN) return false;
+                if (r < 0) throw new AssertionError("read: " + Errno.describe((int) -r) + " after " + got[0]);
+                got[0] += r;
+            }
+            return true;
+        });
+        return got[0];
     }
 
     /** Writes n bytes of value b to fd (which must take them all at once). */
