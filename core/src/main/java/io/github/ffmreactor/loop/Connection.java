@@ -105,9 +105,14 @@ public final class Connection extends Channel {
         if (fd < 0) return;
         if ((ready & (HANGUP | ERROR)) != 0) {
             if (inputClosed) {
-                // Input ended earlier and nothing reads any more, so a hang-up or error now means
-                // the peer is gone both ways (EPOLLHUP: both directions shut; EPOLLERR: a reset).
-                // No write can succeed, and level triggering would report it on every wait: close.
+                // Under edge triggering the interest keeps HANGUP, and the peer's half-close
+                // (EPOLLRDHUP, EV_EOF on the read filter) rides on every later event of the fd: it
+                // is not news, and the output still queued (a reply larger than the socket buffer)
+                // goes on being flushed; a write to a peer that is really gone fails and closes.
+                if ((ready & ERROR) == 0 && trigger == Trigger.EDGE) return;
+                // Otherwise the interest no longer asks for the half-close, so this is the peer
+                // gone both ways (EPOLLHUP: both directions shut; EPOLLERR: a reset). No write can
+                // succeed, and level triggering would report it on every wait: close.
                 peerGone(ready);
                 return;
             }
