@@ -60,6 +60,17 @@ class DocumentationTest {
     }
 
     @Test
+    void theExamplesAreShownAsTheBuildRunsThem() throws IOException {
+        Path examples = Path.of("src/test/java/io/github/ffmreactor/examples");
+        for (String[] shown : List.of(new String[] {"EchoExample.java", "README.md"},
+                new String[] {"KeyValueExample.java", "docs/embedding.md"})) {
+            String src = Files.readString(examples.resolve(shown[0]));
+            assertTrue(Files.readString(ROOT.resolve(shown[1])).contains("```java\n" + src + "```\n"),
+                    shown[1] + " must show " + shown[0] + " exactly, in a ```java block");
+        }
+    }
+
+    @Test
     void everyRelativeLinkLeadsSomewhere() throws IOException {
         List<String> broken = new ArrayList<>();
         int links = 0;

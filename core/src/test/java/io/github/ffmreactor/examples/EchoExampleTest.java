@@ -18,7 +18,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The README's embedding example, run as a user runs it: its own JVM, a client, then Ctrl-C (SIGTERM). */
+/**
+ * The README's embedding example, run as a user runs it: its own JVM, a client, then Ctrl-C (SIGTERM).
+ * That the README shows this file as it is: {@code DocumentationTest}.
+ */
 @Timeout(60)
 class EchoExampleTest {
     @Test
@@ -69,13 +72,5 @@ class EchoExampleTest {
             p.destroyForcibly();
             Files.deleteIfExists(log);
         }
-    }
-
-    @Test
-    void theReadmeShowsThisFileVerbatim() throws Exception {
-        String src = Files.readString(Path.of("src/test/java/io/github/ffmreactor/examples/EchoExample.java"));
-        String readme = Files.readString(Path.of("../README.md"));
-        assertTrue(readme.contains("```java\n" + src + "```\n"),
-                "README.md must embed EchoExample.java exactly, in a ```java block");
     }
 }

@@ -73,11 +73,9 @@ class KeyValueExampleTest {
     }
 
     @Test
-    void theGuideShowsThisFileVerbatim() throws Exception {
+    void theExampleNeedsNoArenaAndNoByteLoop() throws Exception {
+        // docs/embedding.md shows this file as it is (DocumentationTest): it must read as plain Java.
         String src = Files.readString(Path.of("src/test/java/io/github/ffmreactor/examples/KeyValueExample.java"));
-        String guide = Files.readString(Path.of("../docs/embedding.md"));
-        assertTrue(guide.contains("```java\n" + src + "```\n"),
-                "docs/embedding.md must embed KeyValueExample.java exactly, in a ```java block");
         assertTrue(!src.contains("Arena") && !src.contains("JAVA_BYTE, i)"), "no Arena, no per-byte loop");
     }
 
