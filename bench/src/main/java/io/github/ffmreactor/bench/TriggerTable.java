@@ -28,6 +28,8 @@ final class TriggerTable {
     /** Errors below this (per round trip, in the metric's unit) are never inconclusive. */
     static final double FLOOR = 0.005;
     static final double CONFIDENCE = 0.999;
+    /** Why a score has no error: JMH gives none under three iterations. */
+    static final String FEW = "JMH gives none under 3 iterations";
 
     /** Rows: the secondary result (or "score"), its label, and its format. */
     record Row(String metric, String label, String format) {}
@@ -207,7 +209,9 @@ final class TriggerTable {
         String sys;
         Ratio rs = ratio(se, sl);
         if (Double.isNaN(se.score) || Double.isNaN(sl.score)) sys = "syscalls not counted";
-        else if (se.inconclusive() || sl.inconclusive()) sys = "syscalls per round trip inconclusive (error over " + pct(BOUND) + " of the score)";
+        else if (Double.isNaN(se.error) || Double.isNaN(sl.error)) {
+            sys = String.format(Locale.ROOT, "syscalls per round trip %.3f (edge) vs %.3f (level), no error (%s)", se.score, sl.score, FEW);
+        } else if (se.inconclusive() || sl.inconclusive()) sys = "syscalls per round trip inconclusive (error over " + pct(BOUND) + " of the score)";
         else if (rs.spansOne()) sys = String.format(Locale.ROOT, "same syscalls per round trip within noise (%.3f vs %.3f)", se.score, sl.score);
         else {
             double saved = sl.score - se.score;
@@ -218,11 +222,12 @@ final class TriggerTable {
         Ratio rc = ratio(ce, cl);
         String cpu;
         if (Double.isNaN(ce.score) || Double.isNaN(cl.score)) cpu = "CPU not measured";
-        else if (ce.inconclusive() || cl.inconclusive()) {
+        else if (Double.isNaN(ce.error) || Double.isNaN(cl.error)) {
+            cpu = String.format(Locale.ROOT, "CPU edge %.2fx level, no error (%s)", ce.score / cl.score, FEW);
+        } else if (ce.inconclusive() || cl.inconclusive()) {
             cpu = String.format(Locale.ROOT, "CPU inconclusive: error %s (edge) and %s (level) of the score, bound %s",
                     pct(ce.error / ce.score), pct(cl.error / cl.score), pct(BOUND));
-        } else if (Double.isNaN(rc.low)) cpu = String.format(Locale.ROOT, "CPU edge %.2fx level (no interval: one iteration)", rc.value);
-        else if (rc.spansOne()) cpu = String.format(Locale.ROOT, "CPU difference within noise (edge %.2fx level, CI %.2f–%.2f)", rc.value, rc.low, rc.high);
+        } else if (rc.spansOne()) cpu = String.format(Locale.ROOT, "CPU difference within noise (edge %.2fx level, CI %.2f–%.2f)", rc.value, rc.low, rc.high);
         else cpu = String.format(Locale.ROOT, "CPU edge %.2fx level, CI %.2f–%.2f", rc.value, rc.low, rc.high);
         return sys + "; " + cpu;
     }
