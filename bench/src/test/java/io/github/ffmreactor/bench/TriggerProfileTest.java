@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The trigger profile end to end, briefly (one fork, no warm-up, three iterations of 200 ms, edge
- * and level at one connection, depth 1): JMH's JSON carries every {@link PerRoundTrip} secondary
+ * The trigger profile end to end, briefly (one fork, no warm-up, three iterations of 200 ms, edge,
+ * level and oneshot at one connection, depth 1): JMH's JSON carries every {@link PerRoundTrip} secondary
  * result for both servers, echo makes exactly one write per round trip at depth 1 (an exact count,
  * whatever the machine's load), and the table's verdict line is printed and written.
  */
@@ -36,7 +36,7 @@ class TriggerProfileTest {
         int status;
         try (PrintStream tee = new PrintStream(new TeeStream(was, console), true, StandardCharsets.UTF_8)) {
             System.setOut(tee);
-            status = TriggerProfile.run(new String[] {"trigger", "--servers", "ffm-edge,ffm-level", "--connections", "1",
+            status = TriggerProfile.run(new String[] {"trigger", "--servers", "ffm-edge,ffm-level,ffm-oneshot", "--connections", "1",
                     "--depth", "1", "--forks", "1", "--warmup-iterations", "0", "--iterations", "3", "--time", "200ms",
                     "--out", dir.toString()});
         } finally {
@@ -63,14 +63,18 @@ class TriggerProfileTest {
             assertEquals(1.0, writes, 0.01, server + ": echo at depth 1 writes once per round trip");
             assertEquals(1.0, sec.getAsJsonObject("readsPerRt").get("score").getAsDouble(), 0.01, server + " reads");
             assertTrue(sec.getAsJsonObject("cpuUsPerRt").get("score").getAsDouble() > 0, server + " CPU");
+            // Oneshot re-arms (epoll_ctl) once per event, one event per round trip here; edge and level never.
+            assertEquals(server.equals("ffm-oneshot") ? 1.0 : 0.0, sec.getAsJsonObject("ctlPerRt").get("score").getAsDouble(), 0.01,
+                    server + " ctl calls");
         }
-        assertEquals(List.of("ffm-edge", "ffm-level"), servers.stream().sorted().toList());
+        assertEquals(List.of("ffm-edge", "ffm-level", "ffm-oneshot"), servers.stream().sorted().toList());
         String verdict = "verdict epoll, 1 conn, depth 1: ";
         String out = console.toString(StandardCharsets.UTF_8);
         assertTrue(out.contains(verdict), out);
         assertTrue(Files.readString(dir.resolve("trigger.md")).contains(verdict));
         // The JMH line the profile ran, for running it by hand.
-        assertTrue(out.contains("trigger: java -jar benchmarks.jar EchoBench -p server=ffm-edge,ffm-level"), out);
+        assertTrue(out.contains("trigger: java -jar benchmarks.jar EchoBench -p server=ffm-edge,ffm-level,ffm-oneshot"), out);
+        assertTrue(out.contains("| ctl calls | 0.000 ± 0.000 | 0.000 ± 0.000 | 1.000 ± "), out);
     }
 
     /** Writes to two streams: the test log keeps JMH's output, the test reads it. */
