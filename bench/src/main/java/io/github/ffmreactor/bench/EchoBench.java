@@ -35,7 +35,8 @@ import org.openjdk.jmh.runner.IterationType;
  * for ffmreactor servers their loop's counters (waits, events, reads, writes, EAGAINs per round
  * trip) and the loop thread's allocated bytes, and the server's kernel crossings per round trip
  * (all syscalls, and io_uring_enter calls) counted by {@link Syscalls} over one more second of load
- * after the measured iterations. The report joins the two.
+ * after the measured iterations. The report joins the two. Per iteration, the same counters and
+ * CPU per round trip are JMH secondary results ({@link PerRoundTrip}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -72,9 +73,9 @@ public class EchoBench {
     private long target;
 
     // One window from the start of the first measured iteration to the end of the last, sampled by
-    // PerRoundTrip at the iteration boundaries: nothing is sampled or allocated inside the
-    // iterations, so -prof gc's middle iterations show what a round trip allocates in this JVM (the
-    // client loop and the JMH thread), free of the bookkeeping.
+    // PerRoundTrip at the iteration boundaries. With -Dffmreactor.bench.perRoundTrip=false nothing
+    // is sampled between those two, so -prof gc's middle iterations show what a round trip
+    // allocates in this JVM (the client loop and the JMH thread), free of the bookkeeping.
     private int measured;
     private Sample first, last;
     private Histogram latency;
@@ -95,8 +96,7 @@ public class EchoBench {
      * also starts the whole-measurement window and the latency histogram.
      */
     Sample begin(IterationParams ip) throws Exception {
-        boolean measuring = ip.getType() == IterationType.MEASUREMENT;
-        boolean firstMeasured = measuring && measured++ == 0;
+        boolean firstMeasured = ip.getType() == IterationType.MEASUREMENT && measured++ == 0;
         if (firstMeasured) client.resetLatency();
         if (!firstMeasured && !PerRoundTrip.ENABLED) return null;
         Sample s = Sample.take(sp, sp.pid, client);

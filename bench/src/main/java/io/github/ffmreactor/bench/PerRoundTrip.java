@@ -15,8 +15,8 @@ import org.openjdk.jmh.infra.IterationParams;
  * in its setup and teardown; inside the measured loop only two clock reads per call of 64 round
  * trips), what the server's event loop did
  * (its own counters, from the server's {@code stats} line) and what the server process's CPU time
- * came to (/proc). NaN where the server does not count (C, Netty, NIO, virtual threads keep no loop
- * counters) or the OS has no /proc.
+ * came to (/proc). c-epoll counts its calls alike; NaN where the server does not count (c-uring,
+ * Netty, NIO, virtual threads keep no loop counters) or the OS has no /proc.
  *
  * <p>JMH divides an {@link AuxCounters.Type#OPERATIONS} counter by the iteration's time and prints
  * it in the score's unit (ops/s). So each field holds its per-round-trip value times the
