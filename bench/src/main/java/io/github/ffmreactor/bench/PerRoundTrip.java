@@ -24,8 +24,8 @@ import org.openjdk.jmh.infra.IterationParams;
  * iterations, is the value per round trip (the name says which); the unit column beside it is
  * JMH's and means nothing here. Throughput mode only (EchoBench's); in another mode the fields are NaN.
  * {@code -Dffmreactor.bench.perRoundTrip=false} (in {@code -jvmArgsAppend}) turns the sampling off
- * except at the measurement's two ends, so {@code -prof gc} sees no bookkeeping (about a hundred
- * kilobytes of /proc text per iteration otherwise).
+ * except at the measurement's two ends, so {@code -prof gc} sees no bookkeeping (otherwise it
+ * counts the stats line and the /proc text each sample reads and parses).
  */
 @State(Scope.Thread)
 @AuxCounters(AuxCounters.Type.OPERATIONS)
