@@ -9,7 +9,9 @@
  * Prints "ready port=<port> pid=<pid> impl=c-epoll" once ready, then serves until SIGINT or
  * SIGTERM, or until its stdin reaches end of file (so a bench that dies leaves no server behind;
  * a stdin that cannot be watched, such as /dev/null, is ignored). A "stats" line on stdin is
- * answered with "stats none": the C server keeps no counters.
+ * answered with its counters, named as ffmreactor's loop names them ("stats waits=.. events=..
+ * reads=.. writes=.. eagains=.. ctl=.. bytesIn=.."): one add per system call, so the bench shows
+ * the C floor's calls per round trip beside the loop's.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -34,6 +36,9 @@ struct conn {
 };
 
 static volatile sig_atomic_t stop;
+/* Counted as the ffmreactor loop counts: epoll_wait calls, connection events, read and write
+   calls (EAGAIN included, and counted again in eagains), epoll_ctl calls, bytes read. */
+static unsigned long long n_waits, n_events, n_reads, n_writes, n_eagains, n_ctl, n_bytes_in;
 static void on_signal(int sig) { (void) sig; stop = 1; }
 
 static struct conn **conns;
@@ -52,6 +57,7 @@ static struct conn *conn_of(int fd) {
 
 static void close_conn(int ep, struct conn *c) {
     epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+    n_ctl++;
     close(c->fd);
     conns[c->fd] = NULL;
     free(c->out);
@@ -61,6 +67,7 @@ static void close_conn(int ep, struct conn *c) {
 static void set_interest(int ep, struct conn *c, unsigned events) {
     struct epoll_event ev = { .events = events, .data.fd = c->fd };
     epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+    n_ctl++;
 }
 
 /* Queues buf[0, len) after what is already queued. */
@@ -89,9 +96,10 @@ static void enqueue(struct conn *c, const char *buf, size_t len) {
 static int flush(int ep, struct conn *c) {
     while (c->out_start < c->out_end) {
         ssize_t w = write(c->fd, c->out + c->out_start, c->out_end - c->out_start);
+        n_writes++;
         if (w > 0) { c->out_start += (size_t) w; continue; }
         if (w < 0 && errno == EINTR) continue;
-        if (w < 0 && errno == EAGAIN) return 0;
+        if (w < 0 && errno == EAGAIN) { n_eagains++; return 0; }
         return -1;
     }
     c->out_start = c->out_end = 0;
@@ -134,6 +142,8 @@ int main(int argc, char **argv) {
     static struct epoll_event events[MAX_EVENTS];
     while (!stop) {
         int n = epoll_wait(ep, events, MAX_EVENTS, spin ? 0 : -1);
+        n_waits++;
+        if (n > 0) n_events += (unsigned long long) n;
         if (n < 0) {
             if (errno == EINTR) continue;
             perror("epoll_wait");
@@ -146,10 +156,16 @@ int main(int argc, char **argv) {
                 char line[256];
                 ssize_t r = read(0, line, sizeof line);
                 if (r <= 0) { stop = 1; break; }
-                if (memchr(line, 's', (size_t) r)) { printf("stats none\n"); fflush(stdout); }
+                n_events--; /* not a connection's */
+                if (memchr(line, 's', (size_t) r)) {
+                    printf("stats waits=%llu events=%llu reads=%llu writes=%llu eagains=%llu ctl=%llu bytesIn=%llu\n",
+                           n_waits, n_events, n_reads, n_writes, n_eagains, n_ctl, n_bytes_in);
+                    fflush(stdout);
+                }
                 continue;
             }
             if (fd == lfd) {
+                n_events--;
                 for (int k = 0; k < 64; k++) {
                     int c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                     if (c < 0) break;
@@ -160,6 +176,7 @@ int main(int argc, char **argv) {
                     conns[c] = nc;
                     struct epoll_event cev = { .events = EPOLLIN | EPOLLRDHUP, .data.fd = c };
                     epoll_ctl(ep, EPOLL_CTL_ADD, c, &cev);
+                    n_ctl++;
                 }
                 continue;
             }
@@ -169,15 +186,21 @@ int main(int argc, char **argv) {
             if (!(re & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) continue;
             if (c->out_end > c->out_start) continue; /* back-pressure: read again once drained */
             ssize_t r = read(fd, buf, sizeof buf);
+            n_reads++;
             if (r > 0) {
+                n_bytes_in += (unsigned long long) r;
                 ssize_t w = write(fd, buf, (size_t) r);
+                n_writes++;
+                if (w < 0 && errno == EAGAIN) n_eagains++;
                 if (w < 0 && errno != EAGAIN && errno != EINTR) { close_conn(ep, c); continue; }
                 if (w < 0) w = 0;
                 if (w < r) {
                     enqueue(c, buf + w, (size_t) (r - w));
                     set_interest(ep, c, EPOLLOUT);
                 }
-            } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+            } else if (r < 0 && errno == EAGAIN) {
+                n_eagains++;
+            } else if (r == 0 || errno != EINTR) {
                 close_conn(ep, c);
             }
         }

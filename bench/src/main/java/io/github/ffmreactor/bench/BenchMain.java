@@ -18,7 +18,7 @@ public final class BenchMain {
     private BenchMain() {}
 
     /** The words that are subcommands when first; nothing else is. */
-    static final List<String> SUBCOMMANDS = List.of("server", "servers", "load", "smoke", "report", "idle", "kv", "jmh", "udp", "udp-server", "uring");
+    static final List<String> SUBCOMMANDS = List.of("server", "servers", "load", "smoke", "report", "idle", "kv", "jmh", "udp", "udp-server", "uring", "trigger");
 
     public static void main(String[] args) throws Exception {
         System.exit(run(args));
@@ -47,6 +47,7 @@ public final class BenchMain {
                 case "udp" -> UdpBench.run(args);
                 case "udp-server" -> UdpBench.server(args);
                 case "uring" -> UringBench.run(args);
+                case "trigger" -> TriggerProfile.run(args);
                 default -> throw new AssertionError(args[0]);
             };
         } catch (Opts.Bad e) {
@@ -97,6 +98,15 @@ public final class BenchMain {
                                              interleaved rounds: CPU, user CPU, rt/s, p50, syscalls
                                              and io_uring_enter per round trip, ratios to the
                                              baseline; DIR/uring.md (markdown) and uring.jsonl
+
+                  trigger [--servers a,b] [--connections 1,16,256] [--depth 1,16] [--size 64]
+                          [--forks 2] [--warmup-iterations 2] [--warmup 1s] [--iterations 5]
+                          [--time 1s] [--out DIR] | --json FILE
+                                             edge vs level (and oneshot) on every backend here:
+                                             runs EchoBench (its JMH line is printed), then per
+                                             cell each counter and CPU per round trip side by
+                                             side, edge/level with its interval, a verdict;
+                                             DIR/trigger.md. --json: the table of a JSON file
 
                 Benchmarks: EchoBench (-p server=IMPL, connections, size, depth), FfmCallBench,
                 HeapWriteBench; `-l` lists them. With no arguments JMH runs all of them (hours).""");

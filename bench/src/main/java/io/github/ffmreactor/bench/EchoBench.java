@@ -5,7 +5,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -36,7 +35,8 @@ import org.openjdk.jmh.runner.IterationType;
  * for ffmreactor servers their loop's counters (waits, events, reads, writes, EAGAINs per round
  * trip) and the loop thread's allocated bytes, and the server's kernel crossings per round trip
  * (all syscalls, and io_uring_enter calls) counted by {@link Syscalls} over one more second of load
- * after the measured iterations. The report joins the two.
+ * after the measured iterations. The report joins the two. Per iteration, the same counters and
+ * CPU per round trip are JMH secondary results ({@link PerRoundTrip}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -51,7 +51,7 @@ public class EchoBench {
     /** How long the syscall count after the measured iterations runs (ms; 0: none). */
     static final String SYSCALL_WINDOW_MS = "ffmreactor.bench.syscallWindowMs";
 
-    @Param({"c-epoll", "c-uring", "ffm-uring", "ffm-edge", "ffm-level", "ffm-poll", "ffm-select", "nio", "netty-epoll", "netty-uring", "netty-nio",
+    @Param({"c-epoll", "c-uring", "ffm-uring", "ffm-edge", "ffm-level", "ffm-oneshot", "ffm-poll", "ffm-select", "nio", "netty-epoll", "netty-uring", "netty-nio",
             "vthreads", "c-epoll-spin", "ffm-edge-spin", "ffm-edge-stp", "netty-epoll-spin"})
     public String server;
 
@@ -68,18 +68,16 @@ public class EchoBench {
     @Param({"block"})
     public String clientWait;
 
-    private ServerProcess sp;
-    private LoadClient client;
+    ServerProcess sp;
+    LoadClient client;
     private long target;
 
-    // One window from the start of the first measured iteration to the end of the last: nothing is
-    // sampled or allocated between them, so -prof gc's middle iterations show what a round trip
+    // One window from the start of the first measured iteration to the end of the last, sampled by
+    // PerRoundTrip at the iteration boundaries. With -Dffmreactor.bench.perRoundTrip=false nothing
+    // is sampled between those two, so -prof gc's middle iterations show what a round trip
     // allocates in this JVM (the client loop and the JMH thread), free of the bookkeeping.
     private int measured;
-    private long rt0, t0, roundTrips, nanos;
-    private ProcCpu cpu0, cpu;
-    private long[] loopThread;
-    private Map<String, Long> srv0, cli0, srvDelta, cliDelta;
+    private Sample first, last;
     private Histogram latency;
 
     @Setup(Level.Trial)
@@ -92,47 +90,58 @@ public class EchoBench {
         target = client.completed();
     }
 
-    @Setup(Level.Iteration)
-    public void beginIteration(IterationParams ip) throws Exception {
-        if (ip.getType() != IterationType.MEASUREMENT || measured++ > 0) return;
-        client.resetLatency();
-        srv0 = sp.stats();
-        cli0 = client.counters();
-        cpu0 = sp.cpu();
-        rt0 = client.completed();
-        t0 = System.nanoTime();
+    /**
+     * The iteration's start, or null where only the whole measurement is sampled
+     * ({@link PerRoundTrip#ENABLED} off) and this is not its start. The first measured iteration
+     * also starts the whole-measurement window and the latency histogram.
+     */
+    Sample begin(IterationParams ip) throws Exception {
+        boolean firstMeasured = ip.getType() == IterationType.MEASUREMENT && measured++ == 0;
+        if (firstMeasured) client.resetLatency();
+        if (!firstMeasured && !PerRoundTrip.ENABLED) return null;
+        Sample s = Sample.take(sp, sp.pid, client);
+        if (firstMeasured) first = s;
+        return s;
     }
 
+    /** The iteration's end (null as for {@link #begin}); the last measured one ends the whole-measurement window. */
+    Sample end(IterationParams ip) throws Exception {
+        boolean lastMeasured = ip.getType() == IterationType.MEASUREMENT && measured == ip.getCount();
+        if (!lastMeasured && !PerRoundTrip.ENABLED) return null;
+        Sample s = Sample.take(sp, sp.pid, client);
+        if (lastMeasured) {
+            last = s;
+            latency = client.latency();
+        }
+        return s;
+    }
+
+    /** {@code a} to {@code b} with this trial's cell; {@code h} its latencies, or null. */
+    Measurement between(Sample a, Sample b, Histogram h) {
+        return Measurement.between(server, connections, size, depth, a, b, h, client.errors());
+    }
+
+    /**
+     * The score is round trips per second; {@code perRt}'s fields (the server loop's counters and
+     * the server's CPU per round trip, sampled at the iteration's edges) are JMH secondary results.
+     */
     @Benchmark
     @OperationsPerInvocation(BATCH)
-    public long roundTrips() {
+    public long roundTrips(PerRoundTrip perRt) {
+        if (perRt.firstCall == 0) perRt.firstCall = System.nanoTime();
         target += BATCH;
         if (!client.awaitCompleted(target, STALL)) {
             throw new IllegalStateException(server + ": round trips stalled at " + client.completed() + " of " + target
                     + (client.firstError() != null ? "; first error: " + client.firstError() : ""));
         }
+        perRt.lastReturn = System.nanoTime();
         return target;
-    }
-
-    @TearDown(Level.Iteration)
-    public void endIteration(IterationParams ip) throws Exception {
-        if (ip.getType() != IterationType.MEASUREMENT || measured < ip.getCount()) return;
-        long t1 = System.nanoTime();
-        long rt1 = client.completed();
-        ProcCpu cpu1 = sp.cpu();
-        cliDelta = Measurement.delta(cli0, client.counters());
-        srvDelta = Measurement.delta(srv0, sp.stats());
-        latency = client.latency();
-        roundTrips = rt1 - rt0;
-        nanos = t1 - t0;
-        cpu = cpu1.minus(cpu0);
-        loopThread = cpu1.busiestThreadSince(cpu0);
     }
 
     @TearDown(Level.Trial)
     public void stop() throws Exception {
         try {
-            if (roundTrips > 0) {
+            if (first != null && last != null && last.roundTrips() > first.roundTrips()) {
                 // Kernel crossings over a window of their own after the measured iterations (the load
                 // keeps running between them), never inside the CPU window.
                 Syscalls.Count sys = null;
@@ -144,8 +153,7 @@ public class EchoBench {
                         System.out.println("syscalls: not counted for " + server + ": " + e.getMessage());
                     }
                 }
-                Measurement m = Measurement.of(server, connections, size, depth, nanos / 1e9, roundTrips, latency, cpu,
-                        loopThread, srvDelta, cliDelta, client.errors()).withSyscalls(sys);
+                Measurement m = between(first, last, latency).withSyscalls(sys);
                 System.out.println();
                 System.out.println("cell " + server + " " + m.cell() + ": " + m.summary());
                 Path out = Path.of(System.getProperty("ffmreactor.bench.cells", "bench-results/cells.jsonl"));

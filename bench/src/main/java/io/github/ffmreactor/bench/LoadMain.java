@@ -111,17 +111,9 @@ final class LoadMain {
             Progress p = new Progress(out, client);
             p.run("warmup ", s.warmup());
             client.resetLatency();
-            Map<String, Long> srv0 = sp != null ? sp.stats() : null;
-            Map<String, Long> cli0 = client.counters();
-            ProcCpu cpu0 = pid > 0 ? ProcCpu.ofOrNull(pid) : null;
-            long rt0 = client.completed();
-            long t0 = System.nanoTime();
+            Sample from = Sample.take(sp, pid, client);
             p.run("measure", s.duration());
-            long rt1 = client.completed();
-            long t1 = System.nanoTime();
-            ProcCpu cpu1 = pid > 0 ? ProcCpu.ofOrNull(pid) : null;
-            Map<String, Long> cli1 = client.counters();
-            Map<String, Long> srv1 = sp != null ? sp.stats() : null;
+            Sample to = Sample.take(sp, pid, client);
             Histogram h = client.latency();
             if (strace) {
                 if (pid <= 0) throw new Opts.Bad("--strace yes needs the server's pid (--pid, or --server)");
@@ -145,11 +137,12 @@ final class LoadMain {
                 out.println(sys == null ? "syscalls: not counted (neither perf nor strace works here)" : sys.summary());
             }
             if (client.errors() > 0) out.println("ERROR: " + client.errors() + " error(s); first: " + client.firstError());
-            if (rt1 == rt0) out.println("ERROR: no round trip completed in the measured window");
-            return Measurement.of(name, s.connections(), s.size(), s.depth(), (t1 - t0) / 1e9, Math.max(1, rt1 - rt0), h,
-                    cpu0 == null || cpu1 == null ? null : cpu1.minus(cpu0),
-                    cpu0 == null || cpu1 == null ? null : cpu1.busiestThreadSince(cpu0), Measurement.delta(srv0, srv1),
-                    Measurement.delta(cli0, cli1), client.errors() + (rt1 == rt0 ? 1 : 0)).withSyscalls(sys);
+            boolean none = to.roundTrips() == from.roundTrips();
+            if (none) out.println("ERROR: no round trip completed in the measured window");
+            // One round trip at least: the per-round-trip figures of an empty window stay finite.
+            if (none) to = new Sample(to.nanos(), from.roundTrips() + 1, to.server(), to.client(), to.cpu());
+            return Measurement.between(name, s.connections(), s.size(), s.depth(), from, to, h, client.errors() + (none ? 1 : 0))
+                    .withSyscalls(sys);
         }
     }
 

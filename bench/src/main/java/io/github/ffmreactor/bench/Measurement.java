@@ -16,14 +16,18 @@ record Measurement(String server, int connections, int size, int depth, double s
                    Map<String, Long> serverCounters,
                    Map<String, Long> clientCounters, long errors, Syscalls.Count syscalls) {
 
-    static Measurement of(String server, int connections, int size, int depth, double seconds, long roundTrips,
-                          Histogram h, ProcCpu cpu, long[] loopThread, Map<String, Long> serverCounters,
-                          Map<String, Long> clientCounters, long errors) {
-        return new Measurement(server, connections, size, depth, seconds, roundTrips,
-                h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
-                h.getMaxValue(), cpu == null ? -1 : cpu.userNanos(), cpu == null ? -1 : cpu.systemNanos(),
-                cpu == null ? -1 : cpu.runNanos(), loopThread == null ? new long[] {-1, -1, -1} : loopThread,
-                serverCounters, clientCounters, errors, null);
+    /**
+     * What happened between two samples (the round trips, the server's counters and CPU);
+     * {@code h} the latencies over it, or null (then -1).
+     */
+    static Measurement between(String server, int connections, int size, int depth, Sample a, Sample b, Histogram h, long errors) {
+        ProcCpu cpu = a.cpu() == null || b.cpu() == null ? null : b.cpu().minus(a.cpu());
+        long[] loop = cpu == null ? new long[] {-1, -1, -1} : b.cpu().busiestThreadSince(a.cpu());
+        return new Measurement(server, connections, size, depth, (b.nanos() - a.nanos()) / 1e9, b.roundTrips() - a.roundTrips(),
+                h == null ? -1 : h.getValueAtPercentile(50), h == null ? -1 : h.getValueAtPercentile(99),
+                h == null ? -1 : h.getValueAtPercentile(99.9), h == null ? -1 : h.getMaxValue(),
+                cpu == null ? -1 : cpu.userNanos(), cpu == null ? -1 : cpu.systemNanos(), cpu == null ? -1 : cpu.runNanos(), loop,
+                delta(a.server(), b.server()), delta(a.client(), b.client()), errors, null);
     }
 
     /** This measurement with the kernel crossings a separate window counted (null: none). */
@@ -44,8 +48,21 @@ record Measurement(String server, int connections, int size, int depth, double s
 
     /** Bytes the server's loop thread allocated per round trip, NaN where the server does not say. */
     double allocatedPerRoundTrip() {
-        Long a = serverCounters == null ? null : serverCounters.get("alloc");
-        return a == null ? Double.NaN : a / serverRoundTrips();
+        return serverPerRoundTrip("alloc");
+    }
+
+    /** The server loop's counter {@code k} per round trip it saw; NaN where the server does not count it. */
+    double serverPerRoundTrip(String k) {
+        Long v = serverCounters == null ? null : serverCounters.get(k);
+        return v == null ? Double.NaN : v / serverRoundTrips();
+    }
+
+    /**
+     * The system calls the server loop made itself per round trip (waits, reads, writes and ctl
+     * calls, as it counts them; accepts and wakeups aside); NaN where the server keeps no counters.
+     */
+    double loopSyscallsPerRoundTrip() {
+        return serverPerRoundTrip("waits") + serverPerRoundTrip("reads") + serverPerRoundTrip("writes") + serverPerRoundTrip("ctl");
     }
 
     double roundTripsPerSecond() {
@@ -139,13 +156,12 @@ record Measurement(String server, int connections, int size, int depth, double s
         }
         if (serverCounters != null && serverCounters.containsKey("waits")) {
             b.append("\n  server loop per round trip:");
-            double srt = serverRoundTrips();
             for (String k : new String[] {"waits", "events", "reads", "writes", "eagains", "ctl"}) {
-                Long v = serverCounters.get(k);
-                if (v != null) b.append(String.format(java.util.Locale.ROOT, " %s=%.3f", k, v / srt));
+                double v = serverPerRoundTrip(k);
+                if (!Double.isNaN(v)) b.append(String.format(java.util.Locale.ROOT, " %s=%.3f", k, v));
             }
-            Long alloc = serverCounters.get("alloc");
-            if (alloc != null) b.append(String.format(java.util.Locale.ROOT, " allocated=%.2f B", alloc / srt));
+            double alloc = serverPerRoundTrip("alloc");
+            if (!Double.isNaN(alloc)) b.append(String.format(java.util.Locale.ROOT, " allocated=%.2f B", alloc));
         } else if (serverCounters != null && serverCounters.containsKey("alloc")) {
             b.append(String.format(java.util.Locale.ROOT, "%n  server loop thread allocated %.2f B per round trip", serverCounters.get("alloc") / (double) roundTrips));
         }

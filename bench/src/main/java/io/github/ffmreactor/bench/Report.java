@@ -167,6 +167,10 @@ final class Report {
             Map.entry("ffm-uring", new java.awt.Color(0x99, 0x33, 0xCC)),
             Map.entry("ffm-edge", new java.awt.Color(0xE6, 0x55, 0x00)),
             Map.entry("ffm-level", new java.awt.Color(0xFF, 0x99, 0x33)),
+            Map.entry("ffm-oneshot", new java.awt.Color(0xCC, 0x77, 0x22)),
+            Map.entry("ffm-kqueue-edge", new java.awt.Color(0xB8, 0x44, 0x00)),
+            Map.entry("ffm-kqueue-level", new java.awt.Color(0xD9, 0x80, 0x26)),
+            Map.entry("ffm-kqueue-oneshot", new java.awt.Color(0xA6, 0x66, 0x1A)),
             Map.entry("ffm-poll", new java.awt.Color(0xFF, 0xC2, 0x66)),
             Map.entry("ffm-select", new java.awt.Color(0xFF, 0xE0, 0x99)),
             Map.entry("nio", new java.awt.Color(0x1F, 0x6F, 0xD0)),
@@ -288,7 +292,8 @@ final class Report {
         for (String k : counters) h.append("<th>").append(k).append("/rt</th>");
         h.append("<th>alloc B/rt</th></tr>\n");
         for (String cell : cellNames) {
-            for (String s : new String[] {"ffm-edge", "ffm-level", "ffm-poll", "ffm-select"}) {
+            for (String s : new String[] {"ffm-edge", "ffm-level", "ffm-oneshot", "ffm-kqueue-edge", "ffm-kqueue-level",
+                    "ffm-kqueue-oneshot", "ffm-poll", "ffm-select"}) {
                 for (Row r : rows) {
                     if (!r.server.equals(s) || !r.cellName().equals(cell)) continue;
                     h.append("<tr><td>").append(cell).append("</td><td>").append(s).append("</td>")

@@ -75,6 +75,10 @@ final class ServerMain {
         return switch (impl) {
             case "ffm-edge" -> ffm(addr, "epoll", Trigger.EDGE, WaitStrategy.BLOCK);
             case "ffm-level" -> ffm(addr, "epoll", Trigger.LEVEL, WaitStrategy.BLOCK);
+            case "ffm-oneshot" -> ffm(addr, "epoll", Trigger.ONESHOT, WaitStrategy.BLOCK);
+            case "ffm-kqueue-edge" -> ffm(addr, "kqueue", Trigger.EDGE, WaitStrategy.BLOCK);
+            case "ffm-kqueue-level" -> ffm(addr, "kqueue", Trigger.LEVEL, WaitStrategy.BLOCK);
+            case "ffm-kqueue-oneshot" -> ffm(addr, "kqueue", Trigger.ONESHOT, WaitStrategy.BLOCK);
             case "ffm-uring" -> ffm(addr, "io_uring", Trigger.EDGE, WaitStrategy.BLOCK);
             case "ffm-poll" -> ffm(addr, "poll", Trigger.LEVEL, WaitStrategy.BLOCK);
             case "ffm-select" -> ffm(addr, "select", Trigger.LEVEL, WaitStrategy.BLOCK);

@@ -9,8 +9,8 @@ final class Servers {
     private Servers() {}
 
     /** Every implementation the bench knows, in report order. */
-    static final List<String> ALL = List.of("c-epoll", "c-uring", "ffm-uring", "ffm-edge", "ffm-level", "ffm-poll", "ffm-select",
-            "nio", "netty-epoll", "netty-uring", "netty-nio", "vthreads", "c-epoll-spin", "ffm-edge-spin", "ffm-edge-stp",
+    static final List<String> ALL = List.of("c-epoll", "c-uring", "ffm-uring", "ffm-edge", "ffm-level", "ffm-oneshot",
+            "ffm-kqueue-edge", "ffm-kqueue-level", "ffm-kqueue-oneshot", "ffm-poll", "ffm-select", "nio", "netty-epoll", "netty-uring", "netty-nio", "vthreads", "c-epoll-spin", "ffm-edge-spin", "ffm-edge-stp",
             "netty-epoll-spin");
 
     /** The low-latency variants: they spin instead of sleeping (spin-then-park parks when idle). */
@@ -33,7 +33,8 @@ final class Servers {
             switch (s) {
                 case "c-epoll", "c-epoll-spin" -> { if (CServer.gccPath() != null && backends.contains("epoll")) r.add(s); }
                 case "c-uring" -> { if (CServer.uringUnavailable() == null) r.add(s); }
-                case "ffm-edge", "ffm-level", "ffm-edge-spin", "ffm-edge-stp" -> { if (backends.contains("epoll")) r.add(s); }
+                case "ffm-edge", "ffm-level", "ffm-oneshot", "ffm-edge-spin", "ffm-edge-stp" -> { if (backends.contains("epoll")) r.add(s); }
+                case "ffm-kqueue-edge", "ffm-kqueue-level", "ffm-kqueue-oneshot" -> { if (backends.contains("kqueue")) r.add(s); }
                 case "ffm-uring" -> { if (io.github.ffmreactor.loop.EventLoop.backends().contains(io.github.ffmreactor.loop.Backend.IO_URING)) r.add(s); }
                 case "ffm-poll" -> { if (backends.contains("poll")) r.add(s); }
                 case "ffm-select" -> { if (backends.contains("select")) r.add(s); }

@@ -68,4 +68,18 @@ class ServersTest {
     void anUnknownServerIsNamed() {
         assertTrue(Servers.unavailableReason("nope").startsWith("unknown server 'nope' (known: c-epoll, "));
     }
+
+    /** The trigger profile's servers: oneshot where epoll is, the kqueue trio exactly where kqueue is. */
+    @Test
+    void triggerServersWhereTheirBackendIs() {
+        java.util.List<String> backends = io.github.ffmreactor.poll.Poller.available();
+        assertEquals(backends.contains("epoll"), Servers.available().contains("ffm-oneshot"));
+        for (String s : new String[] {"ffm-kqueue-edge", "ffm-kqueue-level", "ffm-kqueue-oneshot"}) {
+            assertEquals(backends.contains("kqueue"), Servers.available().contains(s), s);
+            if (!backends.contains("kqueue")) {
+                assertEquals(s + " skipped: backend not available on this OS (available: " + backends + ")", Servers.unavailableReason(s));
+            }
+        }
+        for (String s : TriggerTable.servers()) assertTrue(Servers.ALL.contains(s), s);
+    }
 }
