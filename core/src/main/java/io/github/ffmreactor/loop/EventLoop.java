@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -35,7 +36,6 @@ import java.util.function.Supplier;
  */
 public final class EventLoop implements Executor, AutoCloseable {
     final LoopOptions options;
-    final Poller poller;
     final Arena arena = Arena.ofShared();
     final MemorySegment cs = Native.callState(arena);
     final MemorySegment readBuf;
@@ -47,9 +47,8 @@ public final class EventLoop implements Executor, AutoCloseable {
     final Counters counters = new Counters();
     final Failures failures = new Failures(counters);
     final Carried carried = new Carried(counters);
+    /** How the turn does I/O and how channels are watched: a readiness poller, or io_uring. */
     final Engine engine;
-    /** The io_uring engine when this loop runs on it, else null (then the poller is a readiness one). */
-    final UringEngine uring;
     /** Where Connection.write copies heap bytes for write(2) (native-notes/ffm.md, "Writing heap bytes"). */
     final Stage stage = new Stage(arena);
 
@@ -70,24 +69,18 @@ public final class EventLoop implements Executor, AutoCloseable {
         this.clock = clock;
         this.readBuf = arena.allocate(options.readBufferSize(), 64);
         this.idler = options.waitStrategy().idler();
+        this.registry = new Registry(this);
         if (poller == null) {
-            UringEngine u;
             try {
-                u = new UringEngine(this);
+                this.engine = new UringEngine(this, registry, counters);
             } catch (NativeException e) {
                 arena.close();
                 throw new IllegalStateException(e.getMessage(), e);
             }
-            this.uring = u;
-            this.poller = u;
-            this.registry = new Registry(this, u);
-            u.init(registry, counters);
-            this.engine = u;
+            registry.bind(engine, UserData.MAX_SLOTS);
         } else {
-            this.uring = null;
-            this.poller = poller;
-            this.registry = new Registry(this, poller);
             this.engine = new ReadinessEngine(this, poller, registry, carried, counters);
+            registry.bind(engine, Integer.MAX_VALUE);
         }
         this.inbox = new Inbox(engine);
         this.tasks = new Tasks(life, inbox);
@@ -113,7 +106,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     /** {@return the backends this OS offers, best first, e.g. {@code [epoll, poll, select, io_uring]} ({@link Backend#available()})} */
-    public static java.util.List<Backend> backends() {
+    public static List<Backend> backends() {
         return Backend.available();
     }
 
@@ -126,7 +119,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         return options;
     }
 
-    // ---- channels (made by ChannelFactory, put on the poller by Registry) -----------------------
+    // ---- channels (made by ChannelFactory, put on the engine by Registry) -----------------------
 
     /**
      * Takes ownership of a connected, non-blocking stream fd (a socket, a pipe end) and serves it

@@ -70,6 +70,12 @@ public final class Listener extends Channel {
         return paused;
     }
 
+    /** Level-triggered whatever its connections use: accepting is bounded per turn, and the next turn finds the rest without a new edge. */
+    @Override
+    Trigger watchTrigger() {
+        return Trigger.LEVEL;
+    }
+
     @Override
     void ready(int ready) throws NativeException {
         EventLoop l = loop;
@@ -169,7 +175,7 @@ public final class Listener extends Channel {
     private void setAccepting(boolean on) throws NativeException {
         paused = !on;
         int want = on ? Poller.READ : 0;
-        loop.poller.modify(fd, want, Trigger.LEVEL, loop.registry.token(this));
+        loop.engine.interest(this, want);
         interest = want;
     }
 
