@@ -59,7 +59,12 @@ abstract sealed class Channel permits Connection, Listener, Connector, Datagram 
         return fd >= 0;
     }
 
-    /** A user attachment as {@code type}: null stays null; another type fails naming both. */
+    /**
+     * A user attachment as {@code type}: null stays null; another type fails naming both. Why a typed
+     * getter, not a public field or a type parameter: a field let any code swap the state and left
+     * every read an unchecked cast; a type parameter would reach into every handler signature for
+     * one slot. The expected type is named at the read, and a wrong guess fails there.
+     */
     static <T> T attachmentAs(Object a, Class<T> type) {
         if (a == null || type.isInstance(a)) return type.cast(a);
         throw new ClassCastException("attachment is a " + a.getClass().getName() + ", not a " + type.getName());

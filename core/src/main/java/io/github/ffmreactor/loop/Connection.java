@@ -16,9 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A stream fd on a loop: hands the bytes that arrive to its {@link Handler}; writes directly, and
- * queues what the kernel would not take until it can. How the bytes move is the loop engine's
- * business (a stream object it supplies); this class keeps the policy: limits and back-pressure,
- * the graceful close, the handler's callbacks.
+ * queues what the kernel would not take until it can. How bytes move is its engine's business (a
+ * stream it supplies); this class keeps the policy: limits, the graceful close, the callbacks.
  *
  * <p>Everything here runs on the loop thread; writes from another thread are refused with an
  * {@link IllegalStateException} (use {@link EventLoop#execute}), and only {@link #close()} may be
@@ -29,7 +28,6 @@ public final class Connection extends Channel {
     /** The engine's side of this connection: the one place its output is written or queued. */
     final EngineStream stream;
     private Object attachment;
-
     boolean readPaused;      // back-pressure: queued output above the limit
     boolean inputClosed;     // the peer sent FIN (read returned 0)
     boolean closing;         // closeAfterFlush: no more input for the handler, flush, then linger
@@ -69,10 +67,9 @@ public final class Connection extends Channel {
     }
 
     /**
-     * Delivers {@code len} received bytes (valid for this call only) to the handler: the engine's
-     * way in for input, however the bytes were obtained (read(2) after readiness; a completed
-     * receive in a completion engine). With {@link #endOfInput()} and {@link #ioError} it is all an
-     * engine needs to feed a connection. False if the handler failed (the connection is closed).
+     * Delivers {@code len} received bytes (valid for this call only) to the handler: with
+     * {@link #endOfInput()} and {@link #ioError} all an engine needs to feed a connection, however
+     * it got the bytes. False if the handler failed (the connection is closed).
      */
     boolean deliver(MemorySegment buf, int len) {
         try {
@@ -85,9 +82,8 @@ public final class Connection extends Channel {
     }
 
     /**
-     * A read or write failed. A peer that resets or vanishes (ECONNRESET, EPIPE, ETIMEDOUT) is
-     * ordinary network life: the handler's onClose hears the cause. Any other errno is a
-     * failure: reported once and counted.
+     * A read or write failed. A peer that resets or vanishes (ECONNRESET, EPIPE, ETIMEDOUT) is network
+     * life: the handler's onClose hears the cause. Any other errno is a failure: reported and counted.
      */
     void ioError(String call, int errno) {
         NativeException e = Errno.exception(call, errno);
@@ -332,11 +328,7 @@ public final class Connection extends Channel {
      * Keeps the user's state for this connection (a parser, a session), replacing what was attached.
      * Loop thread only, like everything on it.
      *
-     * <p>Why a typed getter and not a public field or a type parameter: a field let any code
-     * swap the state and left every read an unchecked cast; a type parameter on the connection
-     * would reach into every handler signature for one slot. {@link #attachment(Class)} names
-     * the expected type at the read, and a wrong guess fails there with that type in the
-     * message. Neither call allocates.
+     * {@link #attachment(Class)} names the expected type at the read; neither call allocates.
      *
      * @param state the state, or null to drop it
      */

@@ -55,6 +55,11 @@ interface Engine {
     /** What it can do: triggers, and the highest fd it can watch. */
     Capabilities capabilities();
 
+    /** Channels a loop on this engine can hold at once (the slots its tokens can name). */
+    default int maxSlots() {
+        return Integer.MAX_VALUE;
+    }
+
     /** Why this engine serves no UDP sockets, or null when it does. */
     String datagramRefusal();
 

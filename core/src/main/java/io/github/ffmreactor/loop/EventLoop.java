@@ -59,7 +59,6 @@ public final class EventLoop implements Executor, AutoCloseable {
     final Clock clock;
     final Timers timers = new Timers();
     final WaitStrategy.Idler idler;
-
     final Accepting accepting = new Accepting(this);
     private final ChannelFactory factory = new ChannelFactory(this);
     private final WaitErrors waitErrors = new WaitErrors();
@@ -70,20 +69,19 @@ public final class EventLoop implements Executor, AutoCloseable {
         this.readBuf = arena.allocate(options.readBufferSize(), 64);
         this.idler = options.waitStrategy().idler();
         this.registry = new Registry(this);
-        if (poller == null) {
-            try {
-                this.engine = new UringEngine(this, registry, counters);
-            } catch (NativeException e) {
-                arena.close();
-                throw new IllegalStateException(e.getMessage(), e);
-            }
-            registry.bind(engine, UserData.MAX_SLOTS);
-        } else {
-            this.engine = new ReadinessEngine(this, poller, registry, carried, counters);
-            registry.bind(engine, Integer.MAX_VALUE);
-        }
+        this.engine = poller != null ? new ReadinessEngine(this, poller, registry, carried, counters) : openUring();
+        registry.bind(engine);
         this.inbox = new Inbox(engine);
         this.tasks = new Tasks(life, inbox);
+    }
+
+    private UringEngine openUring() {
+        try {
+            return new UringEngine(this, registry, counters);
+        } catch (NativeException e) {
+            arena.close();
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     /** A loop on the best backend of this OS (or the one {@code ffmreactor.backend} names). */
@@ -118,8 +116,6 @@ public final class EventLoop implements Executor, AutoCloseable {
     public LoopOptions options() {
         return options;
     }
-
-    // ---- channels (made by ChannelFactory, put on the engine by Registry) -----------------------
 
     /**
      * Takes ownership of a connected, non-blocking stream fd (a socket, a pipe end) and serves it
@@ -186,8 +182,6 @@ public final class EventLoop implements Executor, AutoCloseable {
             throws NativeException {
         return factory.openDatagram(address, options, handler);
     }
-
-    // ---- the loop --------------------------------------------------------------------------------
 
     /** Runs the loop on the calling thread until {@link #shutdown} or {@link #stop}, then closes it. */
     public void run() {
@@ -278,8 +272,6 @@ public final class EventLoop implements Executor, AutoCloseable {
         life.terminate(this, cause);
     }
 
-    // ---- timers (see Timers) --------------------------------------------------------------------
-
     /** The clock this loop's timers read. */
     public Clock clock() {
         return clock;
@@ -310,8 +302,6 @@ public final class EventLoop implements Executor, AutoCloseable {
         return t;
     }
 
-    // ---- other threads (see Tasks) -------------------------------------------------------------
-
     /**
      * Runs {@code task} on the loop thread, in order with other tasks. Safe from any thread.
      *
@@ -337,8 +327,6 @@ public final class EventLoop implements Executor, AutoCloseable {
     public boolean isRunning() {
         return life.thread != null && !life.isTerminated();
     }
-
-    // ---- shutdown --------------------------------------------------------------------------------
 
     /**
      * Graceful shutdown: stop accepting, let every connection flush its queued output (reading
@@ -375,8 +363,6 @@ public final class EventLoop implements Executor, AutoCloseable {
     public void close() {
         life.close(this, inTurn);
     }
-
-    // ---- errors and counters ---------------------------------------------------------------------
 
     /** Who hears about handler failures and accept errors (default: standard error). */
     public void onError(BiConsumer<Connection, Throwable> handler) {

@@ -28,8 +28,8 @@ package io.github.ffmreactor.loop;
  * @param lingerMillis      a graceful close ({@link Connection#closeAfterFlush()}) reads and drops
  *                          the peer's input for at most this long after sending FIN
  * @param waitStrategy      how the loop waits when it has nothing to do (see {@link WaitStrategy})
- * @param uringEntries      {@link Backend#IO_URING}: submission queue entries (2 to 32768; the kernel
- *                          rounds up to a power of two)
+ * @param uringEntries      {@link Backend#IO_URING}: submission queue entries, a power of two from 2
+ *                          to 32768
  * @param uringBuffers      {@link Backend#IO_URING}: provided receive buffers per loop, a power of two
  *                          up to 32768; when all are in use a receive ends with ENOBUFS and is armed again
  * @param uringBufferSize   {@link Backend#IO_URING}: bytes per provided buffer (at most one receive's worth)
@@ -55,8 +55,8 @@ public record LoopOptions(Backend backend, int readBufferSize, int eventCapacity
         if (maxConnections < 1) throw new IllegalArgumentException("maxConnections < 1: " + maxConnections);
         if (lingerMillis < 0) throw new IllegalArgumentException("lingerMillis < 0: " + lingerMillis);
         if (waitStrategy == null) throw new IllegalArgumentException("waitStrategy is null (use WaitStrategy.BLOCK)");
-        if (uringEntries < 2 || uringEntries > 32768) {
-            throw new IllegalArgumentException("uringEntries not in [2, 32768]: " + uringEntries);
+        if (uringEntries < 2 || uringEntries > 32768 || Integer.bitCount(uringEntries) != 1) {
+            throw new IllegalArgumentException("uringEntries is not a power of two in [2, 32768]: " + uringEntries);
         }
         if (uringBuffers < 1 || uringBuffers > 32768 || Integer.bitCount(uringBuffers) != 1) {
             throw new IllegalArgumentException("uringBuffers is not a power of two in [1, 32768]: " + uringBuffers);

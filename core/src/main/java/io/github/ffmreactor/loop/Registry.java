@@ -23,9 +23,9 @@ final class Registry {
     }
 
     /** The engine, once made (it is made with this registry). */
-    void bind(Engine e, int maxSlots) {
+    void bind(Engine e) {
         engine = e;
-        slots.limit(maxSlots, e.name());
+        slots.limit(e.maxSlots(), e.name());
     }
 
     long token(Channel c) {

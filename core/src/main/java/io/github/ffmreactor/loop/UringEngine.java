@@ -131,6 +131,11 @@ final class UringEngine implements Engine {
     }
 
     @Override
+    public int maxSlots() {
+        return UserData.MAX_SLOTS;
+    }
+
+    @Override
     public String datagramRefusal() {
         return NO_UDP;
     }
