@@ -1,5 +1,6 @@
 /**
- * ffmreactor: a readiness reactor over the kernel's own event APIs, through the FFM API.
+ * ffmreactor: an event reactor over the kernel's own event APIs (readiness: epoll, kqueue, poll, select;
+ * completion: io_uring), through the FFM API.
  *
  * <p>The API is {@code io.github.ffmreactor.loop} (the event loop, connections, handlers,
  * options, timers, groups) with {@code io.github.ffmreactor} ({@link io.github.ffmreactor.Trigger}
