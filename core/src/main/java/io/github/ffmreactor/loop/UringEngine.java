@@ -1,12 +1,9 @@
 package io.github.ffmreactor.loop;
 
 import static io.github.ffmreactor.poll.Poller.READ;
-import static io.github.ffmreactor.sys.IoUring.ASYNC_CANCEL_ALL;
-import static io.github.ffmreactor.sys.IoUring.ASYNC_CANCEL_ANY;
 import static io.github.ffmreactor.sys.IoUring.EBUSY;
 import static io.github.ffmreactor.sys.IoUring.ETIME;
 import static io.github.ffmreactor.sys.IoUring.FEAT_EXT_ARG;
-import static io.github.ffmreactor.sys.IoUring.OP_ASYNC_CANCEL;
 
 import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.net.Fds;
@@ -37,9 +34,9 @@ import java.util.concurrent.TimeUnit;
  * slot freed only once the kernel has returned the last completion for them. An outgoing connect is
  * one IORING_OP_CONNECT on an unconnected socket, closed the same way. UDP is not served here.
  *
- * <p>This class is the engine's face (registration, the wait, teardown); the submission side is
- * {@link UringSubmissions}, the completion side {@link UringCompletions}, the per-channel state
- * {@link RingState}. The ring itself is opened on the loop thread at its first turn (SINGLE_ISSUER:
+ * <p>This class is the engine's face (registration, the wait); the submission side is
+ * {@link UringSubmissions}, the completion side {@link UringCompletions}, the teardown
+ * {@link UringTeardown}, the per-channel state {@link RingState}. The ring itself is opened on the loop thread at its first turn (SINGLE_ISSUER:
  * the opening thread is the submitter). Loop thread only, except {@link #wakeup}.
  */
 final class UringEngine implements Engine {
@@ -65,7 +62,7 @@ final class UringEngine implements Engine {
     UringBufRing bufs;
     MemorySegment[] bufSlices;
     final UringSubmissions sq = new UringSubmissions(this);
-    private final UringCompletions cq = new UringCompletions(this);
+    final UringCompletions cq = new UringCompletions(this);
     final UringFaultSeam faults = new UringFaultSeam();
     /** Each channel's state, by slot, from attach until its fd and slot are released. */
     private RingState[] states = new RingState[64];
@@ -341,8 +338,8 @@ final class UringEngine implements Engine {
     // ---- teardown ---------------------------------------------------------------------------------
 
     /**
-     * Cancels everything still in flight and reaps the completions (at most about two seconds), so
-     * that no request outlives the memory it reads or writes; then closes the ring. Memory a request
+     * Cancels everything still in flight and reaps the completions ({@link UringTeardown}), so that
+     * no request outlives the memory it reads or writes; then closes the ring. Memory a request
      * could still touch after that is left allocated rather than freed under the kernel.
      */
     @Override
@@ -350,57 +347,11 @@ final class UringEngine implements Engine {
         if (closed) return;
         closed = true;
         sq.dropQueued();
-        boolean reaped = true;
-        if (ring != null) {
-            try {
-                // If making room for the cancel fails, it is tried again each round until the
-                // deadline: a lost cancel would leave multishot requests, and so the fds and memory
-                // of closed channels, in flight until the deadline.
-                boolean cancelled = false;
-                int failedEnters = 0;
-                long deadline = System.nanoTime() + 2_000_000_000L;
-                while (inFlight > 0 && System.nanoTime() < deadline) {
-                    if (!cancelled) cancelled = cancelAll();
-                    int r = ring.submitAndWait(1, 100_000_000L);
-                    enters++;
-                    if (r < 0 && r != -ETIME && r != -Errno.EINTR && r != -EBUSY && ++failedEnters == 3) {
-                        break; // not a passing failure: give up (memory a request could touch stays allocated)
-                    }
-                    ring.drain(cq);
-                }
-            } catch (RuntimeException e) {
-                loop.failures.report(null, e);
-            }
-            reaped = inFlight == 0;
-            bufs.close();
-            ring.close();
-            if (!reaped) {
-                // Given up: the kernel ends what is left in the background, each request holding its
-                // own reference to its file, so the fds of closed channels can go now (memory cannot).
-                for (Channel c : registry.retiredChannels()) {
-                    RingState s = state(c);
-                    if (s == null) continue;
-                    Fds.closeQuietly(s.closedFd);
-                    s.closedFd = -1;
-                }
-            }
-        }
+        boolean reaped = ring == null || UringTeardown.cancelAndReap(this);
         Unistd.close(Native.threadCallState(), evfd);
         if (reaped) {
             arena.close();
             chunks.close();
         }
-    }
-
-    /** At close: prepares one cancel of every request in flight; false (reported) if no room could be made. */
-    private boolean cancelAll() {
-        try {
-            if (!sq.room()) return false;
-        } catch (NativeException e) {
-            loop.failures.report(null, e);
-            return false;
-        }
-        ring.prep(OP_ASYNC_CANCEL, 0, 0, -1, 0, 0, 0, ASYNC_CANCEL_ANY | ASYNC_CANCEL_ALL, 0, UserData.of(0, UserData.CANCEL));
-        return true;
     }
 }
