@@ -31,10 +31,10 @@ final class Accepting {
      */
     void serve(int fd, Trigger trigger, Supplier<? extends Handler> handlers) {
         EventLoop l = loop;
-        int max = l.options.maxConnections(), maxFd = l.poller.capabilities().maxFd();
+        int max = l.options.maxConnections(), maxFd = l.engine.capabilities().maxFd();
         if (l.registry.open >= max || fd > maxFd) {
             refuse(fd, l.registry.open >= max ? "over maxConnections (" + max + ")"
-                    : "fd " + fd + " is past what " + l.poller.name() + " can watch (" + maxFd + ")");
+                    : "fd " + fd + " is past what " + l.engine.name() + " can watch (" + maxFd + ")");
             return;
         }
         Handler h;

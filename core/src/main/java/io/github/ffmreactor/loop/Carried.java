@@ -8,20 +8,20 @@ import java.util.Arrays;
  * while the batch runs lands in the next batch. Loop thread only; no allocation in steady state.
  */
 final class Carried {
-    private Connection[] now = new Connection[16];
+    private ReadinessStream[] now = new ReadinessStream[16];
     private int count;
     private final Counters counters;
 
     Carried(Counters counters) {
         this.counters = counters;
     }
-    private Connection[] next = new Connection[16];
+    private ReadinessStream[] next = new ReadinessStream[16];
 
     boolean isEmpty() {
         return count == 0;
     }
 
-    void add(Connection c) {
+    void add(ReadinessStream c) {
         if (c.carried) return;
         c.carried = true;
         counters.carried();
@@ -33,20 +33,20 @@ final class Carried {
     int run(EventLoop loop) {
         int n = count;
         if (n == 0) return 0;
-        Connection[] batch = now;
+        ReadinessStream[] batch = now;
         now = next;
         next = batch;
         count = 0;
-        if (now.length < batch.length) now = new Connection[batch.length];
+        if (now.length < batch.length) now = new ReadinessStream[batch.length];
         for (int i = 0; i < n; i++) {
-            Connection c = batch[i];
+            ReadinessStream c = batch[i];
             batch[i] = null;
             c.carried = false;
-            if (c.fd < 0) continue;
+            if (c.connection().fd < 0) continue;
             try {
                 c.readInput(false);
             } catch (Throwable t) {
-                loop.failures.fail(c, t);
+                loop.failures.fail(c.connection(), t);
             }
         }
         return n;

@@ -10,23 +10,18 @@ abstract sealed class Channel permits Connection, Listener, Connector, Datagram 
     /** The fd this channel owns; -1 once closed, so it can never be closed twice. */
     int fd;
     int slot = -1;
-    /** The interest currently registered with the poller. */
+    /** What this channel last asked its engine for ({@code Poller.READ}, {@code WRITE}, {@code HANGUP}). */
     int interest;
-
-    // io_uring engine state (UringEngine): unused by readiness engines.
-    /** Requests of this channel the kernel has not completed yet, cancelled ones included. */
-    int ringOps;
-    /** A multishot receive / accept is in flight; whether the registry wants one; queued to be armed. */
-    boolean armed, wantRead, armListed;
-    /** Queued for a cancel at the engine's next prepare (closed, or paused with a receive in flight). */
-    boolean cancelListed;
-    /** The fd of a closed channel whose requests are still in flight: closed at the last completion. */
-    int closedFd = -1;
 
     Channel(EventLoop loop, int fd, Trigger trigger) {
         this.loop = loop;
         this.fd = fd;
         this.trigger = trigger;
+    }
+
+    /** The trigger its fd is watched with (a listener's differs from its connections'). */
+    Trigger watchTrigger() {
+        return trigger;
     }
 
     /** Handles one event: {@code ready} is a mix of the Poller's READ/WRITE/HANGUP/ERROR bits. */
@@ -64,7 +59,12 @@ abstract sealed class Channel permits Connection, Listener, Connector, Datagram 
         return fd >= 0;
     }
 
-    /** A user attachment as {@code type}: null stays null; another type fails naming both. */
+    /**
+     * A user attachment as {@code type}: null stays null; another type fails naming both. Why a typed
+     * getter, not a public field or a type parameter: a field let any code swap the state and left
+     * every read an unchecked cast; a type parameter would reach into every handler signature for
+     * one slot. The expected type is named at the read, and a wrong guess fails there.
+     */
     static <T> T attachmentAs(Object a, Class<T> type) {
         if (a == null || type.isInstance(a)) return type.cast(a);
         throw new ClassCastException("attachment is a " + a.getClass().getName() + ", not a " + type.getName());

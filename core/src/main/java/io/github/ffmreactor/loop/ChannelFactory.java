@@ -57,7 +57,8 @@ final class ChannelFactory {
 
     Datagram openDatagram(InetSocketAddress address, DatagramOptions options, DatagramHandler handler)
             throws NativeException {
-        if (loop.uring != null) throw new UnsupportedOperationException(UringEngine.NO_UDP);
+        String refusal = loop.engine.datagramRefusal();
+        if (refusal != null) throw new UnsupportedOperationException(refusal);
         return loop.tasks.call(() -> Datagram.open(loop, address, options, handler));
     }
 }

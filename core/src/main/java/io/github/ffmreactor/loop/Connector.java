@@ -6,12 +6,9 @@ import static io.github.ffmreactor.poll.Poller.WRITE;
 
 import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.net.Unix;
-import io.github.ffmreactor.sys.SockAddr;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.NativeException;
 import java.io.IOException;
@@ -28,7 +25,7 @@ import io.github.ffmreactor.sys.Errno;
  * finished one way or the other, and {@code getsockopt(SO_ERROR)} says which (0, or ECONNREFUSED,
  * ETIMEDOUT, EHOSTUNREACH...). On io_uring the engine submits an IORING_OP_CONNECT for the
  * unconnected socket, whose completion carries the same answer as {@code -errno}; the sockaddr it
- * reads lives in this object's arena until that completion. On success the fd moves to a new
+ * reads lives until that completion (the engine's {@code RingConnect}). On success the fd moves to a new
  * {@link Connection} under the caller's trigger; on failure or timeout it is closed (on io_uring:
  * the CONNECT is cancelled and the fd closed once its completion is back) and the future fails.
  *
@@ -42,14 +39,11 @@ final class Connector extends Channel {
     private final Target target;
     private final CompletableFuture<Connection> future;
     private Timer timer;
-    /** io_uring: the sockaddr IORING_OP_CONNECT reads, and its arena; null once the kernel is done with it. */
-    private Arena addrArena;
-    MemorySegment sockaddr;
-    int sockaddrLen;
 
-    private Connector(EventLoop loop, int fd, Trigger connectionTrigger, Handler handler, Target target,
+    /** No socket yet: the engine opens it ({@link Engine#connect}). */
+    private Connector(EventLoop loop, Trigger connectionTrigger, Handler handler, Target target,
                       CompletableFuture<Connection> future) {
-        super(loop, fd, Trigger.LEVEL);
+        super(loop, -1, Trigger.LEVEL);
         this.handler = handler;
         this.connectionTrigger = connectionTrigger;
         this.target = target;
@@ -151,37 +145,13 @@ final class Connector extends Channel {
         return f;
     }
 
-    /** Loop thread: opens the socket (which it then owns), registers it and arms the timeout. */
+    /** Loop thread: opens the socket (which it then owns) through the engine, and arms the timeout. */
     private static void start(EventLoop loop, Target target, Trigger trigger, Handler handler, Duration timeout,
                               CompletableFuture<Connection> future) {
-        Connector k;
+        Connector k = new Connector(loop, trigger, handler, target, future);
         try {
             loop.registry.checkTrigger(trigger);
-            if (loop.uring != null) {
-                // The sockaddr first (a bad address opens nothing), then the socket.
-                // Closed on the loop thread, at the CONNECT's completion: confined there (closing a
-                // shared arena costs a handshake with every thread, about 13 us per connect here);
-                // shared only for a connect asked before the loop runs, made on the caller's thread.
-                Arena a = loop.inLoop() ? Arena.ofConfined() : Arena.ofShared();
-                MemorySegment sa;
-                int len, fd;
-                try {
-                    sa = a.allocate(SockAddr.SIZEOF_STORAGE, 8);
-                    len = target.encode(sa);
-                    fd = target.open();
-                } catch (NativeException | RuntimeException e) {
-                    a.close();
-                    throw e;
-                }
-                k = new Connector(loop, fd, trigger, handler, target, future);
-                k.addrArena = a;
-                k.sockaddr = sa;
-                k.sockaddrLen = len;
-            } else {
-                k = new Connector(loop, target.openAndConnect(), trigger, handler, target, future);
-            }
-            // io_uring: "register" queues the IORING_OP_CONNECT for the next submit.
-            loop.registry.attach(k, Poller.WRITE, Trigger.LEVEL);
+            loop.engine.connect(k, target);
         } catch (NativeException | RuntimeException e) {
             future.completeExceptionally(e);
             return;
@@ -189,8 +159,7 @@ final class Connector extends Channel {
         loop.counters.connecting(1);
         if (timeout != null) {
             long ms = Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-            Connector c = k;
-            k.timer = loop.schedule(ms, TimeUnit.MILLISECONDS, () -> c.fail(new SocketTimeoutException(
+            k.timer = loop.schedule(ms, TimeUnit.MILLISECONDS, () -> k.fail(new SocketTimeoutException(
                     "connect to " + target + ": no answer within " + ms + " ms (connect timeout)")));
         }
     }
@@ -205,17 +174,12 @@ final class Connector extends Channel {
             fail(e);
             return;
         }
-        finish(err);
+        completed(err);
     }
 
-    /** io_uring: the IORING_OP_CONNECT completed with {@code res} (0 or -errno); the kernel is done with the sockaddr. */
-    void connectCompleted(int res) {
-        freeAddress();
-        if (fd >= 0) finish(res < 0 ? -res : 0);
-    }
-
-    /** The connect's outcome: 0 (connected) or the errno. */
-    private void finish(int err) {
+    /** The connect's outcome: 0 (connected) or the errno (a completion engine's result, or SO_ERROR). */
+    void completed(int err) {
+        if (fd < 0) return;
         if (err != 0) {
             fail(Errno.exception("connect", err, "to " + target));
             return;
@@ -232,19 +196,6 @@ final class Connector extends Channel {
             return;
         }
         future.complete(c);
-    }
-
-    /** Frees the sockaddr: only once no CONNECT that reads it can be in flight. */
-    void freeAddress() {
-        if (addrArena == null) return;
-        sockaddr = null;
-        addrArena.close();
-        addrArena = null;
-    }
-
-    @Override
-    void released() {
-        freeAddress(); // registration failed: nothing was submitted
     }
 
     private void fail(Throwable cause) {

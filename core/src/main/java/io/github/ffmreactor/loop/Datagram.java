@@ -78,7 +78,7 @@ public final class Datagram extends Channel {
             io.github.ffmreactor.net.Fds.closeQuietly(fd);
             throw e;
         }
-        loop.registry.attach(d, Poller.READ, Trigger.LEVEL);
+        loop.registry.attach(d, Poller.READ);
         return d;
     }
 

@@ -1,18 +1,20 @@
 package io.github.ffmreactor.loop;
 
 import io.github.ffmreactor.NativeException;
+import io.github.ffmreactor.poll.Capabilities;
 import io.github.ffmreactor.poll.PollerStats;
 
 /**
- * How a loop's turn gets I/O done: prepare work, wait with a timeout, deliver what completed. The
- * turn ({@link EventLoop}) and the runner know only this; they never assume readiness. One engine
- * class per loop (monomorphic in practice), loop thread only, except {@link #wakeup}.
+ * How a loop's turn gets I/O done: prepare work, wait with a timeout, deliver what completed; and
+ * how a channel is put on the loop and taken off it. The turn ({@link EventLoop}), the runner and
+ * the channels know only this; none asks which engine it runs on. One engine per loop
+ * (monomorphic in practice), loop thread only, except {@link #wakeup}.
  *
- * <p>Today's engine is {@link ReadinessEngine} (epoll, kqueue, poll, select through a
- * {@code Poller}): it is told "this fd is readable" and then calls read(2). A completion engine
+ * <p>Two engines keep it: {@link ReadinessEngine} (epoll, kqueue, poll, select through a
+ * {@code Poller}) is told "this fd is readable" and then calls read(2); {@link UringEngine}
  * (io_uring) hands the kernel the receive and the send and is told when they are done. The
- * contract a second engine must keep, so that handlers ({@link Handler}, {@link FrameHandler},
- * {@link DatagramHandler}) never change:
+ * contract, so that handlers ({@link Handler}, {@link FrameHandler}, {@link DatagramHandler})
+ * never change:
  *
  * <ul>
  *   <li><b>Input.</b> The engine delivers input to a connection: bytes in a buffer that is valid
@@ -21,11 +23,15 @@ import io.github.ffmreactor.poll.PollerStats;
  *       engine's business. Errors arrive as {@code -errno}; a completion carries its errno, so no
  *       errno capture happens on that path. The entry points are {@code Connection.deliver(buf,
  *       len)}, {@code Connection.endOfInput()} and {@code Connection.ioError(call, errno)}.
- *   <li><b>Output.</b> {@code Connection.write}, flush, shutdown of output and close are hooks of
- *       the engine: a readiness engine writes now and queues (copies) the rest; a completion
- *       engine copies into the connection's send buffer and submits at {@link #prepare}, the end
- *       of the turn. {@code write} keeps its meaning either way: the bytes are the connection's
- *       once it returns true; {@code onDrained} runs when the queue is empty.
+ *   <li><b>Output.</b> Each connection has an {@link EngineStream} the engine supplies
+ *       ({@link #stream}), the one place its output is written: a readiness engine writes now and
+ *       queues (copies) the rest; a completion engine copies into the connection's chunks and
+ *       submits at {@link #prepare}, the end of the turn. {@code write} keeps its meaning either
+ *       way: the bytes are the connection's once it returns true; {@code onDrained} runs when the
+ *       queue is empty.
+ *   <li><b>Registration.</b> {@link #attach} watches a channel that has a slot, {@link #interest}
+ *       changes what it wants (readiness: a {@code Poller.modify}; io_uring: arm or cancel its
+ *       receive or accept), {@link #release} closes it, {@link #detach} hands its fd on.
  *   <li><b>Closing is a request.</b> The channel stops delivering to its handler at once
  *       ({@code onClose} runs once), but the engine says when the fd and the slot may be
  *       released: a readiness engine at once; a completion engine only after the kernel has
@@ -45,6 +51,38 @@ import io.github.ffmreactor.poll.PollerStats;
 interface Engine {
     /** The backend's name ({@code epoll}, {@code io_uring}...). */
     String name();
+
+    /** What it can do: triggers, and the highest fd it can watch. */
+    Capabilities capabilities();
+
+    /** Channels a loop on this engine can hold at once (the slots its tokens can name). */
+    default int maxSlots() {
+        return Integer.MAX_VALUE;
+    }
+
+    /** Why this engine serves no UDP sockets, or null when it does. */
+    String datagramRefusal();
+
+    /** The connection's stream: its I/O as this engine does it. */
+    EngineStream stream(Connection c);
+
+    /** Watches {@code c} (which has a slot and an open fd) for {@code interest}. */
+    void attach(Channel c, int interest) throws NativeException;
+
+    /** {@code c} now wants {@code interest} (0: nothing, e.g. a paused listener). */
+    void interest(Channel c, int interest) throws NativeException;
+
+    /**
+     * Starts connect {@code k} to {@code target}: opens its socket (which {@code k} then owns) and
+     * attaches it through the registry; the result comes to {@code Connector.completed}.
+     */
+    void connect(Connector k, Connector.Target target) throws NativeException;
+
+    /** Stops watching {@code fd} (its channel's, which has nothing in flight): the fd stays open for a new owner. */
+    void detach(Channel c, int fd);
+
+    /** Closes {@code c}'s fd and frees its slot: now, or once the kernel is done with them. */
+    void release(Channel c);
 
     /** Before the wait: submit what the turn queued (a completion engine's sends); readiness: nothing. */
     void prepare() throws NativeException;

@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -35,7 +36,6 @@ import java.util.function.Supplier;
  */
 public final class EventLoop implements Executor, AutoCloseable {
     final LoopOptions options;
-    final Poller poller;
     final Arena arena = Arena.ofShared();
     final MemorySegment cs = Native.callState(arena);
     final MemorySegment readBuf;
@@ -47,9 +47,8 @@ public final class EventLoop implements Executor, AutoCloseable {
     final Counters counters = new Counters();
     final Failures failures = new Failures(counters);
     final Carried carried = new Carried(counters);
+    /** How the turn does I/O and how channels are watched: a readiness poller, or io_uring. */
     final Engine engine;
-    /** The io_uring engine when this loop runs on it, else null (then the poller is a readiness one). */
-    final UringEngine uring;
     /** Where Connection.write copies heap bytes for write(2) (native-notes/ffm.md, "Writing heap bytes"). */
     final Stage stage = new Stage(arena);
 
@@ -60,7 +59,6 @@ public final class EventLoop implements Executor, AutoCloseable {
     final Clock clock;
     final Timers timers = new Timers();
     final WaitStrategy.Idler idler;
-
     final Accepting accepting = new Accepting(this);
     private final ChannelFactory factory = new ChannelFactory(this);
     private final WaitErrors waitErrors = new WaitErrors();
@@ -70,27 +68,20 @@ public final class EventLoop implements Executor, AutoCloseable {
         this.clock = clock;
         this.readBuf = arena.allocate(options.readBufferSize(), 64);
         this.idler = options.waitStrategy().idler();
-        if (poller == null) {
-            UringEngine u;
-            try {
-                u = new UringEngine(this);
-            } catch (NativeException e) {
-                arena.close();
-                throw new IllegalStateException(e.getMessage(), e);
-            }
-            this.uring = u;
-            this.poller = u;
-            this.registry = new Registry(this, u);
-            u.init(registry, counters);
-            this.engine = u;
-        } else {
-            this.uring = null;
-            this.poller = poller;
-            this.registry = new Registry(this, poller);
-            this.engine = new ReadinessEngine(this, poller, registry, carried, counters);
-        }
+        this.registry = new Registry(this);
+        this.engine = poller != null ? new ReadinessEngine(this, poller, registry, carried, counters) : openUring();
+        registry.bind(engine);
         this.inbox = new Inbox(engine);
         this.tasks = new Tasks(life, inbox);
+    }
+
+    private UringEngine openUring() {
+        try {
+            return new UringEngine(this, registry, counters);
+        } catch (NativeException e) {
+            arena.close();
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     /** A loop on the best backend of this OS (or the one {@code ffmreactor.backend} names). */
@@ -113,7 +104,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     /** {@return the backends this OS offers, best first, e.g. {@code [epoll, poll, select, io_uring]} ({@link Backend#available()})} */
-    public static java.util.List<Backend> backends() {
+    public static List<Backend> backends() {
         return Backend.available();
     }
 
@@ -125,8 +116,6 @@ public final class EventLoop implements Executor, AutoCloseable {
     public LoopOptions options() {
         return options;
     }
-
-    // ---- channels (made by ChannelFactory, put on the poller by Registry) -----------------------
 
     /**
      * Takes ownership of a connected, non-blocking stream fd (a socket, a pipe end) and serves it
@@ -193,8 +182,6 @@ public final class EventLoop implements Executor, AutoCloseable {
             throws NativeException {
         return factory.openDatagram(address, options, handler);
     }
-
-    // ---- the loop --------------------------------------------------------------------------------
 
     /** Runs the loop on the calling thread until {@link #shutdown} or {@link #stop}, then closes it. */
     public void run() {
@@ -285,8 +272,6 @@ public final class EventLoop implements Executor, AutoCloseable {
         life.terminate(this, cause);
     }
 
-    // ---- timers (see Timers) --------------------------------------------------------------------
-
     /** The clock this loop's timers read. */
     public Clock clock() {
         return clock;
@@ -317,8 +302,6 @@ public final class EventLoop implements Executor, AutoCloseable {
         return t;
     }
 
-    // ---- other threads (see Tasks) -------------------------------------------------------------
-
     /**
      * Runs {@code task} on the loop thread, in order with other tasks. Safe from any thread.
      *
@@ -344,8 +327,6 @@ public final class EventLoop implements Executor, AutoCloseable {
     public boolean isRunning() {
         return life.thread != null && !life.isTerminated();
     }
-
-    // ---- shutdown --------------------------------------------------------------------------------
 
     /**
      * Graceful shutdown: stop accepting, let every connection flush its queued output (reading
@@ -382,8 +363,6 @@ public final class EventLoop implements Executor, AutoCloseable {
     public void close() {
         life.close(this, inTurn);
     }
-
-    // ---- errors and counters ---------------------------------------------------------------------
 
     /** Who hears about handler failures and accept errors (default: standard error). */
     public void onError(BiConsumer<Connection, Throwable> handler) {

@@ -2,6 +2,8 @@ package io.github.ffmreactor.loop;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * What both framing handlers share: the {@link FrameHandler} they feed, and the per-connection
@@ -19,7 +21,7 @@ abstract sealed class Framing implements Handler permits LineHandler, LengthPref
     int asmLen;
 
     Framing(FrameHandler frames, int capacityLimit) {
-        this.frames = java.util.Objects.requireNonNull(frames, "frames");
+        this.frames = Objects.requireNonNull(frames, "frames");
         this.capacityLimit = capacityLimit;
     }
 
@@ -28,7 +30,7 @@ abstract sealed class Framing implements Handler permits LineHandler, LengthPref
         int need = asmLen + n;
         if (need > asm.length) {
             int cap = (int) Math.min(capacityLimit, Math.max(256, Long.highestOneBit(need - 1L) << 1));
-            asm = java.util.Arrays.copyOf(asm, cap);
+            asm = Arrays.copyOf(asm, cap);
             asmSeg = MemorySegment.ofArray(asm);
         }
         MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, off, asm, asmLen, n);

@@ -3,6 +3,7 @@ package io.github.ffmreactor.loop;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.ProtocolException;
+import java.util.Objects;
 
 /**
  * A {@link Handler} that cuts a connection's input into lines ending in {@code \n} and hands each
@@ -38,7 +39,7 @@ public final class LineHandler extends Framing {
 
     /** A line handler for one connection; e.g. {@code () -> LineHandler.of(8192, Overlong.ERROR, lines)}. */
     public static LineHandler of(int maxLength, Overlong overlong, FrameHandler frames) {
-        return new LineHandler(maxLength, java.util.Objects.requireNonNull(overlong, "overlong"), frames);
+        return new LineHandler(maxLength, Objects.requireNonNull(overlong, "overlong"), frames);
     }
 
     public int maxLength() {

@@ -1,12 +1,17 @@
 package io.github.ffmreactor.loop;
 
+import io.github.ffmreactor.NativeException;
+import io.github.ffmreactor.Trigger;
+import io.github.ffmreactor.net.Fds;
 import io.github.ffmreactor.net.SocketIo;
 import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.poll.Poller;
-import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.sys.Errno;
-import io.github.ffmreactor.NativeException;
+import io.github.ffmreactor.sys.IoUring;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -26,7 +31,7 @@ public final class Listener extends Channel {
     private final Supplier<? extends Handler> handlers;
     private final InetSocketAddress localAddress;
     private final boolean noDelay;
-    private final java.nio.file.Path unixPath;
+    private final Path unixPath;
     /** Hand-off mode (a {@link LoopGroup} without SO_REUSEPORT): accepted fds go round-robin to these loops. */
     EventLoop[] targets;
     private int nextTarget;
@@ -43,7 +48,7 @@ public final class Listener extends Channel {
     }
 
     /** A Unix domain socket listener at {@code path}; it removes the file when it closes. */
-    Listener(EventLoop loop, int fd, Trigger trigger, Supplier<? extends Handler> handlers, java.nio.file.Path path) {
+    Listener(EventLoop loop, int fd, Trigger trigger, Supplier<? extends Handler> handlers, Path path) {
         super(loop, fd, trigger);
         this.handlers = handlers;
         this.noDelay = false;
@@ -52,7 +57,7 @@ public final class Listener extends Channel {
     }
 
     /** The Unix socket path, or null for a TCP listener. */
-    public java.nio.file.Path path() {
+    public Path path() {
         return unixPath;
     }
 
@@ -68,6 +73,12 @@ public final class Listener extends Channel {
     /** Whether accepting is paused (out of fds or kernel memory), waiting to try again. */
     public boolean isPaused() {
         return paused;
+    }
+
+    /** Level-triggered whatever its connections use: accepting is bounded per turn, and the next turn finds the rest without a new edge. */
+    @Override
+    Trigger watchTrigger() {
+        return Trigger.LEVEL;
     }
 
     @Override
@@ -112,7 +123,7 @@ public final class Listener extends Channel {
         EventLoop l = loop;
         if (res >= 0) {
             if (fd < 0) {
-                io.github.ffmreactor.net.Fds.closeQuietly(res); // accepted as the listener closed
+                Fds.closeQuietly(res); // accepted as the listener closed
                 return;
             }
             l.counters.accept();
@@ -123,7 +134,7 @@ public final class Listener extends Channel {
             return;
         }
         int errno = -res;
-        if (fd < 0 || errno == io.github.ffmreactor.sys.IoUring.ECANCELED || errno == Errno.EAGAIN || skippable(errno)) return;
+        if (fd < 0 || errno == IoUring.ECANCELED || errno == Errno.EAGAIN || skippable(errno)) return;
         if (errno == Errno.EBADF || errno == Errno.EINVAL || errno == Errno.ENOTSOCK) {
             throw Errno.exception("accept (io_uring)", errno);
         }
@@ -169,7 +180,7 @@ public final class Listener extends Channel {
     private void setAccepting(boolean on) throws NativeException {
         paused = !on;
         int want = on ? Poller.READ : 0;
-        loop.poller.modify(fd, want, Trigger.LEVEL, loop.registry.token(this));
+        loop.engine.interest(this, want);
         interest = want;
     }
 
@@ -190,8 +201,8 @@ public final class Listener extends Channel {
         loop.registry.release(this);
         if (unixPath != null) {
             try {
-                java.nio.file.Files.deleteIfExists(unixPath);
-            } catch (java.io.IOException e) {
+                Files.deleteIfExists(unixPath);
+            } catch (IOException e) {
                 loop.failures.report(null, e);
             }
         }

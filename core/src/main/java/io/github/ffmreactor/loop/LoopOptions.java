@@ -28,10 +28,18 @@ package io.github.ffmreactor.loop;
  * @param lingerMillis      a graceful close ({@link Connection#closeAfterFlush()}) reads and drops
  *                          the peer's input for at most this long after sending FIN
  * @param waitStrategy      how the loop waits when it has nothing to do (see {@link WaitStrategy})
+ * @param uringEntries      {@link Backend#IO_URING}: submission queue entries, a power of two from 2
+ *                          to 32768
+ * @param uringBuffers      {@link Backend#IO_URING}: provided receive buffers per loop, a power of two
+ *                          up to 32768; when all are in use a receive ends with ENOBUFS and is armed again
+ * @param uringBufferSize   {@link Backend#IO_URING}: bytes per provided buffer (at most one receive's worth)
+ * @param uringQuietReceives {@link Backend#IO_URING}: receives in a row that leave a connection's socket
+ *                          empty before its receive turns multishot (a request/response peer)
  */
 public record LoopOptions(Backend backend, int readBufferSize, int eventCapacity, int readsPerTurn,
                           int acceptsPerTurn, long pauseReadingAbove, long closeAbove, long outputBudget,
-                          int maxConnections, long lingerMillis, WaitStrategy waitStrategy) {
+                          int maxConnections, long lingerMillis, WaitStrategy waitStrategy, int uringEntries,
+                          int uringBuffers, int uringBufferSize, int uringQuietReceives) {
     /** Checks every setting; a bad one is an {@link IllegalArgumentException} naming it. */
     public LoopOptions {
         if (backend == null) throw new IllegalArgumentException("backend is null (use Backend.AUTO)");
@@ -47,13 +55,33 @@ public record LoopOptions(Backend backend, int readBufferSize, int eventCapacity
         if (maxConnections < 1) throw new IllegalArgumentException("maxConnections < 1: " + maxConnections);
         if (lingerMillis < 0) throw new IllegalArgumentException("lingerMillis < 0: " + lingerMillis);
         if (waitStrategy == null) throw new IllegalArgumentException("waitStrategy is null (use WaitStrategy.BLOCK)");
+        if (uringEntries < 2 || uringEntries > 32768 || Integer.bitCount(uringEntries) != 1) {
+            throw new IllegalArgumentException("uringEntries is not a power of two in [2, 32768]: " + uringEntries);
+        }
+        if (uringBuffers < 1 || uringBuffers > 32768 || Integer.bitCount(uringBuffers) != 1) {
+            throw new IllegalArgumentException("uringBuffers is not a power of two in [1, 32768]: " + uringBuffers);
+        }
+        if (uringBufferSize < 1) throw new IllegalArgumentException("uringBufferSize < 1: " + uringBufferSize);
+        if (uringQuietReceives < 1) throw new IllegalArgumentException("uringQuietReceives < 1: " + uringQuietReceives);
+    }
+
+    private static final int URING_ENTRIES = 1024, URING_BUFFERS = 256, URING_BUFFER_SIZE = 16 * 1024,
+            URING_QUIET_RECEIVES = 8;
+
+    /** The settings before the io_uring ones, which take their defaults (1024 entries, 256 buffers of 16 KiB, 8 quiet receives). */
+    public LoopOptions(Backend backend, int readBufferSize, int eventCapacity, int readsPerTurn, int acceptsPerTurn,
+                       long pauseReadingAbove, long closeAbove, long outputBudget, int maxConnections,
+                       long lingerMillis, WaitStrategy waitStrategy) {
+        this(backend, readBufferSize, eventCapacity, readsPerTurn, acceptsPerTurn, pauseReadingAbove, closeAbove,
+                outputBudget, maxConnections, lingerMillis, waitStrategy, URING_ENTRIES, URING_BUFFERS, URING_BUFFER_SIZE, URING_QUIET_RECEIVES);
     }
 
     /**
      * 64 KiB read buffer; pause reading above 64 KiB queued per connection (Netty's default
      * high-water mark: enough to keep a fast peer's pipe full, small enough that thousands of
      * slow peers cost little), close above 16 MiB; 64 MiB queued per loop at most; no connection
-     * limit but the fd limit; 2 s linger; block when idle.
+     * limit but the fd limit; 2 s linger; block when idle; on io_uring 1024 SQ entries, 256
+     * provided buffers of 16 KiB, multishot receives after 8 quiet ones.
      *
      * @return the defaults, with the backend from {@code -Dffmreactor.backend} (or {@code auto})
      * @throws IllegalArgumentException if that property names no backend
@@ -65,13 +93,14 @@ public record LoopOptions(Backend backend, int readBufferSize, int eventCapacity
     /** {@return a builder holding the {@link #defaults()}} */
     public static Builder builder() {
         return new Builder(Backend.fromProperty(), 64 * 1024, 1024, 16, 64, 64 * 1024, 16L << 20, 64L << 20,
-                Integer.MAX_VALUE, 2000, WaitStrategy.BLOCK);
+                Integer.MAX_VALUE, 2000, WaitStrategy.BLOCK, URING_ENTRIES, URING_BUFFERS, URING_BUFFER_SIZE, URING_QUIET_RECEIVES);
     }
 
     /** {@return a builder holding these options} */
     public Builder toBuilder() {
         return new Builder(backend, readBufferSize, eventCapacity, readsPerTurn, acceptsPerTurn, pauseReadingAbove,
-                closeAbove, outputBudget, maxConnections, lingerMillis, waitStrategy);
+                closeAbove, outputBudget, maxConnections, lingerMillis, waitStrategy, uringEntries, uringBuffers,
+                uringBufferSize, uringQuietReceives);
     }
 
     /** {@return these options on backend {@code b}} */
@@ -134,10 +163,12 @@ public record LoopOptions(Backend backend, int readBufferSize, int eventCapacity
         private int readBufferSize, eventCapacity, readsPerTurn, acceptsPerTurn, maxConnections;
         private long pauseReadingAbove, closeAbove, outputBudget, lingerMillis;
         private WaitStrategy waitStrategy;
+        private int uringEntries, uringBuffers, uringBufferSize, uringQuietReceives;
 
         private Builder(Backend backend, int readBufferSize, int eventCapacity, int readsPerTurn, int acceptsPerTurn,
                         long pauseReadingAbove, long closeAbove, long outputBudget, int maxConnections,
-                        long lingerMillis, WaitStrategy waitStrategy) {
+                        long lingerMillis, WaitStrategy waitStrategy, int uringEntries, int uringBuffers,
+                        int uringBufferSize, int uringQuietReceives) {
             this.backend = backend;
             this.readBufferSize = readBufferSize;
             this.eventCapacity = eventCapacity;
@@ -149,6 +180,10 @@ public record LoopOptions(Backend backend, int readBufferSize, int eventCapacity
             this.maxConnections = maxConnections;
             this.lingerMillis = lingerMillis;
             this.waitStrategy = waitStrategy;
+            this.uringEntries = uringEntries;
+            this.uringBuffers = uringBuffers;
+            this.uringBufferSize = uringBufferSize;
+            this.uringQuietReceives = uringQuietReceives;
         }
 
         /** Sets {@link LoopOptions#backend()}; returns this builder. */
@@ -184,6 +219,18 @@ public record LoopOptions(Backend backend, int readBufferSize, int eventCapacity
         /** Sets {@link LoopOptions#waitStrategy()}; returns this builder. */
         public Builder waitStrategy(WaitStrategy v) { waitStrategy = v; return this; }
 
+        /** Sets {@link LoopOptions#uringEntries()}; returns this builder. */
+        public Builder uringEntries(int v) { uringEntries = v; return this; }
+
+        /** Sets {@link LoopOptions#uringBuffers()}; returns this builder. */
+        public Builder uringBuffers(int v) { uringBuffers = v; return this; }
+
+        /** Sets {@link LoopOptions#uringBufferSize()}; returns this builder. */
+        public Builder uringBufferSize(int v) { uringBufferSize = v; return this; }
+
+        /** Sets {@link LoopOptions#uringQuietReceives()}; returns this builder. */
+        public Builder uringQuietReceives(int v) { uringQuietReceives = v; return this; }
+
         /**
          * {@return the options}
          *
@@ -191,7 +238,8 @@ public record LoopOptions(Backend backend, int readBufferSize, int eventCapacity
          */
         public LoopOptions build() {
             return new LoopOptions(backend, readBufferSize, eventCapacity, readsPerTurn, acceptsPerTurn,
-                    pauseReadingAbove, closeAbove, outputBudget, maxConnections, lingerMillis, waitStrategy);
+                    pauseReadingAbove, closeAbove, outputBudget, maxConnections, lingerMillis, waitStrategy,
+                    uringEntries, uringBuffers, uringBufferSize, uringQuietReceives);
         }
     }
 }

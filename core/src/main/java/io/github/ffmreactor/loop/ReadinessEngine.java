@@ -1,16 +1,19 @@
 package io.github.ffmreactor.loop;
 
 import io.github.ffmreactor.NativeException;
+import io.github.ffmreactor.net.Fds;
+import io.github.ffmreactor.poll.Capabilities;
 import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.poll.PollerStats;
 
 /**
  * The readiness engine: a {@link Poller} says which fds are ready, {@link Registry} finds their
  * channels, which then read, write and accept themselves; edge-triggered connections whose read
- * budget ran out are {@link Carried} to the next turn. Closing releases at once.
+ * budget ran out are {@link Carried} to the next turn. Registration is the poller's; closing
+ * releases at once.
  */
 final class ReadinessEngine implements Engine {
-    final Poller poller;
+    private final Poller poller;
     private final EventLoop loop;
     private final Registry registry;
     private final Carried carried;
@@ -27,6 +30,53 @@ final class ReadinessEngine implements Engine {
     @Override
     public String name() {
         return poller.name();
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return poller.capabilities();
+    }
+
+    @Override
+    public String datagramRefusal() {
+        return null;
+    }
+
+    @Override
+    public EngineStream stream(Connection c) {
+        return new ReadinessStream(c);
+    }
+
+    @Override
+    public void attach(Channel c, int interest) throws NativeException {
+        poller.register(c.fd, interest, c.watchTrigger(), registry.token(c));
+    }
+
+    @Override
+    public void interest(Channel c, int interest) throws NativeException {
+        poller.modify(c.fd, interest, c.watchTrigger(), registry.token(c));
+    }
+
+    @Override
+    public void connect(Connector k, Connector.Target target) throws NativeException {
+        k.fd = target.openAndConnect();
+        // Writability means the handshake finished one way or the other; level-triggered whatever
+        // the connection will use later.
+        registry.attach(k, Poller.WRITE);
+    }
+
+    @Override
+    public void detach(Channel c, int fd) {
+        try {
+            poller.deregister(fd);
+        } catch (NativeException | RuntimeException ignored) {
+            // Not registered any more (or the poller refused): what matters is what the caller does next.
+        }
+    }
+
+    @Override
+    public void release(Channel c) {
+        Fds.closeQuietly(registry.detach(c));
     }
 
     @Override

@@ -6,21 +6,26 @@ import io.github.ffmreactor.net.Fds;
 import io.github.ffmreactor.poll.Poller;
 
 /**
- * The one path between a channel and the poller. {@link #attach} gives a channel (which owns its
- * fd) a slot and registers the fd; on any failure it undoes both and closes the fd, so accept,
- * listen, connect, datagrams and hand-offs share one undo and nothing is left for a later close
- * to trip over. {@link #release} is the one way back. Loop thread only.
+ * The one path between a channel and its engine. {@link #attach} gives a channel (which owns its
+ * fd) a slot and has the engine watch it; on any failure it undoes both and closes the fd, so
+ * accept, listen, connect, datagrams and hand-offs share one undo and nothing is left for a later
+ * close to trip over. {@link #release} is the one way back. Loop thread only.
  */
 final class Registry {
     private final EventLoop loop;
-    private final Poller poller;
     private final Slots slots = new Slots();
+    private Engine engine;
     /** Open connections (not listeners, datagrams or connects in progress). */
     int open;
 
-    Registry(EventLoop loop, Poller poller) {
+    Registry(EventLoop loop) {
         this.loop = loop;
-        this.poller = poller;
+    }
+
+    /** The engine, once made (it is made with this registry). */
+    void bind(Engine e) {
+        engine = e;
+        slots.limit(e.maxSlots(), e.name());
     }
 
     long token(Channel c) {
@@ -32,7 +37,7 @@ final class Registry {
         return slots.lookup(token);
     }
 
-    /** A closed channel whose requests are still in flight (io_uring), or null. */
+    /** A closed channel whose requests are still in flight (a completion engine's), or null. */
     Channel retiredChannel(long token) {
         return slots.retired(token);
     }
@@ -56,13 +61,13 @@ final class Registry {
     }
 
     /**
-     * Puts {@code c} in a slot and registers its fd. On any failure both are undone, the fd is
-     * closed (it was handed over) and the failure is rethrown.
+     * Puts {@code c} in a slot and has the engine watch its fd. On any failure both are undone, the
+     * fd is closed (it was handed over) and the failure is rethrown.
      */
-    void attach(Channel c, int interest, Trigger trigger) throws NativeException {
-        slots.allocate(c);
+    void attach(Channel c, int interest) throws NativeException {
         try {
-            poller.register(c.fd, interest, trigger, slots.token(c));
+            slots.allocate(c);
+            engine.attach(c, interest);
         } catch (NativeException | RuntimeException e) {
             int fd = c.fd;
             c.fd = -1;
@@ -74,44 +79,32 @@ final class Registry {
         c.interest = interest;
     }
 
-    /** Deregisters, closes the fd (exactly once) and frees the slot under a new generation. */
+    /** Closes {@code c}'s fd (exactly once) and frees its slot: at once, or when its engine is done with them. */
     void release(Channel c) {
-        if (loop.uring != null) {
-            // Completion engine: closing is a request; the fd and slot go at the last completion.
-            int fd = c.fd;
-            c.fd = -1;
-            loop.uring.retire(c, fd);
-        } else {
-            int fd = detach(c);
-            Fds.closeQuietly(fd);
-        }
+        engine.release(c);
         if (c instanceof Connection) {
             open--;
             loop.accepting.connectionClosed();
         }
     }
 
-    /** Deregisters {@code c} and frees its slot, keeping the fd open; returns the fd, now the caller's. */
+    /** Takes {@code c} off its engine and frees its slot, keeping the fd open; returns the fd, now the caller's. */
     int detach(Channel c) {
         int fd = c.fd;
         c.fd = -1;
-        try {
-            poller.deregister(fd);
-        } catch (NativeException | RuntimeException ignored) {
-            // Not registered any more (or the poller refused): closing is what matters.
-        }
+        engine.detach(c, fd);
         slots.free(c);
         return fd;
     }
 
     /** Serves a connected stream fd (now ours) with {@code handler}; on failure the fd is closed. */
     Connection adopt(int fd, Trigger trigger, Handler handler) throws NativeException {
-        if (!poller.capabilities().supports(trigger)) {
+        if (!engine.capabilities().supports(trigger)) {
             Fds.closeQuietly(fd); // the fd was handed over: a refusal must not leak it
             throw unsupported(trigger);
         }
         Connection c = new Connection(loop, fd, trigger, handler);
-        attach(c, c.wantedInterest(), trigger);
+        attach(c, c.stream.wantedInterest());
         open++;
         try {
             handler.onOpen(c);
@@ -135,17 +128,15 @@ final class Registry {
             Fds.closeQuietly(fd);
             throw e;
         }
-        // Listeners are level-triggered whatever their connections use: accepting is bounded per
-        // turn, and the next turn finds the rest without a new edge.
-        attach(l, Poller.READ, Trigger.LEVEL);
+        attach(l, Poller.READ);
         return l;
     }
 
     void checkTrigger(Trigger trigger) {
-        if (!poller.capabilities().supports(trigger)) throw unsupported(trigger);
+        if (!engine.capabilities().supports(trigger)) throw unsupported(trigger);
     }
 
     private IllegalArgumentException unsupported(Trigger trigger) {
-        return new IllegalArgumentException("backend " + poller.name() + " does not support " + trigger + " triggering");
+        return new IllegalArgumentException("backend " + engine.name() + " does not support " + trigger + " triggering");
     }
 }

@@ -20,6 +20,9 @@ final class Slots {
     private Channel[] retired = new Channel[64];
     private int freeCount;
     private int used;
+    /** Slots an engine can name ({@link #limit}); past it a new channel is refused. */
+    private int limit = Integer.MAX_VALUE;
+    private String engine = "";
 
     long token(Channel c) {
         return ((long) generations[c.slot] << 32) | c.slot;
@@ -34,11 +37,22 @@ final class Slots {
         return c != null && generations[s] == (int) (token >>> 32) ? c : null;
     }
 
+    /** At most {@code max} slots: the engine's token has no room for more ({@code engine} names it in the refusal). */
+    void limit(int max, String engine) {
+        this.limit = max;
+        this.engine = engine;
+    }
+
+    /** Gives {@code c} a slot; past the engine's limit an {@link IllegalArgumentException} says so. */
     void allocate(Channel c) {
         int s;
         if (freeCount > 0) {
             s = free[--freeCount];
         } else {
+            if (used == limit) {
+                throw new IllegalArgumentException(engine + ": no slot for another channel: the loop holds "
+                        + limit + " at once, all its requests' user_data can name");
+            }
             if (used == channels.length) {
                 int n = channels.length * 2;
                 channels = Arrays.copyOf(channels, n);

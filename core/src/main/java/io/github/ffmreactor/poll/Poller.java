@@ -2,6 +2,7 @@ package io.github.ffmreactor.poll;
 
 import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.Trigger;
+import java.util.List;
 
 /**
  * A readiness poller over one kernel API: register fds with an interest, a trigger and a
@@ -68,7 +69,7 @@ public interface Poller extends AutoCloseable {
     }
 
     /** The backends this OS offers, best first, e.g. {@code [epoll, poll, select]}. */
-    static java.util.List<String> available() {
+    static List<String> available() {
         return Pollers.available();
     }
 

@@ -2,12 +2,13 @@ package io.github.ffmreactor.poll;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Native;
-import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Unistd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * The self-pipe of the poll and select backends: a wakeup writes one byte to the write end, the
@@ -26,7 +27,7 @@ final class WakePipe {
         this.writeFd = writeFd;
         buf = arena.allocate(64);
         one = arena.allocate(1);
-        one.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 1);
+        one.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
     }
 
     /** A pipe whose two ends {@code owner} owns from the moment they exist (closed by its abandon or close). */

@@ -10,11 +10,14 @@ import io.github.ffmreactor.NativeException;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
- * Linux io_uring, raw: the three system calls through {@code syscall(2)} (glibc has no wrappers),
- * mmap/munmap, the UAPI structs of {@code <linux/io_uring.h>} and the constants this project uses.
- * {@link Uring} builds a ring on it. Facts and sources: native-notes/io_uring.md.
+ * Linux io_uring, the ABI: the three system calls through {@code syscall(2)} (glibc has no
+ * wrappers), mmap/munmap, the UAPI structs of {@code <linux/io_uring.h>} and the constants this
+ * project uses. {@link Uring} is the ring built on it. Facts and sources: native-notes/io_uring.md.
  *
  * <p>System call numbers: {@code io_uring_setup} 425, {@code io_uring_enter} 426,
  * {@code io_uring_register} 427, the same on x86_64 ({@code asm/unistd_64.h}) and aarch64
@@ -181,7 +184,7 @@ public final class IoUring {
     /** syscall(nr, ...) with {@code longArgs} long arguments (nr included): every argument is a long. */
     private static Bind syscall(int longArgs) {
         var args = new MemoryLayout[longArgs];
-        java.util.Arrays.fill(args, JAVA_LONG);
+        Arrays.fill(args, JAVA_LONG);
         return Bind.fn("syscall", JAVA_LONG, args).variadicFrom(1);
     }
 
@@ -280,5 +283,33 @@ public final class IoUring {
     public static int munmap(MemorySegment cs, long addr, long len) {
         linked();
         return Bind.ret(cs, MUNMAP.call(cs, addr, len));
+    }
+
+    /** What an errno from io_uring_setup (or mmap of a ring) most likely means. */
+    static String setupCause(int errno) {
+        if (errno == Errno.ENOSYS) {
+            return !LINKABLE ? "io_uring needs Linux on x86_64 or aarch64"
+                    : "the kernel has no io_uring (older than 5.1, or built without CONFIG_IO_URING), "
+                    + "or a seccomp filter answers ENOSYS (Docker's default profile blocks io_uring)";
+        }
+        if (errno == Errno.EPERM) {
+            return "io_uring is disabled for this process: kernel.io_uring_disabled=" + disabledSysctl()
+                    + " (2: for everyone, 1: only for members of kernel.io_uring_group), or a seccomp filter";
+        }
+        if (errno == Errno.ENOMEM) {
+            return "not enough locked memory for the ring: kernels before 5.12 charge rings to RLIMIT_MEMLOCK "
+                    + "(ulimit -l; containers often give 64 KiB); use fewer entries or raise the limit";
+        }
+        if (errno == Errno.EINVAL) return "the kernel rejects these entries or flags";
+        if (errno == Errno.EMFILE || errno == Errno.ENFILE) return "no fd left for the ring";
+        return "see native-notes/io_uring.md";
+    }
+
+    private static String disabledSysctl() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/io_uring_disabled")).trim();
+        } catch (Exception e) {
+            return "(absent: a kernel before 6.6)";
+        }
     }
 }

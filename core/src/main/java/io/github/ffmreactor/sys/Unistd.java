@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 
 /**
  * POSIX fd calls: read, write, close, fcntl, pipe, getpid. Every call returns its C result when
@@ -167,7 +168,7 @@ public final class Unistd {
      * bounds, a native (not heap) segment, and a live arena.
      */
     public static long address(MemorySegment buf, long off, long len) {
-        java.util.Objects.checkFromIndexSize(off, len, buf.byteSize());
+        Objects.checkFromIndexSize(off, len, buf.byteSize());
         if (!buf.isNative()) throw new IllegalArgumentException("not a native segment: " + buf);
         if (!buf.scope().isAlive()) throw new IllegalStateException("segment's arena is closed");
         return buf.address() + off;

@@ -10,12 +10,11 @@ import io.github.ffmreactor.NativeException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
- * One io_uring instance: the mapped SQ and CQ rings and SQE array, SQE preparation, submit and
- * wait, CQE iteration. Nothing on the submit/complete path allocates.
+ * One io_uring instance, the ring: the mapped SQ and CQ rings and SQE array, SQE preparation,
+ * submit and wait, CQE iteration. Built on {@link IoUring}, the ABI (syscalls, UAPI layouts and
+ * constants). Nothing on the submit/complete path allocates.
  *
  * <p>Confined: one platform thread opens it and makes every later call (the ring is set up
  * SINGLE_ISSUER|DEFER_TASKRUN where the kernel accepts it; a second thread's io_uring_enter then
@@ -114,7 +113,7 @@ public final class Uring implements AutoCloseable {
     private MemorySegment map(long len, long offset) throws NativeException {
         long a = IoUring.mmap(cs, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, offset);
         if (a < 0) throw Errno.exception("mmap", (int) -a, "io_uring ring at offset 0x" + Long.toHexString(offset)
-                + ", " + len + " bytes" + (a == -Errno.ENOMEM ? ": " + cause(Errno.ENOMEM) : ""));
+                + ", " + len + " bytes" + (a == -Errno.ENOMEM ? ": " + IoUring.setupCause(Errno.ENOMEM) : ""));
         return MemorySegment.ofAddress(a).reinterpret(len);
     }
 
@@ -129,10 +128,10 @@ public final class Uring implements AutoCloseable {
         if (entries < 1 || entries > 32768 || Integer.bitCount(entries) != 1) {
             throw new IllegalArgumentException("io_uring entries must be a power of two in [1, 32768]: " + entries);
         }
-        if (!LINKABLE) throw Errno.exception("io_uring_setup", Errno.ENOSYS, cause(Errno.ENOSYS));
+        if (!LINKABLE) throw Errno.exception("io_uring_setup", Errno.ENOSYS, IoUring.setupCause(Errno.ENOSYS));
         if (Faults.ENABLED) {
             int e = Faults.injected(Faults.Call.RING_SETUP, Faults.ANY_FD);
-            if (e != 0) throw Errno.exception("io_uring_setup", e, cause(e));
+            if (e != 0) throw Errno.exception("io_uring_setup", e, IoUring.setupCause(e));
         }
         Arena arena = Arena.ofShared();
         try {
@@ -152,7 +151,7 @@ public final class Uring implements AutoCloseable {
                 }
                 if (r != -Errno.EINVAL || step == SETUP_STEPS.length - 1) {
                     throw Errno.exception("io_uring_setup", -r, "entries " + entries + ", flags "
-                            + STEP_NAMES[step] + ": " + cause(-r));
+                            + STEP_NAMES[step] + ": " + IoUring.setupCause(-r));
                 }
                 logFallback(step);
             }
@@ -167,34 +166,6 @@ public final class Uring implements AutoCloseable {
         FALLBACK_LOGGED[step] = true;
         System.err.println("ffmreactor: io_uring_setup rejected " + STEP_NAMES[step]
                 + " with EINVAL (a kernel older than that flag); trying " + STEP_NAMES[step + 1]);
-    }
-
-    /** What an errno from io_uring_setup (or mmap of a ring) most likely means. */
-    static String cause(int errno) {
-        if (errno == Errno.ENOSYS) {
-            return !LINKABLE ? "io_uring needs Linux on x86_64 or aarch64"
-                    : "the kernel has no io_uring (older than 5.1, or built without CONFIG_IO_URING), "
-                    + "or a seccomp filter answers ENOSYS (Docker's default profile blocks io_uring)";
-        }
-        if (errno == Errno.EPERM) {
-            return "io_uring is disabled for this process: kernel.io_uring_disabled=" + disabledSysctl()
-                    + " (2: for everyone, 1: only for members of kernel.io_uring_group), or a seccomp filter";
-        }
-        if (errno == Errno.ENOMEM) {
-            return "not enough locked memory for the ring: kernels before 5.12 charge rings to RLIMIT_MEMLOCK "
-                    + "(ulimit -l; containers often give 64 KiB); use fewer entries or raise the limit";
-        }
-        if (errno == Errno.EINVAL) return "the kernel rejects these entries or flags";
-        if (errno == Errno.EMFILE || errno == Errno.ENFILE) return "no fd left for the ring";
-        return "see native-notes/io_uring.md";
-    }
-
-    private static String disabledSysctl() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/io_uring_disabled")).trim();
-        } catch (Exception e) {
-            return "(absent: a kernel before 6.6)";
-        }
     }
 
     private static volatile String unavailable; // "" when available, null before the first check
@@ -299,11 +270,6 @@ public final class Uring implements AutoCloseable {
         return prep(OP_ACCEPT, 0, multishot ? ACCEPT_MULTISHOT : 0, listenFd, 0, 0, 0, flags, 0, userData);
     }
 
-    /** recv into {@code buf[off, off+len)}. */
-    public boolean prepRecv(int fd, MemorySegment buf, long off, int len, int msgFlags, long userData) {
-        return prep(OP_RECV, 0, 0, fd, Unistd.address(buf, off, len), len, 0, msgFlags, 0, userData);
-    }
-
     /** Multishot recv from the provided buffer ring {@code bufGroup} (6.0): one CQE per buffer filled. */
     public boolean prepRecvMultishot(int fd, int bufGroup, int msgFlags, long userData) {
         return prep(OP_RECV, IOSQE_BUFFER_SELECT, RECV_MULTISHOT, fd, 0, 0, 0, msgFlags, bufGroup, userData);
@@ -335,24 +301,6 @@ public final class Uring implements AutoCloseable {
     /** Cancels the request(s) whose user_data is {@code target}; {@code cancelFlags}: ASYNC_CANCEL_*. */
     public boolean prepCancel(long target, int cancelFlags, long userData) {
         return prep(OP_ASYNC_CANCEL, 0, 0, -1, target, 0, 0, cancelFlags, 0, userData);
-    }
-
-    public boolean prepClose(int fd, long userData) {
-        return prep(OP_CLOSE, 0, 0, fd, 0, 0, 0, 0, 0, userData);
-    }
-
-    public boolean prepShutdown(int fd, int how, long userData) {
-        return prep(OP_SHUTDOWN, 0, 0, fd, 0, how, 0, 0, 0, userData);
-    }
-
-    /** A timeout of the {@link IoUring#TIMESPEC} at {@code ts}, or after {@code count} completions (0: time only). */
-    public boolean prepTimeout(MemorySegment ts, int count, int timeoutFlags, long userData) {
-        return prep(OP_TIMEOUT, 0, 0, -1, Unistd.address(ts, 0, TIMESPEC.byteSize()), 1, count, timeoutFlags, 0, userData);
-    }
-
-    /** Posts a CQE with {@code res} and user_data {@code targetData} on the ring {@code ringFd} (5.18): a wakeup. */
-    public boolean prepMsgRing(int ringFd, int res, long targetData, long userData) {
-        return prep(OP_MSG_RING, 0, 0, ringFd, MSG_DATA, res, targetData, 0, 0, userData);
     }
 
     /** SQEs prepared and not yet consumed by the kernel. */

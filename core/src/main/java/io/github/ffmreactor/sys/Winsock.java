@@ -10,6 +10,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
+import java.util.List;
 
 /**
  * Windows sockets (ws2_32.dll): WSAStartup, WSASocketW, ioctlsocket, bind, listen, accept, connect,
@@ -143,7 +144,7 @@ public final class Winsock {
             B_SETHANDLEINFORMATION = b("SetHandleInformation", false, false, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT);
 
     /** Every binding of this class, for WinsockBindingsTest. */
-    static final java.util.List<Binding> BINDINGS = java.util.List.of(
+    static final List<Binding> BINDINGS = List.of(
             B_WSASTARTUP, B_WSASOCKETW, B_IOCTLSOCKET, B_BIND, B_LISTEN, B_ACCEPT, B_CONNECT, B_GETSOCKNAME,
             B_GETPEERNAME, B_GETSOCKOPT, B_SETSOCKOPT, B_SHUTDOWN, B_SEND, B_RECV, B_SEND_AT, B_RECV_AT,
             B_SENDTO_AT, B_RECVFROM_AT, B_CLOSESOCKET, B_SELECT, B_SETHANDLEINFORMATION);

@@ -79,6 +79,11 @@ class ApiTypesTest {
         assertEquals(o.toBuilder().pauseReadingAbove(10).closeAbove(20).build(), o.withLimits(10, 20));
         assertEquals(o.toBuilder().maxConnections(1).build(), o.withMaxConnections(1));
         assertEquals(o.toBuilder().waitStrategy(WaitStrategy.BLOCK).build(), o.withWait(WaitStrategy.BLOCK));
+        LoopOptions u = o.toBuilder().uringEntries(64).uringBuffers(512).uringBufferSize(4096).uringQuietReceives(3).build();
+        assertEquals(new LoopOptions(Backend.SELECT, 4096, 7, 3, 5, 1000, 2000, 3000, 9, 11, spin, 64, 512, 4096, 3), u);
+        assertEquals(u, u.toBuilder().build());
+        assertEquals(List.of(1024, 256, 16 * 1024, 8), List.of(o.uringEntries(), o.uringBuffers(), o.uringBufferSize(),
+                o.uringQuietReceives()), "the io_uring defaults");
     }
 
     @Test
@@ -95,6 +100,13 @@ class ApiTypesTest {
         assertEquals("backend is null (use Backend.AUTO)", bad(() -> LoopOptions.builder().backend(null).build()));
         assertEquals("waitStrategy is null (use WaitStrategy.BLOCK)",
                 bad(() -> LoopOptions.builder().waitStrategy(null).build()));
+        assertEquals("uringEntries is not a power of two in [2, 32768]: 1000",
+                bad(() -> LoopOptions.builder().uringEntries(1000).build()));
+        assertEquals("uringEntries is not a power of two in [2, 32768]: 1", bad(() -> LoopOptions.builder().uringEntries(1).build()));
+        assertEquals("uringBuffers is not a power of two in [1, 32768]: 65536",
+                bad(() -> LoopOptions.builder().uringBuffers(65536).build()));
+        assertEquals("uringBufferSize < 1: 0", bad(() -> LoopOptions.builder().uringBufferSize(0).build()));
+        assertEquals("uringQuietReceives < 1: 0", bad(() -> LoopOptions.builder().uringQuietReceives(0).build()));
     }
 
     private static String bad(java.util.function.Supplier<LoopOptions> s) {

@@ -41,13 +41,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 @ExtendWith(NoFdLeaks.class)
 class UringCancelWhenSubmitFailsTest {
-    private static final LoopOptions URING = LoopOptions.defaults().withBackend(Backend.IO_URING);
+    /** A two-entry SQ: the third request of a turn needs a submit first. */
+    private static final LoopOptions URING = LoopOptions.builder().backend(Backend.IO_URING).uringEntries(2).build();
     private static final int PAIRS = 6;
 
     @AfterEach
     void clear() {
         Faults.clear();
-        System.clearProperty("ffmreactor.uring.entries");
     }
 
     /** Writes {@code msg} on each client and reads the echo back. */
@@ -67,7 +67,7 @@ class UringCancelWhenSubmitFailsTest {
         OnLoop.call(loop, () -> {
             for (int[] p : pairs) {
                 Connection c = loop.register(p[1], Trigger.LEVEL, EchoServer.ECHO);
-                c.multishot = multishot; // before its receive is first armed (at the next prepare)
+                ((RingStream) c.stream).multishot = multishot; // before its receive is first armed (at the next prepare)
                 conns.add(c);
             }
             return null;
@@ -78,7 +78,6 @@ class UringCancelWhenSubmitFailsTest {
     @Test
     void closingManyConnectionsWhileTheSubmitFailsClosesEveryFdAndReleasesEverySlot() throws Exception {
         assumeTrue(Backends.uring(), "io_uring unavailable here");
-        System.setProperty("ffmreactor.uring.entries", "2");
         List<Throwable> errors = new CopyOnWriteArrayList<>();
         int[][] pairs = new int[PAIRS][];
         try (Arena a = Arena.ofConfined()) {
@@ -89,7 +88,7 @@ class UringCancelWhenSubmitFailsTest {
                 List<Connection> conns = registerEchoes(loop, pairs, false);
                 echoOnEach(pairs, a, 'a'); // every connection now has a receive in flight
                 OnLoop.call(loop, () -> {
-                    assertEquals(PAIRS, conns.stream().filter(c -> c.armed).count(), "receives in flight");
+                    assertEquals(PAIRS, conns.stream().filter(c -> ((UringEngine) loop.engine).armed(c)).count(), "receives in flight");
                     // Six closes in one task: six cancels, and the submit that makes room for the third fails.
                     Faults.fail(Call.WAIT, Faults.ANY_FD, 0, Errno.ENOMEM, 1);
                     for (Connection c : conns) c.close();
@@ -97,7 +96,7 @@ class UringCancelWhenSubmitFailsTest {
                 });
                 Await.until("the failed submit", () -> Faults.fired(Call.WAIT) == 1);
                 Await.until("every closed channel released",
-                        () -> OnLoop.call(loop, () -> loop.uring.retiredChannels()) == 0);
+                        () -> OnLoop.call(loop, () -> ((UringEngine) loop.engine).retiredChannels()) == 0);
                 MemorySegment buf = a.allocate(256);
                 for (int[] p : pairs) assertEquals(0, TcpPair.readNonBlocking(p[0], buf, -1), "the peer reads EOF: the server fd is closed");
                 assertNull(loop.terminationCause());
@@ -119,7 +118,6 @@ class UringCancelWhenSubmitFailsTest {
     @Test
     void pausingManyConnectionsWhileTheSubmitFailsCancelsEveryArmedReceive() throws Exception {
         assumeTrue(Backends.uring(), "io_uring unavailable here");
-        System.setProperty("ffmreactor.uring.entries", "2");
         List<Throwable> errors = new CopyOnWriteArrayList<>();
         int[][] pairs = new int[PAIRS][];
         int big = 4 << 20; // far more than the socket buffers of a peer that does not read take
@@ -132,24 +130,24 @@ class UringCancelWhenSubmitFailsTest {
                 echoOnEach(pairs, a, 'a');
                 byte[] reply = new byte[big];
                 OnLoop.call(loop, () -> {
-                    assertEquals(PAIRS, conns.stream().filter(c -> c.armed).count(), "multishot receives in flight");
+                    assertEquals(PAIRS, conns.stream().filter(c -> ((UringEngine) loop.engine).armed(c)).count(), "multishot receives in flight");
                     Faults.fail(Call.WAIT, Faults.ANY_FD, 0, Errno.ENOMEM, 1);
                     for (Connection c : conns) {
                         c.write(reply);
-                        assertTrue(c.isHolding(), "over the limits: input held, no receive wanted");
+                        assertTrue(((RingStream) c.stream).isHolding(), "over the limits: input held, no receive wanted");
                     }
                     return null;
                 });
                 Await.until("the failed submit", () -> Faults.fired(Call.WAIT) == 1);
                 Await.until("every paused receive cancelled", () -> OnLoop.call(loop, () -> {
                     List<Boolean> stuck = new ArrayList<>();
-                    for (Connection c : conns) stuck.add(c.armed);
+                    for (Connection c : conns) stuck.add(((UringEngine) loop.engine).armed(c));
                     return !stuck.contains(true);
                 }));
                 // Still paused (the peers read nothing yet), and no receive went back in flight.
                 OnLoop.call(loop, () -> {
                     for (Connection c : conns) {
-                        assertTrue((c.isHolding() || c.isReadPaused()) && !c.armed, "paused, no receive armed");
+                        assertTrue((((RingStream) c.stream).isHolding() || c.isReadPaused()) && !((UringEngine) loop.engine).armed(c), "paused, no receive armed");
                     }
                     return null;
                 });
@@ -174,7 +172,6 @@ class UringCancelWhenSubmitFailsTest {
     @Test
     void theEngineCloseCancelsEverythingEvenWhenItsFirstSubmitFails() throws Exception {
         assumeTrue(Backends.uring(), "io_uring unavailable here");
-        System.setProperty("ffmreactor.uring.entries", "2");
         List<Throwable> errors = new CopyOnWriteArrayList<>();
         int[][] pairs = new int[PAIRS][];
         try (Arena a = Arena.ofConfined()) {
@@ -211,7 +208,6 @@ class UringCancelWhenSubmitFailsTest {
     @Test
     void anEngineCloseThatCannotReapStillClosesTheFds() throws Exception {
         assumeTrue(Backends.uring(), "io_uring unavailable here");
-        System.setProperty("ffmreactor.uring.entries", "2");
         int[][] pairs = new int[PAIRS][];
         try (Arena a = Arena.ofConfined()) {
             for (int i = 0; i < PAIRS; i++) pairs[i] = TcpPair.connected();

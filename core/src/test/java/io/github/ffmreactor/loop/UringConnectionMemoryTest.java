@@ -78,7 +78,7 @@ class UringConnectionMemoryTest {
                 assertArrayEquals(new byte[] {1, 2, 3}, s.getInputStream().readNBytes(3), "the next connection echoes");
             }
             r.awaitNoConnections();
-            assertEquals(0, (int) OnLoop.call(r.loop, () -> r.loop.uring.chunks().lent()), "chunks still lent");
+            assertEquals(0, (int) OnLoop.call(r.loop, () -> ((UringEngine) r.loop.engine).chunks().lent()), "chunks still lent");
             assertEquals(1, r.loop.stats().failures());
         }
     }
@@ -101,7 +101,7 @@ class UringConnectionMemoryTest {
                         if (ch.read(back) < 0) throw new IOException("closed by the server");
                     }
                 }
-                int[] lent = OnLoop.call(r.loop, () -> new int[] {r.loop.uring.chunks().lent(), (int) r.loop.stats().open()});
+                int[] lent = OnLoop.call(r.loop, () -> new int[] {((UringEngine) r.loop.engine).chunks().lent(), (int) r.loop.stats().open()});
                 report("idle: %d connections open, %d chunks lent", lent[1], lent[0]);
                 assertEquals(CONNECTIONS, lent[1]);
                 assertEquals(0, lent[0], "an idle connection holds no output or input chunk");
@@ -139,9 +139,9 @@ class UringConnectionMemoryTest {
                 int[] m = OnLoop.call(r.loop, () -> {
                     int most = 0;
                     for (Channel c : r.loop.registry.channels()) {
-                        if (c instanceof Connection k) most = Math.max(most, k.chunks());
+                        if (c instanceof Connection k) most = Math.max(most, ((RingStream) k.stream).chunks());
                     }
-                    return new int[] {r.loop.uring.chunks().lent(), most, paused(r)};
+                    return new int[] {((UringEngine) r.loop.engine).chunks().lent(), most, paused(r)};
                 });
                 long perConnection = (long) m[0] * ChunkPool.CHUNK / CONNECTIONS;
                 report("paused: %d connections, %d chunks lent (%d KiB per connection, at most %d chunks on one), "
@@ -156,7 +156,7 @@ class UringConnectionMemoryTest {
                 for (SocketChannel ch : peers) ch.close();
             }
             r.awaitNoConnections();
-            assertEquals(0, (int) OnLoop.call(r.loop, () -> r.loop.uring.chunks().lent()), "chunks still lent");
+            assertEquals(0, (int) OnLoop.call(r.loop, () -> ((UringEngine) r.loop.engine).chunks().lent()), "chunks still lent");
             awaitTrimmed(r);
         }
     }
@@ -197,7 +197,7 @@ class UringConnectionMemoryTest {
     /** Extra slabs a burst mapped are unmapped by the once-a-second trim: only the first stays. */
     private static void awaitTrimmed(LoopRunner r) throws Exception {
         Await.until(Duration.ofSeconds(10), "chunk slabs past the first unmapped",
-                () -> OnLoop.call(r.loop, () -> r.loop.uring.chunks().mappedBytes()) <= ChunkPool.SLAB_BYTES);
+                () -> OnLoop.call(r.loop, () -> ((UringEngine) r.loop.engine).chunks().mappedBytes()) <= ChunkPool.SLAB_BYTES);
     }
 
     private static void report(String format, Object... args) {

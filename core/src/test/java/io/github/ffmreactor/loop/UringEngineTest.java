@@ -41,8 +41,6 @@ class UringEngineTest {
     @AfterEach
     void clear() {
         Faults.clear();
-        System.clearProperty("ffmreactor.uring.buffers");
-        System.clearProperty("ffmreactor.uring.bufferSize");
     }
 
     @Test
@@ -69,9 +67,8 @@ class UringEngineTest {
     void noBuffersInTheRingIsCountedAndTheReceiveArmedAgain() throws Exception {
         assumeTrue(Backends.uring(), "io_uring unavailable here");
         // A tiny ring: two 256-byte buffers for eight connections that all send 8 KiB at once.
-        System.setProperty("ffmreactor.uring.buffers", "2");
-        System.setProperty("ffmreactor.uring.bufferSize", "256");
-        try (LoopRunner r = new LoopRunner(URING, Trigger.LEVEL, () -> EchoServer.ECHO)) {
+        LoopOptions twoSmallBuffers = URING.toBuilder().uringBuffers(2).uringBufferSize(256).build();
+        try (LoopRunner r = new LoopRunner(twoSmallBuffers, Trigger.LEVEL, () -> EchoServer.ECHO)) {
             List<Socket> socks = new ArrayList<>();
             try {
                 for (int i = 0; i < 8; i++) {
@@ -89,7 +86,7 @@ class UringEngineTest {
                 for (int i = 0; i < 8; i++) {
                     assertArrayEquals(sent[i], socks.get(i).getInputStream().readNBytes(8192), "connection " + i);
                 }
-                long nobufs = OnLoop.call(r.loop, () -> r.loop.uring.noBuffers());
+                long nobufs = OnLoop.call(r.loop, () -> ((UringEngine) r.loop.engine).noBuffers());
                 assertTrue(nobufs > 0, "ENOBUFS never happened: " + r.loop.stats());
                 assertTrue(r.errors.isEmpty(), r.errors.toString());
             } finally {
@@ -226,7 +223,7 @@ class UringEngineTest {
             assertTrue(openWhenFailed[0], "the socket was closed before the cancelled CONNECT came back");
             // Then the completion comes back and the socket goes: nothing connecting, nothing retired.
             Await.until("connect released", () -> OnLoop.call(r.loop,
-                    () -> r.loop.counters.connecting() == 0 && r.loop.uring.retiredChannels() == 0));
+                    () -> r.loop.counters.connecting() == 0 && ((UringEngine) r.loop.engine).retiredChannels() == 0));
             assertTrue(r.errors.isEmpty(), r.errors.toString());
         } finally {
             io.github.ffmreactor.net.Fds.closeQuietly(lfd);

@@ -1,0 +1,261 @@
+package io.github.ffmreactor.loop;
+
+import static io.github.ffmreactor.poll.Poller.ERROR;
+import static io.github.ffmreactor.poll.Poller.HANGUP;
+import static io.github.ffmreactor.poll.Poller.READ;
+import static io.github.ffmreactor.poll.Poller.WRITE;
+
+import io.github.ffmreactor.NativeException;
+import io.github.ffmreactor.Trigger;
+import io.github.ffmreactor.net.SocketIo;
+import io.github.ffmreactor.net.Tcp;
+import io.github.ffmreactor.sys.Errno;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A connection on a readiness engine (epoll, kqueue, poll, select): told its fd is readable or
+ * writable, it calls read(2) and write(2) itself. A write goes to the kernel at once; what the
+ * kernel does not take is copied into one native buffer, {@code out[outStart, outEnd)}, and
+ * flushed when the fd turns writable.
+ */
+final class ReadinessStream implements EngineStream {
+    private final Connection conn;
+    private Arena outArena;
+    private MemorySegment out;
+    private long outStart, outEnd;
+    /** On the loop's carry list (edge triggering, read budget used up). */
+    boolean carried;
+
+    ReadinessStream(Connection conn) {
+        this.conn = conn;
+    }
+
+    Connection connection() {
+        return conn;
+    }
+
+    @Override
+    public long pending() {
+        return outEnd - outStart;
+    }
+
+    @Override
+    public int wantedInterest() {
+        Connection c = conn;
+        if (c.trigger == Trigger.EDGE) {
+            // Registered once for everything: edges cost nothing while unused, and no epoll_ctl
+            // is needed when output queues up or drains.
+            return READ | WRITE | HANGUP;
+        }
+        int i = 0;
+        if (c.lingering || (!c.readPaused && !c.inputClosed && !c.closing)) i |= READ | HANGUP;
+        if (outEnd > outStart) i |= WRITE;
+        return i;
+    }
+
+    @Override
+    public void ready(int ready) throws NativeException {
+        Connection c = conn;
+        if ((ready & WRITE) != 0 && outEnd > outStart) flush();
+        if (c.fd < 0) return;
+        if ((ready & (HANGUP | ERROR)) != 0) {
+            if (c.inputClosed) {
+                // Under edge triggering the interest keeps HANGUP, and the peer's half-close
+                // (EPOLLRDHUP, EV_EOF on the read filter) rides on every later event of the fd: it
+                // is not news, and the output still queued (a reply larger than the socket buffer)
+                // goes on being flushed; a write to a peer that is really gone fails and closes.
+                if ((ready & ERROR) == 0 && c.trigger == Trigger.EDGE) return;
+                // Otherwise the interest no longer asks for the half-close, so this is the peer
+                // gone both ways (EPOLLHUP: both directions shut; EPOLLERR: a reset). No write can
+                // succeed, and level triggering would report it on every wait: close.
+                int err = (ready & ERROR) != 0 ? Tcp.soError(c.fd) : 0;
+                c.closeNow(err != 0 ? Errno.exception("connection", err, "after end of input") : null);
+                return;
+            }
+            if (c.closing && !c.lingering) {
+                // Input is no longer read; the queued output decides: a write that fails closes.
+                if (outEnd > outStart) flush();
+                return;
+            }
+            // The peer hung up or the socket failed: whatever it sent before is still in the
+            // receive buffer. Read it all (up to EOF or the error) before anything closes.
+            readInput(true);
+        } else if ((ready & READ) != 0) {
+            readInput(false);
+        }
+        if (c.trigger == Trigger.ONESHOT && c.fd >= 0) c.rearm();
+    }
+
+    /**
+     * Reads and delivers input. Level triggering: one read per readiness. Edge triggering: reads
+     * until the socket is drained (a short read or EAGAIN), at most readsPerTurn times, and carries
+     * the connection to the next turn if more may be waiting. {@code drain}: until EOF or error.
+     */
+    void readInput(boolean drain) {
+        Connection c = conn;
+        EventLoop l = c.loop;
+        MemorySegment buf = l.readBuf;
+        long size = buf.byteSize();
+        if (c.lingering) {
+            discardInput();
+            return;
+        }
+        int budget = drain ? Integer.MAX_VALUE : c.trigger == Trigger.EDGE ? l.options.readsPerTurn() : 1;
+        for (int k = 0; ; k++) {
+            if (c.fd < 0 || c.inputClosed || c.closing || (c.readPaused && !drain)) return;
+            if (k == budget) {
+                if (c.trigger == Trigger.EDGE) l.carried.add(this);
+                return;
+            }
+            // Readiness without an error: the read that succeeds captures no errno (40 B per read
+            // where C2 did not inline the capture adapter). Draining after a hang-up or an error,
+            // capture it from the first read: a reset read once reads as end of stream after.
+            long r = drain ? SocketIo.read(l.cs, c.fd, buf, 0, size) : SocketIo.readPlainFirst(l.cs, c.fd, buf, 0, size);
+            l.counters.read(r);
+            if (r > 0) {
+                if (!c.deliver(buf, (int) r)) return;
+                // A short read took everything the socket had; data arriving later raises a new
+                // edge. Skipping the read that would return EAGAIN saves a syscall per message.
+                if (r < size && !drain) return;
+            } else if (r == 0) {
+                c.endOfInput();
+                return;
+            } else if (r == -Errno.EAGAIN) {
+                l.counters.eagain();
+                return;
+            } else if (r != -Errno.EINTR) {
+                c.ioError(SocketIo.READ_CALL, (int) -r);
+                return;
+            }
+        }
+    }
+
+    /**
+     * Lingering close: output is shut down, and what the peer still sends (a request pipelined
+     * after the last one) is read and dropped, so that closing never meets unread input, which
+     * Linux answers with a reset that can destroy the response still in flight.
+     */
+    private void discardInput() {
+        Connection c = conn;
+        EventLoop l = c.loop;
+        for (int k = 0; k < l.options.readsPerTurn(); k++) {
+            long r = SocketIo.read(l.cs, c.fd, l.readBuf, 0, l.readBuf.byteSize());
+            l.counters.read(r);
+            if (r > 0) continue; // dropped
+            if (r == -Errno.EAGAIN) {
+                l.counters.eagain();
+                return;
+            } else if (r != -Errno.EINTR) {
+                c.closeNow(null); // EOF (or the peer reset): everything written before was delivered or is moot
+                return;
+            }
+        }
+        if (c.trigger == Trigger.EDGE) l.carried.add(this);
+    }
+
+    @Override
+    public boolean write(MemorySegment src, long off, long len) {
+        Connection c = conn;
+        EventLoop l = c.loop;
+        if (outEnd == outStart) {
+            long w = SocketIo.write(l.cs, c.fd, src, off, len);
+            l.counters.write(w);
+            if (w == len) {
+                return true;
+            }
+            if (w >= 0) {
+                off += w;
+                len -= w;
+            } else if (w == -Errno.EAGAIN) {
+                l.counters.eagain();
+            } else if (w != -Errno.EINTR) {
+                c.ioError(SocketIo.WRITE_CALL, (int) -w);
+                return false;
+            }
+        }
+        long pending = outEnd - outStart + len;
+        if (!c.admit(pending)) return false;
+        enqueue(src, off, len);
+        l.counters.queued(len);
+        // Back-pressure: stop reading from this peer while its own queue is long, or while the
+        // loop as a whole holds more queued output than its budget.
+        if (c.overLimits(pending)) c.readPaused = true;
+        c.updateInterest();
+        return true;
+    }
+
+    private void enqueue(MemorySegment src, long off, long len) {
+        long pending = outEnd - outStart;
+        if (out == null || outEnd + len > out.byteSize()) {
+            long cap = out == null ? 0 : out.byteSize();
+            if (pending + len <= cap) {
+                MemorySegment.copy(out, outStart, out, 0, pending);
+            } else {
+                long newCap = Math.max(16 * 1024, Long.highestOneBit(pending + len - 1) << 1);
+                // Confined to the loop thread (closing a shared arena costs a handshake with every
+                // thread); shared when written before the loop has a thread, which flushes it later.
+                Arena a = conn.loop.inLoop() ? Arena.ofConfined() : Arena.ofShared();
+                MemorySegment n = a.allocate(newCap, 64);
+                if (pending > 0) MemorySegment.copy(out, outStart, n, 0, pending);
+                if (outArena != null) outArena.close();
+                outArena = a;
+                out = n;
+            }
+            outStart = 0;
+            outEnd = pending;
+        }
+        MemorySegment.copy(src, off, out, outEnd, len);
+        outEnd += len;
+    }
+
+    private void flush() {
+        Connection c = conn;
+        EventLoop l = c.loop;
+        while (outStart < outEnd) {
+            long w = SocketIo.write(l.cs, c.fd, out, outStart, outEnd - outStart);
+            l.counters.write(w);
+            if (w > 0) {
+                l.counters.queued(-w);
+                outStart += w;
+            } else if (w == -Errno.EAGAIN) {
+                l.counters.eagain();
+                break;
+            } else if (w != -Errno.EINTR) {
+                c.ioError(SocketIo.WRITE_CALL, (int) -w);
+                return;
+            }
+        }
+        c.afterOutput();
+    }
+
+    @Override
+    public void drained() {
+        outStart = outEnd = 0;
+        // Do not keep a burst-sized buffer for an idle connection.
+        if (out != null && out.byteSize() > conn.loop.options.pauseReadingAbove()) freeOut();
+    }
+
+    @Override
+    public void progressed(long pending, boolean resumed) {
+        // Data that arrived while paused raised no new edge: read it next turn.
+        if (resumed && conn.trigger == Trigger.EDGE) conn.loop.carried.add(this);
+    }
+
+    @Override
+    public void lingerStarted() {
+        discardInput(); // input that arrived earlier raised its edge already
+    }
+
+    @Override
+    public void closed() {
+        if (outArena != null) freeOut();
+        outStart = outEnd = 0;
+    }
+
+    private void freeOut() {
+        outArena.close();
+        outArena = null;
+        out = null;
+    }
+}
