@@ -89,7 +89,7 @@ public final class EventLoop implements Executor, AutoCloseable {
             this.registry = new Registry(this, poller);
             this.engine = new ReadinessEngine(this, poller, registry, carried, counters);
         }
-        this.inbox = new Inbox(engine);
+        this.inbox = new Inbox(engine::wakeup);
         this.tasks = new Tasks(life, inbox);
     }
 
@@ -294,7 +294,8 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /**
      * Runs {@code task} once on the loop after {@code delay}. Safe from any thread; on a
-     * terminated loop it throws {@link RejectedExecutionException}.
+     * terminated loop it throws {@link RejectedExecutionException}, and a timer still pending
+     * when the loop terminates ends cancelled.
      */
     public Timer schedule(long delay, TimeUnit unit, Runnable task) {
         return addTimer(new Timer(this, task, Timers.deadline(clock.nanoTime(), delay, unit), 0));
@@ -361,6 +362,11 @@ public final class EventLoop implements Executor, AutoCloseable {
         life.stop(this);
     }
 
+    /**
+     * Waits until the loop has terminated: true once every fd and its native memory are released
+     * and the group hook has run, and, for a loop {@link #start}ed, its thread has ended; false
+     * if {@code timeout} ran out first.
+     */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
         return life.awaitTermination(timeout);
     }
