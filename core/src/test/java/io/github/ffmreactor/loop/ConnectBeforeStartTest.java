@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.net.Fds;
 import io.github.ffmreactor.net.Tcp;
-import io.github.ffmreactor.testutil.Backends;
 import io.github.ffmreactor.testutil.FdCount;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -16,7 +15,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -31,15 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Timeout(30)
 class ConnectBeforeStartTest {
-    static List<String> backends() {
-        return Backends.loops();
-    }
-
     static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
-
-    private static EventLoop open(String backend) throws Exception {
-        return EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)));
-    }
 
     /** Asserts that nobody connected to {@code server} (in 200 ms). */
     private static void assertNoConnection(ServerSocket server) throws Exception {
@@ -52,10 +42,10 @@ class ConnectBeforeStartTest {
     }
 
     @ParameterizedTest
-    @MethodSource("backends")
+    @MethodSource("io.github.ffmreactor.loop.TerminationTest#backends")
     void aTimeoutThatRanOutBeforeTheLoopStartedFailsTheConnectAndOpensNothing(String backend) throws Exception {
         int before = FdCount.now();
-        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK); EventLoop loop = open(backend)) {
+        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK); EventLoop loop = TerminationTest.open(backend)) {
             CompletableFuture<Connection> f = loop.connect(new InetSocketAddress(LOOPBACK, server.getLocalPort()),
                     Trigger.LEVEL, (c, b, n) -> {}, Duration.ofMillis(100));
             assertNoConnection(server); // also lets the 100 ms run out
@@ -70,12 +60,12 @@ class ConnectBeforeStartTest {
     }
 
     @ParameterizedTest
-    @MethodSource("backends")
+    @MethodSource("io.github.ffmreactor.loop.TerminationTest#backends")
     void theTimeoutCountsFromTheCallNotFromTheStart(String backend) throws Exception {
         // A listener whose full accept queue drops SYNs: a connect there hangs (ConnectTest).
         int before = FdCount.now();
         int lfd = Tcp.listen(new InetSocketAddress(LOOPBACK, 0), 0, false);
-        try (Socket filler = new Socket(); EventLoop loop = open(backend)) {
+        try (Socket filler = new Socket(); EventLoop loop = TerminationTest.open(backend)) {
             InetSocketAddress target = new InetSocketAddress(LOOPBACK, Tcp.localAddress(lfd).getPort());
             filler.connect(target, 2000); // takes the one place in the queue
             long asked = System.nanoTime();
@@ -93,12 +83,12 @@ class ConnectBeforeStartTest {
     }
 
     @ParameterizedTest
-    @MethodSource("backends")
+    @MethodSource("io.github.ffmreactor.loop.TerminationTest#backends")
     void closingALoopThatNeverRanFailsItsConnectAndOpensNothing(String backend) throws Exception {
         int before = FdCount.now();
         try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
             CompletableFuture<Connection> f;
-            try (EventLoop loop = open(backend)) {
+            try (EventLoop loop = TerminationTest.open(backend)) {
                 f = loop.connect(new InetSocketAddress(LOOPBACK, server.getLocalPort()), Trigger.LEVEL,
                         (c, b, n) -> {}, null);
             }
@@ -112,10 +102,10 @@ class ConnectBeforeStartTest {
 
     /** An embedder's loop: the connect asked before its first runOnce completes in its turns, on its thread. */
     @ParameterizedTest
-    @MethodSource("backends")
+    @MethodSource("io.github.ffmreactor.loop.TerminationTest#backends")
     void anEmbedderRunsAConnectAskedBeforeItsFirstTurn(String backend) throws Exception {
         int before = FdCount.now();
-        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK); EventLoop loop = open(backend)) {
+        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK); EventLoop loop = TerminationTest.open(backend)) {
             Thread me = Thread.currentThread();
             CompletableFuture<Thread> openedOn = new CompletableFuture<>();
             CompletableFuture<Connection> f = loop.connect(new InetSocketAddress(LOOPBACK, server.getLocalPort()),

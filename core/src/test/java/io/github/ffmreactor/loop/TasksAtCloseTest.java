@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Native;
 import io.github.ffmreactor.sys.Unistd;
-import io.github.ffmreactor.testutil.Backends;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -31,21 +30,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Timeout(120)
 class TasksAtCloseTest {
-    static List<String> backends() {
-        return Backends.loops();
-    }
-
-    private static EventLoop open(String backend) throws Exception {
-        return EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)));
-    }
-
     /** The loop is inside a task when another thread executes one more and stops it: the second still runs. */
     @ParameterizedTest
-    @MethodSource("backends")
+    @MethodSource("io.github.ffmreactor.loop.TerminationTest#backends")
     void aTaskAcceptedBeforeTheStopRuns(String backend) throws Exception {
         CountDownLatch inside = new CountDownLatch(1), release = new CountDownLatch(1);
         AtomicInteger ran = new AtomicInteger();
-        try (EventLoop loop = open(backend)) {
+        try (EventLoop loop = TerminationTest.open(backend)) {
             loop.start("accepted-" + backend);
             loop.execute(() -> {
                 inside.countDown();
@@ -66,12 +57,12 @@ class TasksAtCloseTest {
 
     /** Threads execute tasks as fast as they can while the loop stops: every accepted task ran, the rest were refused. */
     @ParameterizedTest
-    @MethodSource("backends")
+    @MethodSource("io.github.ffmreactor.loop.TerminationTest#backends")
     void tasksOfferedWhileTheLoopClosesRunOrAreRefused(String backend) throws Exception {
         for (int round = 0; round < 20; round++) {
             AtomicLong accepted = new AtomicLong(), ran = new AtomicLong();
             AtomicBoolean refusedSeen = new AtomicBoolean();
-            try (EventLoop loop = open(backend)) {
+            try (EventLoop loop = TerminationTest.open(backend)) {
                 loop.start("offer-race-" + round);
                 List<Thread> offerers = new ArrayList<>();
                 CountDownLatch going = new CountDownLatch(3);
@@ -152,14 +143,14 @@ class TasksAtCloseTest {
      * has, pipes take the fd numbers it freed. Nothing may arrive in them.
      */
     @ParameterizedTest
-    @MethodSource("backends")
+    @MethodSource("io.github.ffmreactor.loop.TerminationTest#backends")
     void wakeupsRacingCloseNeverWriteIntoARecycledFd(String backend) throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cs = Native.callState(arena);
             MemorySegment fds = arena.allocate(ValueLayout.JAVA_INT, 2);
             MemorySegment buf = arena.allocate(64);
             for (int round = 0; round < 30; round++) {
-                EventLoop loop = open(backend);
+                EventLoop loop = TerminationTest.open(backend);
                 loop.start("wake-race-" + round);
                 AtomicBoolean done = new AtomicBoolean();
                 List<Thread> wakers = new ArrayList<>();

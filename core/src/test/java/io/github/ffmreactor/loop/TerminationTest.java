@@ -28,7 +28,8 @@ class TerminationTest {
         return Backends.loops();
     }
 
-    private static EventLoop open(String backend) throws Exception {
+    /** A loop on {@code backend} (a name from {@link Backends#loops}). */
+    static EventLoop open(String backend) throws Exception {
         return EventLoop.open(LoopOptions.defaults().withBackend(Backend.parse(backend)));
     }
 
