@@ -110,10 +110,10 @@ final class Lifecycle {
      */
     boolean awaitTermination(Duration timeout) throws InterruptedException {
         long wait = Timers.saturatedNanos(timeout), start = System.nanoTime();
-        Thread t = thread;
-        if (t == Thread.currentThread()) return terminated.await(wait, TimeUnit.NANOSECONDS);
+        if (thread == Thread.currentThread()) return terminated.await(wait, TimeUnit.NANOSECONDS);
         if (!ended.await(wait, TimeUnit.NANOSECONDS)) return false;
         if (!ownThread) return true; // read after ended: claim wrote it before the thread began
+        Thread t = thread;
         long left = wait - (System.nanoTime() - start);
         return left > 0 ? t.join(Duration.ofNanos(left)) : !t.isAlive();
     }

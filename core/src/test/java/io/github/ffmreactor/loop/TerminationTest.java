@@ -91,6 +91,35 @@ class TerminationTest {
         }
     }
 
+    /** A waiter that began before the loop had a thread: it still waits for the thread start() made. */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void awaitTerminationAskedBeforeStartWaitsForTheThread(String backend) throws Exception {
+        try (EventLoop loop = open(backend)) {
+            java.util.concurrent.CompletableFuture<Boolean> waited = new java.util.concurrent.CompletableFuture<>();
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                try {
+                    waited.complete(loop.awaitTermination(Duration.ofSeconds(10)));
+                } catch (Throwable e) {
+                    waited.completeExceptionally(e);
+                }
+            });
+            Thread.sleep(50); // the waiter is waiting before there is a loop thread
+            loop.afterTermination = () -> {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            Thread t = loop.start("await-before-start");
+            loop.stop();
+            assertTrue(waited.get(15, TimeUnit.SECONDS));
+            assertFalse(t.isAlive());
+            waiter.join(10_000);
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("backends")
     void pendingTimersEndCancelledAndCancelAfterwardsIsANoOp(String backend) throws Exception {
