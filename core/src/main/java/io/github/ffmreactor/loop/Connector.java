@@ -119,17 +119,18 @@ final class Connector extends Channel {
     }
 
     /**
-     * Starts a connect on the loop (now if on it or not yet running); see {@link EventLoop#connect}.
-     * The socket is opened by the loop itself, so a loop that has closed, or closes before getting
-     * to it, fails the future and opens nothing.
+     * Starts a connect on the loop (now if on its thread, else at its next turn, or its first);
+     * see {@link EventLoop#connect}. The socket is opened by the loop itself, so a loop that has
+     * closed, or closes before getting to it, fails the future and opens nothing.
      */
     static CompletableFuture<Connection> connect(EventLoop loop, Target target, Trigger trigger, Handler handler,
                                                  Duration timeout) {
         CompletableFuture<Connection> f = new CompletableFuture<>();
+        long asked = loop.clock.nanoTime(); // the timeout counts from here, however late the loop gets to it
         Inbox.Abandonable start = new Inbox.Abandonable() {
             @Override
             public void run() {
-                start(loop, target, trigger, handler, timeout, f);
+                start(loop, target, trigger, handler, timeout, asked, f);
             }
 
             @Override
@@ -147,7 +148,13 @@ final class Connector extends Channel {
 
     /** Loop thread: opens the socket (which it then owns) through the engine, and arms the timeout. */
     private static void start(EventLoop loop, Target target, Trigger trigger, Handler handler, Duration timeout,
-                              CompletableFuture<Connection> future) {
+                              long asked, CompletableFuture<Connection> future) {
+        long ms = timeout == null ? 0 : Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+        long left = ms * 1_000_000 - (loop.clock.nanoTime() - asked);
+        if (timeout != null && left <= 0) { // asked before the loop ran, which came too late
+            future.completeExceptionally(timedOut(target, ms));
+            return;
+        }
         Connector k = new Connector(loop, trigger, handler, target, future);
         try {
             loop.registry.checkTrigger(trigger);
@@ -158,10 +165,12 @@ final class Connector extends Channel {
         }
         loop.counters.connecting(1);
         if (timeout != null) {
-            long ms = Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-            k.timer = loop.schedule(ms, TimeUnit.MILLISECONDS, () -> k.fail(new SocketTimeoutException(
-                    "connect to " + target + ": no answer within " + ms + " ms (connect timeout)")));
+            k.timer = loop.schedule(left, TimeUnit.NANOSECONDS, () -> k.fail(timedOut(target, ms)));
         }
+    }
+
+    private static SocketTimeoutException timedOut(Target target, long ms) {
+        return new SocketTimeoutException("connect to " + target + ": no answer within " + ms + " ms (connect timeout)");
     }
 
     @Override

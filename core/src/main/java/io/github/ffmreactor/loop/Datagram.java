@@ -18,8 +18,9 @@ import java.lang.foreign.MemorySegment;
  * of them into buffers, sender addresses and control space allocated once for this socket, and
  * each readiness makes at most {@code readsPerTurn} such calls (fairness: the poller reports the
  * socket again next turn if more are queued). Elsewhere each datagram is one recvfrom into the
- * loop's shared buffer. Either way the handler sees one datagram per {@code onDatagram} call, the
- * sender in one {@link Endpoint} owned by this channel.
+ * loop's shared buffer (or the socket's own, when that one is shorter than maxDatagram + 1 bytes).
+ * Either way the handler sees one datagram per {@code onDatagram} call, the sender in one
+ * {@link Endpoint} owned by this channel.
  *
  * <p>Sending never queues past a turn: UDP may drop, so a datagram the kernel cannot take now
  * (EAGAIN, ENOBUFS) is dropped and counted in {@link #dropped()}, never buffered without bound. On
@@ -44,6 +45,12 @@ public final class Datagram extends Channel {
     private final Endpoint from = Endpoint.allocate(arena);
     /** Linux: the receive and send batches; null elsewhere. */
     private final DatagramBatch rx, tx;
+    /**
+     * recvfrom path: where datagrams are read. The loop's shared buffer when it holds maxDatagram
+     * + 1 bytes, else this socket's own: recvfrom does not say a datagram was cut, only a buffer
+     * one byte longer than what is kept shows it (a smaller one would pass a cut datagram on whole).
+     */
+    private final MemorySegment readInto;
     /** True while a received batch is being delivered: sends are queued into {@link #tx}. */
     private boolean batching;
     private Object attachment;
@@ -54,17 +61,21 @@ public final class Datagram extends Channel {
         this.handler = handler;
         this.options = options;
         DatagramBatch r = null, t = null;
-        if (useMmsg) {
-            try {
+        MemorySegment into = loop.readBuf;
+        try {
+            if (useMmsg) {
                 r = DatagramBatch.forReceiving(arena, options.batch(), options.maxDatagram());
                 t = DatagramBatch.forSending(arena, options.batch(), SEND_AREA);
-            } catch (RuntimeException | Error e) {
-                arena.close();
-                throw e;
+            } else if (into.byteSize() <= options.maxDatagram()) {
+                into = arena.allocate(options.maxDatagram() + 1L, 64);
             }
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
         }
         this.rx = r;
         this.tx = t;
+        this.readInto = into;
     }
 
     /** See {@link EventLoop#openDatagram}; on the loop thread. */
@@ -95,10 +106,10 @@ public final class Datagram extends Channel {
             return;
         }
         EventLoop l = loop;
-        MemorySegment buf = l.readBuf;
+        MemorySegment buf = readInto;
         int max = options.maxDatagram();
         // One byte more than is kept: a datagram that fills it was longer than maxDatagram.
-        long size = Math.min(buf.byteSize(), (long) max + 1);
+        long size = (long) max + 1;
         MemorySegment seg = from.segment();
         for (int k = 0; k < l.options.readsPerTurn() && fd >= 0; k++) {
             long r = SocketIo.recvfrom(l.cs, fd, buf, 0, size, seg, from.lengthCellForReceive());

@@ -71,7 +71,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         this.registry = new Registry(this);
         this.engine = poller != null ? new ReadinessEngine(this, poller, registry, carried, counters) : openUring();
         registry.bind(engine);
-        this.inbox = new Inbox(engine);
+        this.inbox = new Inbox(engine::wakeup);
         this.tasks = new Tasks(life, inbox);
     }
 
@@ -122,7 +122,7 @@ public final class EventLoop implements Executor, AutoCloseable {
      * with {@code handler}. Loop thread only (or before the loop runs). On failure the fd is closed.
      */
     public Connection register(int fd, Trigger trigger, Handler handler) throws NativeException {
-        return factory.register(fd, trigger, handler);
+        return tasks.here(() -> factory.register(fd, trigger, handler));
     }
 
     /**
@@ -154,7 +154,10 @@ public final class EventLoop implements Executor, AutoCloseable {
      * connection served by {@code handler} (whose onOpen has run), or fails with the cause: a
      * {@link NativeException} such as {@code connect: ECONNREFUSED (Connection refused) to
      * /127.0.0.1:4242}, or a {@link java.net.SocketTimeoutException} after {@code timeout} (null:
-     * no limit but the kernel's). Safe from any thread; on a terminated loop the future fails at once.
+     * no limit but the kernel's), counted from this call. Safe from any thread; on a terminated loop
+     * the future fails at once. Asked before the loop runs, it waits for the loop's first turn
+     * (nothing is opened before): if the timeout has run out by then it fails without connecting,
+     * and if the loop closes without running it fails with a {@link RejectedExecutionException}.
      */
     public CompletableFuture<Connection> connect(InetSocketAddress address, Trigger trigger, Handler handler,
                                                  Duration timeout) {
@@ -278,8 +281,10 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     /**
-     * Runs {@code task} once on the loop after {@code delay}. Safe from any thread; on a
-     * terminated loop it throws {@link RejectedExecutionException}.
+     * Runs {@code task} once on the loop after {@code delay} (counted from this call, also when
+     * the loop has not started yet). Safe from any thread; on a terminated loop it throws
+     * {@link RejectedExecutionException}, and a timer still pending when the loop terminates
+     * ends cancelled.
      */
     public Timer schedule(long delay, TimeUnit unit, Runnable task) {
         return addTimer(new Timer(this, task, Timers.deadline(clock.nanoTime(), delay, unit), 0));
@@ -297,7 +302,8 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     private Timer addTimer(Timer t) {
-        if (tasks.mayRunHere()) timers.add(t);
+        // Off the loop thread (or before it runs) queued; once terminated, refused.
+        if (tasks.inLoop() && !life.isTerminated()) timers.add(t);
         else tasks.execute(() -> timers.add(t));
         return t;
     }
@@ -342,6 +348,11 @@ public final class EventLoop implements Executor, AutoCloseable {
         life.stop(this);
     }
 
+    /**
+     * Waits until the loop has terminated: true once every fd and its native memory are released
+     * and the group hook has run, and, for a loop {@link #start}ed, its thread has ended; false
+     * if {@code timeout} ran out first.
+     */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
         return life.awaitTermination(timeout);
     }

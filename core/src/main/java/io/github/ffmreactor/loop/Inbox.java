@@ -4,20 +4,29 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * How other threads reach a loop: a task queue and the loop's sleep state. The loop marks itself
  * asleep just before a blocking wait; a task queued after that point finds it asleep and signals
- * the poller, once per sleep. A loop that is spinning (or has work carried over) stays awake, so
+ * the engine, once per sleep. A loop that is spinning (or has work carried over) stays awake, so
  * tasks queued then cost no signal at all.
+ *
+ * <p>No signal is written once the engine may have closed its wakeup fd (whose number the kernel
+ * may then give to anyone): a signalling thread counts itself in {@link #signalling} and then
+ * checks {@link #closed}; {@link #close} sets closed and then waits until none is counted. Both
+ * sides are volatile, so either the thread sees closed and writes nothing, or close sees it and
+ * waits for its write. The loop closes the engine after the inbox.
  */
 final class Inbox {
     private static final int AWAKE = 0, SLEEPING = 1;
-    private static final VarHandle STATE;
+    private static final VarHandle STATE, SIGNALLING;
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(Inbox.class, "state", int.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(Inbox.class, "state", int.class);
+            SIGNALLING = l.findVarHandle(Inbox.class, "signalling", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -29,12 +38,15 @@ final class Inbox {
     }
 
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final Engine engine;
+    /** Ends the engine's wait: the engine's wakeup (an eventfd write, a pipe byte...). */
+    private final Runnable signal;
     @SuppressWarnings("unused") private volatile int state; // read and written through STATE
+    /** Threads inside a signal (read and written through SIGNALLING). */
+    private volatile int signalling;
     private volatile boolean closed;
 
-    Inbox(Engine engine) {
-        this.engine = engine;
+    Inbox(Runnable signal) {
+        this.signal = signal;
     }
 
     boolean isEmpty() {
@@ -55,15 +67,21 @@ final class Inbox {
         STATE.setVolatile(this, AWAKE);
     }
 
-    /** Ends the loop's current wait if it is asleep (or about to be); once per sleep. */
+    /** Ends the loop's current wait if it is asleep (or about to be); once per sleep; never after close. */
     void wakeup() {
-        if (STATE.compareAndSet(this, SLEEPING, AWAKE)) engine.wakeup();
+        if (!STATE.compareAndSet(this, SLEEPING, AWAKE)) return;
+        SIGNALLING.getAndAdd(this, 1);
+        try {
+            if (!closed) signal.run();
+        } finally {
+            SIGNALLING.getAndAdd(this, -1);
+        }
     }
 
     /**
      * Queues {@code task} and wakes the loop unless {@code fromLoop}; false if the inbox has closed.
-     * A task queued while it closes is either run or, if {@link Abandonable}, abandoned: never
-     * silently lost.
+     * A task queued while it closes is run (or, if {@link Abandonable}, abandoned) by
+     * {@link #close}, or taken back here and refused: never accepted and dropped.
      */
     boolean offer(Runnable task, boolean fromLoop) {
         Objects.requireNonNull(task, "task");
@@ -82,20 +100,31 @@ final class Inbox {
             Runnable r = tasks.poll();
             if (r == null) break;
             ran++;
-            try {
-                r.run();
-            } catch (Throwable t) {
-                failures.report(null, t);
-            }
+            runOne(r, failures);
         }
         return ran;
     }
 
-    /** Refuses new tasks and releases what the queued ones own (they will never run). */
-    void close() {
+    private static void runOne(Runnable r, Failures failures) {
+        try {
+            r.run();
+        } catch (Throwable t) {
+            failures.report(null, t);
+        }
+    }
+
+    /**
+     * Loop thread, as the loop ends and before its engine closes: refuses new tasks, stops
+     * signalling (waiting out a signal being written), and settles what was accepted: a plain
+     * task runs (execute promised it would), one that owns something is {@link Abandonable#abandon
+     * abandoned}. Tasks those tasks queue are refused.
+     */
+    void close(Failures failures) {
         closed = true;
+        while (signalling != 0) LockSupport.parkNanos(10_000); // another thread is inside one write(2)
         for (Runnable r; (r = tasks.poll()) != null; ) {
             if (r instanceof Abandonable a) a.abandon();
+            else runOne(r, failures);
         }
     }
 

@@ -13,17 +13,27 @@ final class Lifecycle {
     volatile Thread thread;
     /** Whether a {@link Runner} owns the thread (else an embedder drives the turns). */
     boolean runner;
+    /** Whether that thread was made by {@link EventLoop#start} (and so ends with the loop). */
+    private boolean ownThread;
     volatile boolean stopping;
     boolean shuttingDown;
     long shutdownDeadlineNanos;
+    /** Counted down once everything is closed. */
     final CountDownLatch terminated = new CountDownLatch(1);
+    /** Counted down after that, once afterTermination has run: the loop's thread is done with it. */
+    private final CountDownLatch ended = new CountDownLatch(1);
     volatile Throwable terminationCause;
 
-    /** Makes {@code t} the loop's thread; fails if the loop has (had) one. */
-    synchronized void claim(Thread t, boolean byRunner, boolean closed) {
+    /**
+     * Makes {@code t} the loop's thread; fails if the loop has (had) one. Synchronized with
+     * {@link Tasks#call}, which runs a call on the caller's thread only while no thread owns the
+     * loop: a start waits for such a call to finish, and the new thread sees what it did.
+     */
+    synchronized void claim(Thread t, boolean byRunner, boolean ownsThread, boolean closed) {
         if (thread != null) throw new IllegalStateException(closed ? "loop is closed" : "loop is already running or has run");
         thread = t;
         runner = byRunner;
+        ownThread = ownsThread;
     }
 
     /** For runOnce/doWork: the calling thread owns the loop, or claims it now if nobody does. */
@@ -70,12 +80,12 @@ final class Lifecycle {
         } finally {
             terminated.countDown();
             Runnable after = loop.afterTermination;
-            if (after != null) {
-                try {
-                    after.run();
-                } catch (Throwable t) {
-                    loop.failures.report(null, t);
-                }
+            try {
+                if (after != null) after.run();
+            } catch (Throwable t) {
+                loop.failures.report(null, t);
+            } finally {
+                ended.countDown();
             }
         }
     }
@@ -93,8 +103,19 @@ final class Lifecycle {
         loop.inbox.wakeup();
     }
 
+    /**
+     * See {@link EventLoop#awaitTermination}. True once everything is closed and afterTermination
+     * has run, and, for a thread {@link EventLoop#start} made, once that thread has ended. On the
+     * loop's own thread (a hook asking) it can wait for none of that: closed is enough.
+     */
     boolean awaitTermination(Duration timeout) throws InterruptedException {
-        return terminated.await(Timers.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
+        long wait = Timers.saturatedNanos(timeout), start = System.nanoTime();
+        if (thread == Thread.currentThread()) return terminated.await(wait, TimeUnit.NANOSECONDS);
+        if (!ended.await(wait, TimeUnit.NANOSECONDS)) return false;
+        if (!ownThread) return true; // read after ended: claim wrote it before the thread began
+        Thread t = thread;
+        long left = wait - (System.nanoTime() - start);
+        return left > 0 ? t.join(Duration.ofNanos(left)) : !t.isAlive();
     }
 
     /** Loop thread: stop accepting, flush and close connections, until {@code deadline}. */
@@ -111,15 +132,19 @@ final class Lifecycle {
 
     /** See {@link EventLoop#close()}. */
     void close(EventLoop loop, boolean inTurn) {
-        if (thread == null) {
-            synchronized (this) {
-                if (thread == null) {
-                    thread = Thread.currentThread();
-                    closeAll(loop);
-                    terminated.countDown();
-                    return;
-                }
+        boolean never;
+        synchronized (this) {
+            never = thread == null;
+            if (never) thread = Thread.currentThread(); // from now on other threads queue, and are refused
+        }
+        if (never) {
+            try {
+                closeAll(loop);
+            } finally {
+                terminated.countDown();
+                ended.countDown();
             }
+            return;
         }
         if (!loop.tasks.inLoop()) {
             stop(loop);
@@ -137,9 +162,10 @@ final class Lifecycle {
 
     private static void closeAll(EventLoop loop) {
         if (loop.inbox.isClosed()) return;
-        // Tasks that will never run now release what they own (an fd handed over by another loop,
-        // a caller waiting on a call); tasks offered from here on are refused.
-        loop.inbox.close();
+        // Accepted tasks run now, or release what they own (an fd handed over by another loop, a
+        // caller waiting on a call); tasks offered from here on are refused; no wakeup is written
+        // after this, so the engine may close its wakeup fd below.
+        loop.inbox.close(loop.failures);
         for (Channel c : loop.registry.channels()) {
             try {
                 c.closeNow(null);

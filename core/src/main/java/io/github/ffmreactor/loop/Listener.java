@@ -5,6 +5,7 @@ import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.net.Fds;
 import io.github.ffmreactor.net.SocketIo;
 import io.github.ffmreactor.net.Tcp;
+import io.github.ffmreactor.net.Unix;
 import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.IoUring;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.LinkOption;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -32,6 +34,8 @@ public final class Listener extends Channel {
     private final InetSocketAddress localAddress;
     private final boolean noDelay;
     private final Path unixPath;
+    /** The socket file's identity when the listener was made: only that file is removed at close. */
+    private final Object unixFile;
     /** Hand-off mode (a {@link LoopGroup} without SO_REUSEPORT): accepted fds go round-robin to these loops. */
     EventLoop[] targets;
     private int nextTarget;
@@ -45,6 +49,7 @@ public final class Listener extends Channel {
         this.noDelay = true;
         this.localAddress = local;
         this.unixPath = null;
+        this.unixFile = null;
     }
 
     /** A Unix domain socket listener at {@code path}; it removes the file when it closes. */
@@ -54,6 +59,7 @@ public final class Listener extends Channel {
         this.noDelay = false;
         this.localAddress = null;
         this.unixPath = path;
+        this.unixFile = Unix.fileKey(path);
     }
 
     /** The Unix socket path, or null for a TCP listener. */
@@ -199,12 +205,20 @@ public final class Listener extends Channel {
         if (resumeTimer != null) resumeTimer.cancel();
         loop.accepting.resumed(this);
         loop.registry.release(this);
-        if (unixPath != null) {
-            try {
-                Files.deleteIfExists(unixPath);
-            } catch (IOException e) {
-                loop.failures.report(null, e);
-            }
+        removeSocketFile();
+    }
+
+    /** Registration failed (the fd is closed): the socket file goes too. */
+    @Override
+    void released() {
+        removeSocketFile();
+    }
+
+    private void removeSocketFile() {
+        if (unixPath != null && Files.exists(unixPath, LinkOption.NOFOLLOW_LINKS)
+                && !Unix.removeIfSame(unixPath, unixFile)) {
+            loop.failures.report(null, new java.io.IOException("unix listener: " + unixPath
+                    + " was left in place (it is not the socket file this listener made, or could not be removed)"));
         }
     }
 }

@@ -15,14 +15,14 @@ final class Runner implements Runnable {
 
     /** Runs {@code loop} on the calling thread until it ends. */
     static void runHere(EventLoop loop) {
-        loop.life.claim(Thread.currentThread(), true, loop.inbox.isClosed());
+        loop.life.claim(Thread.currentThread(), true, false, loop.inbox.isClosed());
         new Runner(loop).run();
     }
 
     /** Runs {@code loop} on a new platform thread, which owns it from the moment this returns. */
     static Thread start(EventLoop loop, String name) {
         Thread t = Thread.ofPlatform().name(name).unstarted(new Runner(loop));
-        loop.life.claim(t, true, loop.inbox.isClosed());
+        loop.life.claim(t, true, true, loop.inbox.isClosed());
         t.start();
         return t;
     }

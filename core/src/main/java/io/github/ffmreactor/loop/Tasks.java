@@ -4,10 +4,15 @@ import io.github.ffmreactor.NativeException;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Work for the loop thread, from any thread: run at once when the caller is the loop thread (or
- * the loop has no thread yet, so nothing else can touch it), otherwise queued on the
- * {@link Inbox}, which wakes the loop if it sleeps. Which thread is the loop's is the
- * {@link Lifecycle}'s to say.
+ * Work for the loop thread, from any thread: run at once when the caller is the loop thread,
+ * otherwise queued on the {@link Inbox}, which wakes the loop if it sleeps. Which thread is the
+ * loop's is the {@link Lifecycle}'s to say.
+ *
+ * <p>Before any thread owns the loop, work that leaves a future or a timer behind (connect,
+ * schedule) is queued too, and runs at the loop's first turn; a call whose caller waits for its
+ * result (listen, openDatagram, register) runs on the caller's thread, holding the lifecycle's
+ * lock, so a {@code start()} from another thread waits for it to end and its new thread sees
+ * all it did. Either way no two threads touch the loop's state at once.
  */
 final class Tasks {
     private final Lifecycle life;
@@ -66,14 +71,35 @@ final class Tasks {
         if (!offer(h)) h.abandon();
     }
 
-    /** Runs {@code r} now when on the loop (or before it runs), else queues it. */
+    /** Runs {@code r} now when on the loop thread, else queues it (before the loop runs: for its first turn). */
     void inLoopOrLater(Runnable r) {
-        if (mayRunHere()) r.run();
+        if (inLoop()) r.run();
         else execute(r);
     }
 
-    /** Runs {@code call} on the loop and waits for it; see {@link PendingCall#await}. */
+    /**
+     * Runs {@code call} on the loop and waits for it (see {@link PendingCall#await}); on the
+     * loop thread, or before any thread owns the loop, here.
+     */
     <T> T call(PendingCall.Call<T> call) throws NativeException {
-        return mayRunHere() ? call.call() : PendingCall.await(this, call);
+        if (inLoop()) return call.call();
+        if (life.thread == null) {
+            synchronized (life) { // Lifecycle.claim takes it too: no start while this runs
+                if (life.thread == null) return call.call();
+            }
+        }
+        return PendingCall.await(this, call);
+    }
+
+    /**
+     * For the loop-thread-only calls (register): runs {@code call} here, holding the lifecycle's
+     * lock when no thread owns the loop yet, so that it cannot overlap a start; the call checks
+     * the thread itself ({@link #checkInLoop()}).
+     */
+    <T> T here(PendingCall.Call<T> call) throws NativeException {
+        if (inLoop() || life.thread != null) return call.call();
+        synchronized (life) {
+            return call.call();
+        }
     }
 }

@@ -23,13 +23,15 @@ public final class Timer {
 
     /**
      * Cancels the task: it will not run again (a run already under way on the loop finishes).
-     * Returns false if it was already cancelled.
+     * Returns false if it was already cancelled, as every timer still pending when its loop
+     * terminated is: after termination this is a no-op, never an exception.
      */
     public boolean cancel() {
         if (cancelled) return false;
         cancelled = true;
+        // Refused by a loop that has closed meanwhile: its end cleared every timer, this one too.
         if (loop.inLoop()) loop.timers.remove(this);
-        else loop.execute(() -> loop.timers.remove(this));
+        else loop.tasks.offer(() -> loop.timers.remove(this));
         return true;
     }
 

@@ -98,8 +98,10 @@ final class Timers {
         return ran;
     }
 
+    /** The loop ends: every timer still pending ends cancelled (isCancelled and isDone say so). */
     void clear() {
         for (int i = 0; i < size; i++) {
+            heap[i].cancelled = true;
             heap[i].index = -1;
             heap[i] = null;
         }

@@ -8,8 +8,12 @@ import io.github.ffmreactor.sys.Sockets;
 import io.github.ffmreactor.sys.Unistd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * Unix domain stream sockets (AF_UNIX, SOCK_STREAM) as plain fds, on the OSes that have them in
@@ -47,19 +51,49 @@ public final class Unix {
         return fd;
     }
 
-    /** A listening socket bound at {@code path}, which must not exist yet (EADDRINUSE otherwise). */
+    /**
+     * A listening socket bound at {@code path}, which must not exist yet (EADDRINUSE otherwise).
+     * If a step after the bind fails, the socket file the bind made is removed (a file that was
+     * there before makes the bind fail, and is left alone).
+     */
     public static int listen(Path path, int backlog) throws NativeException {
         int fd = socket();
+        Object made = null;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment sa = a.allocate(SockAddr.SIZEOF_STORAGE);
             int len = SockAddr.encodeUnix(Tcp.C, sa, path.toString().getBytes(StandardCharsets.UTF_8));
             MemorySegment cs = Native.threadCallState();
             Errno.check("bind " + path, Sockets.bind(cs, fd, sa, len));
+            made = fileKey(path);
             Errno.check("listen", Sockets.listen(cs, fd, backlog));
             return fd;
         } catch (NativeException | RuntimeException e) {
             Fds.closeQuietly(fd);
+            if (made != null) removeIfSame(path, made);
             throw e;
+        }
+    }
+
+    /** The identity (device, inode) of the file at {@code path}, not following a link; null if there is none. */
+    public static Object fileKey(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Removes the file at {@code path} if it is still the one whose {@link #fileKey} was
+     * {@code key} (the socket file this process's bind made): a file someone put there since (a
+     * new server on the same path) stays. Quiet: false if nothing was removed or removing failed.
+     */
+    public static boolean removeIfSame(Path path, Object key) {
+        if (key == null || !key.equals(fileKey(path))) return false;
+        try {
+            return Files.deleteIfExists(path);
+        } catch (IOException e) {
+            return false;
         }
     }
 

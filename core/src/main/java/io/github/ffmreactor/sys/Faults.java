@@ -39,6 +39,8 @@ public final class Faults {
         SENDMMSG,
         /** setsockopt(2) (socket options set when a socket opens: SO_RCVBUF, SO_RXQ_OVFL...). */
         SETSOCKOPT,
+        /** listen(2) (after a successful bind: what is left behind when it fails). */
+        LISTEN,
         /** io_uring_setup (fd ANY_FD): a kernel or sandbox that refuses io_uring. */
         RING_SETUP,
         /** mmap of memory the io_uring engine lends to connections (a chunk slab; fd ANY_FD). */

@@ -29,7 +29,8 @@ public final class Sockets {
             .fault(Faults.Call.SETSOCKOPT, 0).linkIf(POSIX, Fn.IntCIIIAI.class);
     private static final Fn.IntCIIIAA GETSOCKOPT = b("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS).linkIf(POSIX, Fn.IntCIIIAA.class);
     private static final Fn.IntCIAI BIND = b("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT).linkIf(POSIX, Fn.IntCIAI.class);
-    private static final Fn.IntCII LISTEN = b("listen", JAVA_INT, JAVA_INT, JAVA_INT).linkIf(POSIX, Fn.IntCII.class);
+    private static final Fn.IntCII LISTEN = b("listen", JAVA_INT, JAVA_INT, JAVA_INT).fault(Faults.Call.LISTEN, 0)
+            .linkIf(POSIX, Fn.IntCII.class);
     private static final Fn.IntCIAAI ACCEPT4 = b("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT)
             .fault(Faults.Call.ACCEPT, 0).linkIf(POSIX && C.hasAccept4(), Fn.IntCIAAI.class);
     private static final Fn.IntCIAA ACCEPT = b("accept", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS).fault(Faults.Call.ACCEPT, 0).linkIf(POSIX, Fn.IntCIAA.class);
