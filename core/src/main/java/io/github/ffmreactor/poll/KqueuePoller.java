@@ -43,7 +43,8 @@ public final class KqueuePoller extends BasePoller {
 
     public KqueuePoller(int capacity) throws NativeException {
         super(CAPS);
-        if (!Kqueue.available()) throw new UnsupportedOperationException("kqueue is only available on macOS and FreeBSD");
+        if (!Kqueue.available()) throw new UnsupportedOperationException("kqueue is only available on macOS and FreeBSD (on Linux, under"
+                + " libkqueue named by -D" + Kqueue.LIBRARY_PROPERTY + ", as a test aid)");
         this.capacity = capacity;
         this.events = arena.allocate(Kqueue.EVENT_SIZE * capacity, 8);
         try {
