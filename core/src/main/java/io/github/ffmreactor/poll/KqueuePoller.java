@@ -165,6 +165,13 @@ public final class KqueuePoller extends BasePoller {
     }
 
     @Override
+    public int error(int i) {
+        short fl = Kqueue.flags(events, i);
+        if ((fl & EV_ERROR) != 0) return (int) Kqueue.data(events, i);
+        return (fl & EV_EOF) != 0 ? Kqueue.fflags(events, i) : 0;
+    }
+
+    @Override
     void signalWakeup() {
         Kqueue.kevent(Native.threadCallState(), kq, wakeChange, 1, MemorySegment.NULL, 0, MemorySegment.NULL, false);
     }
