@@ -129,7 +129,7 @@ public final class Connection extends Channel {
     }
 
     private void peerGone(int ready) throws NativeException {
-        int err = (ready & ERROR) != 0 ? Tcp.soError(fd) : 0;
+        int err = (ready & ERROR) == 0 ? 0 : ReadinessEngine.errno(ready) != 0 ? ReadinessEngine.errno(ready) : Tcp.soError(fd);
         closeNow(err != 0 ? Errno.exception("connection", err, "after end of input") : null);
     }
 
