@@ -48,7 +48,9 @@ public final class KqueuePoller extends BasePoller {
         this.capacity = capacity;
         this.events = arena.allocate(Kqueue.EVENT_SIZE * capacity, 8);
         try {
-            kq = ownFd(Errno.check("kqueue", Kqueue.kqueue(cs)));
+            int fd = Errno.check("kqueue", Kqueue.kqueue(cs));
+            own(() -> Kqueue.closeKqueue(cs, fd));
+            kq = fd;
             // kqueue fds are not inherited by fork, but an exec'd child would still see the number.
             Unistd.fcntl(cs, kq, Unistd.F_SETFD, Unistd.FD_CLOEXEC);
             Kqueue.set(changes, 0, 0, EVFILT_USER, (short) (EV_ADD | EV_CLEAR), 0, 0, WAKE_TOKEN);

@@ -141,6 +141,11 @@ public final class Kqueue {
     private static final Fn.IntCIAIAIA KEVENT = kevent().linkIf(LINKED, Fn.IntCIAIAIA.class);
     private static final Fn.IntCIAIAIA KEVENT_NOW = kevent().critical().linkIf(LINKED, Fn.IntCIAIAIA.class);
 
+    // libkqueue frees a closed kqueue's own fds on a background thread, a few ms after close(kq);
+    // this entry point (exported on Linux) waits for it, so a close releases them as a kernel's does.
+    private static final Fn.VoidV DRAIN_PENDING_CLOSE = Bind.fn("libkqueue_drain_pending_close", null).optional()
+            .from(EMULATION.symbols()).linkIf(EMULATED, Fn.VoidV.class);
+
     /**
      * Whether kqueue can be used here: the OS's own, or the library {@link #LIBRARY_PROPERTY} names.
      * A property naming a library that does not load, or lacks the symbols, is refused loudly: an
@@ -150,6 +155,13 @@ public final class Kqueue {
     public static boolean available() {
         if (EMULATION.refusal() != null) throw new IllegalArgumentException(EMULATION.refusal());
         return KQUEUE != null && KEVENT != null;
+    }
+
+    /** close(kq), and under the emulation its own fds with it (not a hot call). */
+    public static int closeKqueue(MemorySegment cs, int kq) {
+        int r = Unistd.close(cs, kq);
+        if (DRAIN_PENDING_CLOSE != null) DRAIN_PENDING_CLOSE.call();
+        return r;
     }
 
     /** kqueue(): the fd or -errno. */
