@@ -19,7 +19,9 @@ import java.net.InetSocketAddress;
  * A stream fd on a loop: reads into the loop's buffer and hands the bytes to its {@link Handler};
  * writes directly, and queues what the kernel would not take until the fd turns writable.
  *
- * <p>Everything here runs on the loop thread.
+ * <p>Everything here runs on the loop thread; writes from another thread are refused with an
+ * {@link IllegalStateException} (use {@link EventLoop#execute}), and only {@link #close()} may be
+ * called from any thread.
  */
 public final class Connection extends Channel {
     final Handler handler;
@@ -105,9 +107,14 @@ public final class Connection extends Channel {
         if (fd < 0) return;
         if ((ready & (HANGUP | ERROR)) != 0) {
             if (inputClosed) {
-                // Input ended earlier and nothing reads any more, so a hang-up or error now means
-                // the peer is gone both ways (EPOLLHUP: both directions shut; EPOLLERR: a reset).
-                // No write can succeed, and level triggering would report it on every wait: close.
+                // Under edge triggering the interest keeps HANGUP, and the peer's half-close
+                // (EPOLLRDHUP, EV_EOF on the read filter) rides on every later event of the fd: it
+                // is not news, and the output still queued (a reply larger than the socket buffer)
+                // goes on being flushed; a write to a peer that is really gone fails and closes.
+                if ((ready & ERROR) == 0 && trigger == Trigger.EDGE) return;
+                // Otherwise the interest no longer asks for the half-close, so this is the peer
+                // gone both ways (EPOLLHUP: both directions shut; EPOLLERR: a reset). No write can
+                // succeed, and level triggering would report it on every wait: close.
                 peerGone(ready);
                 return;
             }
@@ -383,8 +390,22 @@ public final class Connection extends Channel {
      * Writes {@code src[off, off+len)}: directly if nothing is queued, and queues (copies) what the
      * kernel did not take. Returns false if the connection is closed, or was closed because its
      * queued output passed the loop's limit (a peer that does not read).
+     *
+     * <p>Loop thread only, as every {@code write} and {@link #closeAfterFlush()}: the queue and the
+     * loop's staging buffer are the loop thread's, and a write racing it could send one peer's
+     * bytes to another. From another thread these throw {@link IllegalStateException} (before the
+     * loop has a thread, any thread may write); hand the write to the loop instead:
+     * {@code loop.execute(() -> c.write(bytes))}, with bytes the task owns. {@link #close()} is
+     * safe from any thread.
+     *
+     * @throws IllegalStateException called from a thread other than the loop's
      */
     public boolean write(MemorySegment src, long off, long len) {
+        loop.tasks.checkInLoop("Connection.write");
+        return writeOnLoop(src, off, len);
+    }
+
+    private boolean writeOnLoop(MemorySegment src, long off, long len) {
         if (fd < 0 || closing) return false;
         if (len == 0) return true;
         if (!src.isNative()) return writeHeap(null, src, off, len);
@@ -463,6 +484,7 @@ public final class Connection extends Channel {
      * does not take is queued. The array may be reused as soon as this returns.
      */
     public boolean write(byte[] src, int off, int len) {
+        loop.tasks.checkInLoop("Connection.write");
         java.util.Objects.checkFromIndexSize(off, len, src.length);
         if (fd < 0 || closing) return false;
         return len == 0 || writeHeap(src, null, off, len);
@@ -480,6 +502,7 @@ public final class Connection extends Channel {
      * a {@code MemorySegment.ofBuffer(buf)} and use {@link #write(MemorySegment, long, long)}.
      */
     public boolean write(java.nio.ByteBuffer src) {
+        loop.tasks.checkInLoop("Connection.write");
         int pos = src.position(), end = src.limit();
         if (src.hasArray()) {
             if (!write(src.array(), src.arrayOffset() + pos, end - pos)) return false;
@@ -490,7 +513,7 @@ public final class Connection extends Channel {
             for (int p = pos; p < end; ) {
                 int n = Math.min(end - p, STAGE_SIZE);
                 view.put(0, src, p, n);
-                if (!write(stage, 0, n)) return false;
+                if (!writeOnLoop(stage, 0, n)) return false;
                 p += n;
             }
         }
@@ -514,7 +537,7 @@ public final class Connection extends Channel {
             } else {
                 MemorySegment.copy(seg, off + done, stage, 0, n);
             }
-            if (!write(stage, 0, n)) return false;
+            if (!writeOnLoop(stage, 0, n)) return false;
             done += n;
         }
         return true;
@@ -614,9 +637,13 @@ public final class Connection extends Channel {
      * Closes gracefully: the handler gets no more input; what is queued is written; then output
      * is shut down (the peer reads EOF after the last byte), and whatever the peer still sends is
      * read and dropped until it closes too, or {@link LoopOptions#lingerMillis()} runs out. Only
-     * then is the fd closed, so no response is lost to a reset.
+     * then is the fd closed, so no response is lost to a reset. Loop thread only (see
+     * {@link #write(MemorySegment, long, long)}).
+     *
+     * @throws IllegalStateException called from a thread other than the loop's
      */
     public void closeAfterFlush() {
+        loop.tasks.checkInLoop("Connection.closeAfterFlush");
         if (fd < 0 || closing) return;
         closing = true;
         if (outEnd == outStart) startLinger();

@@ -182,7 +182,8 @@ public final class Datagram extends Channel {
     /**
      * Sends {@code buf[off, off+len)} to {@code to}. Returns the bytes sent, or -errno when the
      * kernel refused it (-EAGAIN: the send buffer is full, and the datagram was dropped).
-     * Allocates nothing. Loop thread only.
+     * Allocates nothing. Loop thread only: from another thread it throws
+     * {@link IllegalStateException} (the send batch is the loop's; use {@link EventLoop#execute}).
      *
      * <p>Called from {@code onDatagram} on Linux, the datagram is copied into this socket's send
      * batch and {@code len} is returned at once; the batch goes out in one sendmmsg after the
@@ -190,6 +191,7 @@ public final class Datagram extends Channel {
      * {@link #dropped()}.
      */
     public long sendTo(MemorySegment buf, long off, long len, Endpoint to) {
+        loop.tasks.checkInLoop("Datagram.sendTo");
         if (fd < 0) return -Errno.EBADF;
         if (batching) {
             if (!tx.fits(len)) flush();

@@ -32,6 +32,19 @@ final class Tasks {
         if (!mayRunHere()) throw new IllegalStateException("not on the loop thread: use execute()");
     }
 
+    /**
+     * For the calls that touch a channel's output (its queue, the loop's staging buffer, a send
+     * batch): from another thread they would race the loop and could hand one peer's bytes to
+     * another, so they are refused, naming the call. One volatile read.
+     */
+    void checkInLoop(String call) {
+        Thread t = life.thread;
+        if (t != null && t != Thread.currentThread()) {
+            throw new IllegalStateException(call + ": not on the loop thread (" + t.getName()
+                    + "): use loop.execute(() -> ...) from other threads");
+        }
+    }
+
     /** See {@link EventLoop#execute}. */
     void execute(Runnable task) {
         if (!offer(task)) {

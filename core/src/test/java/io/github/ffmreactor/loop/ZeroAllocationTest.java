@@ -247,15 +247,21 @@ class ZeroAllocationTest {
     }
 
     private static void assertNoAllocation(String what, EventLoop loop, int n, Work window) throws Exception {
-        // Up to three windows; the best one counts. A tier change of the JIT (deoptimisation,
-        // recompilation) can allocate a few KB once; an allocation per round trip (at least 16
-        // bytes an object) would show in every window as >= 16 B x n.
+        // Windows until one is clean, at least three and for at most 40 s; the best one counts. A
+        // tier change of the JIT (deoptimisation, recompilation) can allocate a few KB once, and
+        // code not yet compiled by C2 allocates where C2 would not (an errno-capturing call's
+        // adapter: 40 B a call, native-notes/ffm.md). On a loaded machine C2's queue can run late
+        // past the warm-up, which made the UDP and poll cases fail one run in a few. An allocation
+        // per round trip (at least 16 bytes an object) shows in every window as >= 16 B x n.
         long allocated = Long.MAX_VALUE;
-        for (int w = 0; w < 3 && allocated >= 4096; w++) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(40);
+        for (int w = 0; allocated >= 4096 && (w < 3 || System.nanoTime() < deadline); w++) {
             long before = loopThreadAllocated(loop);
             window.run();
             // The measuring tasks themselves allocate a little (a lambda, a boxed Long, queue nodes).
-            allocated = Math.min(allocated, loopThreadAllocated(loop) - before);
+            long a = loopThreadAllocated(loop) - before;
+            if (a >= 4096) System.out.printf("%s: window %d allocated %d bytes%n", what, w + 1, a);
+            allocated = Math.min(allocated, a);
         }
         if (allocated >= 4096) {
             // Say where: one more window under JFR's allocation sampling, top sites on the loop thread.
