@@ -177,8 +177,10 @@ public final class Kqueue {
     public static int kevent(MemorySegment cs, int kq, MemorySegment changes, int nchanges, MemorySegment events,
                              int nevents, MemorySegment timeout, boolean blocking) {
         if (Faults.ENABLED) {
-            // With no room for events it only applies changes: a registration, like epoll_ctl.
-            int e = Faults.injected(nevents == 0 ? Faults.Call.CTL : Faults.Call.WAIT, Faults.ANY_FD);
+            // Changes with receipts are a registration, like epoll_ctl; no changes, the wait. Changes
+            // without receipts (the wakeup's trigger, the user event's add at open) are neither.
+            int e = nchanges == 0 ? Faults.injected(Faults.Call.WAIT, Faults.ANY_FD)
+                    : nevents > 0 ? Faults.injected(Faults.Call.CTL, Faults.ANY_FD) : 0;
             if (e != 0) return -e;
         }
         return keventCall(cs, kq, changes, nchanges, events, nevents, timeout, blocking);
