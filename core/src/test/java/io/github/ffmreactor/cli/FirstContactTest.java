@@ -112,8 +112,7 @@ class FirstContactTest {
             } finally {
                 for (Socket s : open) s.close();
             }
-            Await.until(Duration.ofSeconds(20), "the server back to its idle fds (" + fdsIdle + ")",
-                    () -> server.fds() == fdsIdle);
+            backToIdleFds(server, fdsIdle);
 
             // A peer that sends and never reads: bounded by the output budget, not by memory.
             long rss0 = server.rssKiB();
@@ -138,8 +137,16 @@ class FirstContactTest {
                 assertTrue(grew < 64 * 1024, "server RSS grew by " + grew + " KiB");
                 server.assertEchoes(100_000);
             }
-            Await.until(Duration.ofSeconds(20), "the server back to its idle fds", () -> server.fds() == fdsIdle);
+            backToIdleFds(server, fdsIdle);
             stopsCleanly(server);
+        }
+    }
+
+    private static void backToIdleFds(ServerProcess server, int idle) throws InterruptedException {
+        try {
+            Await.until(Duration.ofSeconds(20), "the server back to its idle fds (" + idle + ")", () -> server.fds() == idle);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + ": it has " + server.fds() + "\n" + server.output(), e);
         }
     }
 
