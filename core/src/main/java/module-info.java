@@ -1,5 +1,6 @@
 /**
- * ffmreactor: a readiness reactor over the kernel's own event APIs, through the FFM API.
+ * ffmreactor: an event reactor over the kernel's own I/O APIs, through the FFM API: the readiness
+ * APIs (epoll, kqueue, poll, select) and the completion API (io_uring), under one handler API.
  *
  * <p>The API is {@code io.github.ffmreactor.loop} (the event loop, connections, handlers,
  * options, timers, groups) with {@code io.github.ffmreactor} ({@link io.github.ffmreactor.Trigger}
