@@ -142,7 +142,7 @@ class FirstContactTest {
         }
     }
 
-    private static void backToIdleFds(ServerProcess server, int idle) throws InterruptedException {
+    private static void backToIdleFds(ServerProcess server, int idle) throws Exception {
         try {
             Await.until(Duration.ofSeconds(20), "the server back to its idle fds (" + idle + ")", () -> server.fds() == idle);
         } catch (AssertionError e) {
