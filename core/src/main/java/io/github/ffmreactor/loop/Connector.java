@@ -176,9 +176,9 @@ final class Connector extends Channel {
     @Override
     void ready(int ready) {
         if (fd < 0 || (ready & (WRITE | HANGUP | ERROR)) == 0) return;
-        int err;
+        int err = ReadinessEngine.errno(ready);
         try {
-            err = Tcp.soError(fd);
+            if (err == 0) err = Tcp.soError(fd);
         } catch (NativeException e) {
             fail(e);
             return;

@@ -19,6 +19,18 @@ final class ReadinessEngine implements Engine {
     private final Carried carried;
     private final Counters counters;
 
+    /**
+     * A socket error the event itself carries (kqueue: fflags, Poller#error) rides in a channel's
+     * ready bits above the Poller's, so a channel needs no SO_ERROR that a kqueue may already have
+     * consumed (libkqueue does; macOS leaves it set).
+     */
+    private static final int ERRNO_SHIFT = 16;
+
+    /** The errno carried in {@code ready}, 0 if none (then getsockopt(SO_ERROR) tells). */
+    static int errno(int ready) {
+        return ready >>> ERRNO_SHIFT;
+    }
+
     ReadinessEngine(EventLoop loop, Poller poller, Registry registry, Carried carried, Counters counters) {
         this.loop = loop;
         this.poller = poller;
@@ -98,7 +110,9 @@ final class ReadinessEngine implements Engine {
                 continue;
             }
             try {
-                c.ready(poller.ready(i));
+                int r = poller.ready(i);
+                if ((r & Poller.ERROR) != 0) r |= poller.error(i) << ERRNO_SHIFT;
+                c.ready(r);
             } catch (Throwable t) {
                 loop.failures.fail(c, t);
             }

@@ -69,7 +69,9 @@ final class ReadinessStream implements EngineStream {
                 // Otherwise the interest no longer asks for the half-close, so this is the peer
                 // gone both ways (EPOLLHUP: both directions shut; EPOLLERR: a reset). No write can
                 // succeed, and level triggering would report it on every wait: close.
-                int err = (ready & ERROR) != 0 ? Tcp.soError(c.fd) : 0;
+                // The event's own errno first (kqueue's fflags): libkqueue has consumed SO_ERROR.
+                int err = (ready & ERROR) == 0 ? 0 : ReadinessEngine.errno(ready);
+                if (err == 0 && (ready & ERROR) != 0) err = Tcp.soError(c.fd);
                 c.closeNow(err != 0 ? Errno.exception("connection", err, "after end of input") : null);
                 return;
             }

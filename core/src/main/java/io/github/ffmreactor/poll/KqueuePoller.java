@@ -26,7 +26,7 @@ import io.github.ffmreactor.Trigger;
  */
 public final class KqueuePoller extends BasePoller {
     private static final Capabilities CAPS = new Capabilities(true, true, Integer.MAX_VALUE);
-    private static final int REGISTERED = 1 << 30;
+    private static final int REGISTERED = 1 << 30, ONESHOT_BOTH = 1 << 29;
 
     private final MemorySegment changes = arena.allocate(Kqueue.EVENT_SIZE * 2, 8);
     private final MemorySegment receipts = arena.allocate(Kqueue.EVENT_SIZE * 2, 8);
@@ -35,7 +35,8 @@ public final class KqueuePoller extends BasePoller {
     private final MemorySegment events;
     private final int capacity;
     private final int kq;
-    private int[] interestOf = new int[256]; // by fd: REGISTERED | interest, 0 when not registered
+    private int[] interestOf = new int[256]; // by fd: REGISTERED | interest [| ONESHOT_BOTH], 0 when not registered
+    private boolean anyOneshotBoth;
 
     public KqueuePoller() throws NativeException {
         this(1024);
@@ -43,11 +44,14 @@ public final class KqueuePoller extends BasePoller {
 
     public KqueuePoller(int capacity) throws NativeException {
         super(CAPS);
-        if (!Kqueue.available()) throw new UnsupportedOperationException("kqueue is only available on macOS and FreeBSD");
+        if (!Kqueue.available()) throw new UnsupportedOperationException("kqueue is only available on macOS and FreeBSD (on Linux, under"
+                + " libkqueue named by -D" + Kqueue.LIBRARY_PROPERTY + ", as a test aid)");
         this.capacity = capacity;
         this.events = arena.allocate(Kqueue.EVENT_SIZE * capacity, 8);
         try {
-            kq = ownFd(Errno.check("kqueue", Kqueue.kqueue(cs)));
+            int fd = Errno.check("kqueue", Kqueue.kqueue(cs));
+            own(() -> Kqueue.closeKqueue(cs, fd));
+            kq = fd;
             // kqueue fds are not inherited by fork, but an exec'd child would still see the number.
             Unistd.fcntl(cs, kq, Unistd.F_SETFD, Unistd.FD_CLOEXEC);
             Kqueue.set(changes, 0, 0, EVFILT_USER, (short) (EV_ADD | EV_CLEAR), 0, 0, WAKE_TOKEN);
@@ -112,18 +116,25 @@ public final class KqueuePoller extends BasePoller {
     void add(int fd, int interest, Trigger trigger, long token) throws NativeException {
         apply("kevent(EV_ADD)", fd, 0, interest, trigger, token);
         if (fd >= interestOf.length) interestOf = Arrays.copyOf(interestOf, Math.max(fd + 1, interestOf.length * 2));
-        interestOf[fd] = REGISTERED | interest;
+        interestOf[fd] = state(interest, trigger);
     }
 
     @Override
     void change(int fd, int interest, Trigger trigger, long token) throws NativeException {
-        apply("kevent(modify)", fd, registered(fd), interest, trigger, token);
-        interestOf[fd] = REGISTERED | interest;
+        apply("kevent(modify)", fd, registered(fd) & ~ONESHOT_BOTH, interest, trigger, token);
+        interestOf[fd] = state(interest, trigger);
+    }
+
+    private int state(int interest, Trigger trigger) {
+        boolean both = (interest & (READ | HANGUP)) != 0 && (interest & WRITE) != 0;
+        if (!both || trigger != Trigger.ONESHOT) return REGISTERED | interest;
+        anyOneshotBoth = true;
+        return REGISTERED | ONESHOT_BOTH | interest;
     }
 
     @Override
     void remove(int fd) throws NativeException {
-        int had = registered(fd);
+        int had = registered(fd) & ~ONESHOT_BOTH;
         interestOf[fd] = 0;
         apply("kevent(EV_DELETE)", fd, had, 0, Trigger.LEVEL, 0);
     }
@@ -140,7 +151,28 @@ public final class KqueuePoller extends BasePoller {
 
     @Override
     int collect(int n) {
-        return dropWake(events, n, EVENT_SIZE, UDATA); // EV_CLEAR already reset it
+        n = dropWake(events, n, EVENT_SIZE, UDATA); // EV_CLEAR already reset it
+        if (anyOneshotBoth) disarmPartners(n);
+        return n;
+    }
+
+    /**
+     * EV_ONESHOT is per filter (kqueue.2: "return only the first occurrence of the filter being
+     * triggered"), but ONESHOT is per fd, as EPOLLONESHOT: once one filter of a READ|WRITE oneshot
+     * registration fired, delete the other, or it would report the fd again before the re-arm.
+     * Its receipt is not checked: ENOENT means it fired in this batch too, and were the delete to
+     * fail otherwise, the cost is one early report, which the loop's re-arm absorbs (it is not
+     * worth stopping the loop for, as a wait's failure does).
+     */
+    private void disarmPartners(int n) {
+        for (int i = 0; i < n; i++) {
+            int fd = (int) Kqueue.ident(events, i);
+            if ((registered(fd) & ONESHOT_BOTH) == 0) continue;
+            short other = Kqueue.filter(events, i) == EVFILT_READ ? EVFILT_WRITE : EVFILT_READ;
+            Kqueue.set(changes, 0, fd, other, (short) (EV_DELETE | EV_RECEIPT), 0, 0, 0);
+            ctlCalls++;
+            Kqueue.kevent(cs, kq, changes, 1, receipts, 1, MemorySegment.NULL, false);
+        }
     }
 
     @Override String waitCall() { return "kevent"; }
@@ -161,6 +193,13 @@ public final class KqueuePoller extends BasePoller {
         }
         if ((fl & EV_ERROR) != 0) b |= ERROR;
         return b;
+    }
+
+    @Override
+    public int error(int i) {
+        short fl = Kqueue.flags(events, i);
+        if ((fl & EV_ERROR) != 0) return (int) Kqueue.data(events, i);
+        return (fl & EV_EOF) != 0 ? Kqueue.fflags(events, i) : 0;
     }
 
     @Override

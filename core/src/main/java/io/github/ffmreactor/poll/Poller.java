@@ -53,6 +53,16 @@ public interface Poller extends AutoCloseable {
     /** The readiness of event {@code i}: a mix of {@link #READ}, {@link #WRITE}, {@link #HANGUP}, {@link #ERROR}. */
     int ready(int i);
 
+    /**
+     * The socket error the kernel delivered with event {@code i}, or 0. kqueue delivers it (fflags
+     * with {@code EV_EOF}, kqueue.2), and that copy is the one to use: a kqueue may have consumed
+     * {@code SO_ERROR} to fill it (libkqueue does). Where the event carries none (epoll, poll,
+     * select), 0: ask {@code getsockopt(SO_ERROR)}.
+     */
+    default int error(int i) {
+        return 0;
+    }
+
     /** Ends a current or the next {@link #poll} early. Safe from any thread. */
     void wakeup();
 

@@ -4,6 +4,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandleProxies;
 import java.lang.invoke.MethodHandles;
@@ -61,6 +62,7 @@ final class Bind {
     private int firstVariadic = -1;
     private Faults.Call faultCall;
     private int faultFd = -1, faultLen = -1;
+    private SymbolLookup from;
 
     /** For {@link #fault(Faults.Call)}: the call has no fd argument; rules for any fd match. */
     static final int NO_FD = -1;
@@ -95,6 +97,12 @@ final class Bind {
     /** A variadic C function whose variadic arguments start at C argument {@code index}. */
     Bind variadicFrom(int index) {
         firstVariadic = index;
+        return this;
+    }
+
+    /** Link from this library instead of the OS's own (null: the OS's; see Native#library). */
+    Bind from(SymbolLookup library) {
+        from = library;
         return this;
     }
 
@@ -193,7 +201,7 @@ final class Bind {
         if (critical) opts.add(Native.CRITICAL);
         if (firstVariadic >= 0) opts.add(Linker.Option.firstVariadicArg(firstVariadic));
         Linker.Option[] o = opts.toArray(Linker.Option[]::new);
-        MethodHandle h = optional ? Native.downcallOrNull(name, fd, o) : Native.downcall(name, fd, o);
+        MethodHandle h = optional ? Native.downcallOrNull(from, name, fd, o) : Native.downcall(from, name, fd, o);
         if (h == null) return null;
         int shift = errno ? 1 : 0;
         if (faultCall != null) {

@@ -91,6 +91,9 @@ public final class Fn {
     public interface LongCIIIAII { long call(MemorySegment cs, int a, int b, int c, MemorySegment d, int e, int f); }
     public interface LongCJAA { long call(MemorySegment cs, long a, MemorySegment b, MemorySegment c); }
 
+    // ---- no result --------------------------------------------------------------------------
+    public interface VoidV { void call(); }
+
     // ---- pointer results --------------------------------------------------------------------
     public interface AddrI { MemorySegment call(int a); }
 }

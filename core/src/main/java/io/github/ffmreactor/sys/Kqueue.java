@@ -8,6 +8,10 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * BSD kqueue: kqueue, kevent and {@code struct kevent}, laid out per OS.
@@ -74,29 +78,90 @@ public final class Kqueue {
         if (size == 64) list.asSlice(b + 32, 32).fill((byte) 0);
     }
 
-    /** {@link #set(Platform, MemorySegment, int, long, short, short, int, long, long)} in this OS's layout. */
+    /** {@link #set(Platform, MemorySegment, int, long, short, short, int, long, long)} in the layout linked here. */
     public static void set(MemorySegment list, int i, long ident, short filter, short flags, int fflags, long data,
                            long udata) {
-        set(Platform.CURRENT, list, i, ident, filter, flags, fflags, data, udata);
+        set(KQ ? Platform.CURRENT : Platform.MACOS, list, i, ident, filter, flags, fflags, data, udata);
     }
 
     private static final boolean KQ = Platform.CURRENT == Platform.MACOS || Platform.CURRENT == Platform.FREEBSD;
+
+    /**
+     * Test aid, off by default: on Linux, link {@code kqueue} and {@code kevent} from the shared
+     * library at this path (libkqueue, a user-space kqueue over epoll), so the kqueue poller runs
+     * where no kernel kqueue exists. Read once, when this class initialises. Ignored on macOS and
+     * FreeBSD (their kernel's kqueue is the one to test) and when blank.
+     */
+    public static final String LIBRARY_PROPERTY = "ffmreactor.kqueue.library";
+    /** libkqueue's EVFILT_USER: FreeBSD's number, whatever the struct layout (its sys/event.h). */
+    static final short LIBKQUEUE_EVFILT_USER = -11;
+
+    private static final Emulation EMULATION = Emulation.of(
+            Platform.CURRENT == Platform.LINUX ? System.getProperty(LIBRARY_PROPERTY) : null);
+
+    /**
+     * What the property gave: the library's symbols, or why they were refused. {@code path} null
+     * when the property is unset (or not read on this OS).
+     */
+    private record Emulation(String path, SymbolLookup symbols, String refusal) {
+        static Emulation of(String path) {
+            if (path == null || path.isBlank()) return new Emulation(null, null, null);
+            String why;
+            try {
+                SymbolLookup lib = Native.library(Path.of(path).toAbsolutePath());
+                List<String> missing = Stream.of("kqueue", "kevent").filter(s -> lib.find(s).isEmpty()).toList();
+                if (missing.isEmpty()) return new Emulation(path, lib, null);
+                why = "it has no " + String.join(" or ", missing) + " symbol";
+            } catch (IllegalArgumentException e) { // InvalidPathException is one
+                why = "it does not load (" + e.getMessage() + ")";
+            }
+            return new Emulation(path, null, "-D" + LIBRARY_PROPERTY + "=" + path + " is refused: " + why
+                    + "; it must name a kqueue library for Linux with the macOS struct kevent, as libkqueue.so");
+        }
+    }
+
+    /** True when kqueue and kevent come from the library named by {@link #LIBRARY_PROPERTY}. */
+    public static final boolean EMULATED = EMULATION.symbols() != null;
+    private static final boolean LINKED = KQ || EMULATED;
+
+    // libkqueue keeps the macOS layout on LP64 Linux (its sys/event.h: intptr_t data, no ext[]).
     public static final StructLayout EVENT = KQ ? eventLayout(Platform.CURRENT) : eventLayout(Platform.MACOS);
     public static final long EVENT_SIZE = EVENT.byteSize();
-    public static final short EVFILT_USER = KQ ? evfiltUser(Platform.CURRENT) : 0;
+    public static final short EVFILT_USER = KQ ? evfiltUser(Platform.CURRENT) : EMULATED ? LIBKQUEUE_EVFILT_USER : 0;
     /** struct timespec { time_t tv_sec; long tv_nsec; }: 16 bytes on both. */
     public static final long TIMESPEC_SIZE = 16;
 
-    private static final Fn.IntC KQUEUE = Bind.fn("kqueue", JAVA_INT).errno().optional().linkIf(KQ, Fn.IntC.class);
+    private static final Fn.IntC KQUEUE = Bind.fn("kqueue", JAVA_INT).errno().optional().from(EMULATION.symbols())
+            .linkIf(LINKED, Fn.IntC.class);
     private static Bind kevent() {
-        return Bind.fn("kevent", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS).errno().optional();
+        return Bind.fn("kevent", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS).errno().optional()
+                .from(EMULATION.symbols());
     }
     // kevent that waits blocks: never critical. Changes with nevents 0 (or a zero timeout) return at once.
-    private static final Fn.IntCIAIAIA KEVENT = kevent().linkIf(KQ, Fn.IntCIAIAIA.class);
-    private static final Fn.IntCIAIAIA KEVENT_NOW = kevent().critical().linkIf(KQ, Fn.IntCIAIAIA.class);
+    private static final Fn.IntCIAIAIA KEVENT = kevent().linkIf(LINKED, Fn.IntCIAIAIA.class);
+    private static final Fn.IntCIAIAIA KEVENT_NOW = kevent().critical().linkIf(LINKED, Fn.IntCIAIAIA.class);
 
+    // libkqueue frees a closed kqueue's own fds on a background thread, a few ms after close(kq);
+    // this entry point (exported on Linux) waits for it, so a close releases them as a kernel's does.
+    private static final Fn.VoidV DRAIN_PENDING_CLOSE = Bind.fn("libkqueue_drain_pending_close", null).optional()
+            .from(EMULATION.symbols()).linkIf(EMULATED, Fn.VoidV.class);
+
+    /**
+     * Whether kqueue can be used here: the OS's own, or the library {@link #LIBRARY_PROPERTY} names.
+     * A property naming a library that does not load, or lacks the symbols, is refused loudly: an
+     * IllegalArgumentException naming the path, so that a test run meant for kqueue cannot quietly run
+     * without it.
+     */
     public static boolean available() {
+        if (EMULATION.refusal() != null) throw new IllegalArgumentException(EMULATION.refusal());
         return KQUEUE != null && KEVENT != null;
+    }
+
+    /** close(kq), and under the emulation its own fds with it (not a hot call). */
+    public static int closeKqueue(MemorySegment cs, int kq) {
+        int r = Unistd.close(cs, kq);
+        if (DRAIN_PENDING_CLOSE != null) DRAIN_PENDING_CLOSE.call();
+        return r;
     }
 
     /** kqueue(): the fd or -errno. */
@@ -112,8 +177,10 @@ public final class Kqueue {
     public static int kevent(MemorySegment cs, int kq, MemorySegment changes, int nchanges, MemorySegment events,
                              int nevents, MemorySegment timeout, boolean blocking) {
         if (Faults.ENABLED) {
-            // With no room for events it only applies changes: a registration, like epoll_ctl.
-            int e = Faults.injected(nevents == 0 ? Faults.Call.CTL : Faults.Call.WAIT, Faults.ANY_FD);
+            // Changes with receipts are a registration, like epoll_ctl; no changes, the wait. Changes
+            // without receipts (the wakeup's trigger, the user event's add at open) are neither.
+            int e = nchanges == 0 ? Faults.injected(Faults.Call.WAIT, Faults.ANY_FD)
+                    : nevents > 0 ? Faults.injected(Faults.Call.CTL, Faults.ANY_FD) : 0;
             if (e != 0) return -e;
         }
         return keventCall(cs, kq, changes, nchanges, events, nevents, timeout, blocking);

@@ -9,6 +9,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
 
 /**
  * The one place that owns the {@link Linker}, the symbol lookup and errno capture.
@@ -84,16 +85,33 @@ public final class Native {
      * handle factory: the bindings of this package are the only code that links native symbols,
      * so no caller gets native access through this module that the JVM did not grant it.
      */
-    @SuppressWarnings("restricted") // native access is sys's job: see package-info
     static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
-        MemorySegment addr = LOOKUP.find(name)
+        return downcall(null, name, fd, options);
+    }
+
+    /** As {@link #downcall(String, FunctionDescriptor, Linker.Option...)}, from {@code in} (null: the OS's libraries). */
+    @SuppressWarnings("restricted") // native access is sys's job: see package-info
+    static MethodHandle downcall(SymbolLookup in, String name, FunctionDescriptor fd, Linker.Option... options) {
+        MemorySegment addr = (in == null ? LOOKUP : in).find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("native symbol not found: " + name));
         return LINKER.downcallHandle(addr, fd, options);
     }
 
-    /** A downcall handle, or null when the symbol is absent on this OS (for bindings of other OSes). */
+    /**
+     * A downcall handle, or null when the symbol is absent on this OS (for bindings of other OSes).
+     * {@code in} null: the OS's own libraries; else the library it was loaded from.
+     */
     @SuppressWarnings("restricted") // native access is sys's job: see package-info
-    static MethodHandle downcallOrNull(String name, FunctionDescriptor fd, Linker.Option... options) {
-        return LOOKUP.find(name).map(a -> LINKER.downcallHandle(a, fd, options)).orElse(null);
+    static MethodHandle downcallOrNull(SymbolLookup in, String name, FunctionDescriptor fd, Linker.Option... options) {
+        return (in == null ? LOOKUP : in).find(name).map(a -> LINKER.downcallHandle(a, fd, options)).orElse(null);
+    }
+
+    /**
+     * The symbols of the shared library at {@code path}, loaded for the life of the JVM (a test aid:
+     * libkqueue on Linux, see Kqueue). Throws IllegalArgumentException when it does not load.
+     */
+    @SuppressWarnings("restricted") // native access is sys's job: see package-info
+    static SymbolLookup library(Path path) {
+        return SymbolLookup.libraryLookup(path, Arena.global());
     }
 }

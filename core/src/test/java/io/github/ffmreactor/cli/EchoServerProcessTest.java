@@ -29,9 +29,8 @@ class EchoServerProcessTest {
     private static final Pattern READY = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+) backend=(\\w+) trigger=(\\w+)");
 
     private static Process start(String... args) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "-cp", Path.of("target", "classes").toAbsolutePath().toString(), "io.github.ffmreactor.cli.Main"));
+        List<String> cmd = new ArrayList<>(io.github.ffmreactor.testutil.ServerProcess.jvm());
+        cmd.addAll(List.of("-cp", Path.of("target", "classes").toAbsolutePath().toString(), "io.github.ffmreactor.cli.Main"));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }

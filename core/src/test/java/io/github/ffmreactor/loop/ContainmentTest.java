@@ -260,9 +260,10 @@ class ContainmentTest {
             Await.until("EOF read", () -> r.loop.stats().reads() >= 2);
             s.setSoLinger(true, 0);
             s.close(); // RST
-            // select reports nothing for an fd with no interest (no spin to fear); the others
-            // report a hang-up whatever the interest, and must close the connection on it.
-            if (!backend.equals("select")) r.awaitNoConnections();
+            // select and kqueue report nothing for an fd with no interest (no spin to fear: kqueue
+            // then has no filter on it, and its events are per filter, kqueue.2), as on macOS; the
+            // others report a hang-up whatever the interest, and must close the connection on it.
+            if (!backend.equals("select") && !backend.equals("kqueue")) r.awaitNoConnections();
             long waits = r.loop.stats().waits();
             Thread.sleep(200);
             assertTrue(r.loop.stats().waits() - waits < 10, "the loop is idle, not spinning: "

@@ -105,7 +105,13 @@ class KqueueLayoutTest {
     }
 
     @Test
-    void linuxHasNoKqueue() {
-        if (Platform.CURRENT == Platform.LINUX) assertEquals(false, Kqueue.available());
+    void linuxHasNoKqueueUnlessALibraryIsNamed() {
+        if (Platform.CURRENT != Platform.LINUX) return;
+        assertEquals(Kqueue.EMULATED, Kqueue.available());
+        // libkqueue's ABI: the macOS struct kevent, FreeBSD's EVFILT_USER.
+        if (Kqueue.EMULATED) {
+            assertEquals(32, Kqueue.EVENT_SIZE);
+            assertEquals(-11, Kqueue.EVFILT_USER);
+        }
     }
 }

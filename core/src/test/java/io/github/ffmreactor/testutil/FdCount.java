@@ -28,6 +28,16 @@ public final class FdCount {
         // blocking socket call from a virtual thread, and keeps them. (In another class: lambdas
         // of this one would wait for this very initialiser to finish.)
         JdkPollersWarmUp.run();
+        // libkqueue (kqueue emulated on Linux, -Dffmreactor.kqueue.library) opens fds of its own for
+        // the life of the process with the first kqueue: count from after it, so that what stays
+        // open afterwards is ours.
+        if (io.github.ffmreactor.sys.Kqueue.EMULATED) {
+            try (io.github.ffmreactor.poll.Poller p = io.github.ffmreactor.poll.Poller.open("kqueue")) {
+                p.wakeup();
+            } catch (io.github.ffmreactor.NativeException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
     }
 
     public static int now() {

@@ -74,6 +74,18 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     /**
+     * {@code java} and the flags every JVM the tests start needs: native access, and the test JVM's
+     * {@code ffmreactor.kqueue.library} when set, so a server started with {@code --backend kqueue}
+     * links the same kqueue as the test that starts it.
+     */
+    public static List<String> jvm() {
+        List<String> cmd = new ArrayList<>(List.of(java(), "--enable-native-access=ALL-UNNAMED"));
+        String kq = System.getProperty("ffmreactor.kqueue.library", "");
+        if (!kq.isBlank()) cmd.add("-Dffmreactor.kqueue.library=" + kq);
+        return cmd;
+    }
+
+    /**
      * Starts {@code wrapper... java ... Main args...} and waits (bounded) for its ready line. The
      * system property {@code ffmreactor.stress.serverArgs} (space-separated) is appended to
      * {@code args}: the same cases against another variant, e.g. {@code --loops 4}. A case that
@@ -82,7 +94,8 @@ public final class ServerProcess implements AutoCloseable {
      */
     public static ServerProcess start(List<String> wrapper, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(wrapper);
-        cmd.addAll(List.of(java(), "--enable-native-access=ALL-UNNAMED", "-cp", classes(), "io.github.ffmreactor.cli.Main"));
+        cmd.addAll(jvm());
+        cmd.addAll(List.of("-cp", classes(), "io.github.ffmreactor.cli.Main"));
         cmd.addAll(Arrays.asList(args));
         String extra = System.getProperty("ffmreactor.stress.serverArgs", "");
         if (!extra.isBlank()) cmd.addAll(variant(Arrays.asList(args), extra));
