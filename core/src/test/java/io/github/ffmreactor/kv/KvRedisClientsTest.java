@@ -1,4 +1,4 @@
-package io.github.ffmreactor.cli;
+package io.github.ffmreactor.kv;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -109,7 +109,7 @@ class KvRedisClientsTest {
             assertEquals("ERR wrong number of arguments for 'get' command\n\n", cli(s, "GET"));
             assertEquals("ERR unknown command 'NOPE', with args beginning with: 'x' 'y' \n\n", cli(s, "NOPE", "x", "y"));
             assertEquals("save\n\nappendonly\nno\n", cli(s, "CONFIG", "GET", "save", "appendonly"));
-            assertEquals(KvHandler.COMMANDS.length + "\n", cli(s, "COMMAND", "COUNT"));
+            assertEquals(Commands.ALL.size() + "\n", cli(s, "COMMAND", "COUNT"));
             assertEquals("\n", cli(s, "COMMAND", "DOCS"));
             assertEquals("OK\n", cli(s, "QUIT"));
             String counters = stop(s);

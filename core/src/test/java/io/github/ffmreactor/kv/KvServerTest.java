@@ -1,4 +1,4 @@
-package io.github.ffmreactor.cli;
+package io.github.ffmreactor.kv;
 
 import io.github.ffmreactor.loop.Backend;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,7 +38,7 @@ class KvServerTest {
     }
 
     static LoopRunner server(LoopOptions base, long maxBulk, Trigger trigger) throws Exception {
-        KvServer.Kv kv = new KvServer.Kv(maxBulk, KvServer.DEFAULT_MAX_QUERY);
+        Kv kv = new Kv(new KvConfig(maxBulk, KvConfig.DEFAULT_QUERY_BUFFER_LIMIT, KvConfig.DEFAULT_OUTPUT_BUFFER_LIMIT));
         LoopRunner r = new LoopRunner(kv.options(base), trigger, kv::handler);
         kv.sweepOn(r.loop);
         return r;
@@ -104,7 +104,7 @@ class KvServerTest {
     @ParameterizedTest
     @EnumSource(value = Trigger.class, names = {"LEVEL", "EDGE"})
     void everyCommandAndItsErrors(Trigger trigger) throws Exception {
-        try (LoopRunner r = server(KvServer.DEFAULT_MAX_BULK, trigger); Client c = new Client(r)) {
+        try (LoopRunner r = server(KvConfig.DEFAULT_MAX_BULK, trigger); Client c = new Client(r)) {
             c.ask(cmd("PING"), "+PONG\r\n");
             c.ask(cmd("ping", "hi"), "$2\r\nhi\r\n");
             c.ask(cmd("PING", "a", "b"), "-ERR wrong number of arguments for 'ping' command\r\n");
@@ -151,7 +151,7 @@ class KvServerTest {
             c.ask(cmd("MGET"), "-ERR wrong number of arguments for 'mget' command\r\n");
             c.ask(cmd("COMMAND"), "*0\r\n");
             c.ask(cmd("COMMAND", "DOCS"), "*0\r\n");
-            c.ask(cmd("COMMAND", "COUNT"), ":" + KvHandler.COMMANDS.length + "\r\n");
+            c.ask(cmd("COMMAND", "COUNT"), ":" + Commands.ALL.size() + "\r\n");
             c.ask(cmd("COMMAND", "x"), "-ERR unknown subcommand 'x'. Try COMMAND HELP.\r\n");
             c.ask(cmd("CONFIG", "GET", "save"), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
             c.ask(cmd("CONFIG", "get", "appendonly", "maxmemory"), "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n");
@@ -175,7 +175,7 @@ class KvServerTest {
      */
     @Test
     void heldCommandsAreAnsweredAfterThePeerEndsItsOutput() throws Exception {
-        try (LoopRunner r = server(KvServer.DEFAULT_MAX_BULK, Trigger.LEVEL); Client c = new Client(r)) {
+        try (LoopRunner r = server(KvConfig.DEFAULT_MAX_BULK, Trigger.LEVEL); Client c = new Client(r)) {
             String value = "w".repeat(64 * 1024);
             c.ask(cmd("SET", "big", value), "+OK\r\n");
             c.send(cmd("GET", "big").repeat(300));
@@ -191,7 +191,7 @@ class KvServerTest {
     /** Values larger than the reply buffer, from the read buffer and from the held (spanning) buffer. */
     @Test
     void largeValuesBothWays() throws Exception {
-        try (LoopRunner r = server(KvServer.DEFAULT_MAX_BULK, Trigger.EDGE); Client c = new Client(r)) {
+        try (LoopRunner r = server(KvConfig.DEFAULT_MAX_BULK, Trigger.EDGE); Client c = new Client(r)) {
             for (int size : new int[] {RespWriter.CAPACITY - 20, RespWriter.CAPACITY, 300_000, 3_000_000}) {
                 StringBuilder v = new StringBuilder(size);
                 for (int i = 0; i < size; i++) v.append((char) ('a' + i % 26));
@@ -204,32 +204,8 @@ class KvServerTest {
     }
 
     @Test
-    void sizeOption() throws Exception {
-        String[][] ok = {{"1000", "1000"}, {"64KiB", "65536"}, {"2mb", "2097152"}, {"1G", "1073741824"}, {" 7 k ", "7168"}};
-        for (String[] k : ok) {
-            Args a = Args.parse(new String[] {"--max-bulk", k[0]}, KvServer.OPTIONS);
-            assertEquals(Long.parseLong(k[1]), KvServer.size(a, "max-bulk", 5, 1, Integer.MAX_VALUE), k[0]);
-        }
-        assertEquals(5, KvServer.size(Args.parse(new String[0], KvServer.OPTIONS), "max-bulk", 5, 1, 10));
-        for (String bad : new String[] {"x", "", "0", "-1", "3GiB", "1.5MiB", "99999999999999999999"}) {
-            Args a = Args.parse(new String[] {"--max-bulk", bad}, KvServer.OPTIONS);
-            try {
-                KvServer.size(a, "max-bulk", 5, 1, Integer.MAX_VALUE);
-                throw new AssertionError("accepted '" + bad + "'");
-            } catch (Args.BadArgs e) {
-                assertTrue(e.getMessage().startsWith("--max-bulk must"), e.getMessage());
-            }
-        }
-        var out = new java.io.ByteArrayOutputStream();
-        var err = new java.io.ByteArrayOutputStream();
-        int code = Main.run(new String[] {"kv", "--max-bulk", "lots"}, new java.io.PrintStream(out), new java.io.PrintStream(err));
-        assertEquals(2, code);
-        assertTrue(err.toString().contains("ffmreactor kv: --max-bulk must be a size"), err.toString());
-    }
-
-    @Test
     void pipelinedRepliesGoOutInOneWritePerRead() throws Exception {
-        try (LoopRunner r = server(KvServer.DEFAULT_MAX_BULK, Trigger.LEVEL); Client c = new Client(r)) {
+        try (LoopRunner r = server(KvConfig.DEFAULT_MAX_BULK, Trigger.LEVEL); Client c = new Client(r)) {
             c.ask(cmd("SET", "k", "value"), "+OK\r\n");
             StringBuilder req = new StringBuilder(), rep = new StringBuilder();
             for (int i = 0; i < 500; i++) {
@@ -247,7 +223,7 @@ class KvServerTest {
 
     @Test
     void aCommandSplitAtEveryByteAcrossReads() throws Exception {
-        try (LoopRunner r = server(KvServer.DEFAULT_MAX_BULK, Trigger.EDGE); Client c = new Client(r)) {
+        try (LoopRunner r = server(KvConfig.DEFAULT_MAX_BULK, Trigger.EDGE); Client c = new Client(r)) {
             String req = cmd("SET", "key", "val") + "GET key\r\n";
             for (int cut = 1; cut < req.length(); cut++) {
                 long in = r.loop.stats().bytesIn();
@@ -280,7 +256,7 @@ class KvServerTest {
             {"\u0000\u0001 \"x\r\n", "-ERR Protocol error: unbalanced quotes in request\r\n"},
             {"x".repeat(70_000), "-ERR Protocol error: too big inline request\r\n"},
         };
-        try (LoopRunner r = server(KvServer.DEFAULT_MAX_BULK, Trigger.EDGE)) {
+        try (LoopRunner r = server(KvConfig.DEFAULT_MAX_BULK, Trigger.EDGE)) {
             for (String[] k : cases) {
                 try (Client c = new Client(r)) {
                     c.send(cmd("PING") + k[0]);
@@ -293,7 +269,7 @@ class KvServerTest {
 
     @Test
     void aPeerKilledMidFrameClosesOnlyItsConnection() throws Exception {
-        try (LoopRunner r = server(KvServer.DEFAULT_MAX_BULK, Trigger.LEVEL); Client other = new Client(r)) {
+        try (LoopRunner r = server(KvConfig.DEFAULT_MAX_BULK, Trigger.LEVEL); Client other = new Client(r)) {
             other.ask(cmd("SET", "k", "v"), "+OK\r\n");
             for (int i = 0; i < 3; i++) {
                 Client c = new Client(r);
@@ -366,7 +342,7 @@ class KvServerTest {
     @MethodSource("backends")
     void getAndPingAllocateNothingOnTheLoopThread(String backend, Trigger trigger) throws Exception {
         {
-            try (LoopRunner r = server(LoopOptions.defaults().withBackend(Backend.parse(backend)), KvServer.DEFAULT_MAX_BULK, trigger);
+            try (LoopRunner r = server(LoopOptions.defaults().withBackend(Backend.parse(backend)), KvConfig.DEFAULT_MAX_BULK, trigger);
                  SocketChannel ch = SocketChannel.open(r.address())) {
                 ch.socket().setTcpNoDelay(true);
                 ByteBuffer set = ByteBuffer.wrap(cmd("SET", "key:000000000001", "xxx").getBytes(StandardCharsets.US_ASCII));

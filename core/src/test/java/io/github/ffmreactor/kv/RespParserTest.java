@@ -1,4 +1,4 @@
-package io.github.ffmreactor.cli;
+package io.github.ffmreactor.kv;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -222,13 +222,22 @@ class RespParserTest {
     }
 
     @Test
-    void numbers() {
-        MemorySegment s = MemorySegment.ofArray("12 -7 - 1x 9223372036854775807 ".getBytes(StandardCharsets.US_ASCII));
-        assertEquals(12, RespParser.number(s, 0, 2));
-        assertEquals(-7, RespParser.number(s, 3, 5));
-        assertEquals(Long.MIN_VALUE, RespParser.number(s, 6, 7));
-        assertEquals(Long.MIN_VALUE, RespParser.number(s, 8, 10));
-        assertEquals(Long.MIN_VALUE, RespParser.number(s, 8, 8));
-        assertEquals(Long.MAX_VALUE, RespParser.number(s, 11, 30));
+    void numbersAsRedisReadsThem() {
+        long[] out = new long[1];
+        String[][] good = {{"12", "12"}, {"-7", "-7"}, {"0", "0"}, {"9223372036854775807", "9223372036854775807"},
+            {"-9223372036854775808", "-9223372036854775808"}};
+        for (String[] g : good) {
+            MemorySegment s = MemorySegment.ofArray(g[0].getBytes(StandardCharsets.US_ASCII));
+            assertTrue(Numbers.parse(s, 0, s.byteSize(), true, out), g[0]);
+            assertEquals(Long.parseLong(g[1]), out[0]);
+        }
+        for (String bad : new String[] {"", "-", "1x", "012", "-0", "+1", " 1", "1 ", "1.5", "9223372036854775808",
+            "-9223372036854775809", "99999999999999999999"}) {
+            MemorySegment s = MemorySegment.ofArray(bad.getBytes(StandardCharsets.US_ASCII));
+            assertTrue(!Numbers.parse(s, 0, s.byteSize(), true, out), "'" + bad + "'");
+        }
+        MemorySegment z = MemorySegment.ofArray("007".getBytes(StandardCharsets.US_ASCII));
+        assertTrue(Numbers.parse(z, 0, 3, false, out), "a header may have leading zeros");
+        assertEquals(7, out[0]);
     }
 }
