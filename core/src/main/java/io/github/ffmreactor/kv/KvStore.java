@@ -148,29 +148,31 @@ final class KvStore {
 
     /**
      * One step of SCAN from {@code cursor}: every live key whose home bucket the cursor visits,
-     * buckets taken in reverse-binary order (Redis's {@code dictScan}) until {@code count} keys or
-     * buckets have gone by. A key present from the first call to the last is returned at least once
-     * even if the table grows between calls. Returns the next cursor; 0 when done.
+     * buckets taken in reverse-binary order (Redis's {@code dictScan}) until {@code count} keys
+     * have gone by or ten times as many buckets (Redis's bound on empty ones). A key present from
+     * the first call to the last is returned at least once even if the table grows between calls.
+     * Returns the next cursor; 0 when done.
      */
     long scan(long cursor, int count, Consumer<byte[]> out) {
+        if (size == 0) return 0;
         long now = nowMillis();
         int mask = keys.length - 1;
         long c = cursor & mask;
-        int seen = 0;
+        long found = 0, buckets = 0, maxBuckets = 10L * count;
         do {
             int home = (int) c;
             for (int i = home; keys[i] != null; i = (i + 1) & mask) { // home's keys lie in the run from home
                 if ((hashes[i] & mask) == home && (deadlines[i] == NO_DEADLINE || deadlines[i] > now)) {
                     out.accept(keys[i]);
-                    seen++;
+                    found++;
                 }
             }
             // Reverse-binary increment: set the bits above the mask, add one from the top, clear them.
             c |= ~(long) mask;
             c = Long.reverse(Long.reverse(c) + 1);
             c &= mask;
-            seen++;
-        } while (c != 0 && seen < count);
+            buckets++;
+        } while (c != 0 && found < count && buckets < maxBuckets);
         return c;
     }
 
