@@ -73,6 +73,8 @@ final class RespParser {
     private int heldLen;
     private boolean failed;
     private boolean stalled;
+    /** Bytes searched for a line end, plus bytes copied into or within the held buffer: the work per input byte. */
+    private long examined;
 
     /**
      * @param maxBulk  the longest bulk string accepted ("invalid bulk length" above it)
@@ -103,6 +105,11 @@ final class RespParser {
         return failed;
     }
 
+    /** Bytes searched or copied so far (for tests: bounded by a constant times the input). */
+    long examined() {
+        return examined;
+    }
+
     /** Whether whole commands wait, held, for {@link #resume} (the sink said they may not run). */
     boolean stalled() {
         return stalled;
@@ -131,7 +138,10 @@ final class RespParser {
         long used = parse(heldSeg, 0, heldLen);
         if (used < 0) return;
         int rest = heldLen - (int) used;
-        if (rest > 0 && used > 0) System.arraycopy(held, (int) used, held, 0, rest);
+        if (rest > 0 && used > 0) {
+            System.arraycopy(held, (int) used, held, 0, rest);
+            examined += rest;
+        }
         heldLen = rest;
         if (heldLen == 0 && held.length > KEEP_HELD) {
             held = new byte[0];
@@ -151,8 +161,10 @@ final class RespParser {
             cap = Math.min(Math.min(maxQuery, Integer.MAX_VALUE - 16), Math.max(cap, want));
             held = java.util.Arrays.copyOf(held, (int) cap);
             heldSeg = MemorySegment.ofArray(held);
+            examined += heldLen;
         }
         MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, off, held, heldLen, n);
+        examined += n;
         heldLen = (int) want;
         return true;
     }
@@ -307,9 +319,11 @@ final class RespParser {
         return FAILED;
     }
 
-    private static long find(MemorySegment seg, long p, long end, byte b) {
-        for (long i = p; i < end; i++) if (seg.get(ValueLayout.JAVA_BYTE, i) == b) return i;
-        return -1;
+    private long find(MemorySegment seg, long p, long end, byte b) {
+        long i = p;
+        while (i < end && seg.get(ValueLayout.JAVA_BYTE, i) != b) i++;
+        examined += i - p;
+        return i < end ? i : -1;
     }
 
     /** A header's decimal length filling seg[p, end) (optional '-'), or Long.MIN_VALUE when it is not one. */
