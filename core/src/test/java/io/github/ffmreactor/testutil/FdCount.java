@@ -28,6 +28,9 @@ public final class FdCount {
         // blocking socket call from a virtual thread, and keeps them. (In another class: lambdas
         // of this one would wait for this very initialiser to finish.)
         JdkPollersWarmUp.run();
+        // SecureRandom (the kv store's hash key) opens /dev/random and /dev/urandom on first use
+        // and keeps them for the JVM's life.
+        new java.security.SecureRandom().nextLong();
     }
 
     public static int now() {
