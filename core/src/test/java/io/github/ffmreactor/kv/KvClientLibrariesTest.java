@@ -172,6 +172,23 @@ class KvClientLibrariesTest {
         }
     }
 
+    static List<org.junit.jupiter.params.provider.Arguments> engines() {
+        return io.github.ffmreactor.testutil.Backends.withTriggers();
+    }
+
+    /** kv on every engine this machine has (epoll level and edge, poll, select, io_uring): Jedis's calls pass on each. */
+    @ParameterizedTest(name = "{0} {1}")
+    @org.junit.jupiter.params.provider.MethodSource("engines")
+    void jedisOnEveryEngine(String backend, Trigger trigger) throws Exception {
+        Kv server = new Kv(KvConfig.defaults());
+        LoopOptions options = server.options(LoopOptions.defaults().withBackend(io.github.ffmreactor.loop.Backend.parse(backend)));
+        try (LoopRunner r = new LoopRunner(options, trigger, server::handler)) {
+            jedisEveryday(r.address().getPort(), RedisProtocol.RESP3);
+            jedisEveryday(r.address().getPort(), RedisProtocol.RESP2);
+            assertEquals(0, r.loop.stats().failures(), r.errors.toString());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"kv", "redis-server"})
     void lettuce(String server) throws Exception {
