@@ -170,6 +170,85 @@ class KvServerTest {
     }
 
     /**
+     * MGET, EXISTS and DEL see the store at one moment: with two loops, writers flip two keys
+     * together (MSET) while readers MGET both; a reader never sees one key's old value beside the
+     * other's new one.
+     */
+    @Test
+    void multiKeyCommandsSeeOneConsistentStoreAcrossLoops() throws Exception {
+        Kv kv = new Kv(KvConfig.defaults());
+        io.github.ffmreactor.loop.LoopGroup group = io.github.ffmreactor.loop.LoopGroup.start(2, kv.options(LoopOptions.defaults()));
+        try {
+            var ls = group.listen(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), Trigger.LEVEL,
+                    kv::handler);
+            int port = ls.get(0).localAddress().getPort();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            List<Thread> writers = new java.util.ArrayList<>();
+            for (int w = 0; w < 2; w++) {
+                int id = w;
+                writers.add(Thread.ofPlatform().start(() -> {
+                    try (Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+                        s.setSoTimeout(10_000);
+                        for (int i = 0; !stop.get(); i++) {
+                            String v = id + "-" + i;
+                            s.getOutputStream().write(cmd("MSET", "a", v, "b", v).getBytes(StandardCharsets.US_ASCII));
+                            s.getInputStream().readNBytes(5);
+                        }
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }));
+            }
+            try (Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+                s.setSoTimeout(10_000);
+                InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+                for (int i = 0; i < 3000; i++) {
+                    s.getOutputStream().write(cmd("MGET", "a", "b").getBytes(StandardCharsets.US_ASCII));
+                    byte[] one = KvDifferentialTest.reply(in);
+                    String text = new String(one, StandardCharsets.US_ASCII);
+                    if (text.equals("*2\r\n$-1\r\n$-1\r\n")) continue;
+                    String[] parts = text.split("\r\n");
+                    assertEquals(parts[2], parts[4], "MGET saw half of an MSET: " + show(text));
+                }
+            } finally {
+                stop.set(true);
+                for (Thread t : writers) t.join(10_000);
+            }
+        } finally {
+            group.shutdown(java.time.Duration.ofSeconds(2));
+            group.close();
+        }
+    }
+
+    /** What client libraries need, checked here without a redis-server (KvDifferentialTest compares with one). */
+    @Test
+    void clientLibraryCommandsResp3AndTransactions() throws Exception {
+        try (LoopRunner r = server(KvConfig.DEFAULT_MAX_BULK, Trigger.LEVEL); Client c = new Client(r)) {
+            c.ask(cmd("SET", "m", "-9223372036854775808"), "+OK\r\n");
+            c.ask(cmd("INCR", "m"), ":-9223372036854775807\r\n");
+            c.ask(cmd("DECRBY", "m", "1"), ":-9223372036854775808\r\n");
+            c.ask(cmd("DECR", "m"), "-ERR increment or decrement would overflow\r\n");
+            c.ask(cmd("INCRBY", "n", "5") + cmd("APPEND", "n", "0") + cmd("STRLEN", "n") + cmd("GETDEL", "n") + cmd("TYPE", "n"),
+                    ":5\r\n:2\r\n:2\r\n$2\r\n50\r\n+none\r\n");
+            c.ask(cmd("SETEX", "t", "100", "v") + cmd("TTL", "t") + cmd("PERSIST", "t") + cmd("TTL", "t") + cmd("TTL", "x"),
+                    "+OK\r\n:100\r\n:1\r\n:-1\r\n:-2\r\n");
+            c.ask(cmd("MULTI") + cmd("SET", "a", "1") + cmd("INCR", "a") + cmd("EXEC"),
+                    "+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+OK\r\n:2\r\n");
+            c.ask(cmd("MULTI") + cmd("NOPE") + cmd("EXEC"), "+OK\r\n-ERR unknown command 'NOPE', with args beginning with: \r\n"
+                    + "-EXECABORT Transaction discarded because of previous errors.\r\n");
+            c.ask(cmd("DBSIZE") + cmd("KEYS", "m*") + cmd("SCAN", "0", "MATCH", "a", "COUNT", "100"),
+                    ":3\r\n*1\r\n$1\r\nm\r\n*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n");
+            c.ask(cmd("CLIENT", "SETNAME", "me") + cmd("CLIENT", "GETNAME") + cmd("SELECT", "0"), "+OK\r\n$2\r\nme\r\n+OK\r\n");
+            c.ask(cmd("HELLO", "3"), "%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$5\r\n7.0.0\r\n"
+                    + "$5\r\nproto\r\n:3\r\n$2\r\nid\r\n:1\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n"
+                    + "$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n");
+            c.ask(cmd("GET", "none") + cmd("MGET", "a", "none") + cmd("CONFIG", "GET", "appendonly"),
+                    "_\r\n*2\r\n$1\r\n2\r\n_\r\n%1\r\n$10\r\nappendonly\r\n$2\r\nno\r\n");
+            c.ask(cmd("FLUSHALL") + cmd("DBSIZE"), "+OK\r\n:0\r\n");
+        }
+    }
+
+    /**
      * A client pipelines 300 GETs of 64 KiB and ends its output at once: the commands held by
      * back-pressure still run, every reply arrives, and only then does the server close.
      */
