@@ -61,8 +61,21 @@ final class KvStore {
         }
     }
 
+    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final java.lang.invoke.VarHandle ARRAY_WORD =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * Compares 8 bytes at a time. Not {@code MemorySegment.mismatch} with {@code ofArray(k)}: that
+     * wraps the key in a new segment on every lookup, which only escape analysis removes, and
+     * not always (measured: 32 B per GET in a full test run, after other code had run through the
+     * loop; this loop allocates nothing even in C1-only code).
+     */
     private static boolean same(MemorySegment seg, long off, byte[] k) {
-        return MemorySegment.mismatch(seg, off, off + k.length, MemorySegment.ofArray(k), 0, k.length) < 0;
+        int n = k.length, i = 0;
+        for (; i + 8 <= n; i += 8) if (seg.get(WORD, off + i) != (long) ARRAY_WORD.get(k, i)) return false;
+        for (; i < n; i++) if (seg.get(ValueLayout.JAVA_BYTE, off + i) != k[i]) return false;
+        return true;
     }
 
     /** The slot of the live entry for the key, or -1; an expired one is removed on the way. */
