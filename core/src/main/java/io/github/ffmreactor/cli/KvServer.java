@@ -1,6 +1,8 @@
 package io.github.ffmreactor.cli;
 
 import io.github.ffmreactor.Trigger;
+import io.github.ffmreactor.kv.Kv;
+import io.github.ffmreactor.kv.KvConfig;
 import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.loop.Listener;
 import io.github.ffmreactor.loop.LoopGroup;
@@ -9,22 +11,18 @@ import io.github.ffmreactor.loop.LoopStats;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
- * {@code kv}: an in-memory key-value server speaking RESP2, enough of it for {@code redis-cli} and
- * {@code redis-benchmark}. An example of embedding the reactor in a real protocol, not a Redis
- * replacement: no persistence, no replication, strings only.
- *
- * <p>With {@code --loops N} every loop serves connections from the same {@link KvStore}, whose
- * operations hold its monitor: a command sees the whole store, MSET and INCR are atomic, and the
- * reads and replies (most of the work) run on all loops at once.
+ * {@code kv}: parses the options, starts the RESP server ({@link Kv}) on one loop or a group, and
+ * prints its counters when it stops. {@code kv --train} runs a training load instead (for a JDK
+ * ahead-of-time cache, see {@link KvTrain}).
  */
 public final class KvServer {
     private KvServer() {}
@@ -32,86 +30,11 @@ public final class KvServer {
     static final Set<String> OPTIONS;
     static {
         Set<String> o = new HashSet<>(Serve.TCP_OPTIONS);
-        o.add("max-bulk");
+        o.addAll(List.of("max-bulk", "client-query-buffer-limit", "client-output-buffer-limit", "train-requests"));
         OPTIONS = Set.copyOf(o);
     }
-    static final String USAGE = Serve.TCP_USAGE + " --max-bulk 512MiB";
-    static final long DEFAULT_MAX_BULK = 512L << 20;
-    /** Redis's client-query-buffer-limit: the most bytes held for one unfinished command. */
-    static final long DEFAULT_MAX_QUERY = 1L << 30;
-    /** How often, and over how many slots, the expiry sweep runs. */
-    static final long SWEEP_MILLIS = 100;
-    static final int SWEEP_SLOTS = 4096;
-
-    /** Per loop thread: the reply buffer and the counters. */
-    static final class LoopState {
-        final RespWriter out = new RespWriter();
-        final long[] number = new long[1];
-        long commands, errors, protocolErrors;
-    }
-
-    /** One server: the store, the limits, and each loop's state. */
-    static final class Kv {
-        private final KvStore store = new KvStore();
-        private final long maxBulk, maxQuery;
-        private final List<LoopState> states = new CopyOnWriteArrayList<>();
-        private final ThreadLocal<LoopState> state = ThreadLocal.withInitial(() -> {
-            LoopState s = new LoopState();
-            states.add(s);
-            return s;
-        });
-
-        Kv(long maxBulk, long maxQuery) {
-            this.maxBulk = maxBulk;
-            this.maxQuery = Math.min(Integer.MAX_VALUE - 16, Math.max(maxQuery, maxBulk + 64 * 1024));
-        }
-
-        KvStore store() {
-            return store;
-        }
-
-        long maxBulk() {
-            return maxBulk;
-        }
-
-        long maxQuery() {
-            return maxQuery;
-        }
-
-        /** The calling loop thread's state. */
-        LoopState state() {
-            return state.get();
-        }
-
-        KvHandler handler() {
-            return new KvHandler(this);
-        }
-
-        /**
-         * Loop options for this server: a connection may queue a whole maximal bulk reply plus
-         * some before it is closed as not reading (reading from it pauses at 64 KiB, as always).
-         */
-        LoopOptions options(LoopOptions base) {
-            return base.withLimits(base.pauseReadingAbove(), Math.max(base.closeAbove(), maxBulk + (1 << 20)));
-        }
-
-        /** Starts the expiry sweep on {@code loop}. */
-        void sweepOn(EventLoop loop) {
-            loop.scheduleAtFixedRate(SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS, () -> store.sweep(SWEEP_SLOTS));
-        }
-
-        /** The counters printed on stop. */
-        String counters() {
-            long commands = 0, errors = 0, protocol = 0;
-            for (LoopState s : states) {
-                commands += s.commands;
-                errors += s.errors;
-                protocol += s.protocolErrors;
-            }
-            return "commands=" + commands + " errors=" + errors + " protocolErrors=" + protocol + " keys=" + store.size()
-                    + " expired=" + store.expired();
-        }
-    }
+    static final String USAGE = Serve.TCP_USAGE + " --max-bulk 512MiB --client-query-buffer-limit 1GiB"
+            + " --client-output-buffer-limit 32MiB [--train [--train-requests 300000]]";
 
     /** {@code 512MiB}, {@code 64k}, {@code 1G}, {@code 1000}: bytes, with an optional binary unit. */
     static long size(Args a, String name, long dflt, long min, long max) throws Args.BadArgs {
@@ -137,12 +60,24 @@ public final class KvServer {
         return n;
     }
 
-    static int main(Args a, PrintStream out) throws Exception {
-        long maxBulk = size(a, "max-bulk", DEFAULT_MAX_BULK, 1, Integer.MAX_VALUE - (1 << 20));
-        Kv kv = new Kv(maxBulk, DEFAULT_MAX_QUERY);
+    static KvConfig config(Args a) throws Args.BadArgs {
+        return new KvConfig(
+                size(a, "max-bulk", KvConfig.DEFAULT_MAX_BULK, 1, Integer.MAX_VALUE - (1 << 20)),
+                size(a, "client-query-buffer-limit", KvConfig.DEFAULT_QUERY_BUFFER_LIMIT, 1024, Long.MAX_VALUE),
+                size(a, "client-output-buffer-limit", KvConfig.DEFAULT_OUTPUT_BUFFER_LIMIT,
+                        KvConfig.MIN_OUTPUT_BUFFER_LIMIT, Long.MAX_VALUE));
+    }
+
+    /** The words after {@code kv}: {@code --train} is a flag (no value), every other option takes one. */
+    static int main(String[] words, PrintStream out) throws Exception {
+        List<String> rest = new ArrayList<>(Arrays.asList(words));
+        boolean train = rest.remove("--train");
+        Args a = Args.parse(rest.toArray(String[]::new), OPTIONS);
+        Kv kv = new Kv(config(a));
         InetSocketAddress address = Serve.address(a);
         Trigger trigger = Serve.trigger(a);
         LoopOptions options = kv.options(Serve.options(a, LoopOptions.defaults()));
+        if (train) return KvTrain.run(kv, options, trigger, a.intValue("train-requests", 300_000, 1000, 100_000_000), out);
         int loops = a.intValue("loops", 1, 1, 256);
         if (loops == 1) {
             EventLoop loop = EventLoop.open(options);
@@ -153,6 +88,7 @@ public final class KvServer {
                 loop.close();
                 throw e;
             }
+            kv.port(listener.localAddress().getPort());
             kv.sweepOn(loop);
             Serve.banner("kv", out, listener.localAddress(), loop.backend(), trigger, 1, options.waitStrategy());
             CountDownLatch done = Serve.onSignal(() -> loop.shutdown(Duration.ofSeconds(2)));
@@ -172,6 +108,7 @@ public final class KvServer {
             group.close();
             throw e;
         }
+        kv.port(ls.get(0).localAddress().getPort());
         kv.sweepOn(group.loop(0));
         Serve.banner("kv", out, ls.get(0).localAddress(), group.loop(0).backend(), trigger, loops, options.waitStrategy());
         CountDownLatch done = Serve.onSignal(() -> group.shutdown(Duration.ofSeconds(2)));

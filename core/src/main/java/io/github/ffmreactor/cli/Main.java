@@ -37,7 +37,7 @@ public final class Main {
                 case "chat" -> ChatServer.main(Args.parse(rest, ChatServer.OPTIONS), out);
                 case "udp-chat" -> UdpChatServer.main(Args.parse(rest, UdpChatServer.OPTIONS), out);
                 case "udp-echo" -> UdpEchoServer.main(Args.parse(rest, UdpEchoServer.OPTIONS), out);
-                case "kv" -> KvServer.main(Args.parse(rest, KvServer.OPTIONS), out);
+                case "kv" -> KvServer.main(rest, out);
                 case "client" -> LineClient.main(Args.parse(rest, LineClient.OPTIONS), out, err);
                 default -> {
                     err.println("unknown command '" + args[0] + "'");
@@ -67,7 +67,7 @@ public final class Main {
         {"chat", "TCP chat room", ChatServer.USAGE},
         {"udp-chat", "UDP chat room (hb to stay, quit to leave)", UdpChatServer.USAGE},
         {"udp-echo", "UDP echo server", UdpEchoServer.USAGE},
-        {"kv", "key-value server speaking RESP2 (redis-cli, redis-benchmark)", KvServer.USAGE},
+        {"kv", "key-value server speaking RESP2/RESP3 (redis-cli, Jedis, Lettuce, redis-py)", KvServer.USAGE},
         {"client", "line client (stdin to server, server to stdout)", LineClient.USAGE},
     };
 

@@ -38,6 +38,9 @@ public final class FdCount {
                 throw new ExceptionInInitializerError(e);
             }
         }
+        // SecureRandom (the kv store's hash key) opens /dev/random and /dev/urandom on first use
+        // and keeps them for the JVM's life.
+        new java.security.SecureRandom().nextLong();
     }
 
     public static int now() {

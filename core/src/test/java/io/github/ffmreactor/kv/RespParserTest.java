@@ -1,4 +1,4 @@
-package io.github.ffmreactor.cli;
+package io.github.ffmreactor.kv;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -222,13 +222,76 @@ class RespParserTest {
     }
 
     @Test
-    void numbers() {
-        MemorySegment s = MemorySegment.ofArray("12 -7 - 1x 9223372036854775807 ".getBytes(StandardCharsets.US_ASCII));
-        assertEquals(12, RespParser.number(s, 0, 2));
-        assertEquals(-7, RespParser.number(s, 3, 5));
-        assertEquals(Long.MIN_VALUE, RespParser.number(s, 6, 7));
-        assertEquals(Long.MIN_VALUE, RespParser.number(s, 8, 10));
-        assertEquals(Long.MIN_VALUE, RespParser.number(s, 8, 8));
-        assertEquals(Long.MAX_VALUE, RespParser.number(s, 11, 30));
+    void numbersAsRedisReadsThem() {
+        long[] out = new long[1];
+        String[][] good = {{"12", "12"}, {"-7", "-7"}, {"0", "0"}, {"9223372036854775807", "9223372036854775807"},
+            {"-9223372036854775808", "-9223372036854775808"}};
+        for (String[] g : good) {
+            MemorySegment s = MemorySegment.ofArray(g[0].getBytes(StandardCharsets.US_ASCII));
+            assertTrue(Numbers.parse(s, 0, s.byteSize(), true, out), g[0]);
+            assertEquals(Long.parseLong(g[1]), out[0]);
+        }
+        for (String bad : new String[] {"", "-", "1x", "012", "-0", "+1", " 1", "1 ", "1.5", "9223372036854775808",
+            "-9223372036854775809", "99999999999999999999"}) {
+            MemorySegment s = MemorySegment.ofArray(bad.getBytes(StandardCharsets.US_ASCII));
+            assertTrue(!Numbers.parse(s, 0, s.byteSize(), true, out), "'" + bad + "'");
+        }
+        MemorySegment z = MemorySegment.ofArray("007".getBytes(StandardCharsets.US_ASCII));
+        assertTrue(Numbers.parse(z, 0, 3, false, out), "a header may have leading zeros");
+        assertEquals(7, out[0]);
+    }
+
+    /**
+     * The trickle attack: a 40,000-argument command, one argument per read. The parser resumes
+     * where it stopped, so the bytes it searches or copies stay a small multiple of the input
+     * (re-parsing from the command's start on every read would be ~40,000 times more).
+     */
+    @Test
+    void aCommandTrickledInOneArgumentPerReadIsScannedOnce() {
+        Recorder r = new Recorder();
+        RespParser p = new RespParser(1 << 20, 1L << 30, r);
+        int n = 40_000;
+        feed(p, r, "*" + (n + 1) + "\r\n$4\r\nMGET\r\n");
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+            String arg = "$1\r\nx\r\n";
+            feed(p, r, arg);
+            total += arg.length();
+        }
+        assertEquals(1, r.commands.size());
+        assertEquals(n + 1, r.commands.get(0).split(" ").length);
+        assertTrue(p.examined() < 4 * total, "examined " + p.examined() + " bytes for " + total);
+        assertEquals(8, p.argCapacity(), "the argument arrays shrank back after the large command");
+        assertTrue(p.heldCapacity() <= RespParser.KEEP_HELD, "held buffer " + p.heldCapacity());
+    }
+
+    /** The same for a long inline line, and for a pipeline, that arrive a byte at a time. */
+    @Test
+    void linesTrickledAByteAtATimeAreScannedOnce() {
+        for (String text : new String[] {"PING " + "a".repeat(60_000) + "\r\n", "*1\r\n$4\r\nPING\r\n".repeat(2000)}) {
+            Recorder r = new Recorder();
+            RespParser p = new RespParser(1 << 20, 1L << 30, r);
+            for (int i = 0; i < text.length(); i++) feed(p, r, text.substring(i, i + 1));
+            assertEquals(null, r.error);
+            assertEquals(text.startsWith("PING") ? 1 : 2000, r.commands.size());
+            assertTrue(p.examined() < 4L * text.length(), "examined " + p.examined() + " bytes for " + text.length());
+        }
+    }
+
+    /** A 3 MB value in 64 KiB reads: past 1 MiB the buffer grows to the size the header announced, not to 4 MiB. */
+    @Test
+    void aLargeBulkGrowsTheBufferToItsSizeNotTheNextPowerOfTwo() {
+        Recorder r = new Recorder();
+        RespParser p = new RespParser(1 << 30, 1L << 30, r);
+        int size = 3_000_000;
+        String text = "*2\r\n$4\r\nECHO\r\n$" + size + "\r\n" + "z".repeat(size) + "\r\n";
+        int piece = 64 * 1024, max = 0;
+        for (int at = 0; at < text.length(); at += piece) {
+            feed(p, r, text.substring(at, Math.min(text.length(), at + piece)));
+            max = Math.max(max, p.heldCapacity());
+        }
+        assertEquals(1, r.commands.size());
+        assertTrue(max >= size && max < size + 64, "the held buffer reached " + max + " bytes for a command of " + text.length());
+        assertTrue(p.examined() < 3L * text.length(), "examined " + p.examined());
     }
 }

@@ -1,4 +1,4 @@
-package io.github.ffmreactor.cli;
+package io.github.ffmreactor.kv;
 
 import io.github.ffmreactor.loop.Backend;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,7 +38,7 @@ class KvServerTest {
     }
 
     static LoopRunner server(LoopOptions base, long maxBulk, Trigger trigger) throws Exception {
-        KvServer.Kv kv = new KvServer.Kv(maxBulk, KvServer.DEFAULT_MAX_QUERY);
+        Kv kv = new Kv(new KvConfig(maxBulk, KvConfig.DEFAULT_QUERY_BUFFER_LIMIT, KvConfig.DEFAULT_OUTPUT_BUFFER_LIMIT));
         LoopRunner r = new LoopRunner(kv.options(base), trigger, kv::handler);
         kv.sweepOn(r.loop);
         return r;
@@ -104,7 +104,7 @@ class KvServerTest {
     @ParameterizedTest
     @EnumSource(value = Trigger.class, names = {"LEVEL", "EDGE"})
     void everyCommandAndItsErrors(Trigger trigger) throws Exception {
-        try (LoopRunner r = server(KvServer.DEFAULT_MAX_BULK, trigger); Client c = new Client(r)) {
+        try (LoopRunner r = server(KvConfig.DEFAULT_MAX_BULK, trigger); Client c = new Client(r)) {
             c.ask(cmd("PING"), "+PONG\r\n");
             c.ask(cmd("ping", "hi"), "$2\r\nhi\r\n");
             c.ask(cmd("PING", "a", "b"), "-ERR wrong number of arguments for 'ping' command\r\n");
@@ -151,7 +151,7 @@ class KvServerTest {
             c.ask(cmd("MGET"), "-ERR wrong number of arguments for 'mget' command\r\n");
             c.ask(cmd("COMMAND"), "*0\r\n");
             c.ask(cmd("COMMAND", "DOCS"), "*0\r\n");
-            c.ask(cmd("COMMAND", "COUNT"), ":" + KvHandler.COMMANDS.length + "\r\n");
+            c.ask(cmd("COMMAND", "COUNT"), ":" + Commands.ALL.size() + "\r\n");
             c.ask(cmd("COMMAND", "x"), "-ERR unknown subcommand 'x'. Try COMMAND HELP.\r\n");
             c.ask(cmd("CONFIG", "GET", "save"), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
             c.ask(cmd("CONFIG", "get", "appendonly", "maxmemory"), "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n");
@@ -170,12 +170,91 @@ class KvServerTest {
     }
 
     /**
+     * MGET, EXISTS and DEL see the store at one moment: with two loops, writers flip two keys
+     * together (MSET) while readers MGET both; a reader never sees one key's old value beside the
+     * other's new one.
+     */
+    @Test
+    void multiKeyCommandsSeeOneConsistentStoreAcrossLoops() throws Exception {
+        Kv kv = new Kv(KvConfig.defaults());
+        io.github.ffmreactor.loop.LoopGroup group = io.github.ffmreactor.loop.LoopGroup.start(2, kv.options(LoopOptions.defaults()));
+        try {
+            var ls = group.listen(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), Trigger.LEVEL,
+                    kv::handler);
+            int port = ls.get(0).localAddress().getPort();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            List<Thread> writers = new java.util.ArrayList<>();
+            for (int w = 0; w < 2; w++) {
+                int id = w;
+                writers.add(Thread.ofPlatform().start(() -> {
+                    try (Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+                        s.setSoTimeout(10_000);
+                        for (int i = 0; !stop.get(); i++) {
+                            String v = id + "-" + i;
+                            s.getOutputStream().write(cmd("MSET", "a", v, "b", v).getBytes(StandardCharsets.US_ASCII));
+                            s.getInputStream().readNBytes(5);
+                        }
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }));
+            }
+            try (Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+                s.setSoTimeout(10_000);
+                InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+                for (int i = 0; i < 3000; i++) {
+                    s.getOutputStream().write(cmd("MGET", "a", "b").getBytes(StandardCharsets.US_ASCII));
+                    byte[] one = KvDifferentialTest.reply(in);
+                    String text = new String(one, StandardCharsets.US_ASCII);
+                    if (text.equals("*2\r\n$-1\r\n$-1\r\n")) continue;
+                    String[] parts = text.split("\r\n");
+                    assertEquals(parts[2], parts[4], "MGET saw half of an MSET: " + show(text));
+                }
+            } finally {
+                stop.set(true);
+                for (Thread t : writers) t.join(10_000);
+            }
+        } finally {
+            group.shutdown(java.time.Duration.ofSeconds(2));
+            group.close();
+        }
+    }
+
+    /** What client libraries need, checked here without a redis-server (KvDifferentialTest compares with one). */
+    @Test
+    void clientLibraryCommandsResp3AndTransactions() throws Exception {
+        try (LoopRunner r = server(KvConfig.DEFAULT_MAX_BULK, Trigger.LEVEL); Client c = new Client(r)) {
+            c.ask(cmd("SET", "m", "-9223372036854775808"), "+OK\r\n");
+            c.ask(cmd("INCR", "m"), ":-9223372036854775807\r\n");
+            c.ask(cmd("DECRBY", "m", "1"), ":-9223372036854775808\r\n");
+            c.ask(cmd("DECR", "m"), "-ERR increment or decrement would overflow\r\n");
+            c.ask(cmd("INCRBY", "n", "5") + cmd("APPEND", "n", "0") + cmd("STRLEN", "n") + cmd("GETDEL", "n") + cmd("TYPE", "n"),
+                    ":5\r\n:2\r\n:2\r\n$2\r\n50\r\n+none\r\n");
+            c.ask(cmd("SETEX", "t", "100", "v") + cmd("TTL", "t") + cmd("PERSIST", "t") + cmd("TTL", "t") + cmd("TTL", "x"),
+                    "+OK\r\n:100\r\n:1\r\n:-1\r\n:-2\r\n");
+            c.ask(cmd("MULTI") + cmd("SET", "a", "1") + cmd("INCR", "a") + cmd("EXEC"),
+                    "+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+OK\r\n:2\r\n");
+            c.ask(cmd("MULTI") + cmd("NOPE") + cmd("EXEC"), "+OK\r\n-ERR unknown command 'NOPE', with args beginning with: \r\n"
+                    + "-EXECABORT Transaction discarded because of previous errors.\r\n");
+            c.ask(cmd("DBSIZE") + cmd("KEYS", "m*") + cmd("SCAN", "0", "MATCH", "a", "COUNT", "100"),
+                    ":3\r\n*1\r\n$1\r\nm\r\n*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n");
+            c.ask(cmd("CLIENT", "SETNAME", "me") + cmd("CLIENT", "GETNAME") + cmd("SELECT", "0"), "+OK\r\n$2\r\nme\r\n+OK\r\n");
+            c.ask(cmd("HELLO", "3"), "%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$5\r\n7.0.0\r\n"
+                    + "$5\r\nproto\r\n:3\r\n$2\r\nid\r\n:1\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n"
+                    + "$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n");
+            c.ask(cmd("GET", "none") + cmd("MGET", "a", "none") + cmd("CONFIG", "GET", "appendonly"),
+                    "_\r\n*2\r\n$1\r\n2\r\n_\r\n%1\r\n$10\r\nappendonly\r\n$2\r\nno\r\n");
+            c.ask(cmd("FLUSHALL") + cmd("DBSIZE"), "+OK\r\n:0\r\n");
+        }
+    }
+
+    /**
      * A client pipelines 300 GETs of 64 KiB and ends its output at once: the commands held by
      * back-pressure still run, every reply arrives, and only then does the server close.
      */
     @Test
     void heldCommandsAreAnsweredAfterThePeerEndsItsOutput() throws Exception {
-        try (LoopRunner r = server(KvServer.DEFAULT_MAX_BULK, Trigger.LEVEL); Client c = new Client(r)) {
+        try (LoopRunner r = server(KvConfig.DEFAULT_MAX_BULK, Trigger.LEVEL); Client c = new Client(r)) {
             String value = "w".repeat(64 * 1024);
             c.ask(cmd("SET", "big", value), "+OK\r\n");
             c.send(cmd("GET", "big").repeat(300));
@@ -191,7 +270,7 @@ class KvServerTest {
     /** Values larger than the reply buffer, from the read buffer and from the held (spanning) buffer. */
     @Test
     void largeValuesBothWays() throws Exception {
-        try (LoopRunner r = server(KvServer.DEFAULT_MAX_BULK, Trigger.EDGE); Client c = new Client(r)) {
+        try (LoopRunner r = server(KvConfig.DEFAULT_MAX_BULK, Trigger.EDGE); Client c = new Client(r)) {
             for (int size : new int[] {RespWriter.CAPACITY - 20, RespWriter.CAPACITY, 300_000, 3_000_000}) {
                 StringBuilder v = new StringBuilder(size);
                 for (int i = 0; i < size; i++) v.append((char) ('a' + i % 26));
@@ -204,32 +283,8 @@ class KvServerTest {
     }
 
     @Test
-    void sizeOption() throws Exception {
-        String[][] ok = {{"1000", "1000"}, {"64KiB", "65536"}, {"2mb", "2097152"}, {"1G", "1073741824"}, {" 7 k ", "7168"}};
-        for (String[] k : ok) {
-            Args a = Args.parse(new String[] {"--max-bulk", k[0]}, KvServer.OPTIONS);
-            assertEquals(Long.parseLong(k[1]), KvServer.size(a, "max-bulk", 5, 1, Integer.MAX_VALUE), k[0]);
-        }
-        assertEquals(5, KvServer.size(Args.parse(new String[0], KvServer.OPTIONS), "max-bulk", 5, 1, 10));
-        for (String bad : new String[] {"x", "", "0", "-1", "3GiB", "1.5MiB", "99999999999999999999"}) {
-            Args a = Args.parse(new String[] {"--max-bulk", bad}, KvServer.OPTIONS);
-            try {
-                KvServer.size(a, "max-bulk", 5, 1, Integer.MAX_VALUE);
-                throw new AssertionError("accepted '" + bad + "'");
-            } catch (Args.BadArgs e) {
-                assertTrue(e.getMessage().startsWith("--max-bulk must"), e.getMessage());
-            }
-        }
-        var out = new java.io.ByteArrayOutputStream();
-        var err = new java.io.ByteArrayOutputStream();
-        int code = Main.run(new String[] {"kv", "--max-bulk", "lots"}, new java.io.PrintStream(out), new java.io.PrintStream(err));
-        assertEquals(2, code);
-        assertTrue(err.toString().contains("ffmreactor kv: --max-bulk must be a size"), err.toString());
-    }
-
-    @Test
     void pipelinedRepliesGoOutInOneWritePerRead() throws Exception {
-        try (LoopRunner r = server(KvServer.DEFAULT_MAX_BULK, Trigger.LEVEL); Client c = new Client(r)) {
+        try (LoopRunner r = server(KvConfig.DEFAULT_MAX_BULK, Trigger.LEVEL); Client c = new Client(r)) {
             c.ask(cmd("SET", "k", "value"), "+OK\r\n");
             StringBuilder req = new StringBuilder(), rep = new StringBuilder();
             for (int i = 0; i < 500; i++) {
@@ -247,7 +302,7 @@ class KvServerTest {
 
     @Test
     void aCommandSplitAtEveryByteAcrossReads() throws Exception {
-        try (LoopRunner r = server(KvServer.DEFAULT_MAX_BULK, Trigger.EDGE); Client c = new Client(r)) {
+        try (LoopRunner r = server(KvConfig.DEFAULT_MAX_BULK, Trigger.EDGE); Client c = new Client(r)) {
             String req = cmd("SET", "key", "val") + "GET key\r\n";
             for (int cut = 1; cut < req.length(); cut++) {
                 long in = r.loop.stats().bytesIn();
@@ -280,7 +335,7 @@ class KvServerTest {
             {"\u0000\u0001 \"x\r\n", "-ERR Protocol error: unbalanced quotes in request\r\n"},
             {"x".repeat(70_000), "-ERR Protocol error: too big inline request\r\n"},
         };
-        try (LoopRunner r = server(KvServer.DEFAULT_MAX_BULK, Trigger.EDGE)) {
+        try (LoopRunner r = server(KvConfig.DEFAULT_MAX_BULK, Trigger.EDGE)) {
             for (String[] k : cases) {
                 try (Client c = new Client(r)) {
                     c.send(cmd("PING") + k[0]);
@@ -293,7 +348,7 @@ class KvServerTest {
 
     @Test
     void aPeerKilledMidFrameClosesOnlyItsConnection() throws Exception {
-        try (LoopRunner r = server(KvServer.DEFAULT_MAX_BULK, Trigger.LEVEL); Client other = new Client(r)) {
+        try (LoopRunner r = server(KvConfig.DEFAULT_MAX_BULK, Trigger.LEVEL); Client other = new Client(r)) {
             other.ask(cmd("SET", "k", "v"), "+OK\r\n");
             for (int i = 0; i < 3; i++) {
                 Client c = new Client(r);
@@ -366,7 +421,7 @@ class KvServerTest {
     @MethodSource("backends")
     void getAndPingAllocateNothingOnTheLoopThread(String backend, Trigger trigger) throws Exception {
         {
-            try (LoopRunner r = server(LoopOptions.defaults().withBackend(Backend.parse(backend)), KvServer.DEFAULT_MAX_BULK, trigger);
+            try (LoopRunner r = server(LoopOptions.defaults().withBackend(Backend.parse(backend)), KvConfig.DEFAULT_MAX_BULK, trigger);
                  SocketChannel ch = SocketChannel.open(r.address())) {
                 ch.socket().setTcpNoDelay(true);
                 ByteBuffer set = ByteBuffer.wrap(cmd("SET", "key:000000000001", "xxx").getBytes(StandardCharsets.US_ASCII));

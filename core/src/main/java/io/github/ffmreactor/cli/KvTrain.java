@@ -1,0 +1,144 @@
+package io.github.ffmreactor.cli;
+
+import io.github.ffmreactor.Trigger;
+import io.github.ffmreactor.kv.Kv;
+import io.github.ffmreactor.loop.EventLoop;
+import io.github.ffmreactor.loop.Listener;
+import io.github.ffmreactor.loop.LoopOptions;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * {@code kv --train}: a server on a loopback port and a client in the same process that sends it
+ * what redis-benchmark and client libraries send (PING inline and multibulk, SET, GET, pipelined
+ * and one at a time, then HELLO 3, CLIENT, INFO, MULTI/EXEC, SCAN, expiry), then stops. Run under
+ * {@code java -XX:AOTCacheOutput=kv.aot}, it leaves a JDK 25 ahead-of-time cache (the classes
+ * loaded and linked, and the profiles of the hot methods) that a later {@code -XX:AOTCache=kv.aot}
+ * server starts from, so its first requests do not wait for class loading and the JIT's profiling.
+ */
+final class KvTrain {
+    private KvTrain() {}
+
+    static final int CONNECTIONS = 8, DEPTH = 16;
+
+    static int run(Kv kv, LoopOptions options, Trigger trigger, int requests, PrintStream out) throws Exception {
+        EventLoop loop = EventLoop.open(options);
+        Listener listener;
+        try {
+            listener = loop.listen(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), trigger, kv::handler);
+        } catch (Exception e) {
+            loop.close();
+            throw e;
+        }
+        kv.sweepOn(loop);
+        Thread server = new Thread(loop::run, "kv-train-loop");
+        server.start();
+        long t0 = System.nanoTime();
+        long sent;
+        try {
+            sent = load(listener.localAddress(), requests);
+        } finally {
+            loop.shutdown(Duration.ofSeconds(2));
+            server.join(10_000);
+        }
+        out.printf("ffmreactor kv trained: %d requests in %d ms backend=%s trigger=%s%n", sent,
+                (System.nanoTime() - t0) / 1_000_000, loop.backend(), trigger.name().toLowerCase(java.util.Locale.ROOT));
+        out.println("ffmreactor kv counters: " + kv.counters());
+        out.flush();
+        return Serve.exitCode("kv", loop.terminationCause());
+    }
+
+    private static byte[] cmd(String... args) {
+        StringBuilder b = new StringBuilder().append('*').append(args.length).append("\r\n");
+        for (String a : args) b.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");
+        return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static long load(InetSocketAddress at, int requests) throws IOException {
+        Socket[] socks = new Socket[CONNECTIONS];
+        InputStream[] ins = new InputStream[CONNECTIONS];
+        OutputStream[] outs = new OutputStream[CONNECTIONS];
+        long sent = 0;
+        try {
+            for (int i = 0; i < CONNECTIONS; i++) {
+                socks[i] = new Socket(at.getAddress(), at.getPort());
+                socks[i].setTcpNoDelay(true);
+                socks[i].setSoTimeout(10_000);
+                ins[i] = new BufferedInputStream(socks[i].getInputStream(), 1 << 16);
+                outs[i] = socks[i].getOutputStream();
+                sent += everyday(outs[i], ins[i], i);
+            }
+            byte[][] shapes = {"PING\r\n".getBytes(StandardCharsets.US_ASCII), cmd("PING"), cmd("SET", "key:__rand_int__", "xxx"),
+                cmd("GET", "key:__rand_int__")};
+            for (int round = 0; sent < requests; round++) {
+                byte[] one = shapes[round % shapes.length];
+                int depth = round % 5 == 4 ? 1 : DEPTH; // mostly pipelined, some one at a time
+                for (int i = 0; i < CONNECTIONS; i++) {
+                    for (int d = 0; d < depth; d++) outs[i].write(one);
+                    outs[i].flush();
+                }
+                for (int i = 0; i < CONNECTIONS; i++) for (int d = 0; d < depth; d++) reply(ins[i]);
+                sent += (long) depth * CONNECTIONS;
+            }
+        } finally {
+            for (Socket s : socks) if (s != null) s.close();
+        }
+        return sent;
+    }
+
+    /** What client libraries send: HELLO, CLIENT, SELECT, INFO, transactions, expiry, SCAN. Returns the count. */
+    private static int everyday(OutputStream o, InputStream in, int n) throws IOException {
+        String k = "train:" + n;
+        String[][] script = {{"HELLO", "3"}, {"CLIENT", "SETINFO", "LIB-NAME", "train"}, {"CLIENT", "SETNAME", "t" + n},
+            {"CLIENT", "ID"}, {"SELECT", "0"}, {"INFO"}, {"SET", k, "1", "EX", "100"}, {"INCRBY", k, "5"}, {"DECR", k},
+            {"TTL", k}, {"PTTL", k}, {"PERSIST", k}, {"EXPIRE", k, "100"}, {"APPEND", k, "0"}, {"STRLEN", k},
+            {"MULTI"}, {"SET", k, "2"}, {"GET", k}, {"EXEC"}, {"MSET", k, "1", k + "b", "2"}, {"MGET", k, k + "b"},
+            {"EXISTS", k}, {"TYPE", k}, {"SCAN", "0", "MATCH", "train:*", "COUNT", "100"}, {"KEYS", "train:*"},
+            {"DBSIZE"}, {"GETDEL", k + "b"}, {"SETNX", k, "3"}, {"SETEX", k, "100", "4"}, {"DEL", k}, {"HELLO", "2"},
+            {"GET", k}, {"NOSUCH"}};
+        for (String[] c : script) o.write(cmd(c));
+        o.flush();
+        for (int i = 0; i < script.length; i++) reply(in);
+        return script.length;
+    }
+
+    /** Reads one reply of any RESP2 or RESP3 type. */
+    private static void reply(InputStream in) throws IOException {
+        int type = in.read();
+        String line = line(in);
+        switch (type) {
+            case '$', '=' -> {
+                int n = Integer.parseInt(line);
+                if (n >= 0) in.skipNBytes(n + 2L);
+            }
+            case '*', '~', '>' -> {
+                int n = Integer.parseInt(line);
+                for (int i = 0; i < n; i++) reply(in);
+            }
+            case '%' -> {
+                int n = Integer.parseInt(line);
+                for (int i = 0; i < 2 * n; i++) reply(in);
+            }
+            case -1 -> throw new EOFException("kv --train: the server closed the connection");
+            default -> { } // +, -, :, _, #, , : the line was the whole reply
+        }
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int c = in.read(); c != '\r'; c = in.read()) {
+            if (c < 0) throw new EOFException("kv --train: the server closed the connection");
+            b.append((char) c);
+        }
+        if (in.read() != '\n') throw new IOException("kv --train: a reply line without \\r\\n");
+        return b.toString();
+    }
+}

@@ -1,0 +1,106 @@
+package io.github.ffmreactor.kv;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One command being run: its arguments (views of the read buffer, or of a transaction's copy),
+ * the session, the reply writer and the store. One per loop, reused for every command, so a
+ * command allocates nothing to be called.
+ */
+final class Call {
+    static final byte[] OK = RespWriter.b("+OK\r\n");
+
+    final Kv kv;
+    final Kv.LoopState state;
+    final KvStore store;
+    final RespWriter out;
+    /** Scratch for parsed integers. */
+    final long[] number = new long[1];
+    Session session;
+    MemorySegment s;
+    long[] off;
+    int[] len;
+    int argc;
+    /** The connection closes after this command's reply (QUIT). */
+    boolean stop;
+
+    Call(Kv kv, Kv.LoopState state) {
+        this.kv = kv;
+        this.state = state;
+        this.store = kv.store();
+        this.out = state.out;
+    }
+
+    Call on(Session session, MemorySegment s, long[] off, int[] len, int argc) {
+        this.session = session;
+        this.s = s;
+        this.off = off;
+        this.len = len;
+        this.argc = argc;
+        stop = false;
+        return this;
+    }
+
+    /** Whether argument i is {@code lower} in any case. */
+    boolean is(int i, byte[] lower) {
+        if (len[i] != lower.length) return false;
+        long o = off[i];
+        for (int k = 0; k < lower.length; k++) if ((s.get(ValueLayout.JAVA_BYTE, o + k) | 0x20) != lower[k]) return false;
+        return true;
+    }
+
+    /** Argument i as text, cut at {@code max} bytes (for error messages). */
+    String text(int i, int max) {
+        return new String(bytes(i, max), StandardCharsets.UTF_8);
+    }
+
+    byte[] bytes(int i) {
+        return bytes(i, Integer.MAX_VALUE);
+    }
+
+    private byte[] bytes(int i, int max) {
+        byte[] b = new byte[Math.min(len[i], max)];
+        MemorySegment.copy(s, ValueLayout.JAVA_BYTE, off[i], b, 0, b.length);
+        return b;
+    }
+
+    /** Argument i as a 64-bit integer into {@link #number}; false (and the error replied) when it is not one. */
+    boolean integer(int i) {
+        if (Numbers.parse(s, off[i], off[i] + len[i], true, number)) return true;
+        error("ERR value is not an integer or out of range");
+        return false;
+    }
+
+    void ok() {
+        out.raw(OK);
+    }
+
+    void error(String text) {
+        state.errors++;
+        out.error(text);
+    }
+
+    void syntax() {
+        error("ERR syntax error");
+    }
+
+    void arity(String name) {
+        error("ERR wrong number of arguments for '" + name + "' command");
+    }
+
+    void unknownSubcommand(String command) {
+        error("ERR unknown subcommand '" + text(1, 128) + "'. Try " + command + " HELP.");
+    }
+
+    /** Redis 7.0's text: the name cut at 128 bytes, then each argument quoted while the list is under 128 bytes. */
+    void unknown() {
+        StringBuilder args = new StringBuilder();
+        for (int i = 1; i < argc && args.length() < 128; i++) {
+            String arg = text(i, 128 - args.length());
+            args.append('\'').append(arg).append("' ");
+        }
+        error("ERR unknown command '" + text(0, 128) + "', with args beginning with: " + args);
+    }
+}

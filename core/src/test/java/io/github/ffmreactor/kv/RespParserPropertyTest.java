@@ -1,0 +1,66 @@
+package io.github.ffmreactor.kv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/**
+ * Any split of a valid request stream into reads gives the same commands as the stream whole:
+ * random commands (multibulk with any bytes, CR and LF included, and inline ones), cut at random
+ * places, fed read by read.
+ */
+class RespParserPropertyTest {
+    /** One command: its arguments, and whether it goes inline. */
+    record Cmd(List<String> args, boolean inline) {
+        String wire() {
+            if (inline) return String.join(" ", args) + "\r\n";
+            StringBuilder b = new StringBuilder().append('*').append(args.size()).append("\r\n");
+            for (String a : args) b.append('$').append(a.getBytes(StandardCharsets.ISO_8859_1).length).append("\r\n").append(a).append("\r\n");
+            return b.toString();
+        }
+    }
+
+    @Provide
+    Arbitrary<List<Cmd>> streams() {
+        Arbitrary<String> anyBytes = Arbitraries.strings().withCharRange((char) 0, (char) 255).ofMinLength(0).ofMaxLength(40);
+        Arbitrary<String> word = Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(12);
+        Arbitrary<Cmd> multibulk = anyBytes.list().ofMinSize(1).ofMaxSize(8).map(a -> new Cmd(a, false));
+        Arbitrary<Cmd> inline = word.list().ofMinSize(1).ofMaxSize(6).map(a -> new Cmd(a, true));
+        return Arbitraries.oneOf(multibulk, inline).list().ofMinSize(1).ofMaxSize(30);
+    }
+
+    @Provide
+    Arbitrary<List<Integer>> cuts() {
+        return Arbitraries.integers().between(0, 10_000).list().ofMaxSize(40);
+    }
+
+    @Property(tries = 300)
+    void anySplitGivesTheSameCommands(@ForAll("streams") List<Cmd> cmds, @ForAll("cuts") List<Integer> cuts) {
+        StringBuilder wire = new StringBuilder();
+        List<String> want = new ArrayList<>();
+        for (Cmd c : cmds) {
+            wire.append(c.wire());
+            want.add(String.join(" ", c.args()));
+        }
+        String text = wire.toString();
+        TreeSet<Integer> at = new TreeSet<>();
+        for (int c : cuts) if (c > 0 && c < text.length()) at.add(c % text.length());
+        at.remove(0);
+        int[] pieces = at.stream().mapToInt(Integer::intValue).toArray();
+        RespParserTest.Recorder r = new RespParserTest.Recorder();
+        RespParser p = new RespParser(1 << 20, 1L << 30, r);
+        RespParserTest.feed(p, r, text, pieces);
+        assertEquals(null, r.error);
+        assertEquals(want, r.commands);
+        assertEquals(0, p.heldBytes());
+    }
+
+}
