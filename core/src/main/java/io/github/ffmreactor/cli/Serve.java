@@ -1,6 +1,7 @@
 package io.github.ffmreactor.cli;
 
 import io.github.ffmreactor.loop.Backend;
+import io.github.ffmreactor.loop.Datagram;
 import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.loop.Handler;
 import io.github.ffmreactor.loop.Listener;
@@ -125,6 +126,32 @@ final class Serve {
             loop.run();
         } finally {
             out.println("ffmreactor " + name + " stopped: " + loop.stats());
+            out.flush();
+            done.countDown();
+        }
+        return exitCode(name, loop.terminationCause());
+    }
+
+    /**
+     * Prints a UDP server's banner ({@code rcvbuf} is what the kernel granted, as {@code ss -um}
+     * shows it; {@code asked} the words after it, e.g. {@code " (default)"}) and runs {@code loop}
+     * on this thread until a signal stops it; the stop line ends with {@code counters}. A datagram
+     * socket is not a connection: a graceful shutdown has nothing to flush, so a signal stops.
+     */
+    static int udp(String name, EventLoop loop, Datagram ch, String settings, String asked, int batch, PrintStream out,
+                   Supplier<String> counters) throws Exception {
+        InetSocketAddress at = ch.localAddress();
+        WaitStrategy wait = loop.options().waitStrategy();
+        out.printf("ffmreactor %s listening on %s:%d (udp) backend=%s%s rcvbuf=%d%s io=%s pid=%d%s%n", name,
+                at.getAddress().getHostAddress(), at.getPort(), loop.backend(), settings, ch.receiveBuffer(), asked,
+                ch.batched() ? "recvmmsg/sendmmsg batch=" + batch : "recvfrom/sendto", ProcessHandle.current().pid(),
+                WaitStrategy.BLOCK.equals(wait) ? "" : " wait=" + wait);
+        out.flush();
+        CountDownLatch done = onSignal(loop::stop);
+        try {
+            loop.run();
+        } finally {
+            out.println("ffmreactor " + name + " stopped: " + loop.stats() + " udp: " + ch.counters() + counters.get());
             out.flush();
             done.countDown();
         }

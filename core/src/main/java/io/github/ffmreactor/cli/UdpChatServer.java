@@ -5,7 +5,6 @@ import io.github.ffmreactor.loop.DatagramHandler;
 import io.github.ffmreactor.loop.DatagramOptions;
 import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.loop.LoopOptions;
-import io.github.ffmreactor.loop.WaitStrategy;
 import io.github.ffmreactor.loop.Timer;
 import io.github.ffmreactor.loop.Endpoint;
 import io.github.ffmreactor.NativeException;
@@ -18,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -283,26 +281,7 @@ public final class UdpChatServer implements DatagramHandler {
             loop.close();
             throw e;
         }
-        InetSocketAddress at = ch.localAddress();
-        WaitStrategy wait = loop.options().waitStrategy();
-        // rcvbuf: what the kernel granted (doubled, clamped to 2 x rmem_max), as ss -um shows it.
-        int granted = ch.receiveBuffer();
-        out.printf("ffmreactor udp-chat listening on %s:%d (udp) backend=%s expire-ms=%d rcvbuf=%d%s io=%s pid=%d%s%n",
-                at.getAddress().getHostAddress(), at.getPort(), loop.backend(), expire, granted,
-                rcvbuf > 0 ? " (asked " + rcvbuf + ")" : " (default)",
-                ch.batched() ? "recvmmsg/sendmmsg batch=" + batch : "recvfrom/sendto", ProcessHandle.current().pid(),
-                WaitStrategy.BLOCK.equals(wait) ? "" : " wait=" + wait);
-        out.flush();
-        // A datagram socket is not a connection: a graceful shutdown has nothing to flush, so stop.
-        CountDownLatch done = Serve.onSignal(loop::stop);
-        try {
-            loop.run();
-        } finally {
-            out.println("ffmreactor udp-chat stopped: " + loop.stats() + " udp: " + ch.counters()
-                    + " tooLong=" + room.tooLong + " refused=" + room.refused);
-            out.flush();
-            done.countDown();
-        }
-        return Serve.exitCode("udp-chat", loop.terminationCause());
+        return Serve.udp("udp-chat", loop, ch, " expire-ms=" + expire, rcvbuf > 0 ? " (asked " + rcvbuf + ")" : " (default)",
+                batch, out, () -> " tooLong=" + room.tooLong + " refused=" + room.refused);
     }
 }

@@ -5,11 +5,8 @@ import io.github.ffmreactor.loop.DatagramHandler;
 import io.github.ffmreactor.loop.DatagramOptions;
 import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.loop.LoopOptions;
-import io.github.ffmreactor.loop.WaitStrategy;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * The UDP echo server: every datagram back to its sender, unchanged. On Linux a readiness takes
@@ -35,21 +32,6 @@ public final class UdpEchoServer {
             loop.close();
             throw e;
         }
-        InetSocketAddress at = ch.localAddress();
-        WaitStrategy wait = loop.options().waitStrategy();
-        out.printf("ffmreactor udp-echo listening on %s:%d (udp) backend=%s rcvbuf=%d io=%s pid=%d%s%n",
-                at.getAddress().getHostAddress(), at.getPort(), loop.backend(), ch.receiveBuffer(),
-                ch.batched() ? "recvmmsg/sendmmsg batch=" + batch : "recvfrom/sendto", ProcessHandle.current().pid(),
-                WaitStrategy.BLOCK.equals(wait) ? "" : " wait=" + wait);
-        out.flush();
-        CountDownLatch done = Serve.onSignal(loop::stop);
-        try {
-            loop.run();
-        } finally {
-            out.println("ffmreactor udp-echo stopped: " + loop.stats() + " udp: " + ch.counters());
-            out.flush();
-            done.countDown();
-        }
-        return Serve.exitCode("udp-echo", loop.terminationCause());
+        return Serve.udp("udp-echo", loop, ch, "", "", batch, out, () -> "");
     }
 }
