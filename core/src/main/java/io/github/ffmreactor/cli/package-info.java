@@ -1,7 +1,7 @@
 /**
  * The command-line servers behind {@code java -jar ffmreactor-core.jar <command>}: {@code echo},
- * {@code upper}, {@code chat}, {@code udp-chat}, {@code udp-echo}, {@code kv} (a RESP server that
- * {@code redis-cli} and {@code redis-benchmark} drive) and the line {@code client}.
+ * {@code upper}, {@code chat}, {@code udp-chat}, {@code udp-echo}, {@code kv} (its server is the
+ * {@code kv} package) and the line {@code client}.
  * {@link io.github.ffmreactor.cli.Main} picks the command and its options are parsed and checked
  * against the names it takes; what every TCP server shares (one loop or a group, the ready line,
  * a graceful stop on SIGINT or SIGTERM, the counters line) is written once. The servers are built

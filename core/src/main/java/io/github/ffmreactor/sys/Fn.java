@@ -52,6 +52,7 @@ public final class Fn {
     // Winsock: a SOCKET is a 64-bit handle (J) where POSIX has an int fd.
     public interface IntSA { int call(short a, MemorySegment b); }
     public interface IntJII { int call(long a, int b, int c); }
+    public interface IntJJI { int call(long a, long b, int c); }
     public interface IntCJ { int call(MemorySegment cs, long a); }
     public interface IntCJI { int call(MemorySegment cs, long a, int b); }
     public interface IntCJIA { int call(MemorySegment cs, long a, int b, MemorySegment c); }

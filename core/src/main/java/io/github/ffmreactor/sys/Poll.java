@@ -51,12 +51,24 @@ public final class Poll {
     }
 
     // poll with a timeout blocks: never critical. With timeout 0 it returns at once. nfds_t is a
-    // long on Linux and an unsigned int on macOS/FreeBSD: one pair of bindings per width, the
-    // other pair left unlinked.
-    private static final Fn.IntCAJI POLL_WIDE = poll(true).linkIf(POSIX && WIDE_NFDS, Fn.IntCAJI.class);
-    private static final Fn.IntCAJI POLL_WIDE_NOW = poll(true).critical().linkIf(POSIX && WIDE_NFDS, Fn.IntCAJI.class);
-    private static final Fn.IntCAII POLL = poll(false).linkIf(POSIX && !WIDE_NFDS, Fn.IntCAII.class);
-    private static final Fn.IntCAII POLL_NOW = poll(false).critical().linkIf(POSIX && !WIDE_NFDS, Fn.IntCAII.class);
+    // long on Linux and an unsigned int on macOS/FreeBSD: one set of bindings per width, the
+    // other left unlinked. The waits capture no errno and take the array as a checked long
+    // address, as epoll_wait does (Epoll.WAIT): a capture segment is sliced per call, 40 B where C2
+    // does not inline the whole adapter, which made ZeroAllocationTest's poll case fail in full
+    // runs. poll fails only with EFAULT, EINVAL, ENOMEM (which stay true) or EINTR, so a failed
+    // wait is asked again once at timeout 0 with errno captured: that answers the errno, or, when
+    // it succeeds, the failure was EINTR (events found are returned; none reads as EINTR, which
+    // the poller counts and waits again after).
+    private static final Fn.IntJJI POLL_WIDE = Bind.fn("poll", JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT)
+            .optional().linkIf(POSIX && WIDE_NFDS, Fn.IntJJI.class);
+    private static final Fn.IntJJI POLL_WIDE_NOW = Bind.fn("poll", JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT)
+            .critical().optional().linkIf(POSIX && WIDE_NFDS, Fn.IntJJI.class);
+    private static final Fn.IntCAJI POLL_WIDE_NOW_ERRNO = poll(true).critical().linkIf(POSIX && WIDE_NFDS, Fn.IntCAJI.class);
+    private static final Fn.IntJII POLL = Bind.fn("poll", JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
+            .optional().linkIf(POSIX && !WIDE_NFDS, Fn.IntJII.class);
+    private static final Fn.IntJII POLL_NOW = Bind.fn("poll", JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT)
+            .critical().optional().linkIf(POSIX && !WIDE_NFDS, Fn.IntJII.class);
+    private static final Fn.IntCAII POLL_NOW_ERRNO = poll(false).critical().linkIf(POSIX && !WIDE_NFDS, Fn.IntCAII.class);
 
     /** Whether this OS has poll(2) (every POSIX system; Windows has only WSAPoll, not used here). */
     public static boolean available() {
@@ -69,11 +81,16 @@ public final class Poll {
             int e = Faults.injected(Faults.Call.WAIT, Faults.ANY_FD);
             if (e != 0) return -e;
         }
+        long addr = Unistd.address(fds, 0, nfds * POLLFD_SIZE);
+        int r;
         if (WIDE_NFDS) {
-            return Bind.ret(cs, timeoutMillis == 0 ? POLL_WIDE_NOW.call(cs, fds, nfds, 0)
-                    : POLL_WIDE.call(cs, fds, nfds, timeoutMillis));
+            r = timeoutMillis == 0 ? POLL_WIDE_NOW.call(addr, nfds, 0) : POLL_WIDE.call(addr, nfds, timeoutMillis);
+        } else {
+            r = timeoutMillis == 0 ? POLL_NOW.call(addr, nfds, 0) : POLL.call(addr, nfds, timeoutMillis);
         }
-        return Bind.ret(cs, timeoutMillis == 0 ? POLL_NOW.call(cs, fds, nfds, 0) : POLL.call(cs, fds, nfds, timeoutMillis));
+        if (r >= 0) return r;
+        r = Bind.ret(cs, WIDE_NFDS ? POLL_WIDE_NOW_ERRNO.call(cs, fds, nfds, 0) : POLL_NOW_ERRNO.call(cs, fds, nfds, 0));
+        return r == 0 ? -Errno.EINTR : r;
     }
 
     public static void set(MemorySegment fds, int i, int fd, short events) {
