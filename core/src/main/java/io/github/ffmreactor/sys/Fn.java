@@ -43,6 +43,9 @@ public final class Fn {
     public interface IntCIAIAIA {
         int call(MemorySegment cs, int a, MemorySegment b, int c, MemorySegment d, int e, MemorySegment f);
     }
+    public interface IntIAIAIA {
+        int call(int a, MemorySegment b, int c, MemorySegment d, int e, MemorySegment f);
+    }
     public interface IntCAII { int call(MemorySegment cs, MemorySegment a, int b, int c); }
     public interface IntCAJI { int call(MemorySegment cs, MemorySegment a, long b, int c); }
     public interface IntCJJ { int call(MemorySegment cs, long a, long b); }

@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
@@ -137,9 +138,20 @@ public final class Kqueue {
         return Bind.fn("kevent", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS).errno().optional()
                 .from(EMULATION.symbols());
     }
-    // kevent that waits blocks: never critical. Changes with nevents 0 (or a zero timeout) return at once.
-    private static final Fn.IntCIAIAIA KEVENT = kevent().linkIf(LINKED, Fn.IntCIAIAIA.class);
+    // Changes (with receipts, or nevents 0) return at once: critical. The wait is below.
     private static final Fn.IntCIAIAIA KEVENT_NOW = kevent().critical().linkIf(LINKED, Fn.IntCIAIAIA.class);
+    // The wait (no changes) captures no errno, as epoll_wait and poll: a capture segment is sliced
+    // per call, 40 B where C2 does not inline the whole adapter (ZeroAllocationTest's kqueue cases
+    // under libkqueue: 40 B per round trip). A failed wait is asked again with a zero timeout and
+    // errno captured: EBADF, EFAULT, EINVAL stay true and are answered; if that wait succeeds, the
+    // failure was EINTR (events found are returned; none reads as EINTR, which the poller retries).
+    // The wait with a timeout blocks: never critical.
+    private static final Fn.IntIAIAIA KEVENT_WAIT = Bind.fn("kevent", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS,
+            JAVA_INT, ADDRESS).optional().from(EMULATION.symbols()).linkIf(LINKED, Fn.IntIAIAIA.class);
+    private static final Fn.IntIAIAIA KEVENT_WAIT_NOW = Bind.fn("kevent", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS,
+            JAVA_INT, ADDRESS).critical().optional().from(EMULATION.symbols()).linkIf(LINKED, Fn.IntIAIAIA.class);
+    /** struct timespec {0, 0}: the retry's zero timeout. */
+    private static final MemorySegment ZERO_TIMEOUT = Arena.global().allocate(TIMESPEC_SIZE, 8);
 
     // libkqueue frees a closed kqueue's own fds on a background thread, a few ms after close(kq);
     // this entry point (exported on Linux) waits for it, so a close releases them as a kernel's does.
@@ -154,7 +166,7 @@ public final class Kqueue {
      */
     public static boolean available() {
         if (EMULATION.refusal() != null) throw new IllegalArgumentException(EMULATION.refusal());
-        return KQUEUE != null && KEVENT != null;
+        return KQUEUE != null && KEVENT_NOW != null;
     }
 
     /** close(kq), and under the emulation its own fds with it (not a hot call). */
@@ -188,9 +200,14 @@ public final class Kqueue {
 
     private static int keventCall(MemorySegment cs, int kq, MemorySegment changes, int nchanges, MemorySegment events,
                                   int nevents, MemorySegment timeout, boolean blocking) {
-        return blocking
-                ? Bind.ret(cs, KEVENT.call(cs, kq, changes, nchanges, events, nevents, timeout))
-                : Bind.ret(cs, KEVENT_NOW.call(cs, kq, changes, nchanges, events, nevents, timeout));
+        if (nchanges == 0) {
+            int r = blocking ? KEVENT_WAIT.call(kq, changes, 0, events, nevents, timeout)
+                    : KEVENT_WAIT_NOW.call(kq, changes, 0, events, nevents, timeout);
+            if (r >= 0) return r;
+            r = Bind.ret(cs, KEVENT_NOW.call(cs, kq, changes, 0, events, nevents, ZERO_TIMEOUT));
+            return r == 0 ? -Errno.EINTR : r;
+        }
+        return Bind.ret(cs, KEVENT_NOW.call(cs, kq, changes, nchanges, events, nevents, timeout));
     }
 
     public static long ident(MemorySegment list, int i) {
