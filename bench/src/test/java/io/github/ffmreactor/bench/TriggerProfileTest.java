@@ -74,9 +74,10 @@ class TriggerProfileTest {
         assertTrue(Files.readString(dir.resolve("trigger.md")).contains(verdict));
         // The JMH line the profile ran, for running it by hand.
         assertTrue(out.contains("trigger: java -jar benchmarks.jar EchoBench -p server=ffm-edge,ffm-level,ffm-oneshot"), out);
-        // The table's ctl row: none for edge and level, about one per round trip for oneshot (the
-        // JSON's score was checked above to 0.01; the table prints it to three places, e.g. 0.999).
-        assertTrue(java.util.regex.Pattern.compile("\\| ctl calls \\| 0\\.000 ± 0\\.000 \\| 0\\.000 ± 0\\.000 \\| (0\\.99|1\\.00)")
+        // The table has the ctl row, oneshot's column about one per round trip. Its edge and level
+        // columns are checked to 0.01 in the JSON above: a loaded run measured edge at 0.001 (an
+        // iteration that saw the connection's registration), so the row's text is not pinned.
+        assertTrue(java.util.regex.Pattern.compile("\\| ctl calls \\| [^|]+\\| [^|]+\\| (0\\.99\\d|1\\.00\\d) ± ")
                 .matcher(out).find(), out);
     }
 
