@@ -445,7 +445,7 @@ class KvServerTest {
                 }
                 if (best >= 4096) {
                     throw new AssertionError(backend + " " + trigger + ": " + best + " bytes allocated on the loop thread for 300k"
-                            + " commands; " + allocationSites(r.loop, () -> roundTrips(ch, req, rep, 50_000)));
+                            + " commands; " + io.github.ffmreactor.testutil.AllocationSites.on(r.loop, () -> roundTrips(ch, req, rep, 50_000)));
                 }
             }
         }
@@ -461,41 +461,6 @@ class KvServerTest {
         }
     }
 
-    interface Work {
-        void run() throws Exception;
-    }
-
-    /** The most frequent allocation sites on the loop's thread while {@code work} runs (JFR samples). */
-    private static String allocationSites(EventLoop loop, Work work) throws Exception {
-        CompletableFuture<String> name = new CompletableFuture<>();
-        loop.execute(() -> name.complete(Thread.currentThread().getName()));
-        String thread = name.get(10, TimeUnit.SECONDS);
-        java.nio.file.Path file = java.nio.file.Files.createTempFile("kv-alloc", ".jfr");
-        try (jdk.jfr.Recording rec = new jdk.jfr.Recording()) {
-            rec.enable("jdk.ObjectAllocationSample").with("throttle", "10000/s").withStackTrace();
-            rec.start();
-            work.run();
-            rec.stop();
-            rec.dump(file);
-            java.util.Map<String, Integer> sites = new java.util.HashMap<>();
-            for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(file)) {
-                if (e.getThread("eventThread") == null || !thread.equals(e.getThread("eventThread").getJavaName())) continue;
-                StringBuilder site = new StringBuilder(e.getClass("objectClass").getName());
-                if (e.getStackTrace() != null) {
-                    e.getStackTrace().getFrames().stream().limit(10).forEach(fr -> site.append(" <- ")
-                            .append(fr.getMethod().getType().getName()).append('.').append(fr.getMethod().getName())
-                            .append(':').append(fr.getLineNumber()));
-                }
-                sites.merge(site.toString(), 1, Integer::sum);
-            }
-            StringBuilder out = new StringBuilder("allocation sites:\n");
-            sites.entrySet().stream().sorted(java.util.Map.Entry.<String, Integer>comparingByValue().reversed()).limit(5)
-                    .forEach(en -> out.append("  ").append(en.getValue()).append("x ").append(en.getKey()).append('\n'));
-            return out.toString();
-        } finally {
-            java.nio.file.Files.deleteIfExists(file);
-        }
-    }
 
     /** The loop's counters read on its own thread, between turns (not mid-update). */
     private static io.github.ffmreactor.loop.LoopStats statsOnLoop(EventLoop loop) throws Exception {

@@ -35,45 +35,7 @@ class ZeroAllocationTest {
         return f.get(10, TimeUnit.SECONDS);
     }
 
-    interface Work {
-        void run() throws Exception;
-    }
-
-    /** The most frequent allocation sites (class and top frames) sampled on the loop's thread. */
-    private static String allocationSites(Work work, EventLoop loop) throws Exception {
-        String loopThread = onLoopThreadName(loop);
-        java.nio.file.Path file = java.nio.file.Files.createTempFile("alloc", ".jfr");
-        try (jdk.jfr.Recording rec = new jdk.jfr.Recording()) {
-            rec.enable("jdk.ObjectAllocationSample").with("throttle", "10000/s").withStackTrace();
-            rec.start();
-            work.run();
-            rec.stop();
-            rec.dump(file);
-            java.util.Map<String, Integer> sites = new java.util.HashMap<>();
-            for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(file)) {
-                if (e.getThread("eventThread") == null || !loopThread.equals(e.getThread("eventThread").getJavaName())) continue;
-                StringBuilder site = new StringBuilder(e.getClass("objectClass").getName());
-                if (e.getStackTrace() != null) {
-                    e.getStackTrace().getFrames().stream().limit(14).forEach(f -> site.append(" <- ")
-                            .append(f.getMethod().getType().getName()).append('.').append(f.getMethod().getName())
-                            .append(':').append(f.getLineNumber()));
-                }
-                sites.merge(site.toString(), 1, Integer::sum);
-            }
-            StringBuilder out = new StringBuilder("allocation sites on " + loopThread + ":\n");
-            sites.entrySet().stream().sorted(java.util.Map.Entry.<String, Integer>comparingByValue().reversed()).limit(5)
-                    .forEach(en -> out.append("  ").append(en.getValue()).append("x ").append(en.getKey()).append('\n'));
-            return out.toString();
-        } finally {
-            java.nio.file.Files.deleteIfExists(file);
-        }
-    }
-
-    private static String onLoopThreadName(EventLoop loop) throws Exception {
-        CompletableFuture<String> f = new CompletableFuture<>();
-        loop.execute(() -> f.complete(Thread.currentThread().getName()));
-        return f.get(10, TimeUnit.SECONDS);
-    }
+    interface Work extends io.github.ffmreactor.testutil.AllocationSites.Work {}
 
     private static void roundTrips(SocketChannel ch, ByteBuffer buf, int n) throws Exception {
         for (int i = 0; i < n; i++) {
@@ -265,7 +227,7 @@ class ZeroAllocationTest {
         }
         if (allocated >= 4096) {
             // Say where: one more window under JFR's allocation sampling, top sites on the loop thread.
-            System.out.println(allocationSites(window, loop));
+            System.out.println(io.github.ffmreactor.testutil.AllocationSites.on(loop, window::run));
         }
         System.out.printf("%s: %d bytes allocated on the loop thread over %d round trips (%.4f B/rt)%n",
                 what, allocated, n, allocated / (double) n);
