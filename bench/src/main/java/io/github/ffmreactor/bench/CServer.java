@@ -1,10 +1,16 @@
 package io.github.ffmreactor.bench;
 
+import io.github.ffmreactor.sys.Uring;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,14 +39,14 @@ final class CServer {
             return "no " + LIBURING_HEADER + " to build bench/src/main/c/" + URING_SOURCE
                     + " (install liburing-dev; bench/run-bench and bench/smoke do where apt-get runs as root)";
         }
-        String why = io.github.ffmreactor.sys.Uring.unavailableReason();
+        String why = Uring.unavailableReason();
         return why == null ? null : "io_uring is not usable here: " + why;
     }
 
     static String gccPath() {
         String path = System.getenv("PATH");
         if (path == null) return null;
-        for (String dir : path.split(java.io.File.pathSeparator, -1)) {
+        for (String dir : path.split(File.pathSeparator, -1)) {
             for (String name : new String[] {"gcc", "cc"}) {
                 Path p = Path.of(dir, name);
                 if (Files.isExecutable(p)) return p.toString();
@@ -67,17 +73,17 @@ final class CServer {
             src = in.readAllBytes();
         }
         // The binary's name carries a hash of its source, so an edited source is rebuilt.
-        String tag = Integer.toHexString(java.util.Arrays.hashCode(src));
+        String tag = Integer.toHexString(Arrays.hashCode(src));
         String base = source.replace(".c", "");
         Path bin = dir.resolve(base + "-" + tag);
         if (Files.isExecutable(bin)) return bin;
         Path c = dir.resolve(base + "-" + tag + ".c");
         Files.write(c, src);
         Path tmp = dir.resolve(base + "-" + tag + ".tmp" + ProcessHandle.current().pid());
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(gcc, "-O2", "-o", tmp.toString(), c.toString()));
+        List<String> cmd = new ArrayList<>(List.of(gcc, "-O2", "-o", tmp.toString(), c.toString()));
         if (source.equals(URING_SOURCE)) cmd.add("-luring");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String outText = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String outText = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IOException("gcc failed to build " + c + ":\n" + outText);
         }

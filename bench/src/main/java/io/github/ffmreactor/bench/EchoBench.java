@@ -1,5 +1,7 @@
 package io.github.ffmreactor.bench;
 
+import io.github.ffmreactor.loop.WaitStrategy;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -86,7 +88,7 @@ public class EchoBench {
         if (why != null) throw new UnsupportedOperationException("SKIPPED: " + why);
         sp = ServerProcess.start(server);
         client = new LoadClient(new InetSocketAddress(InetAddress.getLoopbackAddress(), sp.port), connections, size, depth, 1,
-                io.github.ffmreactor.loop.WaitStrategy.parse(clientWait));
+                WaitStrategy.parse(clientWait));
         target = client.completed();
     }
 
@@ -149,7 +151,7 @@ public class EchoBench {
                 if (!w.isZero() && client.errors() == 0) {
                     try {
                         sys = Syscalls.window(sp.pid, w, client::completed);
-                    } catch (java.io.IOException e) {
+                    } catch (IOException e) {
                         System.out.println("syscalls: not counted for " + server + ": " + e.getMessage());
                     }
                 }

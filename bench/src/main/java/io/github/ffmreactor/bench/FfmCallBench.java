@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.github.ffmreactor.sys.Epoll;
 import io.github.ffmreactor.sys.Native;
+import io.github.ffmreactor.sys.Platform;
 import io.github.ffmreactor.sys.Unistd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -49,7 +50,7 @@ public class FfmCallBench {
     private static final MethodHandle SYSCALL3 = Links.link("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
             Native.CAPTURE_ERRNO, Native.CRITICAL, Linker.Option.firstVariadicArg(1));
-    private static final long SYS_READ = "aarch64".equals(io.github.ffmreactor.sys.Platform.ARCH) ? 63 : 0;
+    private static final long SYS_READ = "aarch64".equals(Platform.ARCH) ? 63 : 0;
     private static final MethodHandle EPOLL_WAIT_PLAIN = Links.link("epoll_wait",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO);
 

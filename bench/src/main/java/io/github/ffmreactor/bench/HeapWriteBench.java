@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.github.ffmreactor.sys.Native;
+import io.github.ffmreactor.sys.Platform;
 import io.github.ffmreactor.sys.Unistd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -44,7 +45,7 @@ public class HeapWriteBench {
     private static final MethodHandle SYSCALL3_HEAP = Links.link("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG),
             Native.CAPTURE_ERRNO, Linker.Option.critical(true), Linker.Option.firstVariadicArg(1));
-    private static final long SYS_WRITE = "aarch64".equals(io.github.ffmreactor.sys.Platform.ARCH) ? 64 : 1;
+    private static final long SYS_WRITE = "aarch64".equals(Platform.ARCH) ? 64 : 1;
 
     @Param({"64", "4096"})
     public int size;

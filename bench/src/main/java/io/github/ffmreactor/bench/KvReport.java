@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 
@@ -144,7 +145,7 @@ final class KvReport {
     }
 
     private static CategoryChart chart(String title, List<Cell> cells, List<String> names, List<String> servers,
-                                       java.util.function.ToDoubleFunction<Cell> y) {
+                                       ToDoubleFunction<Cell> y) {
         CategoryChart ch = new CategoryChartBuilder().width(1100).height(460).title(title).build();
         Report.style(ch);
         ch.getStyler().setXAxisLabelRotation(30);

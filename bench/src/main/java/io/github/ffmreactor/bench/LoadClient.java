@@ -8,6 +8,7 @@ import io.github.ffmreactor.loop.LoopOptions;
 import io.github.ffmreactor.loop.LoopStats;
 import io.github.ffmreactor.loop.WaitStrategy;
 import io.github.ffmreactor.Trigger;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -17,11 +18,13 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -65,7 +68,7 @@ final class LoadClient implements AutoCloseable {
         @SuppressWarnings("unused") long completed; // written by the loop (release), read by anyone
         volatile long signalAt = Long.MAX_VALUE;
         volatile Thread waiter;
-        java.util.function.LongSupplier allocated = () -> 0;
+        LongSupplier allocated = () -> 0;
 
         Worker(EventLoop loop) {
             this.loop = loop;
@@ -231,7 +234,7 @@ final class LoadClient implements AutoCloseable {
                 if (e.getCause() instanceof Exception cause) throw cause;
                 throw e;
             } catch (TimeoutException e) {
-                throw new java.io.IOException("connect to " + address + ": not done after "
+                throw new IOException("connect to " + address + ": not done after "
                         + CONNECT_TIMEOUT.toSeconds() + " s", e);
             }
         }
@@ -280,8 +283,8 @@ final class LoadClient implements AutoCloseable {
     }
 
     /** The client loops' counters, and the bytes their threads allocated ("alloc"), summed. */
-    java.util.Map<String, Long> counters() {
-        java.util.Map<String, Long> m = Measurement.counters(loopStats());
+    Map<String, Long> counters() {
+        Map<String, Long> m = Measurement.counters(loopStats());
         long a = 0;
         for (Worker w : workers) a += w.allocated.getAsLong();
         m.put("alloc", a);

@@ -1,5 +1,6 @@
 package io.github.ffmreactor.bench;
 
+import java.io.Console;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -159,7 +160,7 @@ final class LoadMain {
         /** Whether stdout is a terminal (System.console() is not null on JDK 22 and later even when it is not). */
         @SuppressWarnings("SystemConsoleNull") // null is still possible (no console at all); isTerminal() decides
         private static boolean onTerminal() {
-            java.io.Console c = System.console();
+            Console c = System.console();
             return c != null && c.isTerminal();
         }
 

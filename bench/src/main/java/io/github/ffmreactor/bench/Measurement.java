@@ -1,6 +1,8 @@
 package io.github.ffmreactor.bench;
 
+import io.github.ffmreactor.loop.LoopStats;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
 
@@ -141,15 +143,15 @@ record Measurement(String server, int connections, int size, int depth, double s
 
     String summary() {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(java.util.Locale.ROOT, "%,.0f round trips/s  %.1f MB/s  latency p50=%s p99=%s p99.9=%s max=%s",
+        b.append(String.format(Locale.ROOT, "%,.0f round trips/s  %.1f MB/s  latency p50=%s p99=%s p99.9=%s max=%s",
                 roundTripsPerSecond(), megabytesPerSecond(), micros(p50Nanos), micros(p99Nanos), micros(p999Nanos), micros(maxNanos)));
         if (serverUserNanos >= 0) {
-            b.append(String.format(java.util.Locale.ROOT, "%n  server CPU per round trip: user %.3f us + sys %.3f us = %.3f us"
+            b.append(String.format(Locale.ROOT, "%n  server CPU per round trip: user %.3f us + sys %.3f us = %.3f us"
                     + " (/proc stat, %d+%d ticks); scheduler run time %.3f us",
                     userMicrosPerRoundTrip(), sysMicrosPerRoundTrip(), userMicrosPerRoundTrip() + sysMicrosPerRoundTrip(),
                     serverUserNanos / ProcCpu.TICK_NANOS, serverSysNanos / ProcCpu.TICK_NANOS, runMicrosPerRoundTrip()));
             if (loopThread[2] >= 0) {
-                b.append(String.format(java.util.Locale.ROOT, "%n  of which the loop thread: %.3f us (user %.3f + sys %.3f), other threads %.3f us",
+                b.append(String.format(Locale.ROOT, "%n  of which the loop thread: %.3f us (user %.3f + sys %.3f), other threads %.3f us",
                         loopThread[2] / 1e3 / roundTrips, loopThread[0] / 1e3 / roundTrips, loopThread[1] / 1e3 / roundTrips,
                         (serverRunNanos - loopThread[2]) / 1e3 / roundTrips));
             }
@@ -158,16 +160,16 @@ record Measurement(String server, int connections, int size, int depth, double s
             b.append("\n  server loop per round trip:");
             for (String k : new String[] {"waits", "events", "reads", "writes", "eagains", "ctl"}) {
                 double v = serverPerRoundTrip(k);
-                if (!Double.isNaN(v)) b.append(String.format(java.util.Locale.ROOT, " %s=%.3f", k, v));
+                if (!Double.isNaN(v)) b.append(String.format(Locale.ROOT, " %s=%.3f", k, v));
             }
             double alloc = serverPerRoundTrip("alloc");
-            if (!Double.isNaN(alloc)) b.append(String.format(java.util.Locale.ROOT, " allocated=%.2f B", alloc));
+            if (!Double.isNaN(alloc)) b.append(String.format(Locale.ROOT, " allocated=%.2f B", alloc));
         } else if (serverCounters != null && serverCounters.containsKey("alloc")) {
-            b.append(String.format(java.util.Locale.ROOT, "%n  server loop thread allocated %.2f B per round trip", serverCounters.get("alloc") / (double) roundTrips));
+            b.append(String.format(Locale.ROOT, "%n  server loop thread allocated %.2f B per round trip", serverCounters.get("alloc") / (double) roundTrips));
         }
         if (syscalls != null) b.append("\n  ").append(syscalls.summary());
         if (clientCounters != null && clientCounters.containsKey("alloc")) {
-            b.append(String.format(java.util.Locale.ROOT, "%n  load client loop per round trip: waits=%.3f reads=%.3f writes=%.3f allocated=%.2f B",
+            b.append(String.format(Locale.ROOT, "%n  load client loop per round trip: waits=%.3f reads=%.3f writes=%.3f allocated=%.2f B",
                     clientCounters.getOrDefault("waits", 0L) / (double) roundTrips, clientCounters.getOrDefault("reads", 0L) / (double) roundTrips,
                     clientCounters.getOrDefault("writes", 0L) / (double) roundTrips, clientCounters.get("alloc") / (double) roundTrips));
         }
@@ -175,7 +177,7 @@ record Measurement(String server, int connections, int size, int depth, double s
     }
 
     static String micros(long nanos) {
-        return String.format(java.util.Locale.ROOT, "%.1fus", nanos / 1e3);
+        return String.format(Locale.ROOT, "%.1fus", nanos / 1e3);
     }
 
     /** Counter deltas b - a (keys of b). */
@@ -189,7 +191,7 @@ record Measurement(String server, int connections, int size, int depth, double s
         return d;
     }
 
-    static Map<String, Long> counters(io.github.ffmreactor.loop.LoopStats s) {
+    static Map<String, Long> counters(LoopStats s) {
         Map<String, Long> m = new LinkedHashMap<>();
         m.put("waits", s.waits());
         m.put("events", s.events());

@@ -1,8 +1,10 @@
 package io.github.ffmreactor.bench;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -26,7 +28,7 @@ final class Opts {
 
     static Opts parse(String[] args, int from, Set<String> allowed) throws Bad {
         Map<String, String> m = new HashMap<>();
-        java.util.ArrayList<String> pos = new java.util.ArrayList<>();
+        ArrayList<String> pos = new ArrayList<>();
         for (int i = from; i < args.length; i++) {
             String a = args[i];
             if (!a.startsWith("--")) {
@@ -74,7 +76,7 @@ final class Opts {
     int size(String name, int dflt, int min, int max) throws Bad {
         String v = values.get(name);
         if (v == null) return dflt;
-        String s = v.trim().toLowerCase(java.util.Locale.ROOT).replace("ib", "").replace("b", "");
+        String s = v.trim().toLowerCase(Locale.ROOT).replace("ib", "").replace("b", "");
         int mul = 1;
         if (s.endsWith("k")) { mul = 1024; s = s.substring(0, s.length() - 1); }
         else if (s.endsWith("m")) { mul = 1024 * 1024; s = s.substring(0, s.length() - 1); }
@@ -92,7 +94,7 @@ final class Opts {
     Duration duration(String name, Duration dflt) throws Bad {
         String v = values.get(name);
         if (v == null) return dflt;
-        String s = v.trim().toLowerCase(java.util.Locale.ROOT);
+        String s = v.trim().toLowerCase(Locale.ROOT);
         try {
             if (s.endsWith("ms")) return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
             if (s.endsWith("s")) return Duration.ofMillis((long) (Double.parseDouble(s.substring(0, s.length() - 1)) * 1000));

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * A process's CPU time, two ways.
@@ -18,9 +20,9 @@ import java.nio.file.Path;
  *       (threads that exited during the window are missed; the servers start none).
  * </ul>
  */
-record ProcCpu(long userNanos, long systemNanos, long runNanos, java.util.Map<Long, long[]> threads) {
+record ProcCpu(long userNanos, long systemNanos, long runNanos, Map<Long, long[]> threads) {
     ProcCpu(long userNanos, long systemNanos, long runNanos) {
-        this(userNanos, systemNanos, runNanos, java.util.Map.of());
+        this(userNanos, systemNanos, runNanos, Map.of());
     }
 
     /** USER_HZ: /proc times are in 1/100 s on x86_64 and aarch64 Linux. */
@@ -31,7 +33,7 @@ record ProcCpu(long userNanos, long systemNanos, long runNanos, java.util.Map<Lo
         // The command name (field 2) is in parentheses and may contain spaces: count after the last ')'.
         String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ", -1);
         // f[0] is field 3 (state), so field 14 is f[11] and field 15 is f[12].
-        java.util.Map<Long, long[]> threads = threads(pid);
+        Map<Long, long[]> threads = threads(pid);
         long run = 0;
         for (long[] t : threads.values()) run += t[2];
         return new ProcCpu(Long.parseLong(f[11]) * TICK_NANOS, Long.parseLong(f[12]) * TICK_NANOS,
@@ -39,8 +41,8 @@ record ProcCpu(long userNanos, long systemNanos, long runNanos, java.util.Map<Lo
     }
 
     /** Per thread id: {utime ns, stime ns, run ns}. */
-    static java.util.Map<Long, long[]> threads(long pid) {
-        java.util.Map<Long, long[]> m = new java.util.HashMap<>();
+    static Map<Long, long[]> threads(long pid) {
+        Map<Long, long[]> m = new HashMap<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
             for (Path t : tasks) {
                 try {
@@ -54,7 +56,7 @@ record ProcCpu(long userNanos, long systemNanos, long runNanos, java.util.Map<Lo
                 }
             }
         } catch (IOException e) {
-            return java.util.Map.of();
+            return Map.of();
         }
         return m;
     }

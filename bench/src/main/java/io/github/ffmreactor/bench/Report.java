@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.awt.Color;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +18,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
@@ -155,33 +158,33 @@ final class Report {
                 for (Row r : rows) if (r.server.equals(s) && r.cellName().equals(cell)) v = m.of(r);
                 ys.add(Double.isNaN(v) ? 0.0 : v);
             }
-            ch.addSeries(s, cellNames, ys).setFillColor(COLORS.getOrDefault(s, java.awt.Color.GRAY));
+            ch.addSeries(s, cellNames, ys).setFillColor(COLORS.getOrDefault(s, Color.GRAY));
         }
         return ch;
     }
 
     /** One colour per server in every chart: ffmreactor in oranges, the C server in black. */
-    static final Map<String, java.awt.Color> COLORS = Map.ofEntries(
-            Map.entry("c-epoll", new java.awt.Color(0x33, 0x33, 0x33)),
-            Map.entry("c-uring", new java.awt.Color(0x66, 0x66, 0x66)),
-            Map.entry("ffm-uring", new java.awt.Color(0x99, 0x33, 0xCC)),
-            Map.entry("ffm-edge", new java.awt.Color(0xE6, 0x55, 0x00)),
-            Map.entry("ffm-level", new java.awt.Color(0xFF, 0x99, 0x33)),
-            Map.entry("ffm-oneshot", new java.awt.Color(0xCC, 0x77, 0x22)),
-            Map.entry("ffm-kqueue-edge", new java.awt.Color(0xB8, 0x44, 0x00)),
-            Map.entry("ffm-kqueue-level", new java.awt.Color(0xD9, 0x80, 0x26)),
-            Map.entry("ffm-kqueue-oneshot", new java.awt.Color(0xA6, 0x66, 0x1A)),
-            Map.entry("ffm-poll", new java.awt.Color(0xFF, 0xC2, 0x66)),
-            Map.entry("ffm-select", new java.awt.Color(0xFF, 0xE0, 0x99)),
-            Map.entry("nio", new java.awt.Color(0x1F, 0x6F, 0xD0)),
-            Map.entry("netty-epoll", new java.awt.Color(0x2E, 0x9E, 0x44)),
-            Map.entry("netty-uring", new java.awt.Color(0x7F, 0xB0, 0x2E)),
-            Map.entry("netty-nio", new java.awt.Color(0x8F, 0xD1, 0x8F)),
-            Map.entry("vthreads", new java.awt.Color(0x8E, 0x44, 0xAD)),
-            Map.entry("c-epoll-spin", new java.awt.Color(0x99, 0x99, 0x99)),
-            Map.entry("ffm-edge-spin", new java.awt.Color(0xB3, 0x00, 0x00)),
-            Map.entry("ffm-edge-stp", new java.awt.Color(0xFF, 0x5C, 0x5C)),
-            Map.entry("netty-epoll-spin", new java.awt.Color(0x0B, 0x5D, 0x1E)));
+    static final Map<String, Color> COLORS = Map.ofEntries(
+            Map.entry("c-epoll", new Color(0x33, 0x33, 0x33)),
+            Map.entry("c-uring", new Color(0x66, 0x66, 0x66)),
+            Map.entry("ffm-uring", new Color(0x99, 0x33, 0xCC)),
+            Map.entry("ffm-edge", new Color(0xE6, 0x55, 0x00)),
+            Map.entry("ffm-level", new Color(0xFF, 0x99, 0x33)),
+            Map.entry("ffm-oneshot", new Color(0xCC, 0x77, 0x22)),
+            Map.entry("ffm-kqueue-edge", new Color(0xB8, 0x44, 0x00)),
+            Map.entry("ffm-kqueue-level", new Color(0xD9, 0x80, 0x26)),
+            Map.entry("ffm-kqueue-oneshot", new Color(0xA6, 0x66, 0x1A)),
+            Map.entry("ffm-poll", new Color(0xFF, 0xC2, 0x66)),
+            Map.entry("ffm-select", new Color(0xFF, 0xE0, 0x99)),
+            Map.entry("nio", new Color(0x1F, 0x6F, 0xD0)),
+            Map.entry("netty-epoll", new Color(0x2E, 0x9E, 0x44)),
+            Map.entry("netty-uring", new Color(0x7F, 0xB0, 0x2E)),
+            Map.entry("netty-nio", new Color(0x8F, 0xD1, 0x8F)),
+            Map.entry("vthreads", new Color(0x8E, 0x44, 0xAD)),
+            Map.entry("c-epoll-spin", new Color(0x99, 0x99, 0x99)),
+            Map.entry("ffm-edge-spin", new Color(0xB3, 0x00, 0x00)),
+            Map.entry("ffm-edge-stp", new Color(0xFF, 0x5C, 0x5C)),
+            Map.entry("netty-epoll-spin", new Color(0x0B, 0x5D, 0x1E)));
 
     /** {@code m(r) / m(C server in r's cell)}, NaN when there is no C row. */
     static double relativeToC(List<Row> rows, Row r, Metric m) {
@@ -194,7 +197,7 @@ final class Report {
     static void style(CategoryChart ch) {
         org.knowm.xchart.style.CategoryStyler st = ch.getStyler();
         st.setLegendPosition(Styler.LegendPosition.OutsideE);
-        st.setChartBackgroundColor(java.awt.Color.WHITE);
+        st.setChartBackgroundColor(Color.WHITE);
         st.setPlotGridVerticalLinesVisible(false);
         ch.getStyler().setAvailableSpaceFill(0.85);
         ch.getStyler().setOverlapped(false);
@@ -364,7 +367,7 @@ final class Report {
         if (Files.exists(c)) {
             String t = Files.readString(c).trim();
             h.append("<p>C baseline: <code>").append(esc(t)).append("</code></p>\n");
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9.]+) ns").matcher(t);
+            Matcher m = Pattern.compile("([0-9.]+) ns").matcher(t);
             if (m.find()) cGetpid = Double.parseDouble(m.group(1));
         }
         List<String> names = new ArrayList<>(calls.keySet());
@@ -404,13 +407,13 @@ final class Report {
     /** One {@code bench/perf-user} line: server, connections, user us per round trip. */
     record PerfUser(String server, int connections, double userUs) {}
 
-    private static final java.util.regex.Pattern PERF_USER = java.util.regex.Pattern.compile(
+    private static final Pattern PERF_USER = Pattern.compile(
             "^perf-user (\\S+) (\\d+)c x \\d+B: [0-9.]+ rt/s, user ([0-9.]+) us/rt");
 
     static List<PerfUser> parsePerfUser(List<String> lines) {
         List<PerfUser> r = new ArrayList<>();
         for (String line : lines) {
-            java.util.regex.Matcher m = PERF_USER.matcher(line);
+            Matcher m = PERF_USER.matcher(line);
             if (m.find()) r.add(new PerfUser(m.group(1), Integer.parseInt(m.group(2)), Double.parseDouble(m.group(3))));
         }
         return r;

@@ -14,6 +14,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Set;
 import java.util.function.LongSupplier;
 
@@ -112,7 +113,7 @@ final class ServerMain {
             loop.close();
             throw e;
         }
-        Thread t = loop.start("ffm-" + backend + "-" + trigger.name().toLowerCase(java.util.Locale.ROOT));
+        Thread t = loop.start("ffm-" + backend + "-" + trigger.name().toLowerCase(Locale.ROOT));
         LongSupplier alloc = allocatedBytes(t);
         int port = l.port();
         return new Running() {

@@ -1,6 +1,7 @@
 package io.github.ffmreactor.bench;
 
 import java.io.BufferedReader;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -124,7 +125,7 @@ final class ServerProcess implements AutoCloseable {
      * Ends a server that stops when its stdin closes: closes {@code stdin}, waits 5 s, then
      * SIGTERM and 3 s, then SIGKILL. An interrupt kills it at once (and stays set): never left running.
      */
-    static void stop(Process process, java.io.Closeable stdin) {
+    static void stop(Process process, Closeable stdin) {
         try {
             stdin.close();
         } catch (IOException ignored) {

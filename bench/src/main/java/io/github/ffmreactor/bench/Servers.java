@@ -1,6 +1,9 @@
 package io.github.ffmreactor.bench;
 
+import io.github.ffmreactor.loop.Backend;
+import io.github.ffmreactor.loop.EventLoop;
 import io.github.ffmreactor.poll.Poller;
+import io.github.ffmreactor.sys.Uring;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,7 +38,7 @@ final class Servers {
                 case "c-uring" -> { if (CServer.uringUnavailable() == null) r.add(s); }
                 case "ffm-edge", "ffm-level", "ffm-oneshot", "ffm-edge-spin", "ffm-edge-stp" -> { if (backends.contains("epoll")) r.add(s); }
                 case "ffm-kqueue-edge", "ffm-kqueue-level", "ffm-kqueue-oneshot" -> { if (backends.contains("kqueue")) r.add(s); }
-                case "ffm-uring" -> { if (io.github.ffmreactor.loop.EventLoop.backends().contains(io.github.ffmreactor.loop.Backend.IO_URING)) r.add(s); }
+                case "ffm-uring" -> { if (EventLoop.backends().contains(Backend.IO_URING)) r.add(s); }
                 case "ffm-poll" -> { if (backends.contains("poll")) r.add(s); }
                 case "ffm-select" -> { if (backends.contains("select")) r.add(s); }
                 case "netty-epoll", "netty-epoll-spin" -> { if (NettyEpoll.AVAILABLE) r.add(s); }
@@ -52,7 +55,7 @@ final class Servers {
         if (available().contains(impl)) return null;
         if (impl.startsWith("c-epoll") && CServer.gccPath() == null) return impl + " skipped: no gcc on PATH to build bench/src/main/c/echo_epoll.c";
         if (impl.equals("c-uring")) return impl + " skipped: " + CServer.uringUnavailable();
-        if (impl.equals("ffm-uring")) return impl + " skipped: " + io.github.ffmreactor.sys.Uring.unavailableReason();
+        if (impl.equals("ffm-uring")) return impl + " skipped: " + Uring.unavailableReason();
         if (impl.startsWith("netty-epoll")) return impl + " skipped: Netty's epoll transport cannot run here (" + NettyEpoll.CAUSE + ")";
         if (impl.equals("netty-uring")) return impl + " skipped: Netty's io_uring transport cannot run here (" + NettyUring.CAUSE + ")";
         return impl + " skipped: backend not available on this OS (available: " + Poller.available() + ")";

@@ -1,10 +1,13 @@
 package io.github.ffmreactor.bench;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -38,7 +41,7 @@ final class Smoke {
                         m = cell(impl, addr, sp, cell, Duration.ofSeconds(2));
                     }
                     System.out.println("smoke " + impl + " " + m.cell() + ": " + (m.errors() == 0 ? "ok" : "FAILED") + ", "
-                            + String.format(java.util.Locale.ROOT, "%,.0f rt/s, %,d bytes checked", m.roundTripsPerSecond(),
+                            + String.format(Locale.ROOT, "%,.0f rt/s, %,d bytes checked", m.roundTripsPerSecond(),
                             (long) cell[1] * m.roundTrips()));
                     if (m.errors() != 0) failed.add(impl + " " + m.cell());
                 }
@@ -59,6 +62,6 @@ final class Smoke {
     private static Measurement cell(String impl, InetSocketAddress addr, ServerProcess sp, int[] cell, Duration d)
             throws Exception {
         var s = new LoadMain.Settings(cell[0], cell[1], cell[2], 1, Duration.ofMillis(100), d);
-        return LoadMain.run(impl, addr, sp.pid, sp, s, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        return LoadMain.run(impl, addr, sp.pid, sp, s, new PrintStream(OutputStream.nullOutputStream()));
     }
 }

@@ -1,5 +1,6 @@
 package io.github.ffmreactor.bench;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ final class Strace implements AutoCloseable {
     }
 
     static boolean available() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator, -1)) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator, -1)) {
             if (Files.isExecutable(Path.of(dir, "strace"))) return true;
         }
         return false;

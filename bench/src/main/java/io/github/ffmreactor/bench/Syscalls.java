@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -178,7 +179,7 @@ final class Syscalls {
      * {@code <not counted>} or {@code <not supported>} value reads as 0 and -1.
      */
     static Map<String, Long> parsePerf(List<String> lines) {
-        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        Map<String, Long> m = new LinkedHashMap<>();
         for (String l : lines) {
             String[] f = l.split(",", -1);
             if (f.length < 3 || l.startsWith("#")) continue;

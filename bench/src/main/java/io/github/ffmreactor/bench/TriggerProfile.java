@@ -3,6 +3,7 @@ package io.github.ffmreactor.bench;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +82,7 @@ final class TriggerProfile {
         return a;
     }
 
-    static String table(Path json) throws java.io.IOException {
+    static String table(Path json) throws IOException {
         List<JsonObject> results = new ArrayList<>();
         for (JsonElement e : JsonParser.parseString(Files.readString(json)).getAsJsonArray()) results.add(e.getAsJsonObject());
         return "## Edge vs level triggering, per round trip (" + json.getFileName() + ")\n\n"

@@ -1,6 +1,7 @@
 package io.github.ffmreactor.bench;
 
 import io.github.ffmreactor.cli.UdpEchoServer;
+import io.github.ffmreactor.loop.Backend;
 import io.github.ffmreactor.loop.Datagram;
 import io.github.ffmreactor.loop.DatagramOptions;
 import io.github.ffmreactor.loop.EventLoop;
@@ -20,6 +21,7 @@ import io.netty.channel.socket.DatagramPacket;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
@@ -176,12 +178,12 @@ final class UdpBench {
         for (int s = 0; s < senders; s++) {
             long[] c = counts[s];
             threads.add(Thread.ofPlatform().name("udp-sender-" + s).start(() -> {
-                try (java.net.DatagramSocket sock = new java.net.DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+                try (DatagramSocket sock = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
                     sock.setReceiveBufferSize(1 << 20);
                     sock.setSoTimeout(100);
                     sock.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
                     byte[] out = new byte[size], in = new byte[Math.max(size, 2048)];
-                    java.net.DatagramPacket sp = new java.net.DatagramPacket(out, size);
+                    java.net.DatagramPacket sp = new java.net.DatagramPacket(out, size); // Netty's DatagramPacket is imported
                     java.net.DatagramPacket rp = new java.net.DatagramPacket(in, in.length);
                     long round = 0;
                     while (System.nanoTime() < deadline && c[0] < MAX_PER_SENDER) {
@@ -266,7 +268,7 @@ final class UdpBench {
                 System.out.println("netty-udp-epoll skipped: " + io.netty.channel.epoll.Epoll.unavailabilityCause());
                 continue;
             }
-            if (s.equals("ffm-udp") && !io.github.ffmreactor.loop.EventLoop.backends().contains(io.github.ffmreactor.loop.Backend.EPOLL)) {
+            if (s.equals("ffm-udp") && !EventLoop.backends().contains(Backend.EPOLL)) {
                 System.out.println("ffm-udp skipped: not Linux (recvmmsg)");
                 continue;
             }

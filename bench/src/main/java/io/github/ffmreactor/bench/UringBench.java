@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -17,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -129,7 +131,7 @@ final class UringBench {
                             Map<String, Object> j = m.toMap();
                             j.put("round", round);
                             Files.writeString(jsonl, new com.google.gson.Gson().toJson(j) + "\n", StandardCharsets.UTF_8,
-                                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                             System.out.println("uring: " + line(round, rounds, m));
                         } catch (Exception e) {
                             failures.add(s + " " + cell + " round " + round + ": " + e);
@@ -249,7 +251,7 @@ final class UringBench {
     static String nettyVersion() {
         try (var in = UringBench.class.getResourceAsStream("/META-INF/maven/io.netty/netty-transport/pom.properties")) {
             if (in == null) return "?";
-            var p = new java.util.Properties();
+            var p = new Properties();
             p.load(in);
             return p.getProperty("version", "?");
         } catch (IOException e) {

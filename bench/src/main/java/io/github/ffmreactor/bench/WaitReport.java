@@ -2,12 +2,14 @@ package io.github.ffmreactor.bench;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -48,7 +50,7 @@ final class WaitReport {
             Report.style(ch);
             for (var e : idle.entrySet()) {
                 ch.addSeries(e.getKey(), List.of("idle"), List.of(e.getValue()))
-                        .setFillColor(Report.COLORS.getOrDefault(e.getKey(), java.awt.Color.GRAY));
+                        .setFillColor(Report.COLORS.getOrDefault(e.getKey(), Color.GRAY));
             }
             h.append(Report.png(ch, out, "wait-idle-cpu"));
         }
@@ -69,7 +71,7 @@ final class WaitReport {
                         .append(target(p50, fs, s.equals("ffm-edge-stp") ? 1.2 : Double.NaN));
                 Double i = idle.get(s);
                 h.append(i == null ? "<td>&ndash;</td>" : s.equals("ffm-edge-stp")
-                        ? "<td class=\"" + (i < 1 ? "ok" : "miss") + "\">" + String.format(java.util.Locale.ROOT, "%.2f", i) + "</td>"
+                        ? "<td class=\"" + (i < 1 ? "ok" : "miss") + "\">" + String.format(Locale.ROOT, "%.2f", i) + "</td>"
                         : Report.td(i, "%.2f"));
                 h.append("</tr>\n");
             }
@@ -90,7 +92,7 @@ final class WaitReport {
         double r = p50 / base.num("p50Nanos");
         if (Double.isNaN(r) || Double.isInfinite(r)) return "<td>&ndash;</td>";
         String cls = Double.isNaN(target) ? "" : r <= target ? " class=\"ok\"" : " class=\"miss\"";
-        return "<td" + cls + ">" + String.format(java.util.Locale.ROOT, "%.2f", r) + "</td>";
+        return "<td" + cls + ">" + String.format(Locale.ROOT, "%.2f", r) + "</td>";
     }
 
     /** Server -> idle CPU percent, in the order measured; empty when the run has no idle.jsonl. */

@@ -2,8 +2,10 @@ package io.github.ffmreactor.cli;
 
 import java.io.Serial;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /** {@code --name value} options, checked against the names a command takes. */
 final class Args {
@@ -37,7 +39,7 @@ final class Args {
             }
             if (!allowed.contains(name)) {
                 // Sorted: the same message on every run (a Set.of iterates in a random order).
-                throw new BadArgs("unknown option --" + name + " (takes: --" + String.join(", --", new java.util.TreeSet<>(allowed)) + ")");
+                throw new BadArgs("unknown option --" + name + " (takes: --" + String.join(", --", new TreeSet<>(allowed)) + ")");
             }
             m.put(name, value);
         }
@@ -68,7 +70,7 @@ final class Args {
         String v = values.get(name);
         if (v == null) return dflt;
         String t = v.trim();
-        String upper = t.toUpperCase(java.util.Locale.ROOT);
+        String upper = t.toUpperCase(Locale.ROOT);
         long unit = 1;
         for (String[] u : new String[][] {{"KIB", "1024"}, {"MIB", "1048576"}, {"GIB", "1073741824"},
                 {"K", "1024"}, {"M", "1048576"}, {"G", "1073741824"}}) {

@@ -8,6 +8,7 @@ import io.github.ffmreactor.loop.Listener;
 import io.github.ffmreactor.loop.LoopOptions;
 import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.NativeException;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 /**
@@ -136,7 +138,7 @@ public final class ChatServer {
         @Override
         public void onClose(Connection c, Throwable cause) {
             gone = true;
-            if (cause == null && evicted != null) cause = new java.io.IOException(evicted);
+            if (cause == null && evicted != null) cause = new IOException(evicted);
             if (cause == null) {
                 announce("* " + name + " left");
             } else {
@@ -188,7 +190,7 @@ public final class ChatServer {
         noticesScheduled = true;
         try {
             loop.execute(sendNotices);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
+        } catch (RejectedExecutionException closing) {
             noticesScheduled = false; // the loop is closing: say it now, to whoever is still here
             if (depth == 0) drainNotices();
         }

@@ -11,10 +11,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * {@code kv --train}: a server on a loopback port and a client in the same process that sends it
@@ -33,7 +35,7 @@ final class KvTrain {
         EventLoop loop = EventLoop.open(options);
         Listener listener;
         try {
-            listener = loop.listen(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), trigger, kv::handler);
+            listener = loop.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), trigger, kv::handler);
         } catch (Exception e) {
             loop.close();
             throw e;
@@ -50,7 +52,7 @@ final class KvTrain {
             server.join(10_000);
         }
         out.printf("ffmreactor kv trained: %d requests in %d ms backend=%s trigger=%s%n", sent,
-                (System.nanoTime() - t0) / 1_000_000, loop.backend(), trigger.name().toLowerCase(java.util.Locale.ROOT));
+                (System.nanoTime() - t0) / 1_000_000, loop.backend(), trigger.name().toLowerCase(Locale.ROOT));
         out.println("ffmreactor kv counters: " + kv.counters());
         out.flush();
         return Serve.exitCode("kv", loop.terminationCause());

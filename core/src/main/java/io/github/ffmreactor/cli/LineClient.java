@@ -16,6 +16,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -157,7 +158,7 @@ public final class LineClient {
             for (int n; (n = in.read(b)) > 0; ) {
                 h.reserve(n);
                 if (h.closed.isDone()) return;
-                byte[] chunk = java.util.Arrays.copyOf(b, n);
+                byte[] chunk = Arrays.copyOf(b, n);
                 loop.execute(() -> {
                     // What the kernel cannot take now is copied and queued.
                     if (c.isOpen()) c.write(chunk, 0, chunk.length);

@@ -1,5 +1,6 @@
 package io.github.ffmreactor.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Arrays;
 
@@ -53,7 +54,7 @@ public final class Main {
             // A backend this OS lacks, or a trigger the chosen backend cannot carry.
             err.println("ffmreactor " + args[0] + ": " + e.getMessage());
             return 2;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // A native failure, e.g. bind: EADDRINUSE (Address already in use).
             err.println("ffmreactor " + args[0] + ": " + e.getMessage());
             return 1;

@@ -12,6 +12,7 @@ import io.github.ffmreactor.Trigger;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -56,7 +57,7 @@ final class Serve {
         InetAddress at;
         try {
             at = InetAddress.getByName(host.strip());
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             throw new Args.BadArgs("--host '" + host + "' does not resolve: " + e.getMessage());
         }
         return new InetSocketAddress(at, port);

@@ -15,6 +15,7 @@ import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -71,7 +72,7 @@ public final class UdpChatServer implements DatagramHandler {
     private Member[] members = new Member[16];
     private int size;
     /** Endpoints of departed members, reused for the next to join: memory stays bounded under churn. */
-    private final java.util.ArrayDeque<Endpoint> spare = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Endpoint> spare = new ArrayDeque<>();
     private Datagram channel;
     private Timer sweeper;
 

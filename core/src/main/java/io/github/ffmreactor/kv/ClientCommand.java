@@ -1,5 +1,6 @@
 package io.github.ffmreactor.kv;
 
+import java.util.Locale;
 /** CLIENT ID / SETNAME / GETNAME / SETINFO: what client libraries send when they connect. */
 final class ClientCommand {
     private ClientCommand() {}
@@ -35,7 +36,7 @@ final class ClientCommand {
             } else if (!c.is(2, LIB_NAME) && !c.is(2, LIB_VER)) {
                 c.error("ERR Unrecognized option '" + c.text(2, 128) + "'");
             } else if (!printable(c.bytes(3))) {
-                c.error("ERR " + c.text(2, 128).toLowerCase(java.util.Locale.ROOT)
+                c.error("ERR " + c.text(2, 128).toLowerCase(Locale.ROOT)
                         + " cannot contain spaces, newlines or special characters.");
             } else {
                 c.ok(); // kept by Redis for CLIENT LIST, which kv does not have

@@ -2,6 +2,7 @@ package io.github.ffmreactor.kv;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * RESP requests as clients send them: multibulk arrays ({@code *2\r\n$3\r\nGET\r\n$1\r\nk\r\n})
@@ -159,7 +160,7 @@ final class RespParser {
             long cap = want <= DOUBLE_UP_TO ? Math.max(256, Long.highestOneBit(want - 1) << 1)
                     : Math.max(want, need > held.length ? need : held.length + (held.length >> 1));
             cap = Math.min(Math.min(maxQuery, Integer.MAX_VALUE - 16), Math.max(cap, want));
-            held = java.util.Arrays.copyOf(held, (int) cap);
+            held = Arrays.copyOf(held, (int) cap);
             heldSeg = MemorySegment.ofArray(held);
             examined += heldLen;
         }
@@ -303,8 +304,8 @@ final class RespParser {
 
     private void arg(long off, int len) {
         if (argc == argOff.length) {
-            argOff = java.util.Arrays.copyOf(argOff, argc * 2);
-            argLen = java.util.Arrays.copyOf(argLen, argc * 2);
+            argOff = Arrays.copyOf(argOff, argc * 2);
+            argLen = Arrays.copyOf(argLen, argc * 2);
         }
         argOff[argc] = off;
         argLen[argc] = len;

@@ -4,6 +4,7 @@ import static io.github.ffmreactor.kv.Command.STORE;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 /** The string commands: GET, SET and its variants, counters, APPEND, STRLEN, MGET, MSET. */
@@ -130,7 +131,7 @@ final class StringCommands {
             c.error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
             return;
         }
-        byte[] v = java.util.Arrays.copyOf(old, (int) total); // a new array: replies may hold the old one
+        byte[] v = Arrays.copyOf(old, (int) total); // a new array: replies may hold the old one
         MemorySegment.copy(c.s, c.off[2], MemorySegment.ofArray(v), old.length, c.len[2]);
         if (slot < 0) st.add(c.s, c.off[1], c.len[1], v, KvStore.NO_DEADLINE);
         else st.replace(slot, v);

@@ -12,6 +12,7 @@ abstract sealed class Channel permits Connection, Listener, Connector, Datagram 
     int slot = -1;
     /** What this channel last asked its engine for ({@code Poller.READ}, {@code WRITE}, {@code HANGUP}). */
     int interest;
+    private Object attachment;
 
     Channel(EventLoop loop, int fd, Trigger trigger) {
         this.loop = loop;
@@ -60,12 +61,31 @@ abstract sealed class Channel permits Connection, Listener, Connector, Datagram 
     }
 
     /**
-     * A user attachment as {@code type}: null stays null; another type fails naming both. Why a typed
-     * getter, not a public field or a type parameter: a field let any code swap the state and left
-     * every read an unchecked cast; a type parameter would reach into every handler signature for
-     * one slot. The expected type is named at the read, and a wrong guess fails there.
+     * Keeps the user's state for this channel (a parser, a session), replacing what was attached.
+     * Loop thread only, like everything on it; neither this nor {@link #attachment(Class)}
+     * allocates.
+     *
+     * <p>Why a typed getter and not a public field or a type parameter: a field let any code swap
+     * the state and left every read an unchecked cast; a type parameter would reach into every
+     * handler signature for one slot. The expected type is named at the read, and a wrong guess
+     * fails there with both types in the message.
+     *
+     * @param state the state, or null to drop it
      */
-    static <T> T attachmentAs(Object a, Class<T> type) {
+    public void attach(Object state) {
+        attachment = state;
+    }
+
+    /**
+     * The attached state as {@code type}.
+     *
+     * @param <T>  the state's type
+     * @param type the type it was attached as (or a supertype)
+     * @return the state, or null if none is attached
+     * @throws ClassCastException naming both types if the state is of another type
+     */
+    public <T> T attachment(Class<T> type) {
+        Object a = attachment;
         if (a == null || type.isInstance(a)) return type.cast(a);
         throw new ClassCastException("attachment is a " + a.getClass().getName() + ", not a " + type.getName());
     }

@@ -27,7 +27,6 @@ public final class Connection extends Channel {
     final Handler handler;
     /** The engine's side of this connection: the one place its output is written or queued. */
     final EngineStream stream;
-    private Object attachment;
     boolean readPaused;      // back-pressure: queued output above the limit
     boolean inputClosed;     // the peer sent FIN (read returned 0)
     boolean closing;         // closeAfterFlush: no more input for the handler, flush, then linger
@@ -322,29 +321,5 @@ public final class Connection extends Channel {
         } catch (Throwable t) {
             loop.failures.report(this, t);
         }
-    }
-
-    /**
-     * Keeps the user's state for this connection (a parser, a session), replacing what was attached.
-     * Loop thread only, like everything on it.
-     *
-     * {@link #attachment(Class)} names the expected type at the read; neither call allocates.
-     *
-     * @param state the state, or null to drop it
-     */
-    public void attach(Object state) {
-        attachment = state;
-    }
-
-    /**
-     * The attached state as {@code type}.
-     *
-     * @param <T>  the state's type
-     * @param type the type it was attached as (or a supertype)
-     * @return the state, or null if none is attached
-     * @throws ClassCastException naming both types if the state is of another type
-     */
-    public <T> T attachment(Class<T> type) {
-        return Channel.attachmentAs(attachment, type);
     }
 }

@@ -3,13 +3,16 @@ package io.github.ffmreactor.loop;
 import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.net.DatagramBatch;
+import io.github.ffmreactor.net.Fds;
 import io.github.ffmreactor.net.SocketIo;
+import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.net.Udp;
 import io.github.ffmreactor.poll.Poller;
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Mmsg;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
 
 /**
  * A UDP socket on a loop. Registered level-triggered; nothing is allocated per datagram.
@@ -53,7 +56,6 @@ public final class Datagram extends Channel {
     private final MemorySegment readInto;
     /** True while a received batch is being delivered: sends are queued into {@link #tx}. */
     private boolean batching;
-    private Object attachment;
     long received, sent, dropped, truncated, kernelDrops;
 
     Datagram(EventLoop loop, int fd, DatagramHandler handler, DatagramOptions options) {
@@ -79,14 +81,14 @@ public final class Datagram extends Channel {
     }
 
     /** See {@link EventLoop#openDatagram}; on the loop thread. */
-    static Datagram open(EventLoop loop, java.net.InetSocketAddress address, DatagramOptions options,
+    static Datagram open(EventLoop loop, InetSocketAddress address, DatagramOptions options,
                          DatagramHandler handler) throws NativeException {
         int fd = Udp.open(address, options.receiveBuffer());
         Datagram d;
         try {
             d = new Datagram(loop, fd, handler, options);
         } catch (RuntimeException | Error e) {
-            io.github.ffmreactor.net.Fds.closeQuietly(fd);
+            Fds.closeQuietly(fd);
             throw e;
         }
         loop.registry.attach(d, Poller.READ);
@@ -306,9 +308,9 @@ public final class Datagram extends Channel {
     }
 
     /** The bound address (allocates). */
-    public java.net.InetSocketAddress localAddress() throws NativeException {
+    public InetSocketAddress localAddress() throws NativeException {
         if (fd < 0) throw new IllegalStateException("datagram socket closed");
-        return io.github.ffmreactor.net.Tcp.localAddress(fd);
+        return Tcp.localAddress(fd);
     }
 
     @Override
@@ -323,33 +325,5 @@ public final class Datagram extends Channel {
         } catch (Throwable t) {
             loop.failures.report(null, t);
         }
-    }
-
-    /**
-     * Keeps the user's state for this socket (a parser, a session), replacing what was attached.
-     * Loop thread only, like everything on it.
-     *
-     * <p>Why a typed getter and not a public field or a type parameter: a field let any code
-     * swap the state and left every read an unchecked cast; a type parameter on the socket
-     * would reach into every handler signature for one slot. {@link #attachment(Class)} names
-     * the expected type at the read, and a wrong guess fails there with that type in the
-     * message. Neither call allocates.
-     *
-     * @param state the state, or null to drop it
-     */
-    public void attach(Object state) {
-        attachment = state;
-    }
-
-    /**
-     * The attached state as {@code type}.
-     *
-     * @param <T>  the state's type
-     * @param type the type it was attached as (or a supertype)
-     * @return the state, or null if none is attached
-     * @throws ClassCastException naming both types if the state is of another type
-     */
-    public <T> T attachment(Class<T> type) {
-        return Channel.attachmentAs(attachment, type);
     }
 }

@@ -69,19 +69,10 @@ public final class EventLoop implements Executor, AutoCloseable {
         this.readBuf = arena.allocate(options.readBufferSize(), 64);
         this.idler = options.waitStrategy().idler();
         this.registry = new Registry(this);
-        this.engine = poller != null ? new ReadinessEngine(this, poller, registry, carried, counters) : openUring();
+        this.engine = poller != null ? new ReadinessEngine(this, poller, registry, carried, counters) : UringEngine.open(this, registry, counters);
         registry.bind(engine);
         this.inbox = new Inbox(engine::wakeup);
         this.tasks = new Tasks(life, inbox);
-    }
-
-    private UringEngine openUring() {
-        try {
-            return new UringEngine(this, registry, counters);
-        } catch (NativeException e) {
-            arena.close();
-            throw new IllegalStateException(e.getMessage(), e);
-        }
     }
 
     /** A loop on the best backend of this OS (or the one {@code ffmreactor.backend} names). */
@@ -287,7 +278,7 @@ public final class EventLoop implements Executor, AutoCloseable {
      * ends cancelled.
      */
     public Timer schedule(long delay, TimeUnit unit, Runnable task) {
-        return addTimer(new Timer(this, task, Timers.deadline(clock.nanoTime(), delay, unit), 0));
+        return new Timer(this, task, Timers.deadline(clock.nanoTime(), delay, unit), 0).add();
     }
 
     /**
@@ -297,15 +288,8 @@ public final class EventLoop implements Executor, AutoCloseable {
     public Timer scheduleAtFixedRate(long initialDelay, long period, TimeUnit unit, Runnable task) {
         long p = unit.toNanos(period);
         if (p <= 0) throw new IllegalArgumentException("period must be positive: " + period + " " + unit);
-        return addTimer(new Timer(this, task, Timers.deadline(clock.nanoTime(), initialDelay, unit),
-                Math.min(p, Timers.MAX_DELAY_NANOS)));
-    }
-
-    private Timer addTimer(Timer t) {
-        // Off the loop thread (or before it runs) queued; once terminated, refused.
-        if (tasks.inLoop() && !life.isTerminated()) timers.add(t);
-        else tasks.execute(() -> timers.add(t));
-        return t;
+        return new Timer(this, task, Timers.deadline(clock.nanoTime(), initialDelay, unit),
+                Math.min(p, Timers.MAX_DELAY_NANOS)).add();
     }
 
     /**

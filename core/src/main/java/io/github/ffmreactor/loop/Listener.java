@@ -217,7 +217,7 @@ public final class Listener extends Channel {
     private void removeSocketFile() {
         if (unixPath != null && Files.exists(unixPath, LinkOption.NOFOLLOW_LINKS)
                 && !Unix.removeIfSame(unixPath, unixFile)) {
-            loop.failures.report(null, new java.io.IOException("unix listener: " + unixPath
+            loop.failures.report(null, new IOException("unix listener: " + unixPath
                     + " was left in place (it is not the socket file this listener made, or could not be removed)"));
         }
     }

@@ -21,6 +21,13 @@ public final class Timer {
         this.periodNanos = periodNanos;
     }
 
+    /** Puts this new timer on its loop's heap: now on the loop thread, else by a task (refused once terminated). */
+    Timer add() {
+        if (loop.tasks.inLoop() && !loop.life.isTerminated()) loop.timers.add(this);
+        else loop.tasks.execute(() -> loop.timers.add(this));
+        return this;
+    }
+
     /**
      * Cancels the task: it will not run again (a run already under way on the loop finishes).
      * Returns false if it was already cancelled, as every timer still pending when its loop

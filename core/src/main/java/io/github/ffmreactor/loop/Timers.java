@@ -1,5 +1,6 @@
 package io.github.ffmreactor.loop;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
@@ -158,8 +159,8 @@ final class Timers {
     }
 
     /** A duration in nanoseconds, cut to {@link #MAX_DELAY_NANOS} (Duration.toNanos throws past 292 years). */
-    static long saturatedNanos(java.time.Duration d) {
+    static long saturatedNanos(Duration d) {
         if (d.isNegative()) return 0;
-        return d.compareTo(java.time.Duration.ofNanos(MAX_DELAY_NANOS)) >= 0 ? MAX_DELAY_NANOS : d.toNanos();
+        return d.compareTo(Duration.ofNanos(MAX_DELAY_NANOS)) >= 0 ? MAX_DELAY_NANOS : d.toNanos();
     }
 }

@@ -99,7 +99,17 @@ final class UringEngine implements Engine {
         }
     }
 
-    UringEngine(EventLoop loop, Registry registry, Counters counters) throws NativeException {
+    /** The loop's engine; if it cannot open, the loop's arena is closed and the failure thrown unchecked. */
+    static UringEngine open(EventLoop loop, Registry registry, Counters counters) {
+        try {
+            return new UringEngine(loop, registry, counters);
+        } catch (NativeException e) {
+            loop.arena.close();
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private UringEngine(EventLoop loop, Registry registry, Counters counters) throws NativeException {
         this.loop = loop;
         this.registry = registry;
         this.counters = counters;
@@ -176,10 +186,10 @@ final class UringEngine implements Engine {
     /** The sockaddr first (a bad address opens nothing), then the socket, then the CONNECT, queued. */
     @Override
     public void connect(Connector k, Connector.Target target) throws NativeException {
-        // Closed on the loop thread at the CONNECT's completion: confined there (closing a shared
-        // arena costs a handshake with every thread, about 13 us per connect here); shared only
-        // for a connect asked before the loop runs, made on the caller's thread.
-        Arena a = loop.inLoop() ? Arena.ofConfined() : Arena.ofShared();
+        // Called on the loop thread only (a connect asked earlier waits for the first turn), and
+        // closed there at the CONNECT's completion: confined (closing a shared arena costs a
+        // handshake with every thread, about 13 us per connect here).
+        Arena a = Arena.ofConfined();
         RingConnect s;
         try {
             MemorySegment sa = a.allocate(SockAddr.SIZEOF_STORAGE, 8);

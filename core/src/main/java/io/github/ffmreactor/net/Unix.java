@@ -3,6 +3,7 @@ package io.github.ffmreactor.net;
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Native;
 import io.github.ffmreactor.NativeException;
+import io.github.ffmreactor.sys.Platform;
 import io.github.ffmreactor.sys.SockAddr;
 import io.github.ffmreactor.sys.Sockets;
 import io.github.ffmreactor.sys.Unistd;
@@ -24,7 +25,7 @@ public final class Unix {
     private Unix() {}
 
     public static boolean available() {
-        return io.github.ffmreactor.sys.Platform.CURRENT != io.github.ffmreactor.sys.Platform.WINDOWS;
+        return Platform.CURRENT != Platform.WINDOWS;
     }
 
     private static int socket() throws NativeException {

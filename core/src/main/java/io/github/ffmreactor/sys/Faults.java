@@ -1,5 +1,6 @@
 package io.github.ffmreactor.sys;
 
+import java.util.Arrays;
 /**
  * A test-only seam that makes chosen syscalls fail on purpose, so that error paths no hostile peer
  * can reach (EMFILE on accept, ENOMEM from epoll_ctl, EBADF from epoll_wait...) run in tests.
@@ -106,8 +107,8 @@ public final class Faults {
 
     /** Removes every rule and resets the counts. */
     public static synchronized void clear() {
-        java.util.Arrays.fill(RULES, null);
-        java.util.Arrays.fill(FIRED, 0);
+        Arrays.fill(RULES, null);
+        Arrays.fill(FIRED, 0);
         armed = false;
     }
 
