@@ -101,12 +101,14 @@ public final class BenchMain {
 
                   trigger [--servers a,b] [--connections 1,16,256] [--depth 1,16] [--size 64]
                           [--forks 2] [--warmup-iterations 2] [--warmup 1s] [--iterations 5]
-                          [--time 1s] [--out DIR] | --json FILE
+                          [--time 1s] [--pin 1:0|no] [--out DIR] | --json FILE
                                              edge vs level (and oneshot) on every backend here:
                                              runs EchoBench (its JMH line is printed), then per
                                              cell each counter and CPU per round trip side by
                                              side, edge/level with its interval, a verdict;
-                                             DIR/trigger.md. --json: the table of a JSON file
+                                             DIR/trigger.md. --json: the table of a JSON file.
+                                             --pin: server on CPU 1, client on CPU 0 (taskset;
+                                             the default with two CPUs)
 
                 Benchmarks: EchoBench (-p server=IMPL, connections, size, depth), FfmCallBench,
                 HeapWriteBench; `-l` lists them. With no arguments JMH runs all of them (hours).""");

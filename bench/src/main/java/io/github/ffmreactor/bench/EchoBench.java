@@ -86,6 +86,7 @@ public class EchoBench {
     public void start() throws Exception {
         String why = Servers.unavailableReason(server);
         if (why != null) throw new UnsupportedOperationException("SKIPPED: " + why);
+        Pinning.pinClient();
         sp = ServerProcess.start(server);
         client = new LoadClient(new InetSocketAddress(InetAddress.getLoopbackAddress(), sp.port), connections, size, depth, 1,
                 WaitStrategy.parse(clientWait));

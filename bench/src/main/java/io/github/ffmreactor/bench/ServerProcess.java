@@ -50,7 +50,7 @@ final class ServerProcess implements AutoCloseable {
     static ServerProcess start(String impl) throws IOException, InterruptedException {
         String why = Servers.unavailableReason(impl);
         if (why != null) throw new UnsupportedOperationException(why);
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(Pinning.serverPrefix()); // taskset execs: the pid stays the server's
         if (impl.startsWith("c-")) {
             cmd.add(CServer.binary(CServer.source(impl)).toString());
             cmd.add("0");

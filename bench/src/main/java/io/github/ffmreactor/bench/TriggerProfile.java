@@ -3,6 +3,7 @@ package io.github.ffmreactor.bench;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,15 +24,16 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
  *
  * <p>Defaults (the profile): 1, 16 and 256 connections x depth 1 and 16 x 64 B, 2 forks x
  * (2 x 1 s warm-up, 5 x 1 s measured). Two forks, because a server process and its JIT differ
- * from one start to the next, and one fork's iterations would not show it; ten measured seconds
- * per server and cell hold the CPU-per-round-trip error (JMH's 99.9 % interval) under 10 % of the
- * score on a quiet 2-core machine; 30 trials fit in under 15 minutes.
+ * from one start to the next, and one fork's iterations would not show it. Server and client are
+ * pinned to different CPUs ({@link Pinning}; {@code --pin}). On a quiet 2-core machine the whole
+ * profile took 9.5 minutes, and pinned, 9 of the 12 edge and level CPU series had an error
+ * (JMH's 99.9 % interval) under 10 % of the score (4 of 12 unpinned).
  */
 final class TriggerProfile {
     private TriggerProfile() {}
 
     static final Set<String> OPTIONS = Set.of("servers", "connections", "depth", "size", "forks", "warmup-iterations",
-            "warmup", "iterations", "time", "out", "json");
+            "warmup", "iterations", "time", "out", "json", "pin");
 
     static int run(String[] args) throws Exception {
         Opts o = Opts.parse(args, 1, OPTIONS);
@@ -78,8 +80,30 @@ final class TriggerProfile {
                 "-foe", "true", "-rf", "json", "-rff", json.toString(),
                 // The side results for the report's charts; no syscall window (the loop counts its own).
                 "-jvmArgsAppend", "-Dffmreactor.bench.cells=" + out.resolve("cells.jsonl")
-                        + " -Dffmreactor.bench.syscallWindowMs=0"));
+                        + " -Dffmreactor.bench.syscallWindowMs=0 -D" + Pinning.PROPERTY + "=" + pin(o)));
         return a;
+    }
+
+    /**
+     * Server on CPU 1, client on CPU 0 where there are two CPUs and taskset ({@link Pinning});
+     * {@code --pin no} turns it off, {@code --pin S:C} picks the CPUs.
+     */
+    static String pin(Opts o) throws Opts.Bad {
+        String dflt = Runtime.getRuntime().availableProcessors() >= 2 && onPath("taskset") ? "1:0" : "no";
+        String v = o.get("pin", dflt);
+        try {
+            Pinning.cores(v);
+        } catch (IllegalArgumentException e) {
+            throw new Opts.Bad("--pin must be SERVER:CLIENT (e.g. 1:0) or no, got '" + v + "'");
+        }
+        return v;
+    }
+
+    private static boolean onPath(String tool) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator, -1)) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, tool))) return true;
+        }
+        return false;
     }
 
     static String table(Path json) throws IOException {

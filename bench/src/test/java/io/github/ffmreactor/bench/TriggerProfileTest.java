@@ -74,6 +74,8 @@ class TriggerProfileTest {
         assertTrue(Files.readString(dir.resolve("trigger.md")).contains(verdict));
         // The JMH line the profile ran, for running it by hand.
         assertTrue(out.contains("trigger: java -jar benchmarks.jar EchoBench -p server=ffm-edge,ffm-level,ffm-oneshot"), out);
+        // Server and client pinned apart where there are two CPUs (PinningTest checks the pinning itself).
+        assertTrue(out.contains("-Dffmreactor.bench.pin=" + TriggerProfile.pin(Opts.parse(new String[] {"trigger"}, 1, TriggerProfile.OPTIONS))), out);
         // The table has the ctl row, oneshot's column about one per round trip. Its edge and level
         // columns are checked to 0.01 in the JSON above: a loaded run measured edge at 0.001 (an
         // iteration that saw the connection's registration), so the row's text is not pinned.
