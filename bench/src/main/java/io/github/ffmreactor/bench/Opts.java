@@ -1,8 +1,8 @@
 package io.github.ffmreactor.bench;
 
+import io.github.ffmreactor.cli.Args;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,28 +27,12 @@ final class Opts {
     }
 
     static Opts parse(String[] args, int from, Set<String> allowed) throws Bad {
-        Map<String, String> m = new HashMap<>();
-        ArrayList<String> pos = new ArrayList<>();
-        for (int i = from; i < args.length; i++) {
-            String a = args[i];
-            if (!a.startsWith("--")) {
-                pos.add(a);
-                continue;
-            }
-            String name = a.substring(2);
-            String value;
-            int eq = name.indexOf('=');
-            if (eq >= 0) {
-                value = name.substring(eq + 1);
-                name = name.substring(0, eq);
-            } else {
-                if (i + 1 >= args.length) throw new Bad("--" + name + " needs a value");
-                value = args[++i];
-            }
-            if (!allowed.contains(name)) throw new Bad("unknown option --" + name + " (takes: --" + String.join(", --", allowed) + ")");
-            m.put(name, value);
+        List<String> pos = new ArrayList<>();
+        try {
+            return new Opts(Args.options(args, from, allowed, pos), pos);
+        } catch (Args.BadArgs e) {
+            throw new Bad(e.getMessage());
         }
-        return new Opts(m, pos);
     }
 
     String get(String name, String dflt) {

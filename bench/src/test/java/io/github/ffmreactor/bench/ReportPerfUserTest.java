@@ -21,16 +21,16 @@ class ReportPerfUserTest {
 
     @Test
     void parsesOnlyMeasurementLines() {
-        List<Report.PerfUser> p = Report.parsePerfUser(LINES);
+        List<PerfUserReport.PerfUser> p = PerfUserReport.parsePerfUser(LINES);
         assertEquals(5, p.size());
-        assertEquals(new Report.PerfUser("ffm-edge", 16, 0.228), p.get(1));
-        assertEquals(new Report.PerfUser("ffm-edge", 256, 0.216), p.get(4));
+        assertEquals(new PerfUserReport.PerfUser("ffm-edge", 16, 0.228), p.get(1));
+        assertEquals(new PerfUserReport.PerfUser("ffm-edge", 256, 0.216), p.get(4));
     }
 
     @Test
     void ratiosAreToCAtTheSameConnectionCount(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("perf-user.txt"), LINES);
-        String h = Report.perfUser(dir);
+        String h = PerfUserReport.html(dir);
         assertTrue(h.contains("<td>ffm-edge</td><td>16</td><td>0.228</td><td>1.82</td><td class=\"miss\">missed</td>"), h);
         assertTrue(h.contains("<td>ffm-level</td><td>16</td><td>0.140</td><td>1.12</td><td class=\"ok\">met</td>"), h);
         assertTrue(h.contains("<td>ffm-edge</td><td>256</td><td>0.216</td><td>1.08</td><td class=\"ok\">met</td>"), h);
@@ -39,7 +39,7 @@ class ReportPerfUserTest {
     @Test
     void aSkippedRunSaysWhy(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("perf-user.txt"), "perf-user: skipped (perf missing)\n");
-        assertTrue(Report.perfUser(dir).contains("<pre>perf-user: skipped (perf missing)</pre>"));
-        assertEquals("", Report.perfUser(dir.resolve("nowhere")));
+        assertTrue(PerfUserReport.html(dir).contains("<pre>perf-user: skipped (perf missing)</pre>"));
+        assertEquals("", PerfUserReport.html(dir.resolve("nowhere")));
     }
 }

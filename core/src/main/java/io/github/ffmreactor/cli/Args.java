@@ -2,14 +2,20 @@ package io.github.ffmreactor.cli;
 
 import java.io.Serial;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** {@code --name value} options, checked against the names a command takes. */
-final class Args {
-    static final class BadArgs extends Exception {
+/**
+ * {@code --name value} options, checked against the names a command takes. Public (in a package
+ * the module does not export) for one reason: the bench's subcommands parse theirs with
+ * {@link #options}, so both command lines read and refuse options alike.
+ */
+public final class Args {
+    /** A command line that does not parse; the message says what to change. */
+    public static final class BadArgs extends Exception {
         @Serial
         private static final long serialVersionUID = 1L;
 
@@ -23,10 +29,23 @@ final class Args {
     }
 
     static Args parse(String[] args, Set<String> allowed) throws BadArgs {
+        return new Args(options(args, 0, allowed, null));
+    }
+
+    /**
+     * The {@code --name value} and {@code --name=value} options of {@code args[from..]}, each name
+     * one of {@code allowed}. Other arguments go to {@code positional}, or are refused when it is null.
+     */
+    public static Map<String, String> options(String[] args, int from, Set<String> allowed, List<String> positional)
+            throws BadArgs {
         Map<String, String> m = new HashMap<>();
-        for (int i = 0; i < args.length; i++) {
+        for (int i = from; i < args.length; i++) {
             String a = args[i];
-            if (!a.startsWith("--")) throw new BadArgs("unexpected argument '" + a + "'");
+            if (!a.startsWith("--")) {
+                if (positional == null) throw new BadArgs("unexpected argument '" + a + "'");
+                positional.add(a);
+                continue;
+            }
             String name = a.substring(2);
             String value;
             int eq = name.indexOf('=');
@@ -43,7 +62,7 @@ final class Args {
             }
             m.put(name, value);
         }
-        return new Args(m);
+        return m;
     }
 
     String get(String name, String dflt) {
