@@ -18,7 +18,7 @@ import java.util.Arrays;
 final class SendVectors {
     /**
      * Chunks per SENDMSG at most: UIO_FASTIOV, the iovecs the kernel copies in without allocating
-     * (8 × 16 KiB = 128 KiB a request, more than a loopback socket's buffer takes by default).
+     * (8 × 16 KiB = 128 KiB a request; a longer queue takes one more request per 128 KiB).
      */
     static final int IOVECS = 8;
     private static final long BYTES = IoUring.sendVectorBytes(IOVECS);
