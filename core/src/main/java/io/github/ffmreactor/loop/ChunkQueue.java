@@ -7,8 +7,8 @@ import java.lang.foreign.MemorySegment;
  * A byte FIFO over {@link ChunkPool} chunks (the completion engine's queued output and held input):
  * bytes are appended at the last chunk and consumed from the first; a chunk goes back to the pool
  * as soon as it has been consumed, so an empty queue holds no native memory. Chunks never move,
- * so the kernel may read the first chunk (a SEND in flight) while bytes are appended after it.
- * Loop thread only; nothing allocates once the id array has grown to the queue's length.
+ * so the kernel may read the first chunks (a SEND or SENDMSG in flight) while bytes are appended
+ * after them. Loop thread only; nothing allocates once the id array has grown to the queue's length.
  */
 final class ChunkQueue {
     private final ChunkPool pool;
@@ -68,20 +68,39 @@ final class ChunkQueue {
 
     /** Bytes readable in one piece at the head (the rest of the first chunk). */
     int headLength() {
-        return count == 0 ? 0 : (count == 1 ? tailLen : ChunkPool.CHUNK) - headOff;
+        return count == 0 ? 0 : length(0);
     }
 
-    /** Drops {@code n} bytes (at most {@link #headLength()}) from the head; a used-up chunk goes back. */
+    /** The {@code i}-th chunk (0: the first), whose unread bytes are {@link #length(int)} from {@link #offset(int)}. */
+    MemorySegment chunk(int i) {
+        return pool.chunk(ids[(first + i) & (ids.length - 1)]);
+    }
+
+    int offset(int i) {
+        return i == 0 ? headOff : 0;
+    }
+
+    int length(int i) {
+        return (i == count - 1 ? tailLen : ChunkPool.CHUNK) - offset(i);
+    }
+
+    /**
+     * Drops {@code n} bytes from the head, across chunks (a SENDMSG of several completes with one
+     * count); each used-up chunk goes back.
+     */
     void consume(int n) {
-        if (n <= 0) return;
-        headOff += n;
-        size -= n;
-        if (headOff == (count == 1 ? tailLen : ChunkPool.CHUNK)) {
-            pool.give(ids[first]);
-            first = (first + 1) & (ids.length - 1);
-            count--;
-            headOff = 0;
-            if (count == 0) tailLen = 0;
+        while (n > 0 && count > 0) {
+            int m = Math.min(n, headLength());
+            headOff += m;
+            size -= m;
+            n -= m;
+            if (headOff == (count == 1 ? tailLen : ChunkPool.CHUNK)) {
+                pool.give(ids[first]);
+                first = (first + 1) & (ids.length - 1);
+                count--;
+                headOff = 0;
+                if (count == 0) tailLen = 0;
+            }
         }
     }
 

@@ -9,8 +9,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * A connection on the io_uring engine. Output is copied into a queue of {@link ChunkPool} chunks
  * (created at the first write, each chunk given back as it is sent: an idle connection holds none)
- * and sent by one SEND in flight, submitted with the next wait. Input arrives as completed receives
- * into the engine's provided buffers; what completes while reading is paused (its receive being
+ * and sent by one SEND (one chunk) or SENDMSG (several) in flight, submitted with the next wait.
+ * Input arrives as completed receives into the engine's provided buffers; what completes while reading is paused (its receive being
  * cancelled) is held in chunks until reading resumes. Also the engine's {@link RingState} of the
  * connection.
  */
@@ -20,8 +20,12 @@ final class RingStream extends RingState implements EngineStream {
     private ChunkQueue outq;
     /** Bytes written and not yet sent (outq's size, until the connection closes). */
     private long queued;
-    /** Bytes at outq's head in a SEND the kernel has not completed (0: none). */
+    /** Bytes at outq's head in a SEND or SENDMSG the kernel has not completed (0: none). */
     int sending;
+    /** The request in flight is a SENDMSG (of several chunks) rather than a SEND. */
+    boolean sendVectored;
+    /** This slot's SENDMSG vector ({@link SendVectors}), null before the first send of several chunks. */
+    MemorySegment vector;
     /** The engine's wait count when the SEND in flight was submitted. */
     long sendWait;
     /** On the engine's list of connections with output to submit. */
@@ -100,7 +104,7 @@ final class RingStream extends RingState implements EngineStream {
         return outq;
     }
 
-    /** The kernel completed {@code n} of the {@code asked} bytes of the connection's SEND. */
+    /** The kernel completed {@code n} of the {@code asked} bytes of the connection's SEND or SENDMSG. */
     void sent(int n, int asked) {
         Connection c = conn;
         c.loop.counters.write(n);
@@ -108,7 +112,7 @@ final class RingStream extends RingState implements EngineStream {
         queued -= n;
         outq.consume(n);
         if (queued > 0) {
-            // The rest goes in the next SEND (one per chunk). A short one: the kernel's buffer is full.
+            // The rest goes in the next send. A short one: the kernel's buffer is full.
             engine.wantSend(this);
             if (n < asked && !c.readPaused && c.overLimits(queued)) {
                 c.readPaused = true;
@@ -119,7 +123,7 @@ final class RingStream extends RingState implements EngineStream {
         }
     }
 
-    /** The connection closed while a SEND read its first chunk: now nothing reads them. */
+    /** The connection closed while a send read its first chunks: now nothing reads them. */
     void sendAbandoned() {
         outq.clear();
     }
@@ -270,7 +274,7 @@ final class RingStream extends RingState implements EngineStream {
     @Override
     public void closed() {
         queued = 0;
-        // A SEND still in flight reads the first chunk; the engine empties the queue at its completion.
+        // A send still in flight reads the first chunks; the engine empties the queue at its completion.
         if (outq != null && sending == 0) outq.clear();
         if (heldq != null) heldq.clear();
     }

@@ -112,7 +112,7 @@ final class UringCompletions implements Uring.CqeHandler {
         } else if (-res == Errno.EAGAIN || -res == Errno.EINTR) {
             engine.sq.wantSend(k);
         } else {
-            k.connection().ioError("send", -res);
+            k.connection().ioError(k.sendVectored ? "sendmsg" : "send", -res);
         }
     }
 

@@ -27,11 +27,12 @@ import java.util.concurrent.TimeUnit;
  * RECV that picks buffers from one provided buffer ring per loop (multishot, or one buffer at a time
  * until {@code RingStream.multishot}); the handler sees the ring buffer for the {@code onData} call
  * and the buffer goes back to the kernel right after it. Output is copied into the connection's
- * queue of {@link ChunkPool} chunks by its {@link RingStream} and sent by one SEND per connection
- * in flight (one chunk at most), submitted at {@link #prepare} together with the wait (one
- * io_uring_enter); a chunk goes back to the pool when its bytes are sent. Closing is a
- * request: the slot is retired, the connection's requests are cancelled, and the fd is closed and the
- * slot freed only once the kernel has returned the last completion for them. An outgoing connect is
+ * queue of {@link ChunkPool} chunks by its {@link RingStream} and sent by one request per connection
+ * in flight (a SEND of one chunk, or a SENDMSG of up to {@link SendVectors#IOVECS}), submitted at
+ * {@link #prepare} together with the wait (one io_uring_enter); a chunk goes back to the pool when
+ * its bytes are sent. Closing is a request: the slot is retired, the connection's requests are
+ * cancelled, and the fd is closed and the slot freed only once the kernel has returned the last
+ * completion for them. An outgoing connect is
  * one IORING_OP_CONNECT on an unconnected socket, closed the same way. UDP is not served here.
  *
  * <p>This class is the engine's face (registration, the wait); the submission side is
@@ -68,6 +69,8 @@ final class UringEngine implements Engine {
     private RingState[] states = new RingState[64];
     /** Queued output and held input of every connection, lent per connection while it has some. */
     private final ChunkPool chunks = new ChunkPool();
+    /** Per slot: the msghdr and iovecs of a SENDMSG of several chunks. */
+    final SendVectors vectors = new SendVectors();
     private final Runnable trimTask = this::trimChunks;
     private Timer trimTimer;
 
@@ -362,6 +365,7 @@ final class UringEngine implements Engine {
         if (reaped) {
             arena.close();
             chunks.close();
+            vectors.close();
         }
     }
 }

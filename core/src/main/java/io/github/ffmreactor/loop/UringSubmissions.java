@@ -9,14 +9,16 @@ import static io.github.ffmreactor.sys.IoUring.OP_ASYNC_CANCEL;
 import io.github.ffmreactor.NativeException;
 import io.github.ffmreactor.sys.Errno;
 import io.github.ffmreactor.sys.Faults;
+import io.github.ffmreactor.sys.IoUring;
 import io.github.ffmreactor.sys.SocketConsts;
 import io.github.ffmreactor.sys.Uring;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
  * The io_uring engine's submission side: what the turn asked for (receives and accepts to arm,
- * SENDs, connects, cancels), queued per channel and turned into SQEs at {@link #submitQueued},
- * just before the wait that submits them in the same io_uring_enter; and the one place that
+ * SENDs or SENDMSGs, connects, cancels), queued per channel and turned into SQEs at
+ * {@link #submitQueued}, just before the wait that submits them in the same io_uring_enter; and the one place that
  * decides to enter the kernel early ({@link #room}: the submission queue is full). Loop thread only.
  *
  * <p>An entry leaves its queue only once its SQE has room: if the submit that makes room fails,
@@ -187,22 +189,56 @@ final class UringSubmissions {
         }
     }
 
-    /** One SEND of the head chunk of the connection's queue (an SQE is free). */
+    /**
+     * One request for the head of the connection's queue (an SQE is free): a SEND of its first
+     * chunk, or when it spans chunks one SENDMSG of up to {@link SendVectors#IOVECS} of them, so a
+     * large reply costs one request and one completion, not one per chunk. Without a vector (its
+     * mmap failed: memory is short) it is a SEND, and the next send tries again.
+     */
     private void prepareSend(RingStream k) {
         UringEngine e = engine;
         ChunkQueue q = k.output();
         int fd = k.channel.fd;
-        int len = q.headLength();
+        int chunks = Math.min(q.chunks(), SendVectors.IOVECS);
+        MemorySegment v = chunks > 1 ? vector(k) : null;
+        if (v == null) chunks = 1;
+        int len = 0;
+        for (int i = 0; i < chunks; i++) len += q.length(i);
         long ud = UserData.of(e.registry.token(k.channel), UserData.SEND);
         int n = Faults.ENABLED ? (int) e.faults.request(e.ring, Faults.Call.WRITE, fd, len, ud) : len;
         if (n > 0) {
             len = n; // a short send made on purpose: the kernel really moves only n bytes
-            e.ring.prepSend(fd, q.head(), q.headOffset(), len, MSG_NOSIGNAL, ud);
+            if (v == null) e.ring.prepSend(fd, q.head(), q.headOffset(), len, MSG_NOSIGNAL, ud);
+            else e.ring.prepSendmsg(fd, v, iovecs(q, v, chunks, len), MSG_NOSIGNAL, ud);
         }
         k.sending = len;
+        k.sendVectored = v != null;
         k.sendWait = e.waits;
         k.ops++;
         e.inFlight++;
+    }
+
+    /** The connection's slot's SENDMSG vector, mapped at its first use; null when that mmap fails. */
+    private MemorySegment vector(RingStream k) {
+        if (k.vector == null) {
+            try {
+                k.vector = engine.vectors.of(k.channel.slot);
+            } catch (NativeException ex) {
+                return null;
+            }
+        }
+        return k.vector;
+    }
+
+    /** Points the iovecs of {@code v} at the first {@code len} bytes of {@code q}: the iovecs used. */
+    private static int iovecs(ChunkQueue q, MemorySegment v, int chunks, int len) {
+        int i = 0;
+        for (int left = len; i < chunks && left > 0; i++) {
+            int m = Math.min(q.length(i), left);
+            IoUring.setIovec(v, i, q.chunk(i), q.offset(i), m);
+            left -= m;
+        }
+        return i;
     }
 
     /**

@@ -26,7 +26,7 @@ public final class Faults {
          * after a multishot receive ended), which then completes with the errno.
          */
         READ,
-        /** write(2) / send on a stream fd; io_uring: a SEND the engine submits (failed, or made short). */
+        /** write(2) / send on a stream fd; io_uring: a SEND or SENDMSG the engine submits (failed, or made short). */
         WRITE,
         /** connect(2); io_uring: an IORING_OP_CONNECT, which then completes with the errno. */
         CONNECT,

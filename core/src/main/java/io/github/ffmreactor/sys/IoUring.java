@@ -51,8 +51,8 @@ public final class IoUring {
     public static final long OFF_SQ_RING = 0L, OFF_CQ_RING = 0x8000000L, OFF_SQES = 0x10000000L;
 
     // --- opcodes (enum io_uring_op)
-    public static final byte OP_NOP = 0, OP_POLL_ADD = 6, OP_TIMEOUT = 11, OP_ACCEPT = 13, OP_ASYNC_CANCEL = 14,
-            OP_LINK_TIMEOUT = 15, OP_CONNECT = 16, OP_CLOSE = 19, OP_READ = 22, OP_WRITE = 23, OP_SEND = 26,
+    public static final byte OP_NOP = 0, OP_POLL_ADD = 6, OP_SENDMSG = 9, OP_TIMEOUT = 11, OP_ACCEPT = 13,
+            OP_ASYNC_CANCEL = 14, OP_LINK_TIMEOUT = 15, OP_CONNECT = 16, OP_CLOSE = 19, OP_READ = 22, OP_WRITE = 23, OP_SEND = 26,
             OP_RECV = 27, OP_SHUTDOWN = 34, OP_MSG_RING = 40, OP_SOCKET = 45, OP_SEND_ZC = 47;
 
     // --- sqe.flags (IOSQE_*)
@@ -173,6 +173,30 @@ public final class IoUring {
     public static final long P_SQ_ENTRIES = off(PARAMS, "sq_entries"), P_CQ_ENTRIES = off(PARAMS, "cq_entries"),
             P_FLAGS = off(PARAMS, "flags"), P_FEATURES = off(PARAMS, "features"),
             P_SQ_OFF = off(PARAMS, "sq_off"), P_CQ_OFF = off(PARAMS, "cq_off");
+
+    /**
+     * A SENDMSG's vector: a {@code struct msghdr} ({@link Mmsg#MSGHDR}, 56 bytes: no address, no
+     * control) rounded up to 64, then its {@code struct iovec}s ({@link Mmsg#IOVEC}, 16 bytes each).
+     */
+    public static final long SEND_VECTOR_IOV = 64;
+
+    /** Bytes of a SENDMSG vector with room for {@code iovecs} iovecs. */
+    public static long sendVectorBytes(int iovecs) {
+        return SEND_VECTOR_IOV + iovecs * Mmsg.IOVEC.byteSize();
+    }
+
+    /** Zeroes the msghdr of vector {@code v} and points its msg_iov at v's own iovecs (once per vector). */
+    public static void initSendVector(MemorySegment v) {
+        v.asSlice(0, Mmsg.MSGHDR.byteSize()).fill((byte) 0);
+        v.set(JAVA_LONG, Mmsg.MSG_IOV, Unistd.address(v, SEND_VECTOR_IOV, v.byteSize() - SEND_VECTOR_IOV));
+    }
+
+    /** Sets iovec {@code i} of vector {@code v} to {@code buf[off, off+len)}. */
+    public static void setIovec(MemorySegment v, int i, MemorySegment buf, long off, long len) {
+        long o = SEND_VECTOR_IOV + i * Mmsg.IOVEC.byteSize();
+        v.set(JAVA_LONG, o + Mmsg.IOV_BASE, Unistd.address(buf, off, len));
+        v.set(JAVA_LONG, o + Mmsg.IOV_LEN, len);
+    }
 
     /** Byte offset of member {@code name} in {@code l}. */
     public static long off(StructLayout l, String name) {

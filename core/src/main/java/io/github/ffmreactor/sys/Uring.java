@@ -288,6 +288,16 @@ public final class Uring implements AutoCloseable {
         return prep(OP_SEND, 0, 0, fd, Unistd.address(buf, off, len), len, 0, msgFlags, 0, userData);
     }
 
+    /**
+     * sendmsg of the first {@code iovecs} iovecs of {@code vector} (an {@link IoUring#initSendVector}
+     * one; 5.3): the vector and the memory it points at must live until the CQE.
+     */
+    public boolean prepSendmsg(int fd, MemorySegment vector, int iovecs, int msgFlags, long userData) {
+        vector.set(JAVA_LONG, Mmsg.MSG_IOVLEN, iovecs);
+        // len 1, as liburing's io_uring_prep_sendmsg: one msghdr.
+        return prep(OP_SENDMSG, 0, 0, fd, Unistd.address(vector, 0, Mmsg.MSGHDR.byteSize()), 1, 0, msgFlags, 0, userData);
+    }
+
     /** read into {@code buf[off, off+len)} at file position {@code pos} (-1: the current one). */
     public boolean prepRead(int fd, MemorySegment buf, long off, int len, long pos, long userData) {
         return prep(OP_READ, 0, 0, fd, Unistd.address(buf, off, len), len, pos, 0, 0, userData);

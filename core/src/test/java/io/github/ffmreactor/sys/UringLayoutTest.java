@@ -1,8 +1,13 @@
 package io.github.ffmreactor.sys;
 
 import static io.github.ffmreactor.sys.IoUring.*;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -84,12 +89,36 @@ class UringLayoutTest {
         assertEquals(2, off(PROBE_OP, "flags"));
     }
 
+    /**
+     * A SENDMSG's vector: struct msghdr (Mmsg.MSGHDR, pinned by MmsgLayoutTest) at 0 with msg_iov
+     * pointing at the iovecs from 64 on; nothing else set (no address, no control, no flags).
+     */
+    @Test
+    void sendmsgVector() {
+        assertEquals(64, SEND_VECTOR_IOV);
+        assertEquals(192, sendVectorBytes(8));
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(sendVectorBytes(2), 8);
+            v.fill((byte) 0x55);
+            initSendVector(v);
+            assertEquals(v.address() + 64, v.get(JAVA_LONG, 16), "msg_iov");
+            for (long o : new long[] {0, 8, 24, 32, 40}) assertEquals(0, v.get(JAVA_LONG, o), "msghdr at " + o);
+            assertEquals(0, v.get(JAVA_INT, 48), "msg_flags");
+            MemorySegment buf = a.allocate(100);
+            setIovec(v, 1, buf, 10, 90);
+            assertEquals(buf.address() + 10, v.get(JAVA_LONG, 64 + 16), "iov_base of the second iovec");
+            assertEquals(90, v.get(JAVA_LONG, 64 + 24), "iov_len");
+            assertThrows(IndexOutOfBoundsException.class, () -> setIovec(v, 1, buf, 10, 91));
+        }
+    }
+
     @Test
     void constants() {
         assertEquals(425, SYS_SETUP);
         assertEquals(426, SYS_ENTER);
         assertEquals(427, SYS_REGISTER);
         assertEquals(0, OP_NOP);
+        assertEquals(9, OP_SENDMSG);
         assertEquals(11, OP_TIMEOUT);
         assertEquals(13, OP_ACCEPT);
         assertEquals(14, OP_ASYNC_CANCEL);

@@ -297,6 +297,36 @@ class UringTest {
         }
     }
 
+    /** One SENDMSG of three iovecs (the middle one at an offset) moves their bytes in order, one CQE. */
+    @Test
+    void sendmsgOfSeveralIovecs() throws Exception {
+        List<Socket> peers = new ArrayList<>();
+        try (Uring ring = Uring.open(8); Arena bufs = Arena.ofConfined()) {
+            Pair p = pair(peers);
+            MemorySegment v = bufs.allocate(sendVectorBytes(3), 8);
+            initSendVector(v);
+            byte[][] parts = {"one ".getBytes(StandardCharsets.US_ASCII), "xxtwo ".getBytes(StandardCharsets.US_ASCII),
+                "three".getBytes(StandardCharsets.US_ASCII)};
+            int total = 0;
+            for (int i = 0; i < 3; i++) {
+                MemorySegment b = bufs.allocate(parts[i].length);
+                MemorySegment.copy(parts[i], 0, b, JAVA_BYTE, 0, parts[i].length);
+                int off = i == 1 ? 2 : 0;
+                setIovec(v, i, b, off, parts[i].length - off);
+                total += parts[i].length - off;
+            }
+            assertTrue(ring.prepSendmsg(p.fd(), v, 3, C.MSG_NOSIGNAL(), 30));
+            assertEquals(List.of(new Cqe(30, total, 0)), await(ring, 1));
+            assertArrayEquals("one two three".getBytes(StandardCharsets.US_ASCII), p.peer().getInputStream().readNBytes(total));
+            // Only the first iovecs named by the count go.
+            assertTrue(ring.prepSendmsg(p.fd(), v, 1, C.MSG_NOSIGNAL(), 31));
+            assertEquals(List.of(new Cqe(31, 4, 0)), await(ring, 1));
+            assertArrayEquals("one ".getBytes(StandardCharsets.US_ASCII), p.peer().getInputStream().readNBytes(4));
+        } finally {
+            for (Socket s : peers) s.close();
+        }
+    }
+
     /** A non-blocking, unconnected TCP socket for IORING_OP_CONNECT. */
     private int connectingSocket() {
         return track(Sockets.socket(cs, C.AF_INET(), C.SOCK_STREAM() | C.SOCK_NONBLOCK() | C.SOCK_CLOEXEC(), 0));
