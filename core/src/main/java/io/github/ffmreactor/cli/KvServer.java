@@ -27,14 +27,16 @@ import java.util.concurrent.CountDownLatch;
 public final class KvServer {
     private KvServer() {}
 
+    static final String WARMUP_SYNTAX = "0|<n>ms|<n>s";
     static final Set<String> OPTIONS;
     static {
         Set<String> o = new HashSet<>(Serve.TCP_OPTIONS);
-        o.addAll(List.of("max-bulk", "client-query-buffer-limit", "client-output-buffer-limit", "train-requests"));
+        o.addAll(List.of("max-bulk", "client-query-buffer-limit", "client-output-buffer-limit", "train-requests",
+                "warmup"));
         OPTIONS = Set.copyOf(o);
     }
     static final String USAGE = Serve.TCP_USAGE + " --max-bulk 512MiB --client-query-buffer-limit 1GiB"
-            + " --client-output-buffer-limit 32MiB [--train [--train-requests 300000]]";
+            + " --client-output-buffer-limit 32MiB --warmup " + WARMUP_SYNTAX + " [--train [--train-requests 300000]]";
 
     /** {@code 512MiB}, {@code 64k}, {@code 1G}, {@code 1000}: bytes, with an optional binary unit. */
     static long size(Args a, String name, long dflt, long min, long max) throws Args.BadArgs {
@@ -60,6 +62,29 @@ public final class KvServer {
         return n;
     }
 
+    /** The longest warm-up {@code --warmup} takes: it delays the listener, so it is kept short. */
+    static final Duration MAX_WARMUP = Duration.ofSeconds(60);
+    static final Duration DEFAULT_WARMUP = Duration.ZERO;
+
+    /** {@code --warmup}: {@code 0} or {@code off} (none), {@code 500ms}, {@code 2s}; at most {@link #MAX_WARMUP}. */
+    static Duration warmup(Args a) throws Args.BadArgs {
+        String v = a.get("warmup", null);
+        if (v == null) return DEFAULT_WARMUP;
+        String t = v.strip().toLowerCase(Locale.ROOT);
+        if (t.equals("0") || t.equals("off")) return Duration.ZERO;
+        long unit = t.endsWith("ms") ? 1 : t.endsWith("s") ? 1000 : 0;
+        Duration d = null;
+        if (unit != 0) {
+            String n = t.substring(0, t.length() - (unit == 1 ? 2 : 1)).strip();
+            if (!n.isEmpty() && n.chars().allMatch(Character::isDigit) && n.length() <= 9) {
+                d = Duration.ofMillis(Long.parseLong(n) * unit);
+            }
+        }
+        if (d == null) throw new Args.BadArgs("--warmup must be " + WARMUP_SYNTAX + " (e.g. 500ms or 2s), got '" + v + "'");
+        if (d.compareTo(MAX_WARMUP) > 0) throw new Args.BadArgs("--warmup must be at most " + MAX_WARMUP.toSeconds() + "s, got '" + v + "'");
+        return d;
+    }
+
     static KvConfig config(Args a) throws Args.BadArgs {
         return new KvConfig(
                 size(a, "max-bulk", KvConfig.DEFAULT_MAX_BULK, 1, Integer.MAX_VALUE - (1 << 20)),
@@ -73,11 +98,22 @@ public final class KvServer {
         List<String> rest = new ArrayList<>(Arrays.asList(words));
         boolean train = rest.remove("--train");
         Args a = Args.parse(rest.toArray(String[]::new), OPTIONS);
-        Kv kv = new Kv(config(a));
+        KvConfig config = config(a);
+        Kv kv = new Kv(config);
         InetSocketAddress address = Serve.address(a);
         Trigger trigger = Serve.trigger(a);
         LoopOptions options = kv.options(Serve.options(a, LoopOptions.defaults()));
-        if (train) return KvTrain.run(kv, options, trigger, a.intValue("train-requests", 300_000, 1000, 100_000_000), out);
+        Duration warmup = warmup(a);
+        if (train) {
+            if (!warmup.isZero()) throw new Args.BadArgs("--warmup does not go with --train (the training run is the warm-up)");
+            return KvTrain.run(kv, options, trigger, a.intValue("train-requests", 300_000, 1000, 100_000_000), out);
+        }
+        if (!warmup.isZero()) {
+            // Before the listener opens: a client that connects meets a server that is already compiled.
+            long t0 = System.nanoTime();
+            long n = KvTrain.warmUp(config, options, trigger, warmup);
+            out.printf("ffmreactor kv warmed up: %d requests in %d ms%n", n, (System.nanoTime() - t0) / 1_000_000);
+        }
         int loops = a.intValue("loops", 1, 1, 256);
         if (loops == 1) {
             EventLoop loop = EventLoop.open(options);
