@@ -30,11 +30,13 @@ public final class KvServer {
     static final Set<String> OPTIONS;
     static {
         Set<String> o = new HashSet<>(Serve.TCP_OPTIONS);
-        o.addAll(List.of("max-bulk", "client-query-buffer-limit", "client-output-buffer-limit", "train-requests"));
+        o.addAll(List.of("max-bulk", "client-query-buffer-limit", "client-output-buffer-limit", "train-requests", "warm-up"));
         OPTIONS = Set.copyOf(o);
     }
     static final String USAGE = Serve.TCP_USAGE + " --max-bulk 512MiB --client-query-buffer-limit 1GiB"
-            + " --client-output-buffer-limit 32MiB [--train [--train-requests 300000]]";
+            + " --client-output-buffer-limit 32MiB --warm-up " + KvServer.WARM_UP + " [--train [--train-requests 300000]]";
+    /** Requests of the in-process warm-up before the server opens its port (0: none). */
+    static final int WARM_UP = 10_000;
 
     /** {@code 512MiB}, {@code 64k}, {@code 1G}, {@code 1000}: bytes, with an optional binary unit. */
     static long size(Args a, String name, long dflt, long min, long max) throws Args.BadArgs {
@@ -73,12 +75,15 @@ public final class KvServer {
         List<String> rest = new ArrayList<>(Arrays.asList(words));
         boolean train = rest.remove("--train");
         Args a = Args.parse(rest.toArray(String[]::new), OPTIONS);
-        Kv kv = new Kv(config(a));
+        KvConfig config = config(a);
+        Kv kv = new Kv(config);
         InetSocketAddress address = Serve.address(a);
         Trigger trigger = Serve.trigger(a);
         LoopOptions options = kv.options(Serve.options(a, LoopOptions.defaults()));
         if (train) return KvTrain.run(kv, options, trigger, a.intValue("train-requests", 300_000, 1000, 100_000_000), out);
         int loops = a.intValue("loops", 1, 1, 256);
+        int warm = a.intValue("warm-up", WARM_UP, 0, 100_000_000);
+        if (warm > 0) KvTrain.warmUp(config, options, trigger, warm);
         if (loops == 1) {
             EventLoop loop = EventLoop.open(options);
             Listener listener;

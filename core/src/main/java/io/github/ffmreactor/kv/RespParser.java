@@ -34,6 +34,16 @@ final class RespParser {
         default boolean mayRun() {
             return true;
         }
+
+        /**
+         * Whether a command named {@code seg[off, off+len)} with {@code argc} arguments (asked only
+         * when it has more than {@link #ASK_ARGS}) would run. When it would not (an unknown name, a
+         * wrong arity), its reply quotes no more than its first arguments: the rest are parsed and
+         * dropped as they arrive, and the command is handed over with its first {@link #KEEP_SKIPPED}.
+         */
+        default boolean runs(MemorySegment seg, long off, int len, long argc) {
+            return true;
+        }
     }
 
     /** Redis's limit on an inline line and on a '*' or '$' header line. */
@@ -46,6 +56,10 @@ final class RespParser {
     static final int KEEP_ARGS = 1024;
     /** The held buffer doubles up to this, then grows by half (or to a size a header announced). */
     static final int DOUBLE_UP_TO = 1 << 20;
+    /** A command announcing more arguments than this is checked by {@link Sink#runs} once its name is in. */
+    static final int ASK_ARGS = 64;
+    /** Arguments kept (the name included) of a command that will not run: enough for Redis's unknown-command text. */
+    static final int KEEP_SKIPPED = 64;
 
     private static final int INCOMPLETE = -1, FAILED = -2;
 
@@ -59,6 +73,12 @@ final class RespParser {
     private int argc;
     /** Arguments a multibulk header announced; -1 before the header is read (or inline). */
     private long expected = -1;
+    /** Arguments parsed (argc, plus those dropped while skipping). */
+    private long seen;
+    /** The command will not run: arguments past the first KEEP_SKIPPED are parsed and dropped. */
+    private boolean skipping;
+    /** While skipping: where the kept arguments end; the bytes from here to pos are dropped. */
+    private long keepEnd;
     /** Where parsing resumes: the end of the last whole header or argument. */
     private long pos;
     /** Where the search for a line end resumes (a line already scanned is not scanned again). */
@@ -128,7 +148,14 @@ final class RespParser {
         if (failed || len == 0) return;
         if (heldLen == 0) {
             long used = parse(buf, off, off + len);
-            if (used >= 0 && used < off + len) hold(buf, used, (int) (off + len - used));
+            if (used < 0 || used >= off + len) return;
+            long dropped = droppable();
+            if (dropped > 0 && hold(buf, used, (int) keepEnd)) {
+                rebase(dropped);
+                hold(buf, used + keepEnd + dropped, (int) (off + len - used - keepEnd - dropped));
+            } else if (dropped == 0) {
+                hold(buf, used, (int) (off + len - used));
+            }
             return;
         }
         if (!hold(buf, off, len) || stalled || heldLen < need) return;
@@ -144,10 +171,30 @@ final class RespParser {
             examined += rest;
         }
         heldLen = rest;
+        long dropped = droppable();
+        if (dropped > 0) {
+            int from = (int) (keepEnd + dropped);
+            System.arraycopy(held, from, held, (int) keepEnd, heldLen - from);
+            examined += heldLen - from;
+            heldLen -= (int) dropped;
+            rebase(dropped);
+        }
         if (heldLen == 0 && held.length > KEEP_HELD) {
             held = new byte[0];
             heldSeg = MemorySegment.ofArray(held);
         }
+    }
+
+    /** While skipping, with the command unfinished: the bytes of dropped arguments before pos. */
+    private long droppable() {
+        return skipping && !ready && pos > keepEnd ? pos - keepEnd : 0;
+    }
+
+    /** The command's bytes [keepEnd, keepEnd + d) were dropped: later offsets move down. */
+    private void rebase(long d) {
+        pos -= d;
+        scan -= d;
+        need = Math.max(0, need - d);
     }
 
     private boolean hold(MemorySegment buf, long off, int n) {
@@ -205,6 +252,9 @@ final class RespParser {
 
     private void reset() {
         argc = 0;
+        seen = 0;
+        skipping = false;
+        keepEnd = 0;
         expected = -1;
         pos = scan = need = 0;
         ready = false;
@@ -254,7 +304,7 @@ final class RespParser {
             pos = eol + 2 - base;
             scan = pos;
         }
-        while (argc < expected) {
+        while (seen < expected) {
             long q = base + pos;
             if (q >= end) return incomplete(pos + 4);
             byte b = seg.get(ValueLayout.JAVA_BYTE, q);
@@ -268,9 +318,19 @@ final class RespParser {
             if (seg.get(ValueLayout.JAVA_BYTE, data + len) != '\r' || seg.get(ValueLayout.JAVA_BYTE, data + len + 1) != '\n') {
                 return fail("Protocol error: expected '\\r\\n' after a bulk string of " + len + " bytes");
             }
-            arg(data - base, (int) len);
             pos = data + len + 2 - base;
             scan = pos;
+            if (!skipping) {
+                arg(data - base, (int) len);
+            } else if (argc < KEEP_SKIPPED) {
+                arg(data - base, (int) len);
+                keepEnd = pos;
+            }
+            seen++;
+            if (seen == 1 && expected > ASK_ARGS && !sink.runs(seg, data, (int) len, expected)) {
+                skipping = true;
+                keepEnd = pos;
+            }
         }
         return pos;
     }

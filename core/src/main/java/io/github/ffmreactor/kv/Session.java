@@ -92,6 +92,13 @@ final class Session implements Handler, RespParser.Sink {
         out.error("ERR " + message);
     }
 
+    /** A command that will not run (unknown, wrong arity) keeps only the arguments its error quotes. */
+    @Override
+    public boolean runs(MemorySegment seg, long off, int len, long argc) {
+        Command cmd = Commands.lookup(seg, off, len);
+        return cmd != null && cmd.arityFits((int) argc);
+    }
+
     @Override
     public boolean onCommand(MemorySegment seg, long[] off, int[] len, int argc) {
         return Commands.dispatch(state.call.on(this, seg, off, len, argc));
