@@ -91,6 +91,7 @@ final class KvTrain {
                 outs[i] = socks[i].getOutputStream();
                 sent += everyday(outs[i], ins[i], i);
             }
+            for (int i = 0; i < 3; i++) sent += trickle(outs[0], ins[0]);
             byte[][] shapes = shapes();
             for (int round = 0; sent < requests; round++) {
                 byte[] one = shapes[round % shapes.length];
@@ -131,6 +132,16 @@ final class KvTrain {
             if (n % 6 == 5) shapes.add(mget);
         }
         return shapes.toArray(byte[][]::new);
+    }
+
+    /** A 2,000-key MGET sent 20 keys per write, as a slow or hostile client sends: parsed piece by piece as it comes. */
+    private static int trickle(OutputStream o, InputStream in) throws IOException {
+        int keys = 2000;
+        o.write(("*" + (keys + 1) + "\r\n$4\r\nMGET\r\n").getBytes(StandardCharsets.US_ASCII));
+        byte[] packet = "$1\r\nk\r\n".repeat(20).getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < keys / 20; i++) o.write(packet);
+        reply(in);
+        return 1;
     }
 
     /** What client libraries send: HELLO, CLIENT, SELECT, INFO, transactions, expiry, SCAN. Returns the count. */

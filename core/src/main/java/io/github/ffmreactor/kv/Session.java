@@ -49,7 +49,11 @@ final class Session implements Handler, RespParser.Sink {
     @Override
     public void onData(Connection c, MemorySegment buf, int len) {
         out.begin(this);
-        parser.feed(buf, 0, len);
+        try {
+            parser.feed(buf, 0, len);
+        } finally {
+            state.call.unlockStore();
+        }
         finish();
     }
 
@@ -74,7 +78,11 @@ final class Session implements Handler, RespParser.Sink {
             return;
         }
         out.begin(this);
-        parser.resume();
+        try {
+            parser.resume();
+        } finally {
+            state.call.unlockStore();
+        }
         finish();
     }
 
