@@ -18,7 +18,7 @@ public final class BenchMain {
     private BenchMain() {}
 
     /** The words that are subcommands when first; nothing else is. */
-    static final List<String> SUBCOMMANDS = List.of("server", "servers", "load", "smoke", "report", "idle", "kv", "jmh", "udp", "udp-server", "uring", "trigger");
+    static final List<String> SUBCOMMANDS = List.of("server", "servers", "load", "smoke", "report", "idle", "kv", "kv-hostile", "jmh", "udp", "udp-server", "uring", "trigger");
 
     public static void main(String[] args) throws Exception {
         System.exit(run(args));
@@ -43,6 +43,7 @@ public final class BenchMain {
                 case "report" -> Report.run(args);
                 case "idle" -> IdleCpu.run(args);
                 case "kv" -> KvBench.run(args);
+                case "kv-hostile" -> KvHostileBench.run(args);
                 case "jmh" -> jmh(Arrays.copyOfRange(args, 1, args.length));
                 case "udp" -> UdpBench.run(args);
                 case "udp-server" -> UdpBench.server(args);
@@ -84,8 +85,13 @@ public final class BenchMain {
                   report [--in DIR] [--out DIR]  HTML report + PNG charts from a bench run
                   idle [--servers a,b] [--seconds 10] [--out FILE]  each server's CPU with no traffic
                   kv [--out DIR] [--rounds 3] [--scale 1] [--core 0] [--client-core 1]
+                     [--clients 1,50] [--tests ping_mbulk,set,get] (also ping_inline)
                                              redis-benchmark vs redis-server and ffmreactor kv
                                              (epoll level/edge), same core, interleaved
+                  kv-hostile [--rounds 1] [--cases trickle,bigget,args] [--servers a,b] [--warmup 2s]
+                                             hostile clients vs redis-server and kv (started with
+                                             kv --warmup; 0: cold): worst and p99 PING on another
+                                             connection, RSS growth
                   jmh [JMH options]          the same as giving the JMH options directly
                   udp [--senders 1,16] [--seconds 5] [--size 64] [--out FILE]
                                              UDP echo: datagrams/s and server CPU per datagram,

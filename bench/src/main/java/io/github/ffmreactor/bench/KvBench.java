@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -34,12 +35,23 @@ final class KvBench {
     private KvBench() {}
 
     static final List<String> SERVERS = List.of("redis-server", "ffm-kv-level", "ffm-kv-edge");
-    static final int[] CLIENTS = {1, 50};
     static final int[] PIPELINE = {1, 16};
     static final String[] TESTS = {"ping_mbulk", "set", "get"};
+    /** The kv servers' JVM in this bench: a fixed heap, so GC sizing does not drift between rounds. */
+    static final List<String> BENCH_JVM = List.of("-Xms256m", "-Xmx256m", "-XX:+UseParallelGC");
 
     static int run(String[] args) throws Exception {
-        Opts o = Opts.parse(args, 1, Set.of("out", "rounds", "scale", "core", "client-core"));
+        Opts o = Opts.parse(args, 1, Set.of("out", "rounds", "scale", "core", "client-core", "clients", "tests"));
+        int[] clientCounts;
+        try {
+            clientCounts = Arrays.stream(o.get("clients", "1,50").split(",", -1)).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new Opts.Bad("--clients must be numbers such as 1,50, got '" + o.get("clients", "") + "'");
+        }
+        String[] tests = o.get("tests", String.join(",", TESTS)).split(",", -1);
+        for (String t : tests) {
+            if (!List.of("ping_inline", "ping_mbulk", "set", "get").contains(t)) throw new Opts.Bad("--tests: no test '" + t + "'");
+        }
         Path out = Path.of(o.get("out", "bench-results/kv"));
         int rounds = o.intValue("rounds", 3, 1, 100);
         double scale = Double.parseDouble(o.get("scale", "1"));
@@ -57,14 +69,14 @@ final class KvBench {
         }
         List<Server> servers = new ArrayList<>();
         try {
-            for (String s : SERVERS) servers.add(Server.start(s, core));
+            for (String s : SERVERS) servers.add(Server.start(s, core, BENCH_JVM));
             // Warm-up: every cell once, short, so the JVM servers are compiled before they count.
             for (Server s : servers) {
-                for (int c : CLIENTS) for (int p : PIPELINE) for (String t : TESTS) bench(s, c, p, t, requests(c, p, scale / 4), clientCore);
+                for (int c : clientCounts) for (int p : PIPELINE) for (String t : tests) bench(s, c, p, t, requests(c, p, scale / 4), clientCore);
             }
-            for (int c : CLIENTS) {
+            for (int c : clientCounts) {
                 for (int p : PIPELINE) {
-                    for (String t : TESTS) {
+                    for (String t : tests) {
                         for (int r = 0; r < rounds; r++) {
                             for (int k = 0; k < servers.size(); k++) {
                                 Server s = servers.get((k + r) % servers.size());
@@ -170,7 +182,13 @@ final class KvBench {
             this.pid = pid;
         }
 
-        static Server start(String name, int core) throws Exception {
+        /** Starts {@code name} pinned to {@code core}; a kv server's JVM gets {@code jvmFlags}. */
+        static Server start(String name, int core, List<String> jvmFlags) throws Exception {
+            return start(name, core, jvmFlags, List.of());
+        }
+
+        /** As {@link #start(String, int, List)}, with {@code kvArgs} after kv's own (ignored for redis-server). */
+        static Server start(String name, int core, List<String> jvmFlags, List<String> kvArgs) throws Exception {
             if (name.equals("redis-server")) {
                 int port = freePort();
                 // Persistence off, one I/O thread (the main thread does all), loopback only.
@@ -183,10 +201,12 @@ final class KvBench {
                 return s;
             }
             String trigger = name.endsWith("-edge") ? "edge" : "level";
-            List<String> cmd = List.of("taskset", "-c", Integer.toString(core),
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-                    "-Xms256m", "-Xmx256m", "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
-                    "io.github.ffmreactor.cli.Main", "kv", "--port", "0", "--backend", "epoll", "--trigger", trigger);
+            List<String> cmd = new ArrayList<>(List.of("taskset", "-c", Integer.toString(core),
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED"));
+            cmd.addAll(jvmFlags);
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                    "io.github.ffmreactor.cli.Main", "kv", "--port", "0", "--backend", "epoll", "--trigger", trigger));
+            cmd.addAll(kvArgs);
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             Pattern ready = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+) .*pid=(\\d+)");

@@ -25,6 +25,8 @@ final class Call {
     int argc;
     /** The connection closes after this command's reply (QUIT). */
     boolean stop;
+    /** This loop holds the store's lock (until the read's commands are done: {@link #unlockStore}). */
+    private boolean storeLocked;
 
     Call(Kv kv, Kv.LoopState state) {
         this.kv = kv;
@@ -41,6 +43,22 @@ final class Call {
         this.argc = argc;
         stop = false;
         return this;
+    }
+
+    /** Takes the store's lock, once per read: the commands after this one run under it too. */
+    void lockStore() {
+        if (!storeLocked) {
+            store.lock.lock();
+            storeLocked = true;
+        }
+    }
+
+    /** The read's commands are done: other loops may touch the store. */
+    void unlockStore() {
+        if (storeLocked) {
+            storeLocked = false;
+            store.lock.unlock();
+        }
     }
 
     /** Whether argument i is {@code lower} in any case. */

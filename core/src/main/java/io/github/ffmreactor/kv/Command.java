@@ -5,7 +5,7 @@ package io.github.ffmreactor.kv;
  * n arguments counting the name; -n: at least n), flags, and the code that runs it.
  */
 record Command(String name, int arity, int flags, Run run) {
-    /** Runs under the store's monitor: it reads or writes keys. */
+    /** Runs under the store's lock: it reads or writes keys. */
     static final int STORE = 1;
     /** Runs at once inside MULTI instead of being queued (MULTI, EXEC, DISCARD, WATCH). */
     static final int TX_CONTROL = 2;

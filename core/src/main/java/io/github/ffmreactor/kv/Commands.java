@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * The command table and the one way a command runs: looked up by the bytes of its name in any
  * case (a small open-addressing table, no allocation), its arity checked, queued instead when
- * the connection is inside MULTI, and run, under the store's monitor when it touches keys. A new
+ * the connection is inside MULTI, and run, under the store's lock when it touches keys. A new
  * command is a row in one of the groups ({@link StringCommands}, {@link KeyCommands},
  * {@link ServerCommands}), not a branch here.
  */
@@ -83,12 +83,7 @@ final class Commands {
     }
 
     static void run(Command cmd, Call c) {
-        if ((cmd.flags() & Command.STORE) != 0) {
-            synchronized (c.store) {
-                cmd.run().run(c);
-            }
-        } else {
-            cmd.run().run(c);
-        }
+        if ((cmd.flags() & Command.STORE) != 0) c.lockStore();
+        cmd.run().run(c);
     }
 }

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #options} applied to its loop options, and call {@link #sweepOn} for one of the loops.
  *
  * <p>Every loop serves connections from the same {@link KvStore}; each command that touches it
- * holds its monitor, so a command (and a transaction's EXEC) sees the whole store at once, while
+ * holds its lock (taken once per read), so a command (and a transaction's EXEC) sees the whole store at once, while
  * parsing and replies (most of the work) run on all loops in parallel.
  */
 public final class Kv {
@@ -114,8 +114,11 @@ public final class Kv {
     /** Starts the expiry sweep on {@code loop}. */
     public void sweepOn(EventLoop loop) {
         loop.scheduleAtFixedRate(SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS, () -> {
-            synchronized (store) {
+            store.lock.lock();
+            try {
                 store.sweep(SWEEP_SLOTS);
+            } finally {
+                store.lock.unlock();
             }
         });
     }
@@ -135,9 +138,12 @@ public final class Kv {
             protocol += s.protocolErrors;
             limit += s.outputLimitCloses;
         }
-        synchronized (store) {
+        store.lock.lock();
+        try {
             return "commands=" + commands + " errors=" + errors + " protocolErrors=" + protocol + " keys=" + store.size()
                     + " expired=" + store.expired() + " outputLimitCloses=" + limit;
+        } finally {
+            store.lock.unlock();
         }
     }
 }

@@ -6,6 +6,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.security.SecureRandom;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -18,9 +19,9 @@ import java.util.function.Consumer;
  * <p>The hash is SipHash under a key drawn per store from {@link SecureRandom}: keys chosen to
  * collide cannot be computed without it.
  *
- * <p>One store serves every loop of a server. The caller holds the store's monitor around each
- * command (the command table does), so a command sees one consistent store: MGET, DEL and EXISTS
- * over many keys, a transaction's EXEC. An uncontended monitor costs a compare-and-swap.
+ * <p>One store serves every loop of a server. The caller holds {@link #lock} around each command
+ * (the command table takes it, {@link Call#lockStore}), so a command sees one consistent store:
+ * MGET, DEL and EXISTS over many keys, a transaction's EXEC.
  *
  * <p>Expiry: a key with a deadline is checked when it is touched (lazily), and {@link #sweep}
  * removes expired keys nobody touches, a bounded number of slots per call (from a loop timer).
@@ -29,6 +30,12 @@ final class KvStore {
     /** Deadlines are monotonic milliseconds; 0: none. */
     static final long NO_DEADLINE = 0;
 
+    /**
+     * Held by a loop from its first command that touches keys to the end of that read's commands
+     * (not per command: a pipelined read of 16 GETs takes it once), by the expiry sweep and by
+     * the counters.
+     */
+    final ReentrantLock lock = new ReentrantLock();
     private final SipHash sip;
     private byte[][] keys = new byte[16][];
     private byte[][] vals = new byte[16][];

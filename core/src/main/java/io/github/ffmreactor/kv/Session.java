@@ -49,7 +49,11 @@ final class Session implements Handler, RespParser.Sink {
     @Override
     public void onData(Connection c, MemorySegment buf, int len) {
         out.begin(this);
-        parser.feed(buf, 0, len);
+        try {
+            parser.feed(buf, 0, len);
+        } finally {
+            state.call.unlockStore();
+        }
         finish();
     }
 
@@ -74,7 +78,11 @@ final class Session implements Handler, RespParser.Sink {
             return;
         }
         out.begin(this);
-        parser.resume();
+        try {
+            parser.resume();
+        } finally {
+            state.call.unlockStore();
+        }
         finish();
     }
 
@@ -90,6 +98,13 @@ final class Session implements Handler, RespParser.Sink {
     public void onProtocolError(String message) {
         state.protocolErrors++;
         out.error("ERR " + message);
+    }
+
+    /** A command that will not run (unknown, wrong arity) keeps only the arguments its error quotes. */
+    @Override
+    public boolean runs(MemorySegment seg, long off, int len, long argc) {
+        Command cmd = Commands.lookup(seg, off, len);
+        return cmd != null && cmd.arityFits((int) argc);
     }
 
     @Override

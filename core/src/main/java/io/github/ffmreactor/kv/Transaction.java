@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * MULTI ... EXEC: the commands a connection queued, each with a copy of its arguments (the read
- * buffer they came in is reused), run one after another under the store's monitor so no other
+ * buffer they came in is reused), run one after another under the store's lock so no other
  * client sees the store between them. A command refused while queueing (unknown, wrong arity)
  * aborts the whole transaction, as Redis does. Queued bytes count against the client's query
  * buffer limit: a transaction cannot grow the server without bound.
@@ -71,12 +71,11 @@ final class Transaction {
             return;
         }
         Session session = c.session;
-        synchronized (c.store) {
-            c.out.arrayHeader(queued.size());
-            for (Queued q : queued) {
-                c.on(session, q.args, q.off, q.len, q.off.length);
-                Commands.run(q.cmd, c);
-            }
+        c.lockStore(); // all of them, whether they touch keys or not: nobody sees the store between two
+        c.out.arrayHeader(queued.size());
+        for (Queued q : queued) {
+            c.on(session, q.args, q.off, q.len, q.off.length);
+            Commands.run(q.cmd, c);
         }
     }
 }

@@ -63,4 +63,40 @@ class RespParserPropertyTest {
         assertEquals(0, p.heldBytes());
     }
 
+    /**
+     * The same with commands that will not run among them ({@code nosuch} with 65 to 300
+     * arguments): any split hands each over with its first {@link RespParser#KEEP_SKIPPED}
+     * arguments, and the commands around it whole.
+     */
+    @Property(tries = 200)
+    void anySplitKeepsTheFirstArgumentsOfACommandThatWillNotRun(@ForAll("streams") List<Cmd> cmds, @ForAll("cuts") List<Integer> cuts,
+                                                                 @ForAll("skipped") List<String> skippedArgs) {
+        List<Cmd> all = new ArrayList<>(cmds);
+        List<String> args = new ArrayList<>(List.of("nosuch"));
+        args.addAll(skippedArgs);
+        all.add(cmds.size() / 2, new Cmd(args, false));
+        StringBuilder wire = new StringBuilder();
+        List<String> want = new ArrayList<>();
+        for (Cmd c : all) {
+            wire.append(c.wire());
+            List<String> kept = c.args().get(0).equals("nosuch") ? c.args().subList(0, RespParser.KEEP_SKIPPED) : c.args();
+            want.add(String.join(" ", kept));
+        }
+        String text = wire.toString();
+        TreeSet<Integer> at = new TreeSet<>();
+        for (int c : cuts) if (c > 0) at.add(c * 7 % text.length());
+        at.remove(0);
+        RespParserTest.Recorder r = new RespParserTest.Skipper();
+        RespParser p = new RespParser(1 << 20, 1L << 30, r);
+        RespParserTest.feed(p, r, text, at.stream().mapToInt(Integer::intValue).toArray());
+        assertEquals(null, r.error);
+        assertEquals(want, r.commands);
+        assertEquals(0, p.heldBytes());
+    }
+
+    @Provide
+    Arbitrary<List<String>> skipped() {
+        return Arbitraries.strings().withCharRange((char) 0, (char) 255).ofMaxLength(20).list().ofMinSize(RespParser.ASK_ARGS)
+                .ofMaxSize(300);
+    }
 }

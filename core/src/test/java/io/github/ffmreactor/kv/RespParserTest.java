@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 @Timeout(30)
 class RespParserTest {
     /** Records commands as "a b c" strings and the protocol error, if any. */
-    static final class Recorder implements RespParser.Sink {
+    static class Recorder implements RespParser.Sink {
         final List<String> commands = new ArrayList<>();
         String error;
         int stopAfter = Integer.MAX_VALUE;
@@ -293,5 +293,48 @@ class RespParserTest {
         assertEquals(1, r.commands.size());
         assertTrue(max >= size && max < size + 64, "the held buffer reached " + max + " bytes for a command of " + text.length());
         assertTrue(p.examined() < 3L * text.length(), "examined " + p.examined());
+    }
+
+    /**
+     * {@code *1048576} for a command that will not run (unknown), one argument per read: its
+     * arguments are dropped as they come, so the parser holds a few hundred bytes, not megabytes,
+     * and the command is handed over with its first arguments only. The same stream whole, or
+     * split anywhere, gives the same command; a command that runs keeps all its arguments.
+     */
+    @Test
+    void aCommandThatWillNotRunKeepsOnlyItsFirstArguments() {
+        int n = 200_000;
+        String arg = "$2\r\nab\r\n";
+        String text = "*" + (n + 1) + "\r\n$6\r\nnosuch\r\n" + arg.repeat(n) + "*1\r\n$4\r\nPING\r\n";
+        String want = "nosuch" + " ab".repeat(RespParser.KEEP_SKIPPED - 1);
+        int header = text.indexOf("$2");
+        for (int step : new int[] {arg.length(), 5, 3, 4096, text.length()}) {
+            Skipper r = new Skipper();
+            RespParser p = new RespParser(1 << 20, 1L << 30, r);
+            int maxHeld = 0, maxArgs = 0;
+            feed(p, r, text.substring(0, header));
+            for (int at = header; at < text.length(); at += step) {
+                feed(p, r, text.substring(at, Math.min(text.length(), at + step)));
+                maxHeld = Math.max(maxHeld, p.heldCapacity());
+                maxArgs = Math.max(maxArgs, p.argCapacity());
+            }
+            assertEquals(null, r.error);
+            assertEquals(List.of(want, "PING"), r.commands, "step " + step);
+            assertEquals(0, p.heldBytes());
+            if (step < 4096) {
+                assertTrue(maxHeld <= 1024 && maxArgs <= 128, "step " + step + ": held " + maxHeld + " B, " + maxArgs + " argument slots");
+                assertTrue(p.examined() < 4L * text.length(), "examined " + p.examined());
+            }
+        }
+        Recorder all = parse("*" + (RespParser.ASK_ARGS + 2) + "\r\n$4\r\nMGET\r\n" + arg.repeat(RespParser.ASK_ARGS + 1), 30, 100);
+        assertEquals("MGET" + " ab".repeat(RespParser.ASK_ARGS + 1), all.commands.get(0));
+    }
+
+    /** A sink that knows no command named "nosuch". */
+    static final class Skipper extends Recorder {
+        @Override
+        public boolean runs(MemorySegment seg, long off, int len, long argc) {
+            return !new String(seg.asSlice(off, len).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.ISO_8859_1).equals("nosuch");
+        }
     }
 }
