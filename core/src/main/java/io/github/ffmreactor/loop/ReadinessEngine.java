@@ -122,7 +122,7 @@ final class ReadinessEngine implements Engine {
                 loop.failures.fail(c, t);
             }
         }
-        return n + carried.run(loop);
+        return n + carried.run(loop.failures);
     }
 
     @Override

@@ -234,10 +234,7 @@ final class ReadinessStream implements EngineStream {
         c.loop.counters.queued(len);
         // Listed when its queue starts; a queue that was not empty is listed already or waits for
         // writability, which flushes it all the same.
-        if (wasEmpty && c.deferFlush && !flushListed) {
-            flushListed = true;
-            flushes.add(this);
-        }
+        if (wasEmpty && c.deferFlush) flushes.add(this);
         // Back-pressure: stop reading from this peer while its own queue is long, or while the
         // loop as a whole holds more queued output than its budget.
         if (c.overLimits(q.pending())) c.readPaused = true;
