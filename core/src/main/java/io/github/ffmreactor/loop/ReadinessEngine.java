@@ -97,7 +97,7 @@ final class ReadinessEngine implements Engine {
     public void prepare() {
         // What deferred connections queued this turn: one write each, as io_uring submits its
         // SENDs here. Immediate writes went out (or were queued for writability) when made.
-        flushes.run(loop.failures);
+        if (!flushes.isEmpty()) flushes.run(loop.failures);
     }
 
     @Override
