@@ -33,6 +33,13 @@ class UnistdWritevTest {
         assertEquals(Unistd.IOVEC, Mmsg.IOVEC, "one iovec layout for datagrams and streams");
     }
 
+    /** A pipe, {read end, write end}; the caller closes both. */
+    private static int[] pipe(Arena a, MemorySegment cs) {
+        MemorySegment fds = a.allocate(ValueLayout.JAVA_INT, 2);
+        assertEquals(0, Unistd.pipe(cs, fds));
+        return new int[] {fds.getAtIndex(ValueLayout.JAVA_INT, 0), fds.getAtIndex(ValueLayout.JAVA_INT, 1)};
+    }
+
     private static void put(MemorySegment iov, int i, MemorySegment buf, long off, long len) {
         iov.set(ValueLayout.JAVA_LONG, i * 16L + Unistd.IOV_BASE, buf.address() + off);
         iov.set(ValueLayout.JAVA_LONG, i * 16L + Unistd.IOV_LEN, len);
@@ -43,9 +50,8 @@ class UnistdWritevTest {
         assumeTrue(Platform.CURRENT != Platform.WINDOWS);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cs = Native.callState(a);
-            MemorySegment fds = a.allocate(ValueLayout.JAVA_INT, 2);
-            assertEquals(0, Unistd.pipe(cs, fds));
-            int r = fds.getAtIndex(ValueLayout.JAVA_INT, 0), w = fds.getAtIndex(ValueLayout.JAVA_INT, 1);
+            int[] p = pipe(a, cs);
+            int r = p[0], w = p[1];
             try {
                 assertTrue(Unistd.setNonBlockingCloexec(cs, w) >= 0);
                 MemorySegment x = a.allocateFrom("hello, ");
@@ -81,9 +87,8 @@ class UnistdWritevTest {
         assumeTrue(Platform.CURRENT != Platform.WINDOWS && Faults.ENABLED);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cs = Native.callState(a);
-            MemorySegment fds = a.allocate(ValueLayout.JAVA_INT, 2);
-            assertEquals(0, Unistd.pipe(cs, fds));
-            int r = fds.getAtIndex(ValueLayout.JAVA_INT, 0), w = fds.getAtIndex(ValueLayout.JAVA_INT, 1);
+            int[] p = pipe(a, cs);
+            int r = p[0], w = p[1];
             try {
                 MemorySegment x = a.allocateFrom("abcdef");
                 MemorySegment iov = a.allocate(Unistd.IOVEC, 2);
