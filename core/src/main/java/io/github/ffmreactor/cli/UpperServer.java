@@ -10,7 +10,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * The upper-case server: each line back with its ASCII letters in upper case, ending in
  * {@code \n}. Lines longer than {@link #MAX_LINE} come back in the same bytes, cut where the
- * pieces fell; a last line without {@code \n} comes back when the client ends its output.
+ * pieces fell; a last line without {@code \n} comes back when the client ends its output. The
+ * connection defers its flush: the lines of one packet go back in one write(2).
  */
 public final class UpperServer {
     private UpperServer() {}
@@ -23,6 +24,12 @@ public final class UpperServer {
      * writes it back. Stateless: one instance serves every connection's line handler.
      */
     private static final FrameHandler UPPER_LINES = new FrameHandler() {
+        /** A packet of many lines gets one write(2) back, not one per line (docs/writes.md). */
+        @Override
+        public void onOpen(Connection c) {
+            c.deferFlush(true);
+        }
+
         @Override
         public void onFrame(Connection c, MemorySegment buf, long off, int len, boolean last) {
             // When the line's own '\n' follows it in the buffer (a line that arrived whole), it goes

@@ -68,10 +68,9 @@ final class Session implements Handler, RespParser.Sink {
         return !conn.isReadPaused() && !outbox.busy();
     }
 
-    /** The peer read what was queued: send more of a long value, then run the commands that waited. */
+    /** The peer read what was queued: run the commands that waited. */
     @Override
     public void onDrained(Connection c) {
-        outbox.pump();
         if (outbox.busy()) return;
         if (!parser.stalled()) {
             if (closeWhenDone) c.closeAfterFlush();

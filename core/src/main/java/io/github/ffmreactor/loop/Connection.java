@@ -31,6 +31,7 @@ public final class Connection extends Channel {
     boolean inputClosed;     // the peer sent FIN (read returned 0)
     boolean closing;         // closeAfterFlush: no more input for the handler, flush, then linger
     boolean lingering;       // output shut down (FIN sent): reading and dropping until EOF
+    boolean deferFlush;      // writes queue until the end of the turn (deferFlush)
     private Timer lingerTimer;
 
     Connection(EventLoop loop, int fd, Trigger trigger, Handler handler) {
@@ -136,10 +137,10 @@ public final class Connection extends Channel {
         return writeOnLoop(src, off, len);
     }
 
-    private boolean writeOnLoop(MemorySegment src, long off, long len) {
+    boolean writeOnLoop(MemorySegment src, long off, long len) {
         if (fd < 0 || closing) return false;
         if (len == 0) return true;
-        if (!src.isNative()) return writeHeap(null, src, off, len);
+        if (!src.isNative()) return loop.stage.write(this, null, src, off, len);
         return stream.write(src, off, len);
     }
 
@@ -147,9 +148,6 @@ public final class Connection extends Channel {
     public boolean write(MemorySegment src) {
         return write(src, 0, src.byteSize());
     }
-
-    /** Bytes of heap input copied to the loop's native stage per write(2). */
-    static final int STAGE_SIZE = 64 * 1024;
 
     /**
      * Writes {@code src[off, off+len)} as {@link #write(MemorySegment, long, long)} does. The bytes
@@ -160,7 +158,7 @@ public final class Connection extends Channel {
         loop.tasks.checkInLoop("Connection.write");
         Objects.checkFromIndexSize(off, len, src.length);
         if (fd < 0 || closing) return false;
-        return len == 0 || writeHeap(src, null, off, len);
+        return len == 0 || loop.stage.write(this, src, null, off, len);
     }
 
     /** Writes all of {@code src}. */
@@ -179,41 +177,66 @@ public final class Connection extends Channel {
         int pos = src.position(), end = src.limit();
         if (src.hasArray()) {
             if (!write(src.array(), src.arrayOffset() + pos, end - pos)) return false;
-        } else {
-            if (fd < 0 || closing) return false;
-            MemorySegment stage = loop.stage.segment();
-            ByteBuffer view = loop.stage.view();
-            for (int p = pos; p < end; ) {
-                int n = Math.min(end - p, STAGE_SIZE);
-                view.put(0, src, p, n);
-                if (!writeOnLoop(stage, 0, n)) return false;
-                p += n;
-            }
+        } else if (fd < 0 || closing || !loop.stage.write(this, src, pos, end)) {
+            return false;
         }
         src.position(end);
         return true;
     }
 
     /**
-     * Heap bytes ({@code array}, or else the heap segment {@code seg}) in stage-sized chunks:
-     * write(2) needs a native address, and linking a heap-capable downcall would put a segment
-     * argument back on the hot path (native-notes/ffm.md). Each chunk then takes the native path,
-     * which queues what the kernel leaves.
+     * Writes {@code src}'s bytes without copying them into the queue: the loop holds {@code src}
+     * until the kernel has taken its last byte, or until the connection closes (an error, the
+     * output limit, {@link EventLoop#stop}, the loop closing), and then runs {@code release}
+     * (null: nothing to run) exactly once, on the loop thread. It also runs, before this returns
+     * false, when the write is refused. Until then {@code src} must stay valid and unchanged. A
+     * native segment is sent in place (writev(2) beside other queued output); a heap one (a
+     * {@code byte[]} a cache holds) goes through the loop's staging buffer a part at a time as
+     * the peer reads, never copied whole. Its bytes count as {@link #pendingOutput()}, for
+     * back-pressure and the {@link LoopOptions#closeAbove()} limit, as a copy's would. On
+     * io_uring the next part is copied into the connection's send chunks only as earlier ones are
+     * sent, and {@code release} runs once the last part is copied (or the connection closed).
+     * Loop thread only, as {@link #write(MemorySegment, long, long)}.
      */
-    private boolean writeHeap(byte[] array, MemorySegment seg, long off, long len) {
-        if (seg != null) Objects.checkFromIndexSize(off, len, seg.byteSize());
-        MemorySegment stage = loop.stage.segment();
-        for (long done = 0; done < len; ) {
-            int n = (int) Math.min(len - done, STAGE_SIZE);
-            if (array != null) {
-                MemorySegment.copy(array, (int) (off + done), stage, ValueLayout.JAVA_BYTE, 0, n);
-            } else {
-                MemorySegment.copy(seg, off + done, stage, 0, n);
-            }
-            if (!writeOnLoop(stage, 0, n)) return false;
-            done += n;
-        }
-        return true;
+    public boolean writeReference(MemorySegment src, Runnable release) {
+        loop.tasks.checkInLoop("Connection.writeReference");
+        long len = src.byteSize();
+        boolean open = fd >= 0 && !closing;
+        if (open && len > 0 && stream.writeReference(src, 0, len, release)) return fd >= 0;
+        if (release != null) Pieces.run(release, this);
+        return open && fd >= 0 && len == 0;
+    }
+
+    /**
+     * Defers this connection's writes to the end of the loop's turn (default off: each write
+     * goes to the kernel at once). On: a write on a readiness backend makes no syscall; it is
+     * queued (copied), and before the turn's wait everything the turn wrote goes out in one
+     * write(2), or one writev(2) when it spans pieces (copies and {@link #writeReference}
+     * segments), as Redis writes its clients' replies. Many replies to one read, or replies made
+     * by timers and tasks, then cost one syscall. On io_uring writes already go out at the end of
+     * the turn (one SEND submitted with the wait), so the setting is accepted and changes nothing.
+     * Turning it off writes what is queued now. Loop thread only.
+     */
+    public void deferFlush(boolean on) {
+        loop.tasks.checkInLoop("Connection.deferFlush");
+        deferFlush = on;
+        if (!on) flush();
+    }
+
+    /** Whether writes wait for the end of the turn ({@link #deferFlush}). */
+    public boolean isFlushDeferred() {
+        return deferFlush;
+    }
+
+    /**
+     * Writes what is queued now, not at the end of the turn (a deferred connection whose reply
+     * must go out before something else happens). False if the connection is closed. On io_uring
+     * the send is still submitted with the turn's wait. Loop thread only.
+     */
+    public boolean flush() {
+        loop.tasks.checkInLoop("Connection.flush");
+        if (fd >= 0) stream.flush();
+        return fd >= 0;
     }
 
     /** Output made progress (a write, a completed SEND): drained, lingering close, resumed reading, onDrained. */

@@ -84,7 +84,11 @@ interface Engine {
     /** Closes {@code c}'s fd and frees its slot: now, or once the kernel is done with them. */
     void release(Channel c);
 
-    /** Before the wait: submit what the turn queued (a completion engine's sends); readiness: nothing. */
+    /**
+     * Before the wait: submit what the turn queued (a completion engine's sends); readiness: write
+     * the connections that deferred their flush (if a handler answered one with more output, the
+     * {@link #await} that follows does not sleep).
+     */
     void prepare() throws NativeException;
 
     /**
@@ -100,7 +104,7 @@ interface Engine {
      */
     int deliver(int ready);
 
-    /** Work carried to the next turn: the next wait must not sleep. */
+    /** Work carried to the next turn (reads): the next wait must not sleep. */
     boolean hasCarried();
 
     /** Ends a wait in progress (or the next one). Any thread. */

@@ -22,6 +22,17 @@ sealed interface EngineStream permits ReadinessStream, RingStream {
      */
     boolean write(MemorySegment src, long off, long len);
 
+    /**
+     * Writes {@code src[off, off+len)} ({@code len > 0}, native or heap) without copying it whole
+     * into the queue: held until sent, then {@code release} (may be null) runs once on the loop
+     * thread. True: the stream owns the release (sent, or run when the connection closes). False
+     * (the connection failed or passed its limit): the release was not taken, and the caller runs it.
+     */
+    boolean writeReference(MemorySegment src, long off, long len, Runnable release);
+
+    /** Writes what is queued now, if the engine writes at once (readiness); io_uring sends at the end of the turn anyway. */
+    void flush();
+
     /** A readiness event (readiness engines only). */
     void ready(int ready) throws NativeException;
 

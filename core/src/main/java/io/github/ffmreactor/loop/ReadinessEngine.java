@@ -9,7 +9,8 @@ import io.github.ffmreactor.poll.PollerStats;
 /**
  * The readiness engine: a {@link Poller} says which fds are ready, {@link Registry} finds their
  * channels, which then read, write and accept themselves; edge-triggered connections whose read
- * budget ran out are {@link Carried} to the next turn. Registration is the poller's; closing
+ * budget ran out are {@link Carried} to the next turn, and connections that deferred their flush
+ * are written before the wait ({@link PendingFlushes}). Registration is the poller's; closing
  * releases at once.
  */
 final class ReadinessEngine implements Engine {
@@ -18,6 +19,7 @@ final class ReadinessEngine implements Engine {
     private final Registry registry;
     private final Carried carried;
     private final Counters counters;
+    private final PendingFlushes flushes = new PendingFlushes();
 
     /**
      * A socket error the event itself carries (kqueue: fflags, Poller#error) rides in a channel's
@@ -56,7 +58,7 @@ final class ReadinessEngine implements Engine {
 
     @Override
     public EngineStream stream(Connection c) {
-        return new ReadinessStream(c);
+        return new ReadinessStream(c, flushes);
     }
 
     @Override
@@ -93,12 +95,15 @@ final class ReadinessEngine implements Engine {
 
     @Override
     public void prepare() {
-        // Readiness: everything the turn wrote went out (or was queued) when it was written.
+        // What deferred connections queued this turn: one write each, as io_uring submits its
+        // SENDs here. Immediate writes went out (or were queued for writability) when made.
+        if (!flushes.isEmpty()) flushes.run(loop.failures);
     }
 
     @Override
     public int await(int timeoutMillis) throws NativeException {
-        return poller.poll(timeoutMillis);
+        // A flush that an onDrained answered with more writes listed them again: do not sleep on them.
+        return poller.poll(flushes.isEmpty() ? timeoutMillis : 0);
     }
 
     @Override
@@ -117,11 +122,12 @@ final class ReadinessEngine implements Engine {
                 loop.failures.fail(c, t);
             }
         }
-        return n + carried.run(loop);
+        return n + carried.run(loop.failures);
     }
 
     @Override
     public boolean hasCarried() {
+        // Not the pending flushes: prepare() writes them before this turn's wait.
         return !carried.isEmpty();
     }
 

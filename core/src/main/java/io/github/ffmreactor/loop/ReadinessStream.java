@@ -10,25 +10,29 @@ import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.net.SocketIo;
 import io.github.ffmreactor.net.Tcp;
 import io.github.ffmreactor.sys.Errno;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
  * A connection on a readiness engine (epoll, kqueue, poll, select): told its fd is readable or
  * writable, it calls read(2) and write(2) itself. A write goes to the kernel at once; what the
- * kernel does not take is copied into one native buffer, {@code out[outStart, outEnd)}, and
- * flushed when the fd turns writable.
+ * kernel does not take is queued ({@link OutQueue}: copies, and segments written by reference) and
+ * flushed when the fd turns writable. A connection that defers its flush queues every write and
+ * is listed once on the engine's {@link PendingFlushes}, written with one write(2) or writev(2)
+ * before the turn's wait.
  */
 final class ReadinessStream implements EngineStream {
     private final Connection conn;
-    private Arena outArena;
-    private MemorySegment out;
-    private long outStart, outEnd;
+    private final PendingFlushes flushes;
+    private final OutQueue q;
     /** On the loop's carry list (edge triggering, read budget used up). */
     boolean carried;
+    /** On the engine's pending-flush list: its queue goes out before the wait, not on writability. */
+    boolean flushListed;
 
-    ReadinessStream(Connection conn) {
+    ReadinessStream(Connection conn, PendingFlushes flushes) {
         this.conn = conn;
+        this.flushes = flushes;
+        this.q = new OutQueue(conn);
     }
 
     Connection connection() {
@@ -37,7 +41,7 @@ final class ReadinessStream implements EngineStream {
 
     @Override
     public long pending() {
-        return outEnd - outStart;
+        return q.pending();
     }
 
     @Override
@@ -50,14 +54,14 @@ final class ReadinessStream implements EngineStream {
         }
         int i = 0;
         if (c.lingering || (!c.readPaused && !c.inputClosed && !c.closing)) i |= READ | HANGUP;
-        if (outEnd > outStart) i |= WRITE;
+        if (q.pending() > 0 && !flushListed) i |= WRITE;
         return i;
     }
 
     @Override
     public void ready(int ready) throws NativeException {
         Connection c = conn;
-        if ((ready & WRITE) != 0 && outEnd > outStart) flush();
+        if ((ready & WRITE) != 0 && q.pending() > 0) writeQueued();
         if (c.fd < 0) return;
         if ((ready & (HANGUP | ERROR)) != 0) {
             if (c.inputClosed) {
@@ -77,7 +81,7 @@ final class ReadinessStream implements EngineStream {
             }
             if (c.closing && !c.lingering) {
                 // Input is no longer read; the queued output decides: a write that fails closes.
-                if (outEnd > outStart) flush();
+                if (q.pending() > 0) writeQueued();
                 return;
             }
             // The peer hung up or the socket failed: whatever it sent before is still in the
@@ -160,7 +164,7 @@ final class ReadinessStream implements EngineStream {
     public boolean write(MemorySegment src, long off, long len) {
         Connection c = conn;
         EventLoop l = c.loop;
-        if (outEnd == outStart) {
+        if (q.isEmpty() && !c.deferFlush) {
             long w = SocketIo.write(l.cs, c.fd, src, off, len);
             l.counters.write(w);
             if (w == len) {
@@ -176,55 +180,82 @@ final class ReadinessStream implements EngineStream {
                 return false;
             }
         }
-        long pending = outEnd - outStart + len;
-        if (!c.admit(pending)) return false;
-        enqueue(src, off, len);
-        l.counters.queued(len);
-        // Back-pressure: stop reading from this peer while its own queue is long, or while the
-        // loop as a whole holds more queued output than its budget.
-        if (c.overLimits(pending)) c.readPaused = true;
-        c.updateInterest();
+        if (!c.admit(q.pending() + len)) return false;
+        boolean wasEmpty = q.isEmpty();
+        q.copy(src, off, len);
+        queued(len, wasEmpty);
         return true;
     }
 
-    private void enqueue(MemorySegment src, long off, long len) {
-        long pending = outEnd - outStart;
-        if (out == null || outEnd + len > out.byteSize()) {
-            long cap = out == null ? 0 : out.byteSize();
-            if (pending + len <= cap) {
-                MemorySegment.copy(out, outStart, out, 0, pending);
-            } else {
-                long newCap = Math.max(16 * 1024, Long.highestOneBit(pending + len - 1) << 1);
-                // Confined to the loop thread (closing a shared arena costs a handshake with every
-                // thread); shared when written before the loop has a thread, which flushes it later.
-                Arena a = conn.loop.inLoop() ? Arena.ofConfined() : Arena.ofShared();
-                MemorySegment n = a.allocate(newCap, 64);
-                if (pending > 0) MemorySegment.copy(out, outStart, n, 0, pending);
-                if (outArena != null) outArena.close();
-                outArena = a;
-                out = n;
-            }
-            outStart = 0;
-            outEnd = pending;
-        }
-        MemorySegment.copy(src, off, out, outEnd, len);
-        outEnd += len;
-    }
-
-    private void flush() {
+    @Override
+    public boolean writeReference(MemorySegment src, long off, long len, Runnable release) {
         Connection c = conn;
         EventLoop l = c.loop;
-        while (outStart < outEnd) {
-            long w = SocketIo.write(l.cs, c.fd, out, outStart, outEnd - outStart);
+        if (q.isEmpty() && !c.deferFlush) {
+            // As far as the kernel takes it now: a native segment in place, a heap one through the stage.
+            while (len > 0) {
+                MemorySegment from = src;
+                long at = off, n = len;
+                if (!src.isNative()) {
+                    from = l.stage.segment();
+                    at = 0;
+                    n = Math.min(len, from.byteSize());
+                    MemorySegment.copy(src, off, from, 0, n);
+                }
+                long w = SocketIo.write(l.cs, c.fd, from, at, n);
+                l.counters.write(w);
+                if (w > 0) {
+                    off += w;
+                    len -= w;
+                    if (w < n) break;
+                } else if (w == -Errno.EAGAIN) {
+                    l.counters.eagain();
+                    break;
+                } else if (w != -Errno.EINTR) {
+                    c.ioError(SocketIo.WRITE_CALL, (int) -w);
+                    return false;
+                }
+            }
+            if (len == 0) {
+                if (release != null) Pieces.run(release, c);
+                return true;
+            }
+        }
+        if (!c.admit(q.pending() + len)) return false;
+        boolean wasEmpty = q.isEmpty();
+        q.reference(src, off, len, release);
+        queued(len, wasEmpty);
+        return true;
+    }
+
+    /** {@code len} more bytes queued: list a deferred connection, and apply back-pressure. */
+    private void queued(long len, boolean wasEmpty) {
+        Connection c = conn;
+        c.loop.counters.queued(len);
+        // Listed when its queue starts; a queue that was not empty is listed already or waits for
+        // writability, which flushes it all the same.
+        if (wasEmpty && c.deferFlush) flushes.add(this);
+        // Back-pressure: stop reading from this peer while its own queue is long, or while the
+        // loop as a whole holds more queued output than its budget.
+        if (c.overLimits(q.pending())) c.readPaused = true;
+        c.updateInterest();
+    }
+
+    /** Writes what is queued until the kernel takes no more, then lets the connection react. */
+    private void writeQueued() {
+        Connection c = conn;
+        EventLoop l = c.loop;
+        while (q.pending() > 0) {
+            long w = q.send(l, c.fd);
             l.counters.write(w);
             if (w > 0) {
                 l.counters.queued(-w);
-                outStart += w;
+                if (c.fd < 0) return; // a release closed it
             } else if (w == -Errno.EAGAIN) {
                 l.counters.eagain();
                 break;
             } else if (w != -Errno.EINTR) {
-                c.ioError(SocketIo.WRITE_CALL, (int) -w);
+                c.ioError(q.lastCall(), (int) -w);
                 return;
             }
         }
@@ -232,10 +263,20 @@ final class ReadinessStream implements EngineStream {
     }
 
     @Override
+    public void flush() {
+        if (conn.fd >= 0 && q.pending() > 0) writeQueued();
+    }
+
+    /** Its turn on the engine's pending-flush list, before the wait. */
+    void flushFromList() {
+        flushListed = false;
+        flush();
+    }
+
+    @Override
     public void drained() {
-        outStart = outEnd = 0;
         // Do not keep a burst-sized buffer for an idle connection.
-        if (out != null && out.byteSize() > conn.loop.options.pauseReadingAbove()) freeOut();
+        q.drained(conn.loop.options.pauseReadingAbove());
     }
 
     @Override
@@ -251,13 +292,6 @@ final class ReadinessStream implements EngineStream {
 
     @Override
     public void closed() {
-        if (outArena != null) freeOut();
-        outStart = outEnd = 0;
-    }
-
-    private void freeOut() {
-        outArena.close();
-        outArena = null;
-        out = null;
+        q.closed();
     }
 }

@@ -10,7 +10,10 @@ import java.lang.foreign.MemorySegment;
  * A connection on the io_uring engine. Output is copied into a queue of {@link ChunkPool} chunks
  * (created at the first write, each chunk given back as it is sent: an idle connection holds none)
  * and sent by one SEND (one chunk) or SENDMSG (several) in flight, submitted with the next wait.
- * Input arrives as completed receives into the engine's provided buffers; what completes while reading is paused (its receive being
+ * A segment written by reference waits in {@link Pieces} (with the copies written after it, in
+ * their own chunks) and is copied into the send queue a chunk or two ahead of the kernel, then
+ * released. Input arrives as completed receives into the engine's provided buffers; what
+ * completes while reading is paused (its receive being
  * cancelled) is held in chunks until reading resumes. Also the engine's {@link RingState} of the
  * connection.
  */
@@ -18,6 +21,11 @@ final class RingStream extends RingState implements EngineStream {
     private final Connection conn;
     private final UringEngine engine;
     private ChunkQueue outq;
+    /** Behind outq: references, and the copies written after one (their bytes in laterq). Null until a reference. */
+    private Pieces later;
+    private ChunkQueue laterq;
+    /** How far ahead of the kernel a reference is copied into outq. */
+    private static final int REFILL = 2 * ChunkPool.CHUNK;
     /** Bytes written and not yet sent (outq's size, until the connection closes). */
     private long queued;
     /** Bytes at outq's head in a SEND or SENDMSG the kernel has not completed (0: none). */
@@ -91,12 +99,63 @@ final class RingStream extends RingState implements EngineStream {
         long pending = queued + len;
         if (!c.admit(pending)) return false;
         if (outq == null) outq = new ChunkQueue(engine.chunks());
-        if (!append(outq, src, off, len)) return false;
+        if (later != null && !later.isEmpty()) {
+            if (laterq == null) laterq = new ChunkQueue(engine.chunks());
+            if (!append(laterq, src, off, len)) return false;
+            later.addCopy(len);
+        } else if (!append(outq, src, off, len)) {
+            return false;
+        }
         queued = pending;
         c.loop.counters.queued(len);
         if (c.overLimits(pending)) startHolding();
         engine.wantSend(this);
         return true;
+    }
+
+    @Override
+    public boolean writeReference(MemorySegment src, long off, long len, Runnable release) {
+        Connection c = conn;
+        long pending = queued + len;
+        if (!c.admit(pending)) return false;
+        if (outq == null) outq = new ChunkQueue(engine.chunks());
+        if (later == null) later = new Pieces();
+        later.addReference(src, off, len, release);
+        queued = pending;
+        c.loop.counters.queued(len);
+        refill();
+        if (c.fd < 0) return true; // no chunk for it: closed, and the release has run
+        if (c.overLimits(pending)) startHolding();
+        engine.wantSend(this);
+        return true;
+    }
+
+    /** Sends go out at the end of the turn, with the wait: nothing to do sooner. */
+    @Override
+    public void flush() {
+        // One SEND per connection is submitted with the turn's wait anyway.
+    }
+
+    /** Copies what waits behind outq into it, until it holds REFILL bytes; used-up references are released. */
+    private void refill() {
+        Pieces p = later;
+        if (p == null) return;
+        while (!p.isEmpty() && outq.size() < REFILL) {
+            MemorySegment s = p.segment(0);
+            long n = Math.min(p.length(0), REFILL - outq.size());
+            if (s != null) {
+                if (!append(outq, s, p.offset(0), n)) return;
+            } else {
+                for (long left = n; left > 0; ) {
+                    int m = (int) Math.min(left, laterq.headLength());
+                    if (!append(outq, laterq.head(), laterq.headOffset(), m)) return;
+                    laterq.consume(m);
+                    left -= m;
+                }
+            }
+            p.consume(n);
+        }
+        p.runReleased(conn);
     }
 
     /** The queue the next SEND reads from (its head chunk); null before the first write. */
@@ -111,6 +170,8 @@ final class RingStream extends RingState implements EngineStream {
         c.loop.counters.queued(-n);
         queued -= n;
         outq.consume(n);
+        refill();
+        if (c.fd < 0) return;
         if (queued > 0) {
             // The rest goes in the next send. A short one: the kernel's buffer is full.
             engine.wantSend(this);
@@ -277,5 +338,7 @@ final class RingStream extends RingState implements EngineStream {
         // A send still in flight reads the first chunks; the engine empties the queue at its completion.
         if (outq != null && sending == 0) outq.clear();
         if (heldq != null) heldq.clear();
+        if (laterq != null) laterq.clear();
+        if (later != null) later.releaseAll(conn);
     }
 }

@@ -234,6 +234,20 @@ public final class SocketIo {
     }
 
     /**
+     * Whether {@link #writev} gathers several pieces in one call: POSIX writev(2). Winsock has no
+     * writev on a SOCKET the loop can reach this way; there a connection writes piece by piece.
+     */
+    public static final boolean GATHERS = !WINDOWS;
+    /** The C name of a gathered write, for error messages. */
+    public static final String WRITEV_CALL = "writev";
+
+    /** writev(2) of {@code count} iovecs ({@code Unistd.IOVEC}) from {@code iov}: bytes or -errno. POSIX only ({@link #GATHERS}). */
+    public static long writev(MemorySegment cs, int fd, MemorySegment iov, int count) {
+        if (WINDOWS) throw new UnsupportedOperationException("writev on Winsock");
+        return Unistd.writev(cs, fd, iov, count);
+    }
+
+    /**
      * recvfrom into {@code buf[off, off+len)}, the sender into {@code addr} (capacity in
      * {@code lenInOut}): bytes or -errno. On Windows two Winsock habits are turned into the POSIX
      * ones the loop expects: a datagram longer than the buffer fails with WSAEMSGSIZE after filling

@@ -28,6 +28,8 @@ public final class Faults {
         READ,
         /** write(2) / send on a stream fd; io_uring: a SEND or SENDMSG the engine submits (failed, or made short). */
         WRITE,
+        /** writev(2): a connection's gathered write (several queued pieces); made short, the first piece only. */
+        WRITEV,
         /** connect(2); io_uring: an IORING_OP_CONNECT, which then completes with the errno. */
         CONNECT,
         /** A registration change: epoll_ctl, or kevent with changes and no events. */
@@ -93,7 +95,9 @@ public final class Faults {
      * {@code maxBytes} bytes: the kernel really transfers that many, as a short read or write does.
      */
     public static synchronized void limit(Call call, int fd, int after, long maxBytes, int times) {
-        if (call != Call.READ && call != Call.WRITE) throw new IllegalArgumentException("only READ and WRITE move bytes: " + call);
+        if (call != Call.READ && call != Call.WRITE && call != Call.WRITEV) {
+            throw new IllegalArgumentException("only READ, WRITE and WRITEV move bytes: " + call);
+        }
         if (maxBytes < 1) throw new IllegalArgumentException("maxBytes must be at least 1: " + maxBytes);
         arm(call, new Rule(fd, after, times, 0, maxBytes));
     }

@@ -21,8 +21,7 @@ public final class Mmsg {
     private Mmsg() {}
 
     /** {@code struct iovec}: base pointer, length. 16 bytes. */
-    public static final StructLayout IOVEC = MemoryLayout.structLayout(
-            ADDRESS.withName("iov_base"), JAVA_LONG.withName("iov_len"));
+    public static final StructLayout IOVEC = Unistd.IOVEC;
 
     /** {@code struct msghdr}: 56 bytes on 64-bit Linux (socklen_t and int each followed by 4 bytes of padding). */
     public static final StructLayout MSGHDR = MemoryLayout.structLayout(
@@ -42,8 +41,8 @@ public final class Mmsg {
     public static final StructLayout CMSGHDR = MemoryLayout.structLayout(
             JAVA_LONG.withName("cmsg_len"), JAVA_INT.withName("cmsg_level"), JAVA_INT.withName("cmsg_type"));
 
-    public static final long IOV_BASE = IOVEC.byteOffset(groupElement("iov_base"));
-    public static final long IOV_LEN = IOVEC.byteOffset(groupElement("iov_len"));
+    public static final long IOV_BASE = Unistd.IOV_BASE;
+    public static final long IOV_LEN = Unistd.IOV_LEN;
     public static final long MSG_NAME = MSGHDR.byteOffset(groupElement("msg_name"));
     public static final long MSG_NAMELEN = MSGHDR.byteOffset(groupElement("msg_namelen"));
     public static final long MSG_IOV = MSGHDR.byteOffset(groupElement("msg_iov"));

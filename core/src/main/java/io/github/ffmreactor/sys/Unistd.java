@@ -4,11 +4,13 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.util.Objects;
 
 /**
- * POSIX fd calls: read, write, close, fcntl, pipe, getpid. Every call returns its C result when
+ * POSIX fd calls: read, write, writev, close, fcntl, pipe, getpid. Every call returns its C result when
  * it succeeds and {@code -errno} when it fails; the errno travels through the caller's capture
  * segment ({@link Native#callState}), which is allocated once, not per call.
  */
@@ -20,6 +22,17 @@ public final class Unistd {
     public static final int O_NONBLOCK = Platform.CURRENT.isBsdFamily() ? 0x4 : 0x800;
 
     private static final boolean POSIX = Platform.CURRENT != Platform.WINDOWS;
+
+    /** {@code struct iovec}: base pointer, length; 16 bytes on every 64-bit ABI (void *, size_t). */
+    public static final StructLayout IOVEC = MemoryLayout.structLayout(
+            ADDRESS.withName("iov_base"), JAVA_LONG.withName("iov_len"));
+    public static final long IOV_BASE = IOVEC.byteOffset(MemoryLayout.PathElement.groupElement("iov_base"));
+    public static final long IOV_LEN = IOVEC.byteOffset(MemoryLayout.PathElement.groupElement("iov_len"));
+    /**
+     * IOV_MAX: the most iovecs one writev(2) takes (more fails with EINVAL). 1024 on Linux
+     * ({@code UIO_MAXIOV}), macOS and FreeBSD alike.
+     */
+    public static final int IOV_MAX = 1024;
 
     // read/write on non-blocking fds and close of a socket never block: critical, with errno.
     // The buffer pointer is passed as a 64-bit integer (same register class as a pointer on every
@@ -42,7 +55,11 @@ public final class Unistd {
         boolean linux = Platform.CURRENT == Platform.LINUX;
         SYS_READ = !linux ? -1 : Platform.ARCH.equals("x86_64") ? 0 : Platform.ARCH.equals("aarch64") ? 63 : -1;
         SYS_WRITE = !linux ? -1 : Platform.ARCH.equals("x86_64") ? 1 : Platform.ARCH.equals("aarch64") ? 64 : -1;
+        SYS_WRITEV = !linux ? -1 : Platform.ARCH.equals("x86_64") ? 20 : Platform.ARCH.equals("aarch64") ? 66 : -1;
     }
+
+    /** The writev system call number of this Linux arch, or -1 where not known (then libc's writev). */
+    static final long SYS_WRITEV;
 
     // syscall(nr, fd, addr, len): one handle per direction, each with its own fault rule.
     private static final Fn.LongCJJJJ SYSCALL_READ = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
@@ -64,6 +81,14 @@ public final class Unistd {
     // that still sliced a capture segment per read wherever C2 did not inline the whole adapter.
     private static final Fn.LongJJJJ SYSCALL_READ_PLAIN = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
             .critical().variadicFrom(1).linkIf(SYS_READ >= 0, Fn.LongJJJJ.class);
+    // writev as write: through syscall(2) on Linux (not a cancellation point), the call that
+    // succeeds captured nothing, a failed one asked again with capture (native-notes/ffm.md).
+    private static final Fn.LongCIJJ WRITEV = Bind.fn("writev", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG)
+            .errno().critical().linkIf(POSIX, Fn.LongCIJJ.class);
+    private static final Fn.LongCJJJJ SYSCALL_WRITEV = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
+            .errno().critical().variadicFrom(1).linkIf(SYS_WRITEV >= 0, Fn.LongCJJJJ.class);
+    private static final Fn.LongJJJJ SYSCALL_WRITEV_PLAIN = Bind.fn("syscall", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)
+            .critical().variadicFrom(1).linkIf(SYS_WRITEV >= 0, Fn.LongJJJJ.class);
     private static final Fn.IntCI CLOSE = Bind.fn("close", JAVA_INT, JAVA_INT).errno().linkIf(POSIX, Fn.IntCI.class);
     private static final Fn.IntCIII FCNTL = Bind.fn("fcntl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT)
             .errno().variadicFrom(2).linkIf(POSIX, Fn.IntCIII.class);
@@ -127,6 +152,42 @@ public final class Unistd {
         return SYSCALL_WRITE != null
                 ? Bind.ret(cs, SYSCALL_WRITE.call(cs, SYS_WRITE, fd, addr, len))
                 : Bind.ret(cs, WRITE.call(cs, fd, addr, len));
+    }
+
+    /**
+     * writev(2) of the first {@code count} iovecs of {@code iov} ({@link #IOVEC} each, at most
+     * {@link #IOV_MAX}): bytes written or -errno, EAGAIN included, as {@link #write}. The fault
+     * seam's {@link Faults.Call#WRITEV} rules fail it (or shorten it: the kernel then takes at
+     * most that many bytes of the first iovec only).
+     */
+    public static long writev(MemorySegment cs, int fd, MemorySegment iov, int count) {
+        if (count < 1 || count > IOV_MAX || (long) count * IOVEC.byteSize() > iov.byteSize()) {
+            throw new IllegalArgumentException("writev of " + count + " iovecs in " + iov.byteSize() + " bytes");
+        }
+        long addr = address(iov, 0, count * IOVEC.byteSize());
+        if (Faults.ENABLED) {
+            long first = iov.get(JAVA_LONG, IOV_LEN);
+            long f = Faults.check(Faults.Call.WRITEV, fd, first);
+            if (f < 0) return f;
+            if (f < first) {
+                // A short writev made on purpose: the kernel really takes only f bytes of the first iovec.
+                iov.set(JAVA_LONG, IOV_LEN, f);
+                try {
+                    return writevNow(cs, fd, addr, 1);
+                } finally {
+                    iov.set(JAVA_LONG, IOV_LEN, first);
+                }
+            }
+        }
+        return writevNow(cs, fd, addr, count);
+    }
+
+    private static long writevNow(MemorySegment cs, int fd, long addr, int count) {
+        if (SYSCALL_WRITEV_PLAIN != null) {
+            long r = SYSCALL_WRITEV_PLAIN.call(SYS_WRITEV, fd, addr, count);
+            return r >= 0 ? r : Bind.ret(cs, SYSCALL_WRITEV.call(cs, SYS_WRITEV, fd, addr, count));
+        }
+        return Bind.ret(cs, WRITEV.call(cs, fd, addr, count));
     }
 
     /** close(2): 0 or -errno. The caller must never close the same number twice. */

@@ -61,6 +61,35 @@ class ZeroAllocationTest {
         }
     }
 
+    /** An echo whose connections defer their flush: the reply is queued, then written before the wait. */
+    static final Handler DEFERRED_ECHO = new Handler() {
+        @Override
+        public void onOpen(Connection c) {
+            c.deferFlush(true);
+        }
+
+        @Override
+        public void onData(Connection c, java.lang.foreign.MemorySegment buf, int len) {
+            c.write(buf, 0, len);
+        }
+    };
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("everyTrigger")
+    void noAllocationPerRoundTripWithDeferredFlush(String backend, Trigger trigger) throws Exception {
+        try (LoopRunner r = new LoopRunner(LoopOptions.defaults().withBackend(Backend.parse(backend)), trigger, () -> DEFERRED_ECHO);
+             SocketChannel ch = connect(r)) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(64);
+            roundTrips(ch, buf, 50_000);
+            assertNoAllocation(backend + " " + trigger + " deferred", r.loop, 100_000, () -> roundTrips(ch, buf, 100_000));
+            assertTrue(r.errors.isEmpty(), r.errors.toString());
+        }
+    }
+
+    static List<org.junit.jupiter.params.provider.Arguments> everyTrigger() {
+        return io.github.ffmreactor.testutil.Backends.withEveryTrigger();
+    }
+
     /**
      * 64 connections written to before any is read back, so a turn carries dozens of events: the
      * shape that once made a backend's wait allocate (its caller grew past C2's inlining budget).

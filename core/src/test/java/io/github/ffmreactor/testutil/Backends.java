@@ -28,10 +28,19 @@ public final class Backends {
     }
 
     public static List<Arguments> withTriggers() {
+        return withTriggers(Trigger.LEVEL, Trigger.EDGE);
+    }
+
+    /** As {@link #withTriggers()}, with {@link Trigger#ONESHOT} too where a backend has it. */
+    public static List<Arguments> withEveryTrigger() {
+        return withTriggers(Trigger.LEVEL, Trigger.EDGE, Trigger.ONESHOT);
+    }
+
+    private static List<Arguments> withTriggers(Trigger... triggers) {
         List<Arguments> r = new ArrayList<>();
         for (String b : Poller.available()) {
             try (Poller p = Poller.open(b)) {
-                for (Trigger t : new Trigger[] {Trigger.LEVEL, Trigger.EDGE}) {
+                for (Trigger t : triggers) {
                     if (p.capabilities().supports(t)) r.add(Arguments.of(b, t));
                 }
             } catch (Exception e) {
