@@ -144,7 +144,9 @@ class FirstContactTest {
 
     private static void backToIdleFds(ServerProcess server, int idle) throws Exception {
         try {
-            Await.until(Duration.ofSeconds(20), "the server back to its idle fds (" + idle + ")", () -> server.fds() == idle);
+            // At most: a leak is a count above the idle one. Below it (seen once in CI: 7 against 8 on
+            // poll) the idle count was taken while the JVM held a transient fd of its own.
+            Await.until(Duration.ofSeconds(20), "the server back to its idle fds (" + idle + ")", () -> server.fds() <= idle);
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + ": it has " + server.fds() + "\n" + server.output(), e);
         }
