@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 
 /**
  * {@code kv}: redis-benchmark against redis-server and ffmreactor's {@code kv} server (epoll,
- * level and edge triggering), side by side in one run. Every server is pinned to the same core
+ * level and edge triggering, and level with {@code --wait block}), side by side in one run. Every server is pinned to the same core
  * (taskset), redis-benchmark to another; the servers take turns cell by cell and round by round
  * (interleaved, the order rotated each round), so drift on a shared machine hits them alike.
  *
@@ -34,7 +34,11 @@ import java.util.regex.Pattern;
 final class KvBench {
     private KvBench() {}
 
-    static final List<String> SERVERS = List.of("redis-server", "ffm-kv-level", "ffm-kv-edge");
+    /**
+     * kv runs with its own default wait (a 10 us spin before sleeping); {@code ffm-kv-level-block}
+     * is kv with {@code --wait block}, side by side, to show what the spin buys and costs.
+     */
+    static final List<String> SERVERS = List.of("redis-server", "ffm-kv-level", "ffm-kv-edge", "ffm-kv-level-block");
     static final int[] PIPELINE = {1, 16};
     static final String[] TESTS = {"ping_mbulk", "set", "get"};
     /** The kv servers' JVM in this bench: a fixed heap, so GC sizing does not drift between rounds. */
@@ -207,6 +211,7 @@ final class KvBench {
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
                     "io.github.ffmreactor.cli.Main", "kv", "--port", "0", "--backend", "epoll", "--trigger", trigger));
             cmd.addAll(kvArgs);
+            if (name.endsWith("-block")) cmd.addAll(List.of("--wait", "block"));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             Pattern ready = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+) .*pid=(\\d+)");

@@ -109,7 +109,7 @@ final class KvReport {
         h.append("<h2>kv: RESP server vs redis-server (redis-benchmark)</h2>\n")
                 .append("<p><code>redis-benchmark -t ping_mbulk|set|get --csv</code> at 1 and 50 clients, pipeline 1 and 16, against ")
                 .append("<code>redis-server --save '' --appendonly no --io-threads 1</code> and <code>ffmreactor kv --backend epoll</code> ")
-                .append("(level and edge triggering), every server pinned to the same core by taskset and redis-benchmark to another, ")
+                .append("(level and edge triggering with kv's default wait, a 10 us spin before sleeping; level with --wait block), every server pinned to the same core by taskset and redis-benchmark to another, ")
                 .append("interleaved round by round. requests/s, p50 and p99: redis-benchmark's own figures (median over rounds). CPU per ")
                 .append("request: the server process's threads' run time (/proc/PID/task/*/sched) over the runs, divided by the requests; ")
                 .append("the utime+stime figure (/proc/PID/stat, 10 ms ticks) is next to it. Target: at least redis-server's requests/s ")

@@ -35,11 +35,16 @@ final class Serve {
         return Backend.parse(name);
     }
 
-    /** {@code base} with the --backend and --wait the command line gives. */
+    /** {@code base} with the --backend and --wait the command line gives (--wait's default: block). */
     static LoopOptions options(Args a, LoopOptions base) throws Args.BadArgs {
+        return options(a, base, "block");
+    }
+
+    /** As {@link #options(Args, LoopOptions)}, for a server whose --wait defaults to {@code defaultWait}. */
+    static LoopOptions options(Args a, LoopOptions base, String defaultWait) throws Args.BadArgs {
         WaitStrategy wait;
         try {
-            wait = WaitStrategy.parse(a.get("wait", "block"));
+            wait = WaitStrategy.parse(a.get("wait", defaultWait));
         } catch (IllegalArgumentException e) {
             throw new Args.BadArgs("--wait: " + e.getMessage());
         }

@@ -10,8 +10,15 @@ import java.util.Arrays;
  * once. Loop thread only; no allocation in steady state.
  */
 abstract class StreamBatch {
-    private ReadinessStream[] now = new ReadinessStream[16];
-    private ReadinessStream[] next = new ReadinessStream[16];
+    /**
+     * Room for this many connections per batch before the arrays grow: a growth is a branch the
+     * JIT compiled as never taken, and its first use deoptimizes the turn (kv's first 50-client
+     * test did, after a warm-up with fewer clients). 2 KiB per loop and batch kind.
+     */
+    static final int INITIAL = 256;
+
+    private ReadinessStream[] now = new ReadinessStream[INITIAL];
+    private ReadinessStream[] next = new ReadinessStream[INITIAL];
     private int count;
 
     final boolean isEmpty() {

@@ -60,6 +60,6 @@ class KvServerArgsTest {
         assertTrue(text.contains("ffmreactor kv trained: "), text);
         assertTrue(text.contains("protocolErrors=0"), text);
         // The script has one unknown command per connection; nothing else fails.
-        assertTrue(text.contains("errors=" + KvTrain.CONNECTIONS + " "), text);
+        assertTrue(text.contains("errors=" + KvTrain.SCRIPTED + " "), text);
     }
 }

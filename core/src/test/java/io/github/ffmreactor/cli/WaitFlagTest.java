@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +28,7 @@ class WaitFlagTest {
     private static final Pattern PORT = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
 
     @ParameterizedTest
-    @ValueSource(strings = {"echo", "upper", "chat", "udp-chat"})
+    @ValueSource(strings = {"echo", "upper", "chat", "udp-chat", "kv"})
     void badValuesAreRejectedSayingWhatIsTaken(String command) throws Exception {
         for (String bad : List.of("fast", "spin-then-park", "spin-then-park:10", "spin-then-park:0ms")) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -43,6 +44,45 @@ class WaitFlagTest {
         assertTrue(err.toString(StandardCharsets.UTF_8).contains(
                 "--wait: wait strategy must be block|spin|spin-then-park:<duration>|backoff[:<max-park>] (e.g. spin-then-park:50us), got 'sleepy'"),
                 err.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * kv spins 10 us after its last work unless --wait says otherwise, says so on its banner,
+     * answers, and idle it sleeps: a second without clients costs it no more than scheduling noise.
+     */
+    @ParameterizedTest
+    @CsvSource({"'', spin-then-park:10us", "block, block", "spin-then-park:1ms, spin-then-park:1ms"})
+    void kvWaitsSpinThenParkUnlessToldOtherwiseAndSleepsWhenIdle(String given, String expected) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+                "-cp", Path.of("target", "classes").toAbsolutePath().toString(), "io.github.ffmreactor.cli.Main",
+                "kv", "--port", "0"));
+        if (!given.isEmpty()) cmd.addAll(List.of("--wait", given));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            assertNotNull(line, "no ready line");
+            assertTrue(expected.equals("block") ? !line.contains(" wait=") : line.contains(" wait=" + expected), line);
+            Matcher m = PORT.matcher(line);
+            assertTrue(m.find(), line);
+            try (Socket s = new Socket("127.0.0.1", Integer.parseInt(m.group(1)))) {
+                s.setSoTimeout(10_000);
+                for (int i = 0; i < 1000; i++) {
+                    s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+                    assertEquals("+PONG\r\n", new String(s.getInputStream().readNBytes(7), StandardCharsets.US_ASCII));
+                }
+            }
+            // Idle: the loop blocks once its spin window has passed (JIT and GC threads may still run a little).
+            Duration before = p.toHandle().info().totalCpuDuration().orElseThrow();
+            Thread.sleep(1000);
+            Duration idle = p.toHandle().info().totalCpuDuration().orElseThrow().minus(before);
+            assertTrue(idle.toMillis() < 200, "idle kv used " + idle.toMillis() + " ms of CPU in 1 s");
+            p.toHandle().destroy();
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "stopped on SIGTERM");
+        } finally {
+            p.destroyForcibly();
+        }
     }
 
     @ParameterizedTest
