@@ -178,6 +178,14 @@ final class KvTrain {
                 for (int i = 0; i < open; i++) outs[i].write(batch);
                 for (int i = 0; i < open; i++) for (int d = 0; d < depth; d++) reply(ins[i]);
                 sent += (long) depth * open;
+                if (round % HOSTILE_EVERY == HOSTILE_EVERY / 2) {
+                    // The shapes of hostile or unusual clients, again after the JIT compiled the
+                    // common ones: met only once at the start, they were compiled as never taken
+                    // and deoptimized the parser and the writer while a real one was served.
+                    sent += trickle(outs[0], ins[0]);
+                    sent += manyArgs(outs[0], ins[0], 5_000);
+                    sent += bigValue(outs[open - 1], ins[open - 1]);
+                }
                 if (round % RECONNECT_EVERY == RECONNECT_EVERY - 1 && open > SCRIPTED) {
                     int i = SCRIPTED + (round / RECONNECT_EVERY) % (open - SCRIPTED);
                     socks[i].close();
@@ -274,6 +282,43 @@ final class KvTrain {
         }
         return shapes.toArray(byte[][]::new);
     }
+
+    /** Rounds between two passes of the unusual shapes ({@link #trickle}, {@link #manyArgs}, {@link #bigValue}). */
+    static final int HOSTILE_EVERY = 128;
+
+    /** A command "x" of {@code args} arguments, one argument per write; kv answers it unknown. */
+    private static int manyArgs(OutputStream o, InputStream in, int args) throws IOException {
+        o.write(("*" + args + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        byte[] one = "$1\r\nx\r\n".getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < args; i++) o.write(one);
+        reply(in);
+        return 1;
+    }
+
+    private static final byte[] BIG = filled(1 << 20, (byte) 'b');
+
+    private static byte[] filled(int n, byte b) {
+        byte[] a = new byte[n];
+        Arrays.fill(a, b);
+        return a;
+    }
+
+    /**
+     * A 1 MiB value stored and read back: more than a socket takes at once, so the reply goes by
+     * reference, in several writes, with writability waited for.
+     */
+    private static int bigValue(OutputStream o, InputStream in) throws IOException {
+        byte[] head = ("*3\r\n$3\r\nSET\r\n$7\r\ntrain:b\r\n$" + BIG.length + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        o.write(head);
+        o.write(BIG);
+        o.write(CRLF);
+        reply(in);
+        o.write(cmd("GET", "train:b"));
+        reply(in);
+        return 2;
+    }
+
+    private static final byte[] CRLF = {'\r', '\n'};
 
     /** A 2,000-key MGET sent 20 keys per write, as a slow or hostile client sends: parsed piece by piece as it comes. */
     private static int trickle(OutputStream o, InputStream in) throws IOException {
