@@ -70,8 +70,9 @@ final class KvTrain {
      * {@code kv --warmup}: the same load for at most {@code budget} and {@link #WARMUP_REQUESTS}
      * requests, against a server of its own (a new {@link Kv} with the same limits, on a loop of
      * the same options, listening on an ephemeral loopback port) that is stopped and closed before
-     * this returns: the JIT has seen the hot path, and the real server starts with an empty store,
-     * its own counters and no other thread. Returns the requests sent. Without it a cold JVM ran
+     * this returns, then {@link #PING_PONGS} single PINGs against a second such server (within
+     * what is left of the budget): the JIT has seen the hot path, and the real server starts with
+     * an empty store, its own counters and no other thread. Returns the requests sent. Without it a cold JVM ran
      * a trickled 40,000-key MGET through interpreted code for hundreds of ms (437 ms measured),
      * while every other client of the loop waited.
      */
@@ -95,9 +96,9 @@ final class KvTrain {
     /**
      * Round trips of one PING at a time on one connection after the pipelined load ({@link
      * #pingPongs}): each is a turn of the loop with one event. The pipelined load answers about a
-     * hundred requests per turn, so 600,000 requests were a few thousand turns, and the per-turn methods (the wait,
-     * the idler, the task and timer checks) had not reached C2 when the real clients came: they
-     * were compiled in the first real second instead (seen with -XX:+PrintCompilation).
+     * hundred requests per turn, so 600,000 requests were a few thousand turns, and the per-turn
+     * methods (the wait, the idler, the task and timer checks) had not reached C2 when the real
+     * clients came: they were compiled in the first real second instead (-XX:+PrintCompilation).
      */
     static final int PING_PONGS = 20_000;
 
@@ -113,7 +114,6 @@ final class KvTrain {
      * @throws IOException {@code kv --<what>: the server's loop failed: <cause>} when the loop died
      *                     (the client's own error is attached as suppressed), or the client's error
      */
-
     private static long drive(Kv kv, EventLoop loop, Trigger trigger, String what, Load load) throws Exception {
         Listener listener;
         try {
