@@ -25,7 +25,29 @@ final class SendVectors {
     /** 64 vectors of 192 bytes: three pages. */
     private static final int SLAB_ENTRIES = 64;
 
+    /**
+     * After a slab's mmap failed (memory is short), how long no send asks for another: each ask
+     * is a syscall that fails again and an exception, once per reply while the shortage lasts.
+     */
+    static final long RETRY_AFTER_NANOS = 100_000_000L;
+
     private MemorySegment[] slabs = new MemorySegment[4];
+    private long retryAt;
+    private boolean failed;
+
+    /** Whether a vector may be asked for now: false for {@link #RETRY_AFTER_NANOS} after a failed mapping. */
+    boolean mayMap() {
+        if (!failed) return true;
+        if (System.nanoTime() - retryAt < 0) return false;
+        failed = false;
+        return true;
+    }
+
+    /** The last mapping failed: no more asks for a while. */
+    void mapFailed() {
+        failed = true;
+        retryAt = System.nanoTime() + RETRY_AFTER_NANOS;
+    }
 
     /** Slot {@code slot}'s vector, its slab mapped first if need be. */
     MemorySegment of(int slot) throws NativeException {

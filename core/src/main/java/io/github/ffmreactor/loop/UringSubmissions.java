@@ -193,7 +193,7 @@ final class UringSubmissions {
      * One request for the head of the connection's queue (an SQE is free): a SEND of its first
      * chunk, or when it spans chunks one SENDMSG of up to {@link SendVectors#IOVECS} of them, so a
      * large reply costs one request and one completion, not one per chunk. Without a vector (its
-     * mmap failed: memory is short) it is a SEND, and the next send tries again.
+     * mmap failed: memory is short) it is a SEND, and sends try to map one again 100 ms later.
      */
     private void prepareSend(RingStream k) {
         UringEngine e = engine;
@@ -218,12 +218,18 @@ final class UringSubmissions {
         e.inFlight++;
     }
 
-    /** The connection's slot's SENDMSG vector, mapped at its first use; null when that mmap fails. */
+    /**
+     * The connection's slot's SENDMSG vector, mapped at its first use; null when that mmap fails,
+     * and for {@link SendVectors#RETRY_AFTER_NANOS} after, when no mapping is tried.
+     */
     private MemorySegment vector(RingStream k) {
         if (k.vector == null) {
+            SendVectors vs = engine.vectors;
+            if (!vs.mayMap()) return null;
             try {
-                k.vector = engine.vectors.of(k.channel.slot);
+                k.vector = vs.of(k.channel.slot);
             } catch (NativeException ex) {
+                vs.mapFailed();
                 return null;
             }
         }
