@@ -109,9 +109,12 @@ public final class BenchMain {
                           [--forks 2] [--warmup-iterations 2] [--warmup 1s] [--iterations 5]
                           [--time 1s] [--pin 1:0|no] [--out DIR] | --json FILE
                                              edge vs level (and oneshot) on every backend here:
-                                             runs EchoBench (its JMH line is printed), then per
-                                             cell each counter and CPU per round trip side by
-                                             side, edge/level with its interval, a verdict;
+                                             runs EchoBench (its JMH line is printed) as --forks
+                                             rounds of one fork per server and cell, the order
+                                             reversed in alternate rounds (DIR/rounds/order.txt),
+                                             pooled into DIR/jmh-trigger.json; then per cell each
+                                             counter and CPU per round trip side by side,
+                                             edge/level with its interval, a verdict;
                                              DIR/trigger.md. --json: the table of a JSON file.
                                              --pin: server on CPU 1, client on CPU 0 (taskset;
                                              the default with two CPUs)

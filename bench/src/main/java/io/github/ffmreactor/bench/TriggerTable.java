@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.apache.commons.math3.distribution.TDistribution;
 
 /**
@@ -159,6 +160,16 @@ final class TriggerTable {
 
     /** The markdown: one section per cell, its table and its verdict lines. */
     static String markdown(List<JsonObject> results) {
+        return markdown(results, Map.of());
+    }
+
+    /**
+     * The same, with a line per cell saying in which order its forks ran, round by round, where
+     * {@code orders} (from {@link Rounds#orders}) has the cell, every round ran each of its servers
+     * once, and there are as many rounds as each result has forks (else the order file is not this
+     * JSON's, and the line is left out).
+     */
+    static String markdown(List<JsonObject> results, Map<String, List<List<String>>> orders) {
         StringBuilder b = new StringBuilder();
         for (var cell : byCell(results).entrySet()) {
             String[] k = cell.getKey().split("\\|", -1);
@@ -197,6 +208,13 @@ final class TriggerTable {
             for (Backend x : paired) {
                 b.append("verdict ").append(x.name).append(", ").append(k[0]).append(" conn, depth ").append(k[2]).append(": ")
                         .append(verdict(rs.get(x.edge), rs.get(x.level))).append("\n");
+            }
+            List<List<String>> rounds = orders.get(cell.getKey());
+            if (rounds != null && rounds.stream().allMatch(rd -> rd.size() == rs.size() && Set.copyOf(rd).equals(rs.keySet()))
+                    && rs.values().stream().allMatch(r -> r.has("forks") && r.get("forks").getAsInt() == rounds.size())) {
+                b.append("forks interleaved, one per server and round, in this order:");
+                for (int i = 0; i < rounds.size(); i++) b.append(i == 0 ? " r" : "; r").append(i).append(' ').append(String.join(", ", rounds.get(i)));
+                b.append('\n');
             }
             b.append('\n');
         }

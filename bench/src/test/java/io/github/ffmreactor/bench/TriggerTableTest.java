@@ -1,11 +1,13 @@
 package io.github.ffmreactor.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The verdicts and intervals of the trigger table, on JMH JSON results made up for the purpose. */
@@ -71,5 +73,22 @@ class TriggerTableTest {
         String md = TriggerTable.markdown(List.of(edge, level));
         assertTrue(md.contains("| CPU us | 5.000 ± 2.500 (inconclusive) | 5.000 ± 0.100 |"), md);
         assertTrue(md.contains("verdict epoll, 16 conn, depth 1: edge saves 0.500 syscalls per round trip"), md);
+    }
+
+    @Test
+    void theForksOrderIsShownOnlyWhereTheOrderFileMatchesTheResults() {
+        JsonObject edge = result("ffm-edge", new double[] {2, 2, 2}, new double[] {5, 5, 5}, 0.1);
+        JsonObject level = result("ffm-level", new double[] {2, 2, 2}, new double[] {5, 5, 5}, 0.1);
+        edge.addProperty("forks", 2);
+        level.addProperty("forks", 2);
+        List<String> el = List.of("ffm-edge", "ffm-level"), le = List.of("ffm-level", "ffm-edge");
+        String line = "forks interleaved, one per server and round, in this order: r0 ffm-edge, ffm-level; r1 ffm-level, ffm-edge\n";
+        assertTrue(TriggerTable.markdown(List.of(edge, level), Map.of("16|64|1", List.of(el, le))).contains(line));
+        // Not this JSON's order: another cell, a round short of the forks, a round without level.
+        for (Map<String, List<List<String>>> other : List.of(Map.of("1|64|1", List.of(el, le)), Map.of("16|64|1", List.of(el)),
+                Map.of("16|64|1", List.of(el, List.of("ffm-edge", "ffm-edge"))))) {
+            assertFalse(TriggerTable.markdown(List.of(edge, level), other).contains("forks interleaved"), other.toString());
+        }
+        assertFalse(TriggerTable.markdown(List.of(edge, level)).contains("forks interleaved"));
     }
 }
