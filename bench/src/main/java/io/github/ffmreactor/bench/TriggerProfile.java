@@ -42,11 +42,11 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * <p>Defaults (the profile): 1, 16 and 256 connections x depth 1 and 16 x 64 B, 2 forks (rounds) x
  * (2 x 1 s warm-up, 5 x 1 s measured). Two forks, because a server process and its JIT differ
  * from one start to the next, and one fork's iterations would not show it; an even number, so
- * that every round has its reversed partner; not four, which would take about 19 minutes for the
+ * that every round has its reversed partner; not four, which would take about 21 minutes for the
  * five Linux servers, over the 15-minute budget. Server and client are pinned to different CPUs
- * ({@link Pinning}; {@code --pin}). On a quiet 2-core machine the whole profile (not yet
- * interleaved) took 9.5 minutes, and pinned, 9 of the 12 edge and level CPU series had an error
- * (JMH's 99.9 % interval) under 10 % of the score (4 of 12 unpinned).
+ * ({@link Pinning}; {@code --pin}). On a quiet 2-core machine the whole profile, interleaved,
+ * took 10.7 minutes, and pinned, 9 of the 12 edge and level CPU series had an error (JMH's
+ * 99.9 % interval) under 10 % of the score (4 of 12 unpinned).
  */
 final class TriggerProfile {
     private TriggerProfile() {}
