@@ -158,6 +158,31 @@ final class TriggerTable {
                 raw.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
+    /** How many forks a result's secondary {@code metric} has iterations of (0 without it). */
+    static int forks(JsonObject result, String metric) {
+        JsonObject sec = result == null ? null : result.getAsJsonObject("secondaryMetrics");
+        if (sec == null || !sec.has(metric) || !sec.getAsJsonObject(metric).has("rawData")) return 0;
+        return sec.getAsJsonObject(metric).getAsJsonArray("rawData").size();
+    }
+
+    /** Each fork's mean of the secondary {@code metric}, in fork order ("15.296, 14.710"); "–" without it. */
+    static String forkMeans(JsonObject result, String metric, String fmt) {
+        if (forks(result, metric) == 0) return "–";
+        List<String> means = new ArrayList<>();
+        for (JsonElement fork : result.getAsJsonObject("secondaryMetrics").getAsJsonObject(metric).getAsJsonArray("rawData")) {
+            double sum = 0;
+            int n = 0;
+            for (JsonElement v : (JsonArray) fork) {
+                double d = Report.parse(v);
+                if (Double.isNaN(d)) continue;
+                sum += d;
+                n++;
+            }
+            if (n > 0) means.add(String.format(Locale.ROOT, fmt, sum / n));
+        }
+        return means.isEmpty() ? "–" : String.join(", ", means);
+    }
+
     /** The markdown: one section per cell, its table and its verdict lines. */
     static String markdown(List<JsonObject> results) {
         return markdown(results, Map.of());
@@ -202,6 +227,14 @@ final class TriggerTable {
                     b.append(' ').append(ratio(series(rs.get(x.edge), row.metric), lv).format()).append(" |");
                     if (rs.containsKey(x.oneshot)) b.append(' ').append(ratio(series(rs.get(x.oneshot), row.metric), lv).format()).append(" |");
                 }
+                b.append('\n');
+            }
+            if (rs.values().stream().anyMatch(r -> forks(r, "cpuUsPerRt") > 1)) {
+                // JMH's interval pools the forks' iterations: a difference between server starts
+                // that stays for a whole fork shows here, not in the ± above.
+                b.append("| CPU us, each fork |");
+                for (String s : cols) b.append(' ').append(forkMeans(rs.get(s), "cpuUsPerRt", "%.3f")).append(" |");
+                for (Backend x : paired) b.append(rs.containsKey(x.oneshot) ? " | |" : " |");
                 b.append('\n');
             }
             b.append('\n');

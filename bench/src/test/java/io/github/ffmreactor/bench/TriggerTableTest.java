@@ -75,6 +75,24 @@ class TriggerTableTest {
         assertTrue(md.contains("verdict epoll, 16 conn, depth 1: edge saves 0.500 syscalls per round trip"), md);
     }
 
+    /** With more than one fork, a row gives each fork's own CPU mean; with one, there is no such row. */
+    @Test
+    void eachForksCpuMeanIsShownBesideThePooledInterval() {
+        JsonObject edge = result("ffm-edge", new double[] {2, 2}, new double[] {5, 6}, 0.1);
+        JsonObject level = result("ffm-level", new double[] {2, 2}, new double[] {7, 7}, 0.1);
+        assertFalse(TriggerTable.markdown(List.of(edge, level)).contains("each fork"));
+        JsonArray second = new JsonArray();
+        second.add(7.0);
+        second.add(8.0);
+        edge.getAsJsonObject("secondaryMetrics").getAsJsonObject("cpuUsPerRt").getAsJsonArray("rawData").add(second);
+        JsonArray levelSecond = new JsonArray();
+        levelSecond.add(4.0);
+        levelSecond.add(Double.NaN);
+        level.getAsJsonObject("secondaryMetrics").getAsJsonObject("cpuUsPerRt").getAsJsonArray("rawData").add(levelSecond);
+        assertTrue(TriggerTable.markdown(List.of(edge, level)).contains("| CPU us, each fork | 5.500, 7.500 | 7.000, 4.000 | |\n"),
+                TriggerTable.markdown(List.of(edge, level)));
+    }
+
     @Test
     void theForksOrderIsShownOnlyWhereTheOrderFileMatchesTheResults() {
         JsonObject edge = result("ffm-edge", new double[] {2, 2, 2}, new double[] {5, 5, 5}, 0.1);
