@@ -32,6 +32,7 @@ class FdLimitStressTest {
     @ParameterizedTest
     @ValueSource(strings = {"level", "edge"})
     void atTheFdLimitTheLoopWaitsAndRecovers(String trigger) throws Exception {
+        Stress.assumeEngineTakes(trigger);
         Assumptions.assumeTrue(new File("/usr/bin/prlimit").canExecute() || new File("/bin/prlimit").canExecute(),
                 "prlimit (util-linux) is not installed");
         String name = "d/" + CLIENTS + " clients at nofile=" + LIMIT + "/" + trigger;

@@ -41,6 +41,7 @@ class FloodStressTest {
     @ParameterizedTest
     @ValueSource(strings = {"level", "edge"})
     void floodersNeitherBloatTheServerNorStallOthers(String trigger) throws Exception {
+        Stress.assumeEngineTakes(trigger);
         Duration length = Stress.duration(4, 20);
         String name = "c/" + FLOODERS + " flooders for " + length.toSeconds() + " s/" + trigger;
         try (ServerProcess s = ServerProcess.start("echo", "--port", "0", "--trigger", trigger)) {

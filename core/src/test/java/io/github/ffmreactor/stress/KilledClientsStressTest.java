@@ -35,6 +35,7 @@ class KilledClientsStressTest {
     @ParameterizedTest
     @ValueSource(strings = {"level", "edge"})
     void closesEveryConnectionOfKilledClients(String trigger) throws Exception {
+        Stress.assumeEngineTakes(trigger);
         int processes = Stress.size(4, 10);
         int perProcess = Stress.size(50, 100);
         int n = processes * perProcess;

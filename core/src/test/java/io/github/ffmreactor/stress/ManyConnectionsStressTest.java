@@ -20,6 +20,7 @@ class ManyConnectionsStressTest {
     @ParameterizedTest
     @ValueSource(strings = {"level", "edge"})
     void holdsAndEchoesOnEveryConnection(String trigger) throws Exception {
+        Stress.assumeEngineTakes(trigger);
         int n = Stress.size(1_000, 10_000);
         String name = "a/" + n + " connections/" + trigger;
         try (ServerProcess s = ServerProcess.start("echo", "--port", "0", "--trigger", trigger)) {

@@ -1,6 +1,10 @@
 package io.github.ffmreactor.stress;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.testutil.Await;
+import io.github.ffmreactor.testutil.Backends;
 import io.github.ffmreactor.testutil.ServerProcess;
 import java.time.Duration;
 import java.util.Locale;
@@ -24,6 +28,20 @@ final class Stress {
 
     static Duration duration(int boundedSeconds, int fullSeconds) {
         return Duration.ofSeconds(size(boundedSeconds, fullSeconds));
+    }
+
+    /**
+     * Skips a case whose trigger the engine named in {@code ffmreactor.stress.serverArgs}
+     * ({@code --backend NAME}) refuses by design: poll and select have no edge triggering, and a
+     * server asked for it exits at start with a clear error instead of serving.
+     */
+    static void assumeEngineTakes(String trigger) {
+        String[] w = System.getProperty("ffmreactor.stress.serverArgs", "").trim().split("\\s+", -1);
+        for (int i = 0; i + 1 < w.length; i++) {
+            if (!w[i].equals("--backend") || w[i + 1].equals("auto")) continue;
+            Trigger t = Trigger.valueOf(trigger.toUpperCase(Locale.ROOT));
+            assumeTrue(Backends.takes(w[i + 1], t), w[i + 1] + " has no " + trigger + " triggering");
+        }
     }
 
     static void report(String format, Object... args) {

@@ -27,6 +27,19 @@ public final class Backends {
                 && io.github.ffmreactor.sys.Uring.available();
     }
 
+    /**
+     * Whether an engine named as on the command line ({@code poll}, {@code io_uring}...) takes
+     * {@code trigger}: the completion engine takes LEVEL and EDGE; a poller, what its capabilities say.
+     */
+    public static boolean takes(String name, Trigger trigger) {
+        if (name.equals("io_uring")) return trigger != Trigger.ONESHOT;
+        try (Poller p = Poller.open(name)) {
+            return p.capabilities().supports(trigger);
+        } catch (Exception e) {
+            throw new IllegalStateException(name + ": " + e.getMessage(), e);
+        }
+    }
+
     public static List<Arguments> withTriggers() {
         return withTriggers(Trigger.LEVEL, Trigger.EDGE);
     }
