@@ -17,6 +17,16 @@ import java.lang.foreign.ValueLayout;
  */
 final class OutQueue {
     private static final long IOV = Unistd.IOVEC.byteSize();
+    /**
+     * The most bytes one connection hands the kernel per loop turn; the rest goes out in the
+     * following turns, before their waits. Without it one flush wrote until the socket buffer was
+     * full, up to 4 MiB on loopback (tcp_wmem's autotuned maximum): twenty peers that each asked
+     * for a 16 MiB value once kept the loop writing for 80 ms in one turn while a PING on another
+     * connection waited. Redis bounds a client's writes per event the same way
+     * (NET_MAX_WRITES_PER_EVENT, 64 KiB); a quarter MiB keeps the turns per byte of a bulk transfer
+     * low (the wait and the turn cost about a microsecond; the quantum's copy, tens).
+     */
+    static final long QUANTUM = 256 * 1024;
 
     private final Connection conn;
     private final Pieces pieces = new Pieces();
@@ -79,19 +89,20 @@ final class OutQueue {
     }
 
     /**
-     * One write(2) or writev(2) of the queue's head on {@code fd}: the bytes the kernel took
-     * (consumed here, references it finished released), or -errno (EAGAIN included).
+     * One write(2) or writev(2) of at most {@code max} bytes of the queue's head on {@code fd}: the
+     * bytes the kernel took (consumed here, references it finished released), or -errno (EAGAIN
+     * included).
      */
-    long send(EventLoop l, int fd) {
+    long send(EventLoop l, int fd, long max) {
         Pieces p = pieces;
         long w;
         gathered = p.count() > 1 && SocketIo.GATHERS;
         if (gathered) {
             MemorySegment iov = l.stage.iovecs();
-            w = SocketIo.writev(l.cs, fd, iov, gather(l, p, iov));
+            w = SocketIo.writev(l.cs, fd, iov, gather(l, p, iov, max));
         } else {
             MemorySegment s = p.segment(0);
-            long len = p.length(0);
+            long len = Math.min(p.length(0), max);
             if (s == null) {
                 w = SocketIo.write(l.cs, fd, out, outStart, len); // the hot path: copies only
             } else if (s.isNative()) {
@@ -107,15 +118,17 @@ final class OutQueue {
         return w;
     }
 
-    /** Fills up to IOV_MAX iovecs from the head: copies from {@code out}, references in place, heap ones staged. */
-    private int gather(EventLoop l, Pieces p, MemorySegment iov) {
-        int max = Unistd.IOV_MAX;
-        long cursor = outStart, staged = 0;
+    /**
+     * Fills up to IOV_MAX iovecs, {@code max} bytes at most, from the head: copies from
+     * {@code out}, references in place, heap ones staged.
+     */
+    private int gather(EventLoop l, Pieces p, MemorySegment iov, long max) {
+        long cursor = outStart, staged = 0, left = max;
         MemorySegment stage = l.stage.segment();
         int n = 0;
-        for (int i = 0; i < p.count() && n < max; i++) {
+        for (int i = 0; i < p.count() && n < Unistd.IOV_MAX && left > 0; i++) {
             MemorySegment s = p.segment(i);
-            long len = p.length(i), addr;
+            long len = Math.min(p.length(i), left), addr;
             if (s == null) {
                 addr = out.address() + cursor;
                 cursor += len;
@@ -134,6 +147,7 @@ final class OutQueue {
                 }
             }
             put(iov, n++, addr, len);
+            left -= len;
         }
         return n;
     }

@@ -102,8 +102,11 @@ final class ReadinessEngine implements Engine {
 
     @Override
     public int await(int timeoutMillis) throws NativeException {
-        // A flush that an onDrained answered with more writes listed them again: do not sleep on them.
-        return poller.poll(flushes.isEmpty() ? timeoutMillis : 0);
+        // Do not sleep on work prepare() left: a flush stopped by its quantum, or answered by an
+        // onDrained with more writes, listed again; a flush that resumed reading from a paused
+        // connection carried its read (under edge triggering, input that came while paused
+        // raises no new event: sleeping here could wait for ever).
+        return poller.poll(flushes.isEmpty() && carried.isEmpty() ? timeoutMillis : 0);
     }
 
     @Override

@@ -61,7 +61,8 @@ final class ReadinessStream implements EngineStream {
     @Override
     public void ready(int ready) throws NativeException {
         Connection c = conn;
-        if ((ready & WRITE) != 0 && q.pending() > 0) writeQueued();
+        // Listed: its queue goes out before the next wait (once per turn, within the quantum).
+        if ((ready & WRITE) != 0 && q.pending() > 0 && !flushListed) writeQueued();
         if (c.fd < 0) return;
         if ((ready & (HANGUP | ERROR)) != 0) {
             if (c.inputClosed) {
@@ -191,15 +192,21 @@ final class ReadinessStream implements EngineStream {
     public boolean writeReference(MemorySegment src, long off, long len, Runnable release) {
         Connection c = conn;
         EventLoop l = c.loop;
+        boolean more = false;
         if (q.isEmpty() && !c.deferFlush) {
-            // As far as the kernel takes it now: a native segment in place, a heap one through the stage.
-            while (len > 0) {
+            // As far as the kernel takes it now, up to the turn's quantum: a native segment in
+            // place, a heap one through the stage.
+            for (long budget = OutQueue.QUANTUM; len > 0; ) {
+                if (budget == 0) {
+                    more = true;
+                    break;
+                }
                 MemorySegment from = src;
-                long at = off, n = len;
+                long at = off, n = Math.min(len, budget);
                 if (!src.isNative()) {
                     from = l.stage.segment();
                     at = 0;
-                    n = Math.min(len, from.byteSize());
+                    n = Math.min(n, from.byteSize());
                     MemorySegment.copy(src, off, from, 0, n);
                 }
                 long w = SocketIo.write(l.cs, c.fd, from, at, n);
@@ -207,6 +214,7 @@ final class ReadinessStream implements EngineStream {
                 if (w > 0) {
                     off += w;
                     len -= w;
+                    budget -= w;
                     if (w < n) break;
                 } else if (w == -Errno.EAGAIN) {
                     l.counters.eagain();
@@ -224,6 +232,7 @@ final class ReadinessStream implements EngineStream {
         if (!c.admit(q.pending() + len)) return false;
         boolean wasEmpty = q.isEmpty();
         q.reference(src, off, len, release);
+        if (more) flushes.add(this); // writable still: no edge would say so
         queued(len, wasEmpty);
         return true;
     }
@@ -241,14 +250,25 @@ final class ReadinessStream implements EngineStream {
         c.updateInterest();
     }
 
-    /** Writes what is queued until the kernel takes no more, then lets the connection react. */
+    /**
+     * Writes what is queued until the kernel takes no more or this turn's {@link OutQueue#QUANTUM}
+     * is sent, then lets the connection react. Stopped by the quantum, the connection is listed to
+     * go on before the next wait: the socket is still writable, so under edge triggering no new
+     * edge would come.
+     */
     private void writeQueued() {
         Connection c = conn;
         EventLoop l = c.loop;
+        long budget = OutQueue.QUANTUM;
         while (q.pending() > 0) {
-            long w = q.send(l, c.fd);
+            if (budget == 0) {
+                flushes.add(this);
+                break;
+            }
+            long w = q.send(l, c.fd, budget);
             l.counters.write(w);
             if (w > 0) {
+                budget -= w;
                 l.counters.queued(-w);
                 if (c.fd < 0) return; // a release closed it
             } else if (w == -Errno.EAGAIN) {
