@@ -12,9 +12,11 @@ import java.util.function.Consumer;
 /**
  * The keys and values: an open-addressing hash table (linear probing, deletion by backward shift,
  * so no tombstones) over parallel arrays, looked up by the bytes of a request as they lie in the
- * read buffer: a {@code GET} hashes and compares those bytes and allocates nothing. Keys and
- * values are byte arrays never changed once stored (a write stores a new array), so a reply may
- * send a value by reference after the lock is released.
+ * read buffer: a {@code GET} hashes and compares those bytes and allocates nothing. Keys are byte
+ * arrays; a value is a byte array, or a {@link BigValue} off the heap from {@link BigValue#SIZE}
+ * bytes ({@link #valueOf}). Neither is changed once stored (a write stores a new one), so a reply
+ * may send a value by reference after the lock is released; the store lets go of a big value when
+ * it is replaced or removed, and the replies still sending it hold their own reference.
  *
  * <p>The hash is SipHash under a key drawn per store from {@link SecureRandom}: keys chosen to
  * collide cannot be computed without it.
@@ -38,7 +40,8 @@ final class KvStore {
     final ReentrantLock lock = new ReentrantLock();
     private final SipHash sip;
     private byte[][] keys = new byte[16][];
-    private byte[][] vals = new byte[16][];
+    /** byte[] or BigValue. */
+    private Object[] vals = new Object[16];
     private int[] hashes = new int[16];
     private long[] deadlines = new long[16];
     private int size, withDeadline;
@@ -99,22 +102,47 @@ final class KvStore {
         return i;
     }
 
-    byte[] value(int slot) {
+    /** The value at a live slot: byte[] or {@link BigValue}. */
+    Object value(int slot) {
         return vals[slot];
+    }
+
+    /** A stored value for the bytes {@code seg[off, off+len)}: a copy, on the heap or, from {@link BigValue#SIZE}, off it. */
+    static Object valueOf(MemorySegment seg, long off, int len) {
+        if (len >= BigValue.SIZE) return BigValue.copyOf(seg, off, len);
+        byte[] v = new byte[len];
+        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, off, v, 0, len);
+        return v;
+    }
+
+    /** A value's length in bytes. */
+    static int length(Object v) {
+        return v instanceof byte[] b ? b.length : ((BigValue) v).length();
+    }
+
+    /** A value's bytes as a segment (a view: no copy). */
+    static MemorySegment bytes(Object v) {
+        return v instanceof byte[] b ? MemorySegment.ofArray(b) : ((BigValue) v).bytes;
+    }
+
+    /** The store no longer holds {@code v}: a big value may be freed (once no reply sends it). */
+    private static void release(Object v) {
+        if (v instanceof BigValue g) g.run();
     }
 
     long deadline(int slot) {
         return deadlines[slot];
     }
 
-    /** The value, or null. */
-    byte[] get(MemorySegment seg, long off, int len) {
+    /** The value (byte[] or {@link BigValue}), or null. */
+    Object get(MemorySegment seg, long off, int len) {
         int i = slot(seg, off, len);
         return i < 0 ? null : vals[i];
     }
 
     /** Replaces the value at a live slot, keeping its deadline. */
-    void replace(int slot, byte[] v) {
+    void replace(int slot, Object v) {
+        release(vals[slot]);
         vals[slot] = v;
     }
 
@@ -124,7 +152,7 @@ final class KvStore {
     }
 
     /** Stores {@code v} (not copied) under a copy of the key; a key already there must have been looked up first. */
-    void add(MemorySegment seg, long off, int len, byte[] v, long deadline) {
+    void add(MemorySegment seg, long off, int len, Object v, long deadline) {
         byte[] k = new byte[len];
         MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, off, k, 0, len);
         insert(k, v, deadline);
@@ -132,13 +160,12 @@ final class KvStore {
 
     /** Sets the key to a copy of {@code vs[voff, voff+vlen)} with {@code deadline}. */
     void put(MemorySegment ks, long koff, int klen, MemorySegment vs, long voff, int vlen, long deadline) {
-        byte[] v = new byte[vlen];
-        MemorySegment.copy(vs, ValueLayout.JAVA_BYTE, voff, v, 0, vlen);
+        Object v = valueOf(vs, voff, vlen);
         int i = slot(ks, koff, klen);
         if (i < 0) {
             add(ks, koff, klen, v, deadline);
         } else {
-            vals[i] = v;
+            replace(i, v);
             setDeadline(i, deadline);
         }
     }
@@ -161,8 +188,9 @@ final class KvStore {
     }
 
     void clear() {
+        for (Object v : vals) release(v);
         keys = new byte[16][];
-        vals = new byte[16][];
+        vals = new Object[16];
         hashes = new int[16];
         deadlines = new long[16];
         size = withDeadline = 0;
@@ -217,7 +245,7 @@ final class KvStore {
         return removed;
     }
 
-    private void insert(byte[] k, byte[] v, long deadline) {
+    private void insert(byte[] k, Object v, long deadline) {
         if ((size + 1) * 2 > keys.length) grow();
         int h = hash(MemorySegment.ofArray(k), 0, k.length);
         int mask = keys.length - 1;
@@ -232,12 +260,13 @@ final class KvStore {
     }
 
     private void grow() {
-        byte[][] ok = keys, ov = vals;
+        byte[][] ok = keys;
+        Object[] ov = vals;
         int[] oh = hashes;
         long[] od = deadlines;
         int cap = ok.length * 2, mask = cap - 1;
         keys = new byte[cap][];
-        vals = new byte[cap][];
+        vals = new Object[cap];
         hashes = new int[cap];
         deadlines = new long[cap];
         for (int j = 0; j < ok.length; j++) {
@@ -254,6 +283,7 @@ final class KvStore {
     /** Backward-shift deletion: later keys of the same probe run move up, so lookups never need tombstones. */
     private void removeAt(int i) {
         if (deadlines[i] != NO_DEADLINE) withDeadline--;
+        release(vals[i]);
         int mask = keys.length - 1;
         int j = i;
         while (true) {

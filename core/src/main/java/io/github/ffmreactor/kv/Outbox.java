@@ -47,6 +47,12 @@ final class Outbox {
         counted(conn.writeReference(MemorySegment.ofArray(v), null), before + v.length);
     }
 
+    /** Sends a big value off the heap by reference: held until the loop has sent it (or dropped it). */
+    void reference(BigValue v) {
+        long before = conn.pendingOutput();
+        counted(conn.writeReference(v.retain().bytes, v), before + v.length());
+    }
+
     /** A write the loop refused with this much output waiting: the peer passed the limit and was closed. */
     private boolean counted(boolean written, long wanted) {
         if (!written && wanted > limit) state.outputLimitCloses++;

@@ -139,6 +139,19 @@ final class RespWriter {
         body(v);
     }
 
+    /** A stored value ({@link KvStore#value}): an array, or a {@link BigValue} sent by reference. Under the store's lock. */
+    void bulk(Object v) {
+        if (v instanceof byte[] b) {
+            bulk(b);
+            return;
+        }
+        BigValue g = (BigValue) v;
+        header((byte) '$', g.length());
+        flush();
+        outbox.reference(g);
+        raw(CRLF);
+    }
+
     /** A bulk body and its CRLF: long ones by reference (the array must never change afterwards). */
     private void body(byte[] v) {
         if (v.length >= BY_REFERENCE) {

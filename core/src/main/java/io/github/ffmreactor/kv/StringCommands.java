@@ -3,8 +3,8 @@ package io.github.ffmreactor.kv;
 import static io.github.ffmreactor.kv.Command.STORE;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 
 /** The string commands: GET, SET and its variants, counters, APPEND, STRLEN, MGET, MSET. */
@@ -34,7 +34,7 @@ final class StringCommands {
             new Command("mset", -3, STORE, StringCommands::mset));
 
     private static void get(Call c) {
-        byte[] v = c.store.get(c.s, c.off[1], c.len[1]);
+        Object v = c.store.get(c.s, c.off[1], c.len[1]);
         if (v == null) c.out.nil();
         else c.out.bulk(v);
     }
@@ -67,7 +67,7 @@ final class StringCommands {
             }
         }
         if (get) {
-            byte[] old = c.store.get(c.s, c.off[1], c.len[1]);
+            Object old = c.store.get(c.s, c.off[1], c.len[1]);
             if (old == null) c.out.nil();
             else c.out.bulk(old);
             setQuietly(c, deadline, when);
@@ -117,30 +117,38 @@ final class StringCommands {
             c.out.nil();
             return;
         }
-        byte[] v = c.store.value(slot);
+        c.out.bulk(c.store.value(slot)); // first: the reply holds a big value the store then lets go
         c.store.removeSlot(slot);
-        c.out.bulk(v);
     }
 
     private static void append(Call c) {
         KvStore st = c.store;
         int slot = st.slot(c.s, c.off[1], c.len[1]);
-        byte[] old = slot < 0 ? new byte[0] : st.value(slot);
-        long total = (long) old.length + c.len[2];
+        MemorySegment old = slot < 0 ? MemorySegment.NULL : KvStore.bytes(st.value(slot));
+        long total = old.byteSize() + c.len[2];
         if (total > c.kv.config().maxBulk()) {
             c.error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
             return;
         }
-        byte[] v = Arrays.copyOf(old, (int) total); // a new array: replies may hold the old one
-        MemorySegment.copy(c.s, c.off[2], MemorySegment.ofArray(v), old.length, c.len[2]);
+        // A new value: replies may hold the old one.
+        MemorySegment tail = c.s.asSlice(c.off[2], c.len[2]);
+        Object v;
+        if (total >= BigValue.SIZE) {
+            v = BigValue.concat(old, tail);
+        } else {
+            byte[] a = new byte[(int) total];
+            MemorySegment.copy(old, ValueLayout.JAVA_BYTE, 0, a, 0, (int) old.byteSize());
+            MemorySegment.copy(tail, ValueLayout.JAVA_BYTE, 0, a, (int) old.byteSize(), c.len[2]);
+            v = a;
+        }
         if (slot < 0) st.add(c.s, c.off[1], c.len[1], v, KvStore.NO_DEADLINE);
         else st.replace(slot, v);
         c.out.integer(total);
     }
 
     private static void strlen(Call c) {
-        byte[] v = c.store.get(c.s, c.off[1], c.len[1]);
-        c.out.integer(v == null ? 0 : v.length);
+        Object v = c.store.get(c.s, c.off[1], c.len[1]);
+        c.out.integer(v == null ? 0 : KvStore.length(v));
     }
 
     private static void addBy(Call c, boolean negate) {
@@ -162,8 +170,8 @@ final class StringCommands {
         int slot = st.slot(c.s, c.off[1], c.len[1]);
         long v = 0;
         if (slot >= 0) {
-            byte[] cur = st.value(slot);
-            if (!Numbers.parse(MemorySegment.ofArray(cur), 0, cur.length, true, c.number)) {
+            MemorySegment cur = KvStore.bytes(st.value(slot));
+            if (!Numbers.parse(cur, 0, cur.byteSize(), true, c.number)) {
                 c.error("ERR value is not an integer or out of range");
                 return;
             }
@@ -183,7 +191,7 @@ final class StringCommands {
     private static void mget(Call c) {
         c.out.arrayHeader(c.argc - 1);
         for (int i = 1; i < c.argc; i++) {
-            byte[] v = c.store.get(c.s, c.off[i], c.len[i]);
+            Object v = c.store.get(c.s, c.off[i], c.len[i]);
             if (v == null) c.out.nil();
             else c.out.bulk(v);
         }

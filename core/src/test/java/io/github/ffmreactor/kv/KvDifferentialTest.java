@@ -25,6 +25,9 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class KvDifferentialTest {
+    /** A value just past the size that kv keeps off the heap. */
+    static final String BIG = "0123456789abcdef".repeat(BigValue.SIZE / 16) + "end";
+
     static final String[][] RESP2 = {
         {"PING"}, {"PING", "hi"}, {"PING", "a", "b"}, {"ECHO", "x"}, {"ECHO"},
         {"SET", "k", "v"}, {"GET", "k"}, {"GET", "nope"}, {"GET"}, {"SET", "k"}, {"SET", "k", "v", "NX"}, {"SET", "k", "w", "XX"},
@@ -56,6 +59,11 @@ class KvDifferentialTest {
         {"CLIENT", "SETNAME"}, {"CLIENT"},
         {"HELLO", "4"}, {"HELLO", "x"}, {"HELLO", "2", "FOO"},
         {"SCAN", "x"}, {"SCAN", "0", "COUNT", "0"}, {"SCAN", "0", "MATCH"}, {"SCAN", "0", "FOO", "1"},
+        // Values past BigValue.SIZE live off the heap: every command that reads or replaces one.
+        {"SET", "bv", BIG}, {"GET", "bv"}, {"STRLEN", "bv"}, {"APPEND", "bv", "-tail"}, {"STRLEN", "bv"}, {"GET", "bv"},
+        {"INCR", "bv"}, {"MGET", "bv", "nope", "bv"}, {"SET", "bv", "small", "GET"}, {"GET", "bv"}, {"APPEND", "bv", BIG},
+        {"GETDEL", "bv"}, {"EXISTS", "bv"}, {"SET", "bv", BIG, "EX", "100"}, {"TTL", "bv"}, {"DEL", "bv"},
+        {"MULTI"}, {"SET", "bv", BIG}, {"GET", "bv"}, {"EXEC"}, {"SET", "bv2", BIG},
         {"FLUSHDB", "x"}, {"DBSIZE"}, {"FLUSHDB"}, {"DBSIZE"}, {"SCAN", "0"}, {"FLUSHALL"}, {"KEYS", "*"},
         {"CONFIG", "GET", "save"}, {"CONFIG", "GET"}, {"COMMAND", "NOSUCH"},
     };
@@ -65,7 +73,7 @@ class KvDifferentialTest {
         {"SET", "k", "v"}, {"GET", "k"}, {"GET", "nope"}, {"MGET", "k", "nope"}, {"SET", "k", "v", "NX"},
         {"MULTI"}, {"GET", "nope"}, {"INCR", "c"}, {"EXEC"}, {"CLIENT", "GETNAME"}, {"GETDEL", "nope"},
         {"CONFIG", "GET", "appendonly"}, {"SCAN", "0", "MATCH", "k"}, {"KEYS", "k"}, {"TTL", "k"}, {"TYPE", "k"},
-        {"PING"}, {"NOSUCH"}, {"HELLO", "4"},
+        {"PING"}, {"NOSUCH"}, {"HELLO", "4"}, {"SET", "bv", BIG}, {"GET", "bv"}, {"FLUSHDB"}, {"GET", "bv"},
     };
 
     static byte[] cmd(String... args) {

@@ -2,6 +2,7 @@ package io.github.ffmreactor.kv;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,7 +29,7 @@ class KvStoreTest {
 
     private static byte[] get(KvStore st, String k) {
         MemorySegment m = s(k);
-        return st.get(m, 0, (int) m.byteSize());
+        return (byte[]) st.get(m, 0, (int) m.byteSize());
     }
 
     private static void put(KvStore st, String k, String v, long deadline) {
@@ -42,6 +43,52 @@ class KvStoreTest {
         if (slot < 0) return false;
         st.removeSlot(slot);
         return true;
+    }
+
+    private static BigValue big(KvStore st, String k) {
+        MemorySegment m = s(k);
+        return (BigValue) st.get(m, 0, (int) m.byteSize());
+    }
+
+    /**
+     * A value from BigValue.SIZE bytes lives off the heap, and its memory is freed once neither the
+     * store nor a reply holds it: replaced, deleted, expired, flushed; a reply sending it (retain,
+     * then its release) keeps it alive past its replacement.
+     */
+    @Test
+    void bigValuesLiveOffTheHeapAndAreFreedByTheLastHolder() throws Exception {
+        KvStore st = new KvStore();
+        String bigText = "x".repeat(BigValue.SIZE);
+        put(st, "small", "x".repeat(BigValue.SIZE - 1), KvStore.NO_DEADLINE);
+        MemorySegment sm = s("small");
+        assertTrue(st.get(sm, 0, (int) sm.byteSize()) instanceof byte[], "one byte short: an array");
+
+        put(st, "b", bigText, KvStore.NO_DEADLINE);
+        BigValue first = big(st, "b");
+        assertEquals(BigValue.SIZE, KvStore.length(first));
+        assertEquals(bigText.length(), first.bytes.byteSize());
+        first.retain(); // a reply starts sending it
+        put(st, "b", bigText + "!", KvStore.NO_DEADLINE);
+        assertFalse(first.freed(), "the reply still holds it");
+        first.run(); // the reply is sent
+        assertTrue(first.freed(), "replaced and sent: freed");
+
+        BigValue second = big(st, "b");
+        assertTrue(del(st, "b"));
+        assertTrue(second.freed(), "deleted");
+
+        put(st, "b", bigText, KvStore.nowMillis() + 100);
+        BigValue expiring = big(st, "b");
+        Await.until("expired", () -> {
+            MemorySegment m = s("b");
+            return st.get(m, 0, 1) == null;
+        });
+        assertTrue(expiring.freed(), "expired");
+
+        put(st, "b", bigText, KvStore.NO_DEADLINE);
+        BigValue flushed = big(st, "b");
+        st.clear();
+        assertTrue(flushed.freed(), "flushed");
     }
 
     @Test
