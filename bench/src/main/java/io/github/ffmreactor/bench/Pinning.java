@@ -9,7 +9,11 @@ import java.util.concurrent.TimeUnit;
  * client's JVM (the JMH fork: its loop, the JMH thread, its JIT and GC) on CPU {@code C}, with
  * {@code taskset}. On a 2-core machine the two otherwise trade places on both cores every few
  * milliseconds, and the server's CPU per round trip moves with whatever it shared a core with;
- * pinned, each keeps a core to itself. Off (the property unset or {@code no}) nothing is pinned.
+ * pinned, each keeps a core to itself. {@code S == C} puts both on one CPU: then no byte and no
+ * wake-up crosses between cores, and a virtual machine whose host moves its vCPUs between cores
+ * that share a cache and cores that do not (seen here: a cache line's round trip between the two
+ * vCPUs took 90 or 460 ns, switching every few seconds) no longer moves the server's CPU per
+ * round trip with it. Off (the property unset or {@code no}) nothing is pinned.
  */
 final class Pinning {
     private Pinning() {}
@@ -23,12 +27,12 @@ final class Pinning {
         try {
             if (p.length == 2) {
                 int s = Integer.parseInt(p[0]), c = Integer.parseInt(p[1]);
-                if (s >= 0 && c >= 0 && s != c) return new int[] {s, c};
+                if (s >= 0 && c >= 0) return new int[] {s, c};
             }
         } catch (NumberFormatException e) {
             // below
         }
-        throw new IllegalArgumentException(PROPERTY + " must be SERVER:CLIENT, two different CPU numbers (e.g. 1:0), or no; got '" + v + "'");
+        throw new IllegalArgumentException(PROPERTY + " must be SERVER:CLIENT, two CPU numbers (1:0, or 0:0 for one CPU), or no; got '" + v + "'");
     }
 
     private static int[] configured() {

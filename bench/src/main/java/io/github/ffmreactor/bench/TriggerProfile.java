@@ -175,7 +175,7 @@ final class TriggerProfile {
 
     /**
      * Server on CPU 1, client on CPU 0 where there are two CPUs and taskset ({@link Pinning});
-     * {@code --pin no} turns it off, {@code --pin S:C} picks the CPUs.
+     * {@code --pin no} turns it off, {@code --pin S:C} picks the CPUs ({@code 0:0}: both on one).
      */
     static String pin(Opts o) throws Opts.Bad {
         String dflt = Runtime.getRuntime().availableProcessors() >= 2 && onPath("taskset") ? "1:0" : "no";
@@ -183,7 +183,7 @@ final class TriggerProfile {
         try {
             Pinning.cores(v);
         } catch (IllegalArgumentException e) {
-            throw new Opts.Bad("--pin must be SERVER:CLIENT (e.g. 1:0) or no, got '" + v + "'");
+            throw new Opts.Bad("--pin must be SERVER:CLIENT (e.g. 1:0, or 0:0 for one CPU) or no, got '" + v + "'");
         }
         return v;
     }

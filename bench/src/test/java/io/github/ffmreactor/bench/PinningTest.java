@@ -18,9 +18,10 @@ class PinningTest {
     @Test
     void parsesServerAndClientCores() {
         assertArrayEquals(new int[] {1, 0}, Pinning.cores("1:0"));
+        assertArrayEquals(new int[] {0, 0}, Pinning.cores("0:0"), "one CPU for both");
         assertNull(Pinning.cores("no"));
         assertNull(Pinning.cores(null));
-        for (String bad : List.of("1", "1:1", "a:0", "-1:0", "1:0:2")) {
+        for (String bad : List.of("1", "a:0", "-1:0", "1:0:2", "1:")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Pinning.cores(bad));
             assertEquals(true, e.getMessage().contains("'" + bad + "'"), e.getMessage());
         }
@@ -28,9 +29,9 @@ class PinningTest {
 
     @Test
     void triggerRefusesABadPin() {
-        Opts.Bad e = assertThrows(Opts.Bad.class, () -> TriggerProfile.pin(Opts.parse(new String[] {"trigger", "--pin", "0:0"}, 1,
+        Opts.Bad e = assertThrows(Opts.Bad.class, () -> TriggerProfile.pin(Opts.parse(new String[] {"trigger", "--pin", "0-1"}, 1,
                 TriggerProfile.OPTIONS)));
-        assertEquals("--pin must be SERVER:CLIENT (e.g. 1:0) or no, got '0:0'", e.getMessage());
+        assertEquals("--pin must be SERVER:CLIENT (e.g. 1:0, or 0:0 for one CPU) or no, got '0-1'", e.getMessage());
     }
 
     @Test
