@@ -18,7 +18,7 @@ public final class BenchMain {
     private BenchMain() {}
 
     /** The words that are subcommands when first; nothing else is. */
-    static final List<String> SUBCOMMANDS = List.of("server", "servers", "load", "smoke", "report", "idle", "kv", "kv-hostile", "jmh", "udp", "udp-server", "uring", "trigger");
+    static final List<String> SUBCOMMANDS = List.of("server", "servers", "load", "smoke", "report", "idle", "core-to-core", "kv", "kv-hostile", "jmh", "udp", "udp-server", "uring", "trigger");
 
     public static void main(String[] args) throws Exception {
         System.exit(run(args));
@@ -42,6 +42,7 @@ public final class BenchMain {
                 case "smoke" -> Smoke.run(args);
                 case "report" -> Report.run(args);
                 case "idle" -> IdleCpu.run(args);
+                case "core-to-core" -> CoreToCore.run(args);
                 case "kv" -> KvBench.run(args);
                 case "kv-hostile" -> KvHostileBench.run(args);
                 case "jmh" -> jmh(Arrays.copyOfRange(args, 1, args.length));
@@ -84,6 +85,8 @@ public final class BenchMain {
                   smoke [--duration 1s]      every server, briefly, every byte checked (CI)
                   report [--in DIR] [--out DIR]  HTML report + PNG charts from a bench run
                   idle [--servers a,b] [--seconds 10] [--out FILE]  each server's CPU with no traffic
+                  core-to-core [--seconds 20] [--cpus 0,1]  a cache line's round trip between two CPUs,
+                                             each second: does this machine hold still for cross-core benchmarks?
                   kv [--out DIR] [--rounds 3] [--scale 1] [--core 0] [--client-core 1]
                      [--clients 1,50] [--tests ping_mbulk,set,get] (also ping_inline)
                                              redis-benchmark vs redis-server and ffmreactor kv

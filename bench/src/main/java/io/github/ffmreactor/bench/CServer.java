@@ -82,6 +82,7 @@ final class CServer {
         Path tmp = dir.resolve(base + "-" + tag + ".tmp" + ProcessHandle.current().pid());
         List<String> cmd = new ArrayList<>(List.of(gcc, "-O2", "-o", tmp.toString(), c.toString()));
         if (source.equals(URING_SOURCE)) cmd.add("-luring");
+        if (source.equals(CoreToCore.SOURCE)) cmd.add("-pthread");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String outText = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
