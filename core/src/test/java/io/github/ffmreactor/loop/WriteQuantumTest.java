@@ -67,14 +67,7 @@ class WriteQuantumTest {
                 return c.writeReference(value, released::incrementAndGet);
             });
             // The peer does not read: the kernel takes what its buffers hold (megabytes on loopback), then no more.
-            long[] last = {-1};
-            Await.until("the kernel takes no more", () -> {
-                long out = r.loop.stats().bytesOut();
-                boolean still = out == last[0];
-                last[0] = out;
-                if (!still) Thread.sleep(100);
-                return still;
-            });
+            Await.until("the kernel takes no more", () -> sameFor(r, 100));
             LoopStats after = r.loop.stats();
             long sent = after.bytesOut() - before.bytesOut(), turns = after.waits() - before.waits();
             assertTrue(sent > 2 * OutQueue.QUANTUM, "the socket took more than two quanta, so the bound was tested: " + sent);
@@ -131,7 +124,9 @@ class WriteQuantumTest {
                 return s.queuedBytes() > 2 * OutQueue.QUANTUM && s.bytesOut() > 2 * OutQueue.QUANTUM && sameFor(r, 100);
             });
             ch.write(java.nio.ByteBuffer.wrap(new byte[] {'b'}));
-            Thread.sleep(50); // arrived, and (edge) its event spent on a paused connection
+            // Nothing on the loop's side shows it (a paused connection is not read): give it time to
+            // arrive, and (edge) its event to be spent.
+            Thread.sleep(50);
             byte[] got = DeferredFlushTest.readExactly(ch, reply + 1);
             assertEquals('x', got[reply - 1]);
             assertEquals('!', got[reply], "the request sent while reading was paused is answered");
