@@ -1,5 +1,6 @@
 package io.github.ffmreactor.kv;
 
+import io.github.ffmreactor.sys.Malloc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -10,35 +11,67 @@ import java.util.concurrent.atomic.AtomicInteger;
  * collector, which the JVM picks on one CPU, as kv runs pinned), long past kv's 10 ms bound for
  * the other clients. Native memory is not copied by any collector.
  *
- * <p>Freed by counting: the store holds one reference, and each reply that sends the value holds
+ * <p>A value sent as one long argument is born here: the parser reads the argument into this
+ * memory as its pieces arrive ({@link RespParser}), and a command that stores it keeps it as it
+ * is, so a 16 MiB {@code SET} copies nothing once its bytes are in. The memory comes from malloc,
+ * not zeroed (an {@code Arena.allocate} of 16 MiB zeroes it, taking all its page faults in one
+ * turn of the loop); a page is faulted in when the argument's bytes first reach it.
+ *
+ * <p>Freed by counting: the parser holds one reference while it reads the argument and until its
+ * command has run, the store one while the value is stored, and each reply that sends the value
  * one until the loop has handed the bytes to the kernel (this object is that reply's release
- * {@link Runnable}). The last to let go closes the arena. A shared arena, as any loop's thread may
- * be the last; closing one costs a handshake with every thread (about 50 us here), which is why
- * shorter values stay arrays.
+ * {@link Runnable}). The last to let go closes the arena, which frees the memory. A shared arena,
+ * as any loop's thread may be the last; closing one costs a handshake with every thread (about
+ * 50 us here), which is why shorter values stay arrays.
  */
 final class BigValue implements Runnable {
     /** Values this long or longer live off the heap (allocating and freeing one costs about what a heap array of this size does). */
     static final int SIZE = 256 * 1024;
 
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     /** The value; never changed once stored. */
     final MemorySegment bytes;
+    /** The value and {@code room} bytes after it (a parser puts the argument's CRLF there). */
+    final MemorySegment memory;
     private final AtomicInteger refs = new AtomicInteger(1);
 
-    private BigValue(long len) {
-        bytes = arena.allocate(len, 8);
+    /**
+     * Memory for a value of {@code len} bytes and {@code room} more, held once, not yet written
+     * (from malloc: pages cost nothing until written, so a value read piece by piece as it arrives
+     * takes its page faults piece by piece, not all in one turn); null when there is no memory.
+     */
+    static BigValue allocate(long len, long room) {
+        Arena arena = Arena.ofShared();
+        MemorySegment m = Malloc.allocate(len + room, arena);
+        if (m == null) {
+            arena.close();
+            return null;
+        }
+        return new BigValue(arena, m, len);
+    }
+
+    private BigValue(Arena arena, MemorySegment memory, long len) {
+        this.arena = arena;
+        this.memory = memory;
+        this.bytes = memory.asSlice(0, len);
+    }
+
+    private static BigValue allocateOrFail(long len) {
+        BigValue v = allocate(len, 0);
+        if (v == null) throw new OutOfMemoryError("malloc of " + len + " bytes for a value failed");
+        return v;
     }
 
     /** A copy of {@code src[off, off+len)}, held once (by the store). */
     static BigValue copyOf(MemorySegment src, long off, long len) {
-        BigValue v = new BigValue(len);
+        BigValue v = allocateOrFail(len);
         MemorySegment.copy(src, off, v.bytes, 0, len);
         return v;
     }
 
     /** The concatenation of {@code head} and {@code tail}, held once. */
     static BigValue concat(MemorySegment head, MemorySegment tail) {
-        BigValue v = new BigValue(head.byteSize() + tail.byteSize());
+        BigValue v = allocateOrFail(head.byteSize() + tail.byteSize());
         MemorySegment.copy(head, 0, v.bytes, 0, head.byteSize());
         MemorySegment.copy(tail, 0, v.bytes, head.byteSize(), tail.byteSize());
         return v;
@@ -48,7 +81,7 @@ final class BigValue implements Runnable {
         return (int) bytes.byteSize();
     }
 
-    /** One more holder (a reply about to send it). Only while the store still holds it, under its lock. */
+    /** One more holder (the store, or a reply about to send it); only while another holds it (the parser, or the store under its lock). */
     BigValue retain() {
         refs.incrementAndGet();
         return this;

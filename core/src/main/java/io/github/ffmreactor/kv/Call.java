@@ -19,7 +19,10 @@ final class Call {
     /** Scratch for parsed integers. */
     final long[] number = new long[1];
     Session session;
-    MemorySegment s;
+    /** Where the arguments are, except those in {@link #longs}: use {@link #seg}. */
+    private MemorySegment s;
+    /** Arguments read into memory of their own (null: none; else by index, null for the others). */
+    private BigValue[] longs;
     long[] off;
     int[] len;
     int argc;
@@ -35,9 +38,10 @@ final class Call {
         this.out = state.out;
     }
 
-    Call on(Session session, MemorySegment s, long[] off, int[] len, int argc) {
+    Call on(Session session, MemorySegment s, long[] off, int[] len, int argc, BigValue[] longs) {
         this.session = session;
         this.s = s;
+        this.longs = longs;
         this.off = off;
         this.len = len;
         this.argc = argc;
@@ -61,9 +65,23 @@ final class Call {
         }
     }
 
+    /** The segment argument i is in, at {@code off[i]}. */
+    MemorySegment seg(int i) {
+        return longs == null || longs[i] == null ? s : longs[i].bytes;
+    }
+
+    /**
+     * Argument i as a value to store: a long argument's own memory, kept (the parser read it there
+     * as it arrived, so storing it copies nothing), else a copy of the bytes.
+     */
+    Object value(int i) {
+        return longs != null && longs[i] != null ? longs[i].retain() : KvStore.valueOf(s, off[i], len[i]);
+    }
+
     /** Whether argument i is {@code lower} in any case. */
     boolean is(int i, byte[] lower) {
         if (len[i] != lower.length) return false;
+        MemorySegment s = seg(i);
         long o = off[i];
         for (int k = 0; k < lower.length; k++) if ((s.get(ValueLayout.JAVA_BYTE, o + k) | 0x20) != lower[k]) return false;
         return true;
@@ -80,13 +98,13 @@ final class Call {
 
     private byte[] bytes(int i, int max) {
         byte[] b = new byte[Math.min(len[i], max)];
-        MemorySegment.copy(s, ValueLayout.JAVA_BYTE, off[i], b, 0, b.length);
+        MemorySegment.copy(seg(i), ValueLayout.JAVA_BYTE, off[i], b, 0, b.length);
         return b;
     }
 
     /** Argument i as a 64-bit integer into {@link #number}; false (and the error replied) when it is not one. */
     boolean integer(int i) {
-        if (Numbers.parse(s, off[i], off[i] + len[i], true, number)) return true;
+        if (Numbers.parse(seg(i), off[i], off[i] + len[i], true, number)) return true;
         error("ERR value is not an integer or out of range");
         return false;
     }

@@ -62,7 +62,7 @@ final class Commands {
     /** Runs (or queues) the command in {@code c}. False when the connection is to close after its reply. */
     static boolean dispatch(Call c) {
         c.state.commands++;
-        Command cmd = lookup(c.s, c.off[0], c.len[0]);
+        Command cmd = lookup(c.seg(0), c.off[0], c.len[0]);
         Transaction tx = c.session.tx();
         if (cmd == null) {
             if (tx != null) tx.abort();

@@ -30,7 +30,7 @@ final class KeyCommands {
     private static void del(Call c) {
         long n = 0;
         for (int i = 1; i < c.argc; i++) {
-            int slot = c.store.slot(c.s, c.off[i], c.len[i]);
+            int slot = c.store.slot(c.seg(i), c.off[i], c.len[i]);
             if (slot >= 0) {
                 c.store.removeSlot(slot);
                 n++;
@@ -41,7 +41,7 @@ final class KeyCommands {
 
     private static void exists(Call c) {
         long n = 0;
-        for (int i = 1; i < c.argc; i++) if (c.store.slot(c.s, c.off[i], c.len[i]) >= 0) n++;
+        for (int i = 1; i < c.argc; i++) if (c.store.slot(c.seg(i), c.off[i], c.len[i]) >= 0) n++;
         c.out.integer(n);
     }
 
@@ -74,7 +74,7 @@ final class KeyCommands {
             return;
         }
         long deadline = now + n * unitMillis;
-        int slot = c.store.slot(c.s, c.off[1], c.len[1]);
+        int slot = c.store.slot(c.seg(1), c.off[1], c.len[1]);
         if (slot < 0) {
             c.out.integer(0);
             return;
@@ -92,7 +92,7 @@ final class KeyCommands {
     }
 
     private static void ttl(Call c, long unitMillis) {
-        int slot = c.store.slot(c.s, c.off[1], c.len[1]);
+        int slot = c.store.slot(c.seg(1), c.off[1], c.len[1]);
         if (slot < 0) {
             c.out.integer(-2);
             return;
@@ -107,7 +107,7 @@ final class KeyCommands {
     }
 
     private static void persist(Call c) {
-        int slot = c.store.slot(c.s, c.off[1], c.len[1]);
+        int slot = c.store.slot(c.seg(1), c.off[1], c.len[1]);
         if (slot < 0 || c.store.deadline(slot) == KvStore.NO_DEADLINE) {
             c.out.integer(0);
             return;
@@ -117,7 +117,7 @@ final class KeyCommands {
     }
 
     private static void type(Call c) {
-        c.out.raw(c.store.slot(c.s, c.off[1], c.len[1]) >= 0 ? STRING_TYPE : NONE_TYPE);
+        c.out.raw(c.store.slot(c.seg(1), c.off[1], c.len[1]) >= 0 ? STRING_TYPE : NONE_TYPE);
     }
 
     private static void keys(Call c) {
@@ -132,7 +132,7 @@ final class KeyCommands {
 
     /** SCAN cursor [MATCH pattern] [COUNT n] [TYPE type]: the next cursor and a batch of keys. */
     private static void scan(Call c) {
-        if (!Numbers.parse(c.s, c.off[1], c.off[1] + c.len[1], true, c.number) || c.number[0] < 0) {
+        if (!Numbers.parse(c.seg(1), c.off[1], c.off[1] + c.len[1], true, c.number) || c.number[0] < 0) {
             c.error("ERR invalid cursor");
             return;
         }

@@ -158,9 +158,8 @@ final class KvStore {
         insert(k, v, deadline);
     }
 
-    /** Sets the key to a copy of {@code vs[voff, voff+vlen)} with {@code deadline}. */
-    void put(MemorySegment ks, long koff, int klen, MemorySegment vs, long voff, int vlen, long deadline) {
-        Object v = valueOf(vs, voff, vlen);
+    /** Sets the key to {@code v} (stored as it is: a {@link #valueOf} copy, or a value held for the store) with {@code deadline}. */
+    void put(MemorySegment ks, long koff, int klen, Object v, long deadline) {
         int i = slot(ks, koff, klen);
         if (i < 0) {
             add(ks, koff, klen, v, deadline);

@@ -13,8 +13,11 @@ import java.util.Arrays;
  * arrives one argument per read is scanned once in all, not again from its first byte on each
  * read. A whole command in the read buffer is handed over as views of it (no copy); the tail of a
  * read holding part of a command is kept in a per-connection heap buffer, which grows by doubling
- * while small, then by half again or straight to the size a bulk header announced (a 512 MiB
- * value takes 512 MiB, not the next power of two), and is dropped once a large command is done.
+ * while small, then by half again or straight to the size a bulk header announced, and is dropped
+ * once a large command is done. An argument of {@link #STREAM_ARG} bytes or more that is not all
+ * in yet is read into memory of its own, exactly its size, as its pieces arrive (Redis does the
+ * same with a large bulk): nothing is copied twice, nothing moves when the command is whole, and
+ * a command that stores it can keep that memory as the value ({@link BigValue}).
  * A malformed request ends the stream with one protocol error, in Redis's words; nothing after
  * it is parsed.
  */
@@ -23,9 +26,12 @@ final class RespParser {
     interface Sink {
         /**
          * One command: {@code argc} arguments, argument i at {@code seg[off[i], off[i]+len[i])}, valid
-         * during the call. Returns false to stop parsing (the connection is closing).
+         * during the call, except where {@code longArgs} (null when there is none) has an entry: that
+         * argument is {@code longArgs[i].bytes} ({@code off[i]} is 0), which the parser lets go of
+         * after the call ({@link BigValue#retain} to keep it). Returns false to stop parsing (the
+         * connection is closing).
          */
-        boolean onCommand(MemorySegment seg, long[] off, int[] len, int argc);
+        boolean onCommand(MemorySegment seg, long[] off, int[] len, int argc, BigValue[] longArgs);
 
         /** A malformed request: {@code message} is the error text without "-ERR ". Nothing follows. */
         void onProtocolError(String message);
@@ -56,6 +62,8 @@ final class RespParser {
     static final int KEEP_ARGS = 1024;
     /** The held buffer doubles up to this, then grows by half (or to a size a header announced). */
     static final int DOUBLE_UP_TO = 1 << 20;
+    /** An argument this long or longer that is not all in yet is read into its own memory. */
+    static final int STREAM_ARG = BigValue.SIZE;
     /** A command announcing more arguments than this is checked by {@link Sink#runs} once its name is in. */
     static final int ASK_ARGS = 64;
     /** Arguments kept (the name included) of a command that will not run: enough for Redis's unknown-command text. */
@@ -89,6 +97,14 @@ final class RespParser {
     private boolean ready;
     private long readyEnd;
 
+    /** The long argument being read into its own memory, its CRLF included (null: none). */
+    private BigValue streaming;
+    /** Bytes of {@link #streaming} in so far (of its length + 2). */
+    private long streamed;
+    /** The command's long arguments by index (null entries for the others; null until one is needed). */
+    private BigValue[] longArgs;
+    private int longCount;
+
     private byte[] held = new byte[0];
     private MemorySegment heldSeg = MemorySegment.ofArray(held);
     private int heldLen;
@@ -107,9 +123,21 @@ final class RespParser {
         this.sink = sink;
     }
 
-    /** Bytes held for an unfinished command. */
-    int heldBytes() {
-        return heldLen;
+    /** Bytes held for an unfinished command (those of a long argument being read included). */
+    long heldBytes() {
+        return heldLen + streamed;
+    }
+
+    /** Memory of the long argument being read, 0 when none (for tests). */
+    long streamingCapacity() {
+        return streaming == null ? 0 : streaming.memory.byteSize();
+    }
+
+    /** The connection is gone: the memory of long arguments is let go of. */
+    void close() {
+        failed = true;
+        heldLen = 0;
+        dropLongArgs();
     }
 
     /** The capacity of the buffer for spanning commands (for tests). */
@@ -138,7 +166,7 @@ final class RespParser {
 
     /** Runs the held commands the sink stalled, as far as it lets them run. */
     void resume() {
-        if (failed || heldLen == 0) return;
+        if (failed || heldLen == 0 || streaming != null) return;
         stalled = false;
         parseHeld();
     }
@@ -146,9 +174,22 @@ final class RespParser {
     /** Parses {@code buf[off, off+len)}, handing each whole command to the sink. */
     void feed(MemorySegment buf, long off, int len) {
         if (failed || len == 0) return;
+        if (streaming != null) {
+            int n = stream(buf, off, len);
+            if (n < 0 || streaming != null) return;
+            // The long argument is in: its command goes on in the held buffer (its start), and
+            // whatever followed the argument in this read is appended there.
+            if (n < len && !hold(buf, off + n, len - n)) return;
+            parseHeld();
+            return;
+        }
         if (heldLen == 0) {
             long used = parse(buf, off, off + len);
             if (used < 0 || used >= off + len) return;
+            if (streaming != null) { // a long argument began: the rest of this read went into its memory
+                hold(buf, used, (int) pos);
+                return;
+            }
             long dropped = droppable();
             if (dropped > 0 && hold(buf, used, (int) keepEnd)) {
                 rebase(dropped);
@@ -165,7 +206,8 @@ final class RespParser {
     private void parseHeld() {
         long used = parse(heldSeg, 0, heldLen);
         if (used < 0) return;
-        int rest = heldLen - (int) used;
+        // A long argument that began in this parse took the bytes after its header.
+        int rest = streaming != null ? (int) pos : heldLen - (int) used;
         if (rest > 0 && used > 0) {
             System.arraycopy(held, (int) used, held, 0, rest);
             examined += rest;
@@ -234,9 +276,16 @@ final class RespParser {
             }
             int n = argc;
             long next = start + readyEnd;
-            for (int i = 0; i < n; i++) argOff[i] += start;
+            BigValue[] longs = longCount > 0 ? longArgs : null;
+            if (longs == null) {
+                for (int i = 0; i < n; i++) argOff[i] += start;
+            } else {
+                for (int i = 0; i < n; i++) if (longs[i] == null) argOff[i] += start;
+            }
             reset();
-            if (n > 0 && !sink.onCommand(seg, argOff, argLen, n)) {
+            boolean more = n == 0 || sink.onCommand(seg, argOff, argLen, n, longs);
+            if (longs != null) dropLongArgs();
+            if (!more) {
                 failed = true; // closing: nothing more is parsed
                 heldLen = 0;
                 return -1;
@@ -322,7 +371,9 @@ final class RespParser {
             }
             if (len < 0 || len > maxBulk) return fail("Protocol error: invalid bulk length");
             long data = bl + 2;
-            if (data + len + 2 > end) return incomplete(data + len + 2 - base);
+            if (data + len + 2 > end) {
+                return len >= STREAM_ARG && !skipping ? startStream(seg, base, data, end, len) : incomplete(data + len + 2 - base);
+            }
             if (seg.get(ValueLayout.JAVA_BYTE, data + len) != '\r' || seg.get(ValueLayout.JAVA_BYTE, data + len + 1) != '\n') {
                 return fail("Protocol error: expected '\\r\\n' after a bulk string of " + len + " bytes");
             }
@@ -334,13 +385,86 @@ final class RespParser {
                 arg(data - base, (int) len);
                 keepEnd = pos;
             }
-            seen++;
-            if (seen == 1 && expected > ASK_ARGS && !sink.runs(seg, data, (int) len, expected)) {
-                skipping = true;
-                keepEnd = pos;
-            }
+            argumentDone(seg, data, len);
         }
         return pos;
+    }
+
+    /** An argument ({@code seg[data, data+len)}) is in: the first one may say the command will not run. */
+    private void argumentDone(MemorySegment seg, long data, long len) {
+        seen++;
+        if (seen == 1 && expected > ASK_ARGS && !sink.runs(seg, data, (int) len, expected)) {
+            skipping = true;
+            keepEnd = pos;
+        }
+    }
+
+    /**
+     * A long argument whose bytes from {@code data} on are not all in {@code seg[.., end)}: its
+     * memory is taken now (its announced size: pages cost nothing until written) and what is here
+     * of it goes there; the command's start, up to the argument's data, stays to be held.
+     */
+    private long startStream(MemorySegment seg, long base, long data, long end, long len) {
+        long before = data - base;
+        if (before + len + 2 > maxQuery) {
+            return fail("Protocol error: unfinished command over the query buffer limit of " + maxQuery + " bytes");
+        }
+        BigValue v = BigValue.allocate(len, 2);
+        if (v == null) return fail("Protocol error: no memory for a bulk string of " + len + " bytes");
+        long n = end - data;
+        MemorySegment.copy(seg, data, v.memory, 0, n);
+        examined += n;
+        streaming = v;
+        streamed = n;
+        pos = scan = need = before;
+        return INCOMPLETE;
+    }
+
+    /**
+     * Bytes of the long argument being read, from {@code buf[off, off+len)}: how many were its
+     * (the argument's end, its CRLF included, at most), or -1 when it did not end with CRLF.
+     */
+    private int stream(MemorySegment buf, long off, int len) {
+        BigValue v = streaming;
+        long size = v.memory.byteSize();
+        int n = (int) Math.min(len, size - streamed);
+        MemorySegment.copy(buf, off, v.memory, streamed, n);
+        examined += n;
+        streamed += n;
+        if (streamed < size) return n;
+        long at = size - 2;
+        if (v.memory.get(ValueLayout.JAVA_BYTE, at) != '\r' || v.memory.get(ValueLayout.JAVA_BYTE, at + 1) != '\n') {
+            fail("Protocol error: expected '\\r\\n' after a bulk string of " + at + " bytes");
+            return -1;
+        }
+        streaming = null;
+        streamed = 0;
+        arg(0, (int) at);
+        if (longArgs == null || longArgs.length < argOff.length) {
+            longArgs = longArgs == null ? new BigValue[argOff.length] : Arrays.copyOf(longArgs, argOff.length);
+        }
+        longArgs[argc - 1] = v;
+        longCount++;
+        argumentDone(v.bytes, 0, at);
+        return n;
+    }
+
+    /** Lets go of the long arguments of the command (run, failed, or its connection gone). */
+    private void dropLongArgs() {
+        if (streaming != null) {
+            streaming.run();
+            streaming = null;
+            streamed = 0;
+        }
+        if (longCount == 0) return;
+        for (int i = 0; i < longArgs.length && longCount > 0; i++) {
+            if (longArgs[i] != null) {
+                longArgs[i].run();
+                longArgs[i] = null;
+                longCount--;
+            }
+        }
+        if (longArgs.length > KEEP_ARGS) longArgs = null;
     }
 
     /**
@@ -399,6 +523,7 @@ final class RespParser {
     private long fail(String message) {
         failed = true;
         heldLen = 0;
+        dropLongArgs();
         reset();
         sink.onProtocolError(message);
         return FAILED;

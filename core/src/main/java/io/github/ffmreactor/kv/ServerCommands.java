@@ -20,7 +20,7 @@ final class ServerCommands {
 
     static final List<Command> ALL = List.of(
             new Command("ping", -1, 0, ServerCommands::ping),
-            new Command("echo", 2, 0, c -> c.out.bulk(c.s, c.off[1], c.len[1])),
+            new Command("echo", 2, 0, c -> c.out.bulk(c.seg(1), c.off[1], c.len[1])),
             new Command("hello", -1, NO_MULTI, ServerCommands::hello),
             new Command("client", -2, 0, ClientCommand::run),
             new Command("select", 2, 0, ServerCommands::select),
@@ -45,14 +45,14 @@ final class ServerCommands {
     private static void ping(Call c) {
         if (c.argc > 2) c.arity("ping");
         else if (c.argc == 1) c.out.raw(PONG);
-        else c.out.bulk(c.s, c.off[1], c.len[1]);
+        else c.out.bulk(c.seg(1), c.off[1], c.len[1]);
     }
 
     /** HELLO [protover [AUTH username password] [SETNAME clientname]]: switches RESP2/RESP3 and says who we are. */
     private static void hello(Call c) {
         int proto = c.session.resp3() ? 3 : 2;
         if (c.argc > 1) {
-            if (!Numbers.parse(c.s, c.off[1], c.off[1] + c.len[1], true, c.number)) {
+            if (!Numbers.parse(c.seg(1), c.off[1], c.off[1] + c.len[1], true, c.number)) {
                 c.error("ERR Protocol version is not an integer or out of range");
                 return;
             }

@@ -43,6 +43,7 @@ final class Session implements Handler, RespParser.Sink {
 
     @Override
     public void onClose(Connection c, Throwable cause) {
+        parser.close();
         kv.closed();
     }
 
@@ -107,8 +108,8 @@ final class Session implements Handler, RespParser.Sink {
     }
 
     @Override
-    public boolean onCommand(MemorySegment seg, long[] off, int[] len, int argc) {
-        return Commands.dispatch(state.call.on(this, seg, off, len, argc));
+    public boolean onCommand(MemorySegment seg, long[] off, int[] len, int argc, BigValue[] longArgs) {
+        return Commands.dispatch(state.call.on(this, seg, off, len, argc, longArgs));
     }
 
     Outbox outbox() {
@@ -145,7 +146,7 @@ final class Session implements Handler, RespParser.Sink {
     }
 
     /** Bytes held for an unfinished command (for tests). */
-    int heldBytes() {
+    long heldBytes() {
         return parser.heldBytes();
     }
 }

@@ -34,7 +34,7 @@ final class StringCommands {
             new Command("mset", -3, STORE, StringCommands::mset));
 
     private static void get(Call c) {
-        Object v = c.store.get(c.s, c.off[1], c.len[1]);
+        Object v = c.store.get(c.seg(1), c.off[1], c.len[1]);
         if (v == null) c.out.nil();
         else c.out.bulk(v);
     }
@@ -67,7 +67,7 @@ final class StringCommands {
             }
         }
         if (get) {
-            Object old = c.store.get(c.s, c.off[1], c.len[1]);
+            Object old = c.store.get(c.seg(1), c.off[1], c.len[1]);
             if (old == null) c.out.nil();
             else c.out.bulk(old);
             setQuietly(c, deadline, when);
@@ -90,16 +90,16 @@ final class StringCommands {
         if (!c.integer(2)) return;
         long deadline = deadline(c, c.number[0], unitMillis, name);
         if (deadline == Long.MIN_VALUE) return;
-        c.store.put(c.s, c.off[1], c.len[1], c.s, c.off[3], c.len[3], deadline);
+        c.store.put(c.seg(1), c.off[1], c.len[1], c.value(3), deadline);
         c.ok();
     }
 
     private static boolean setQuietly(Call c, long deadline, int when) {
         KvStore st = c.store;
-        int slot = st.slot(c.s, c.off[1], c.len[1]);
+        int slot = st.slot(c.seg(1), c.off[1], c.len[1]);
         if ((when == IF_ABSENT && slot >= 0) || (when == IF_PRESENT && slot < 0)) return false;
         long keep = slot >= 0 ? st.deadline(slot) : KvStore.NO_DEADLINE;
-        st.put(c.s, c.off[1], c.len[1], c.s, c.off[2], c.len[2], deadline == KEEP ? keep : deadline);
+        st.put(c.seg(1), c.off[1], c.len[1], c.value(2), deadline == KEEP ? keep : deadline);
         return true;
     }
 
@@ -112,7 +112,7 @@ final class StringCommands {
     }
 
     private static void getdel(Call c) {
-        int slot = c.store.slot(c.s, c.off[1], c.len[1]);
+        int slot = c.store.slot(c.seg(1), c.off[1], c.len[1]);
         if (slot < 0) {
             c.out.nil();
             return;
@@ -123,7 +123,7 @@ final class StringCommands {
 
     private static void append(Call c) {
         KvStore st = c.store;
-        int slot = st.slot(c.s, c.off[1], c.len[1]);
+        int slot = st.slot(c.seg(1), c.off[1], c.len[1]);
         MemorySegment old = slot < 0 ? MemorySegment.NULL : KvStore.bytes(st.value(slot));
         long total = old.byteSize() + c.len[2];
         if (total > c.kv.config().maxBulk()) {
@@ -131,7 +131,7 @@ final class StringCommands {
             return;
         }
         // A new value: replies may hold the old one.
-        MemorySegment tail = c.s.asSlice(c.off[2], c.len[2]);
+        MemorySegment tail = c.seg(2).asSlice(c.off[2], c.len[2]);
         Object v;
         if (total >= BigValue.SIZE) {
             v = BigValue.concat(old, tail);
@@ -141,13 +141,13 @@ final class StringCommands {
             MemorySegment.copy(tail, ValueLayout.JAVA_BYTE, 0, a, (int) old.byteSize(), c.len[2]);
             v = a;
         }
-        if (slot < 0) st.add(c.s, c.off[1], c.len[1], v, KvStore.NO_DEADLINE);
+        if (slot < 0) st.add(c.seg(1), c.off[1], c.len[1], v, KvStore.NO_DEADLINE);
         else st.replace(slot, v);
         c.out.integer(total);
     }
 
     private static void strlen(Call c) {
-        Object v = c.store.get(c.s, c.off[1], c.len[1]);
+        Object v = c.store.get(c.seg(1), c.off[1], c.len[1]);
         c.out.integer(v == null ? 0 : KvStore.length(v));
     }
 
@@ -167,7 +167,7 @@ final class StringCommands {
     /** INCR, DECR, INCRBY, DECRBY: the key keeps its deadline, as in Redis. */
     private static void add(Call c, long by) {
         KvStore st = c.store;
-        int slot = st.slot(c.s, c.off[1], c.len[1]);
+        int slot = st.slot(c.seg(1), c.off[1], c.len[1]);
         long v = 0;
         if (slot >= 0) {
             MemorySegment cur = KvStore.bytes(st.value(slot));
@@ -184,14 +184,14 @@ final class StringCommands {
         }
         byte[] text = Long.toString(sum).getBytes(StandardCharsets.US_ASCII);
         if (slot >= 0) st.replace(slot, text);
-        else st.add(c.s, c.off[1], c.len[1], text, KvStore.NO_DEADLINE);
+        else st.add(c.seg(1), c.off[1], c.len[1], text, KvStore.NO_DEADLINE);
         c.out.integer(sum);
     }
 
     private static void mget(Call c) {
         c.out.arrayHeader(c.argc - 1);
         for (int i = 1; i < c.argc; i++) {
-            Object v = c.store.get(c.s, c.off[i], c.len[i]);
+            Object v = c.store.get(c.seg(i), c.off[i], c.len[i]);
             if (v == null) c.out.nil();
             else c.out.bulk(v);
         }
@@ -202,7 +202,7 @@ final class StringCommands {
             c.arity("mset");
             return;
         }
-        for (int i = 1; i < c.argc; i += 2) c.store.put(c.s, c.off[i], c.len[i], c.s, c.off[i + 1], c.len[i + 1], KvStore.NO_DEADLINE);
+        for (int i = 1; i < c.argc; i += 2) c.store.put(c.seg(i), c.off[i], c.len[i], c.value(i + 1), KvStore.NO_DEADLINE);
         c.ok();
     }
 }

@@ -55,7 +55,7 @@ final class Transaction {
         int[] len = new int[c.argc];
         int at = 0;
         for (int i = 0; i < c.argc; i++) {
-            MemorySegment.copy(c.s, c.off[i], MemorySegment.ofArray(data), at, c.len[i]);
+            MemorySegment.copy(c.seg(i), c.off[i], MemorySegment.ofArray(data), at, c.len[i]);
             off[i] = at;
             len[i] = c.len[i];
             at += c.len[i];
@@ -74,7 +74,7 @@ final class Transaction {
         c.lockStore(); // all of them, whether they touch keys or not: nobody sees the store between two
         c.out.arrayHeader(queued.size());
         for (Queued q : queued) {
-            c.on(session, q.args, q.off, q.len, q.off.length);
+            c.on(session, q.args, q.off, q.len, q.off.length, null);
             Commands.run(q.cmd, c);
         }
     }

@@ -34,7 +34,7 @@ class KvStoreTest {
 
     private static void put(KvStore st, String k, String v, long deadline) {
         MemorySegment a = s(k), b = s(v);
-        st.put(a, 0, (int) a.byteSize(), b, 0, (int) b.byteSize(), deadline);
+        st.put(a, 0, (int) a.byteSize(), KvStore.valueOf(b, 0, (int) b.byteSize()), deadline);
     }
 
     private static boolean del(KvStore st, String k) {
@@ -179,7 +179,7 @@ class KvStoreTest {
             if ((oldHash(k) & ((1 << bits) - 1)) == 0x155) keys.add(k);
         }
         KvStore st = new KvStore();
-        for (byte[] k : keys) st.put(MemorySegment.ofArray(k), 0, k.length, MemorySegment.ofArray(k), 0, k.length, 0);
+        for (byte[] k : keys) st.put(MemorySegment.ofArray(k), 0, k.length, k.clone(), 0);
         assertEquals(n, st.size());
         long total = 0;
         int worst = 0;

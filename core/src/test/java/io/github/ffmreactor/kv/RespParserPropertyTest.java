@@ -1,6 +1,7 @@
 package io.github.ffmreactor.kv;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -92,6 +93,54 @@ class RespParserPropertyTest {
         assertEquals(null, r.error);
         assertEquals(want, r.commands);
         assertEquals(0, p.heldBytes());
+    }
+
+    /**
+     * The same with long arguments among them (from {@link RespParser#STREAM_ARG} bytes, any bytes,
+     * CR and LF included, in any position of a command): they go into memory of their own when not
+     * all in one read, and every split still gives the same commands, with each byte copied a
+     * bounded number of times and every long argument's memory let go of.
+     */
+    @Property(tries = 60)
+    void anySplitOfLongArgumentsGivesTheSameCommands(@ForAll("streams") List<Cmd> cmds, @ForAll("fractions") List<Double> cuts,
+                                                     @ForAll("longs") List<String> longs, @ForAll("fractions") List<Double> where) {
+        List<Cmd> all = new ArrayList<>(cmds);
+        for (int i = 0; i < longs.size(); i++) {
+            List<String> args = new ArrayList<>(List.of("SET", "k"));
+            args.add(Math.min(2, (int) (where.isEmpty() ? 0 : where.get(i % where.size()) * 3)), longs.get(i));
+            all.add((int) (all.size() * (where.isEmpty() ? 0.5 : where.get(where.size() - 1 - i % where.size()))), new Cmd(args, false));
+        }
+        StringBuilder wire = new StringBuilder();
+        List<String> want = new ArrayList<>();
+        for (Cmd c : all) {
+            wire.append(c.wire());
+            want.add(String.join(" ", c.args()));
+        }
+        String text = wire.toString();
+        TreeSet<Integer> at = new TreeSet<>();
+        for (double c : cuts) at.add((int) (c * text.length()));
+        at.remove(0);
+        RespParserTest.Recorder r = new RespParserTest.Recorder();
+        RespParser p = new RespParser(1 << 20, 1L << 30, r);
+        RespParserTest.feed(p, r, text, at.stream().mapToInt(Integer::intValue).toArray());
+        assertEquals(null, r.error);
+        assertEquals(want, r.commands);
+        assertEquals(0, p.heldBytes());
+        assertTrue(p.examined() < 4L * text.length(), "examined " + p.examined() + " for " + text.length());
+        for (BigValue v : r.longValues) assertTrue(v.freed());
+    }
+
+    @Provide
+    Arbitrary<List<Double>> fractions() {
+        return Arbitraries.doubles().between(0, 1).list().ofMaxSize(30);
+    }
+
+    @Provide
+    Arbitrary<List<String>> longs() {
+        Arbitrary<String> one = Arbitraries.integers().between(0, 3000).flatMap(extra -> Arbitraries.strings()
+                .withCharRange((char) 0, (char) 255).ofLength(64).map(unit -> unit.repeat((RespParser.STREAM_ARG + extra) / 64 + 1)
+                        .substring(0, RespParser.STREAM_ARG + extra)));
+        return one.list().ofMinSize(1).ofMaxSize(3);
     }
 
     @Provide

@@ -22,13 +22,24 @@ class RespParserTest {
         final List<String> commands = new ArrayList<>();
         String error;
         int stopAfter = Integer.MAX_VALUE;
+        /** Arguments handed over in memory of their own. */
+        int longs;
+        /** Those arguments' memory, to check it is let go of. */
+        final List<BigValue> longValues = new ArrayList<>();
+        /** Keep (retain) the long arguments, as a command that stores one does. */
+        boolean keepLongs;
 
         @Override
-        public boolean onCommand(MemorySegment seg, long[] off, int[] len, int argc) {
+        public boolean onCommand(MemorySegment seg, long[] off, int[] len, int argc, BigValue[] longArgs) {
             StringBuilder b = new StringBuilder();
             for (int i = 0; i < argc; i++) {
                 if (i > 0) b.append(' ');
-                b.append(new String(seg.asSlice(off[i], len[i]).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.ISO_8859_1));
+                MemorySegment in = longArgs != null && longArgs[i] != null ? longArgs[i].bytes : seg;
+                if (in != seg) {
+                    longs++;
+                    longValues.add(keepLongs ? longArgs[i].retain() : longArgs[i]);
+                }
+                b.append(new String(in.asSlice(off[i], len[i]).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.ISO_8859_1));
             }
             commands.add(b.toString());
             return commands.size() < stopAfter;
@@ -132,12 +143,15 @@ class RespParserTest {
     void theBufferOfALargeSpanningCommandIsDroppedAfterIt() {
         Recorder r = new Recorder();
         RespParser p = new RespParser(8 << 20, 16 << 20, r);
-        String big = "*2\r\n$4\r\nECHO\r\n$3000000\r\n" + "z".repeat(3_000_000) + "\r\n";
+        // Eight arguments of 200,000 bytes: each under STREAM_ARG, so the command is held whole.
+        String z = "z".repeat(200_000);
+        String big = "*9\r\n$4\r\nECHO\r\n" + ("$200000\r\n" + z + "\r\n").repeat(8);
         feed(p, r, big + "*1\r\n$4\r\nPI", 1000);
         assertEquals(1, r.commands.size());
+        assertEquals(0, r.longs);
         assertTrue(p.heldCapacity() > RespParser.KEEP_HELD, "still holding the start of the next command");
         feed(p, r, "NG\r\n");
-        assertEquals(List.of("ECHO " + "z".repeat(3_000_000), "PING"), r.commands);
+        assertEquals(List.of("ECHO" + (" " + z).repeat(8), "PING"), r.commands);
         assertEquals(0, p.heldCapacity());
         // A small spanning command keeps its small buffer for the next one.
         feed(p, r, "PI");
@@ -278,21 +292,102 @@ class RespParserTest {
         }
     }
 
-    /** A 3 MB value in 64 KiB reads: past 1 MiB the buffer grows to the size the header announced, not to 4 MiB. */
+    /**
+     * A 3 MB value in 64 KiB reads goes into memory of its own, exactly its size (and its CRLF), as
+     * it arrives: the held buffer keeps only the command's start, each byte is copied once, and the
+     * memory is let go of after the command (kept while the sink holds it, as the store does).
+     */
     @Test
-    void aLargeBulkGrowsTheBufferToItsSizeNotTheNextPowerOfTwo() {
-        Recorder r = new Recorder();
-        RespParser p = new RespParser(1 << 30, 1L << 30, r);
-        int size = 3_000_000;
-        String text = "*2\r\n$4\r\nECHO\r\n$" + size + "\r\n" + "z".repeat(size) + "\r\n";
-        int piece = 64 * 1024, max = 0;
-        for (int at = 0; at < text.length(); at += piece) {
-            feed(p, r, text.substring(at, Math.min(text.length(), at + piece)));
-            max = Math.max(max, p.heldCapacity());
+    void aLongArgumentIsReadIntoItsOwnMemory() {
+        for (boolean keep : new boolean[] {false, true}) {
+            Recorder r = new Recorder();
+            r.keepLongs = keep;
+            RespParser p = new RespParser(1 << 30, 1L << 30, r);
+            int size = 3_000_000;
+            String text = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + size + "\r\n" + "z".repeat(size) + "\r\n*1\r\n$4\r\nPING\r\n";
+            int piece = 64 * 1024, maxHeld = 0;
+            long memory = 0;
+            for (int at = 0; at < text.length(); at += piece) {
+                feed(p, r, text.substring(at, Math.min(text.length(), at + piece)));
+                maxHeld = Math.max(maxHeld, p.heldCapacity());
+                if (r.commands.isEmpty()) memory = Math.max(memory, p.streamingCapacity());
+            }
+            assertEquals(List.of("SET k " + "z".repeat(size), "PING"), r.commands);
+            assertEquals(1, r.longs);
+            assertEquals(size + 2, memory, "the argument's memory is its size and its CRLF");
+            assertTrue(maxHeld <= 256, "the held buffer reached " + maxHeld + " bytes");
+            assertTrue(p.examined() < 2L * text.length(), "examined " + p.examined());
+            assertEquals(0, p.heldBytes());
+            BigValue v = r.longValues.get(0);
+            assertEquals(!keep, v.freed(), "let go of after the command unless the sink kept it");
+            if (keep) {
+                assertEquals(size, v.length());
+                v.run();
+                assertTrue(v.freed());
+            }
         }
-        assertEquals(1, r.commands.size());
-        assertTrue(max >= size && max < size + 64, "the held buffer reached " + max + " bytes for a command of " + text.length());
-        assertTrue(p.examined() < 3L * text.length(), "examined " + p.examined());
+    }
+
+    /**
+     * A long argument split at every kind of place (in its header, right after it, in its data, in
+     * its CRLF, with the next command in the same read), first or not, several in one command:
+     * the same commands, and every argument's memory let go of.
+     */
+    @Test
+    void longArgumentsSplitAnywhere() {
+        int n = RespParser.STREAM_ARG + 10;
+        String a = "a".repeat(n - 3) + "\r\nb", b = "b".repeat(n + 1000);
+        String text = "PING\r\n*4\r\n$4\r\nMSET\r\n$" + n + "\r\n" + a + "\r\n$1\r\nk\r\n$" + b.length() + "\r\n" + b
+                + "\r\n*1\r\n$4\r\nPING\r\n";
+        int first = text.indexOf(a), second = text.indexOf(b);
+        int[] places = {first - 5, first - 2, first, first + 1, first + n - 1, first + n, first + n + 1, first + n + 2,
+            second - 1, second + 7, second + b.length() + 1, second + b.length() + 3, text.length() - 3};
+        List<String> want = List.of("PING", "MSET " + a + " k " + b, "PING");
+        for (int x : places) {
+            for (int y : places) {
+                if (y <= x) continue;
+                Recorder r = new Recorder();
+                RespParser p = new RespParser(1 << 20, 1L << 30, r);
+                feed(p, r, text, x, y);
+                assertEquals(null, r.error, x + "," + y);
+                assertEquals(want, r.commands, x + "," + y);
+                assertEquals(0, p.heldBytes());
+                for (BigValue v : r.longValues) assertTrue(v.freed(), x + "," + y);
+            }
+        }
+    }
+
+    /** What can go wrong with a long argument: each is one protocol error, and its memory is let go of. */
+    @Test
+    void aLongArgumentThatGoesWrong() {
+        int n = RespParser.STREAM_ARG;
+        String head = "*2\r\n$4\r\nECHO\r\n$" + n + "\r\n";
+        // No CRLF after it.
+        Recorder r = new Recorder();
+        RespParser p = new RespParser(1 << 20, 1L << 30, r);
+        feed(p, r, head + "x".repeat(100));
+        assertTrue(p.streamingCapacity() > 0);
+        feed(p, r, "x".repeat(n - 100) + "ab*1\r\n$4\r\nPING\r\n");
+        assertEquals("Protocol error: expected '\\r\\n' after a bulk string of " + n + " bytes", r.error);
+        assertEquals(List.of(), r.commands);
+        assertEquals(0, p.streamingCapacity());
+        assertEquals(0, p.heldBytes());
+        // Announced over the query buffer limit: refused at its header, before any memory is taken.
+        r = new Recorder();
+        p = new RespParser(1 << 20, n, r);
+        feed(p, r, head + "xx");
+        assertEquals("Protocol error: unfinished command over the query buffer limit of " + n + " bytes", r.error);
+        assertEquals(0, p.streamingCapacity());
+        // The connection goes away in the middle of it.
+        r = new Recorder();
+        p = new RespParser(1 << 20, 1L << 30, r);
+        feed(p, r, head + "x".repeat(1000));
+        assertEquals(1000, p.heldBytes() - head.length());
+        p.close();
+        assertEquals(0, p.streamingCapacity());
+        assertTrue(p.failed());
+        feed(p, r, "x".repeat(n));
+        assertEquals(List.of(), r.commands);
     }
 
     /**
