@@ -156,9 +156,16 @@ final class KvTrain {
         Socket[] socks = new Socket[CONNECTIONS];
         InputStream[] ins = new InputStream[CONNECTIONS];
         OutputStream[] outs = new OutputStream[CONNECTIONS];
+        Socket[] slow = new Socket[SLOW_READERS];
         long sent = 0;
         int open = 0;
         try {
+            for (int i = 0; i < SLOW_READERS; i++) {
+                slow[i] = new Socket();
+                slow[i].setReceiveBufferSize(16 << 10); // before connecting: the window is agreed then
+                slow[i].setSoTimeout(10_000);
+                slow[i].connect(at);
+            }
             for (int i = 0; i < CONNECTIONS; i++) {
                 // The budget bounds the scripts too: in a fresh JVM they are slow (measured on a loaded
                 // machine: the loop's set-up and the eight scripts, 264 requests, took 1.6-3.6 s).
@@ -185,7 +192,16 @@ final class KvTrain {
                     sent += trickle(outs[0], ins[0], round / HOSTILE_EVERY % 2 == 0 ? 2000 : 50_000);
                     sent += manyArgs(outs[0], ins[0], 5_000);
                 }
-                if (round % BIG_EVERY == BIG_EVERY / 2) sent += bigValue(outs[open - 1], ins[open - 1]);
+                if (round % BIG_EVERY == BIG_EVERY / 2) {
+                    sent += bigValue(outs[open - 1], ins[open - 1]);
+                    for (Socket r : slow) r.getOutputStream().write(SLOW_GETS);
+                } else if (round % BIG_EVERY == BIG_EVERY / 2 + 1) {
+                    for (Socket r : slow) {
+                        InputStream in = new BufferedInputStream(r.getInputStream(), 1 << 16);
+                        for (int g = 0; g < SLOW_GET_COUNT; g++) reply(in);
+                    }
+                    sent += SLOW_READERS * SLOW_GET_COUNT;
+                }
                 if (round % RECONNECT_EVERY == RECONNECT_EVERY - 1 && open > SCRIPTED) {
                     int i = SCRIPTED + (round / RECONNECT_EVERY) % (open - SCRIPTED);
                     socks[i].close();
@@ -195,6 +211,7 @@ final class KvTrain {
             }
         } finally {
             for (Socket s : socks) if (s != null) s.close();
+            for (Socket s : slow) if (s != null) s.close();
         }
         return sent;
     }
@@ -294,6 +311,24 @@ final class KvTrain {
      * time deoptimized the store's release.
      */
     static final int BIG_EVERY = 16;
+
+    /**
+     * Clients that send {@link #SLOW_GET_COUNT} GETs of the long value each {@link #BIG_EVERY}
+     * rounds and read the replies only after a round of the others' traffic, with a 16 KiB
+     * receive buffer: the server's write meets EAGAIN (its send buffer starts at 16 KiB,
+     * tcp_wmem, and grows only as the peer reads), the loop waits for writability, stops reading
+     * from them while a reply is queued past the pause threshold, and runs their next GET when
+     * it drains. Never trained, that path was compiled as never taken, and 20 real non-readers
+     * of a 16 MiB value deoptimized the output queue, the counters and the interest update in
+     * their first milliseconds (-Xlog:deoptimization), with 4-6 ms recompiles on the server's one
+     * CPU while a PING waited. Not trained: the loop's whole output budget (64 MiB) exceeded,
+     * which 20 non-readers of 16 MiB reach and these do not (kv runs a client's next command only
+     * once its output drained); one deoptimization is left in that case. 36 GETs each every
+     * fourth pass did not reach it (they run one at a time) and cost a third of the warm-up's
+     * requests.
+     */
+    static final int SLOW_READERS = 2, SLOW_GET_COUNT = 6;
+    private static final byte[] SLOW_GETS = repeat(cmd("GET", "train:b"), SLOW_GET_COUNT);
 
     /** A command "x" of {@code args} arguments, one argument per write; kv answers it unknown. */
     private static int manyArgs(OutputStream o, InputStream in, int args) throws IOException {
