@@ -1,6 +1,5 @@
 package io.github.ffmreactor.kv;
 
-import io.github.ffmreactor.sys.Malloc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,9 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>A value sent as one long argument is born here: the parser reads the argument into this
  * memory as its pieces arrive ({@link RespParser}), and a command that stores it keeps it as it
- * is, so a 16 MiB {@code SET} copies nothing once its bytes are in. The memory comes from malloc,
- * not zeroed (an {@code Arena.allocate} of 16 MiB zeroes it, taking all its page faults in one
- * turn of the loop); a page is faulted in when the argument's bytes first reach it.
+ * is, so a 16 MiB {@code SET} copies nothing once its bytes are in.
  *
  * <p>Freed by counting: the parser holds one reference while it reads the argument and until its
  * command has run, the store one while the value is stored, and each reply that sends the value
@@ -35,19 +32,10 @@ final class BigValue implements Runnable {
     final MemorySegment memory;
     private final AtomicInteger refs = new AtomicInteger(1);
 
-    /**
-     * Memory for a value of {@code len} bytes and {@code room} more, held once, not yet written
-     * (from malloc: pages cost nothing until written, so a value read piece by piece as it arrives
-     * takes its page faults piece by piece, not all in one turn); null when there is no memory.
-     */
+    /** Memory for a value of {@code len} bytes and {@code room} more, held once, to be written (a long argument as it arrives). */
     static BigValue allocate(long len, long room) {
         Arena arena = Arena.ofShared();
-        MemorySegment m = Malloc.allocate(len + room, arena);
-        if (m == null) {
-            arena.close();
-            return null;
-        }
-        return new BigValue(arena, m, len);
+        return new BigValue(arena, arena.allocate(len + room, 8), len);
     }
 
     private BigValue(Arena arena, MemorySegment memory, long len) {
@@ -56,22 +44,16 @@ final class BigValue implements Runnable {
         this.bytes = memory.asSlice(0, len);
     }
 
-    private static BigValue allocateOrFail(long len) {
-        BigValue v = allocate(len, 0);
-        if (v == null) throw new OutOfMemoryError("malloc of " + len + " bytes for a value failed");
-        return v;
-    }
-
     /** A copy of {@code src[off, off+len)}, held once (by the store). */
     static BigValue copyOf(MemorySegment src, long off, long len) {
-        BigValue v = allocateOrFail(len);
+        BigValue v = allocate(len, 0);
         MemorySegment.copy(src, off, v.bytes, 0, len);
         return v;
     }
 
     /** The concatenation of {@code head} and {@code tail}, held once. */
     static BigValue concat(MemorySegment head, MemorySegment tail) {
-        BigValue v = allocateOrFail(head.byteSize() + tail.byteSize());
+        BigValue v = allocate(head.byteSize() + tail.byteSize(), 0);
         MemorySegment.copy(head, 0, v.bytes, 0, head.byteSize());
         MemorySegment.copy(tail, 0, v.bytes, head.byteSize(), tail.byteSize());
         return v;

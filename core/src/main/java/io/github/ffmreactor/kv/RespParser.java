@@ -276,12 +276,7 @@ final class RespParser {
             }
             int n = argc;
             long next = start + readyEnd;
-            BigValue[] longs = longCount > 0 ? longArgs : null;
-            if (longs == null) {
-                for (int i = 0; i < n; i++) argOff[i] += start;
-            } else {
-                for (int i = 0; i < n; i++) if (longs[i] == null) argOff[i] += start;
-            }
+            BigValue[] longs = place(start, n);
             reset();
             boolean more = n == 0 || sink.onCommand(seg, argOff, argLen, n, longs);
             if (longs != null) dropLongArgs();
@@ -297,6 +292,16 @@ final class RespParser {
             start = next;
         }
         return start;
+    }
+
+    /**
+     * Makes the command's argument offsets {@code seg}'s (they were from the command's start),
+     * except those of its long arguments, which are in memory of their own: returns those, or null.
+     */
+    private BigValue[] place(long start, int n) {
+        BigValue[] longs = longCount > 0 ? longArgs : null;
+        for (int i = 0; i < n; i++) if (longs == null || longs[i] == null) argOff[i] += start;
+        return longs;
     }
 
     private void reset() {
@@ -371,9 +376,7 @@ final class RespParser {
             }
             if (len < 0 || len > maxBulk) return fail("Protocol error: invalid bulk length");
             long data = bl + 2;
-            if (data + len + 2 > end) {
-                return len >= STREAM_ARG && !skipping ? startStream(seg, base, data, end, len) : incomplete(data + len + 2 - base);
-            }
+            if (data + len + 2 > end) return incompleteArgument(seg, base, data, end, len);
             if (seg.get(ValueLayout.JAVA_BYTE, data + len) != '\r' || seg.get(ValueLayout.JAVA_BYTE, data + len + 1) != '\n') {
                 return fail("Protocol error: expected '\\r\\n' after a bulk string of " + len + " bytes");
             }
@@ -385,24 +388,24 @@ final class RespParser {
                 arg(data - base, (int) len);
                 keepEnd = pos;
             }
-            argumentDone(seg, data, len);
+            seen++;
+            if (seen == 1 && expected > ASK_ARGS && !sink.runs(seg, data, (int) len, expected)) {
+                skipping = true;
+                keepEnd = pos;
+            }
         }
         return pos;
     }
 
-    /** An argument ({@code seg[data, data+len)}) is in: the first one may say the command will not run. */
-    private void argumentDone(MemorySegment seg, long data, long len) {
-        seen++;
-        if (seen == 1 && expected > ASK_ARGS && !sink.runs(seg, data, (int) len, expected)) {
-            skipping = true;
-            keepEnd = pos;
-        }
+    /** An argument whose data from {@code data} on is not all in {@code seg[.., end)}: wait for it, or read a long one into memory of its own. */
+    private long incompleteArgument(MemorySegment seg, long base, long data, long end, long len) {
+        return len >= STREAM_ARG && !skipping ? startStream(seg, base, data, end, len) : incomplete(data + len + 2 - base);
     }
 
     /**
      * A long argument whose bytes from {@code data} on are not all in {@code seg[.., end)}: its
-     * memory is taken now (its announced size: pages cost nothing until written) and what is here
-     * of it goes there; the command's start, up to the argument's data, stays to be held.
+     * memory is taken now (its announced size, as the held buffer grew to it before) and what is
+     * here of it goes there; the command's start, up to the argument's data, stays to be held.
      */
     private long startStream(MemorySegment seg, long base, long data, long end, long len) {
         long before = data - base;
@@ -410,7 +413,6 @@ final class RespParser {
             return fail("Protocol error: unfinished command over the query buffer limit of " + maxQuery + " bytes");
         }
         BigValue v = BigValue.allocate(len, 2);
-        if (v == null) return fail("Protocol error: no memory for a bulk string of " + len + " bytes");
         long n = end - data;
         MemorySegment.copy(seg, data, v.memory, 0, n);
         examined += n;
@@ -445,7 +447,11 @@ final class RespParser {
         }
         longArgs[argc - 1] = v;
         longCount++;
-        argumentDone(v.bytes, 0, at);
+        seen++;
+        if (seen == 1 && expected > ASK_ARGS && !sink.runs(v.bytes, 0, (int) at, expected)) {
+            skipping = true;
+            keepEnd = pos;
+        }
         return n;
     }
 

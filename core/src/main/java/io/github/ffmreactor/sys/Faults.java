@@ -47,9 +47,7 @@ public final class Faults {
         /** io_uring_setup (fd ANY_FD): a kernel or sandbox that refuses io_uring. */
         RING_SETUP,
         /** mmap of memory the io_uring engine lends to connections (a chunk slab; fd ANY_FD). */
-        MMAP,
-        /** malloc(3) of memory written before it is read ({@link Malloc}; fd ANY_FD; the errno is not used: malloc returns NULL). */
-        MALLOC
+        MMAP
     }
 
     /** Any fd. */

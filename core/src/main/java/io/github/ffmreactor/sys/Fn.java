@@ -71,7 +71,6 @@ public final class Fn {
     }
 
     // ---- long results -----------------------------------------------------------------------
-    public interface LongJ { long call(long a); }
     public interface LongJJJJ { long call(long a, long b, long c, long d); }
     public interface LongCIJJ { long call(MemorySegment cs, int a, long b, long c); }
     public interface LongCJJJ { long call(MemorySegment cs, long a, long b, long c); }
@@ -98,7 +97,6 @@ public final class Fn {
 
     // ---- no result --------------------------------------------------------------------------
     public interface VoidV { void call(); }
-    public interface VoidJ { void call(long a); }
 
     // ---- pointer results --------------------------------------------------------------------
     public interface AddrI { MemorySegment call(int a); }

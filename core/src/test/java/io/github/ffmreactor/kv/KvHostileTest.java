@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.ffmreactor.Trigger;
 import io.github.ffmreactor.loop.Backend;
 import io.github.ffmreactor.loop.LoopOptions;
-import io.github.ffmreactor.sys.Errno;
-import io.github.ffmreactor.sys.Faults;
 import io.github.ffmreactor.testutil.Await;
 import io.github.ffmreactor.testutil.LoopRunner;
 import io.github.ffmreactor.testutil.NoFdLeaks;
@@ -189,58 +187,6 @@ class KvHostileTest {
             assertEquals(want, new String(in.readNBytes(want.length()), StandardCharsets.US_ASCII));
             assertTrue(ping(other) < 1000);
             assertTrue(kv[0].counters().contains("protocolErrors=1"), kv[0].counters());
-        }
-    }
-
-    /**
-     * No memory for a long value (malloc fails, made to on purpose): a SET whose argument would be
-     * read into memory of its own gets a protocol error and is closed; an APPEND whose result would
-     * need new memory closes its connection (counted as a failure) and leaves the value as it was.
-     * Others are served throughout, and with memory back the same commands work.
-     */
-    @Test
-    void noMemoryForALongValueClosesOnlyThatClient() throws Exception {
-        Kv[] kv = new Kv[1];
-        try (LoopRunner r = server(LoopOptions.defaults(), KvConfig.defaults(), Trigger.LEVEL, kv); Socket other = connect(r)) {
-            int size = 1 << 20;
-            String value = "v".repeat(size);
-            String set = cmd("SET", "k", value);
-            try {
-                Faults.fail(Faults.Call.MALLOC, Faults.ANY_FD, 0, Errno.ENOMEM, 1);
-                try (Socket s = connect(r)) {
-                    try {
-                        s.getOutputStream().write(set.getBytes(StandardCharsets.US_ASCII));
-                    } catch (java.io.IOException closed) {
-                        // closed while still sending: its answer is already here
-                    }
-                    String want = "-ERR Protocol error: no memory for a bulk string of " + size + " bytes\r\n";
-                    assertEquals(want, new String(s.getInputStream().readNBytes(want.length()), StandardCharsets.US_ASCII));
-                    assertEquals(-1, s.getInputStream().read(), "closed after the error");
-                }
-                assertEquals(1, Faults.fired(Faults.Call.MALLOC));
-                assertTrue(ping(other) < 1000);
-                String almost = "a".repeat(BigValue.SIZE - 1); // an array; one more byte makes it a long value
-                other.getOutputStream().write(cmd("SET", "k", almost).getBytes(StandardCharsets.US_ASCII));
-                assertEquals("+OK\r\n", new String(other.getInputStream().readNBytes(5), StandardCharsets.US_ASCII));
-                Faults.fail(Faults.Call.MALLOC, Faults.ANY_FD, 0, Errno.ENOMEM, 1);
-                try (Socket s = connect(r)) {
-                    s.getOutputStream().write(cmd("APPEND", "k", "b").getBytes(StandardCharsets.US_ASCII));
-                    assertEquals(-1, s.getInputStream().read(), "closed, no reply");
-                }
-                assertEquals(2, Faults.fired(Faults.Call.MALLOC));
-                Await.until("the failure is counted", () -> r.loop.stats().failures() == 1);
-                other.getOutputStream().write(cmd("STRLEN", "k").getBytes(StandardCharsets.US_ASCII));
-                String len = ":" + (BigValue.SIZE - 1) + "\r\n";
-                assertEquals(len, new String(other.getInputStream().readNBytes(len.length()), StandardCharsets.US_ASCII));
-            } finally {
-                Faults.clear();
-            }
-            other.getOutputStream().write((set + cmd("APPEND", "k", "b")).getBytes(StandardCharsets.US_ASCII));
-            String want = "+OK\r\n:" + (size + 1) + "\r\n";
-            assertEquals(want, new String(other.getInputStream().readNBytes(want.length()), StandardCharsets.US_ASCII));
-            other.getOutputStream().write(cmd("GET", "k").getBytes(StandardCharsets.US_ASCII));
-            String got = new String(other.getInputStream().readNBytes(("$" + (size + 1) + "\r\n").length() + size + 3), StandardCharsets.US_ASCII);
-            assertEquals("$" + (size + 1) + "\r\n" + value + "b\r\n", got);
         }
     }
 }
