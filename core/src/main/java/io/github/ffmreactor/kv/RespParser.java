@@ -299,6 +299,7 @@ final class RespParser {
      * except those of its long arguments, which are in memory of their own: returns those, or null.
      */
     private BigValue[] place(long start, int n) {
+        if (longCount > 0 && longArgs.length < n) longArgs = Arrays.copyOf(longArgs, argOff.length); // arguments came after it
         BigValue[] longs = longCount > 0 ? longArgs : null;
         for (int i = 0; i < n; i++) if (longs == null || longs[i] == null) argOff[i] += start;
         return longs;

@@ -357,6 +357,23 @@ class RespParserTest {
         }
     }
 
+    /** A long argument early in a command of many arguments: every argument is handed over where it is. */
+    @Test
+    void aLongArgumentBeforeManyOthers() {
+        String big = "v".repeat(RespParser.STREAM_ARG);
+        StringBuilder text = new StringBuilder("*2003\r\n$4\r\nMSET\r\n$1\r\nk\r\n$" + big.length() + "\r\n" + big + "\r\n");
+        StringBuilder want = new StringBuilder("MSET k " + big);
+        for (int i = 0; i < 1000; i++) {
+            text.append("$2\r\nk").append(i % 10).append("\r\n$1\r\nx\r\n");
+            want.append(" k").append(i % 10).append(" x");
+        }
+        Recorder r = parse(text.toString(), 100, 200_000);
+        assertEquals(null, r.error);
+        assertEquals(List.of(want.toString()), r.commands);
+        assertEquals(1, r.longs);
+        assertTrue(r.longValues.get(0).freed());
+    }
+
     /** What can go wrong with a long argument: each is one protocol error, and its memory is let go of. */
     @Test
     void aLongArgumentThatGoesWrong() {
