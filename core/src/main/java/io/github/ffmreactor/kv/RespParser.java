@@ -104,6 +104,8 @@ final class RespParser {
     /** The command's long arguments by index (null entries for the others; null until one is needed). */
     private BigValue[] longArgs;
     private int longCount;
+    /** Memory taken for the command's long arguments (their sizes and CRLFs): counted against the query limit with the held bytes. */
+    private long longTaken;
 
     private byte[] held = new byte[0];
     private MemorySegment heldSeg = MemorySegment.ofArray(held);
@@ -123,9 +125,9 @@ final class RespParser {
         this.sink = sink;
     }
 
-    /** Bytes held for an unfinished command (those of a long argument being read included). */
+    /** Bytes held for an unfinished command, the memory taken for its long arguments included. */
     long heldBytes() {
-        return heldLen + streamed;
+        return heldLen + longTaken;
     }
 
     /** Memory of the long argument being read, 0 when none (for tests). */
@@ -241,7 +243,7 @@ final class RespParser {
 
     private boolean hold(MemorySegment buf, long off, int n) {
         long want = (long) heldLen + n;
-        if (want > maxQuery) {
+        if (want + longTaken > maxQuery) {
             fail("Protocol error: unfinished command over the query buffer limit of " + maxQuery + " bytes");
             return false;
         }
@@ -410,10 +412,11 @@ final class RespParser {
      */
     private long startStream(MemorySegment seg, long base, long data, long end, long len) {
         long before = data - base;
-        if (before + len + 2 > maxQuery) {
+        if (before + longTaken + len + 2 > maxQuery) {
             return fail("Protocol error: unfinished command over the query buffer limit of " + maxQuery + " bytes");
         }
         BigValue v = BigValue.allocate(len, 2);
+        longTaken += len + 2;
         long n = end - data;
         MemorySegment.copy(seg, data, v.memory, 0, n);
         examined += n;
@@ -458,6 +461,7 @@ final class RespParser {
 
     /** Lets go of the long arguments of the command (run, failed, or its connection gone). */
     private void dropLongArgs() {
+        longTaken = 0;
         if (streaming != null) {
             streaming.run();
             streaming = null;

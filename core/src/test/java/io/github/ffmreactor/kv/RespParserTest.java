@@ -395,11 +395,21 @@ class RespParserTest {
         feed(p, r, head + "xx");
         assertEquals("Protocol error: unfinished command over the query buffer limit of " + n + " bytes", r.error);
         assertEquals(0, p.streamingCapacity());
+        // Long arguments that each fit but not all together: refused at the one that does not.
+        r = new Recorder();
+        int limit = 2 * (n + 2) + 100;
+        p = new RespParser(1 << 20, limit, r);
+        String arg = "$" + n + "\r\n" + "y".repeat(n) + "\r\n";
+        feed(p, r, "*4\r\n$4\r\nMSET\r\n" + arg + arg + arg, 40, 40 + n, 40 + 2 * n);
+        assertEquals("Protocol error: unfinished command over the query buffer limit of " + limit + " bytes", r.error);
+        assertEquals(List.of(), r.commands);
+        assertEquals(0, p.heldBytes());
+        assertTrue(r.longValues.isEmpty());
         // The connection goes away in the middle of it.
         r = new Recorder();
         p = new RespParser(1 << 20, 1L << 30, r);
         feed(p, r, head + "x".repeat(1000));
-        assertEquals(1000, p.heldBytes() - head.length());
+        assertEquals(head.length() + n + 2, p.heldBytes(), "the command's start and the argument's whole memory");
         p.close();
         assertEquals(0, p.streamingCapacity());
         assertTrue(p.failed());
