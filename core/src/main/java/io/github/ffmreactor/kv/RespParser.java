@@ -97,15 +97,7 @@ final class RespParser {
     private boolean ready;
     private long readyEnd;
 
-    /** The long argument being read into its own memory, its CRLF included (null: none). */
-    private BigValue streaming;
-    /** Bytes of {@link #streaming} in so far (of its length + 2). */
-    private long streamed;
-    /** The command's long arguments by index (null entries for the others; null until one is needed). */
-    private BigValue[] longArgs;
-    private int longCount;
-    /** Memory taken for the command's long arguments (their sizes and CRLFs): counted against the query limit with the held bytes. */
-    private long longTaken;
+    private final LongArgs longArgs = new LongArgs();
 
     private byte[] held = new byte[0];
     private MemorySegment heldSeg = MemorySegment.ofArray(held);
@@ -127,19 +119,19 @@ final class RespParser {
 
     /** Bytes held for an unfinished command, the memory taken for its long arguments included. */
     long heldBytes() {
-        return heldLen + longTaken;
+        return heldLen + longArgs.taken();
     }
 
     /** Memory of the long argument being read, 0 when none (for tests). */
     long streamingCapacity() {
-        return streaming == null ? 0 : streaming.memory.byteSize();
+        return longArgs.arrivingCapacity();
     }
 
     /** The connection is gone: the memory of long arguments is let go of. */
     void close() {
         failed = true;
         heldLen = 0;
-        dropLongArgs();
+        longArgs.drop();
     }
 
     /** The capacity of the buffer for spanning commands (for tests). */
@@ -168,7 +160,7 @@ final class RespParser {
 
     /** Runs the held commands the sink stalled, as far as it lets them run. */
     void resume() {
-        if (failed || heldLen == 0 || streaming != null) return;
+        if (failed || heldLen == 0 || longArgs.arriving()) return;
         stalled = false;
         parseHeld();
     }
@@ -176,9 +168,9 @@ final class RespParser {
     /** Parses {@code buf[off, off+len)}, handing each whole command to the sink. */
     void feed(MemorySegment buf, long off, int len) {
         if (failed || len == 0) return;
-        if (streaming != null) {
+        if (longArgs.arriving()) {
             int n = stream(buf, off, len);
-            if (n < 0 || streaming != null) return;
+            if (n < 0 || longArgs.arriving()) return;
             // The long argument is in: its command goes on in the held buffer (its start), and
             // whatever followed the argument in this read is appended there.
             if (n < len && !hold(buf, off + n, len - n)) return;
@@ -188,7 +180,7 @@ final class RespParser {
         if (heldLen == 0) {
             long used = parse(buf, off, off + len);
             if (used < 0 || used >= off + len) return;
-            if (streaming != null) { // a long argument began: the rest of this read went into its memory
+            if (longArgs.arriving()) { // a long argument began: the rest of this read went into its memory
                 hold(buf, used, (int) pos);
                 return;
             }
@@ -209,7 +201,7 @@ final class RespParser {
         long used = parse(heldSeg, 0, heldLen);
         if (used < 0) return;
         // A long argument that began in this parse took the bytes after its header.
-        int rest = streaming != null ? (int) pos : heldLen - (int) used;
+        int rest = longArgs.arriving() ? (int) pos : heldLen - (int) used;
         if (rest > 0 && used > 0) {
             System.arraycopy(held, (int) used, held, 0, rest);
             examined += rest;
@@ -243,7 +235,7 @@ final class RespParser {
 
     private boolean hold(MemorySegment buf, long off, int n) {
         long want = (long) heldLen + n;
-        if (want + longTaken > maxQuery) {
+        if (want + longArgs.taken() > maxQuery) {
             fail("Protocol error: unfinished command over the query buffer limit of " + maxQuery + " bytes");
             return false;
         }
@@ -278,10 +270,15 @@ final class RespParser {
             }
             int n = argc;
             long next = start + readyEnd;
-            BigValue[] longs = place(start, n);
+            BigValue[] longs = longArgs.forCommand(n, argOff.length);
+            if (longs == null) {
+                for (int i = 0; i < n; i++) argOff[i] += start;
+            } else {
+                for (int i = 0; i < n; i++) if (longs[i] == null) argOff[i] += start; // a long one is at 0 in its own memory
+            }
             reset();
             boolean more = n == 0 || sink.onCommand(seg, argOff, argLen, n, longs);
-            if (longs != null) dropLongArgs();
+            if (longs != null) longArgs.drop();
             if (!more) {
                 failed = true; // closing: nothing more is parsed
                 heldLen = 0;
@@ -294,17 +291,6 @@ final class RespParser {
             start = next;
         }
         return start;
-    }
-
-    /**
-     * Makes the command's argument offsets {@code seg}'s (they were from the command's start),
-     * except those of its long arguments, which are in memory of their own: returns those, or null.
-     */
-    private BigValue[] place(long start, int n) {
-        if (longCount > 0 && longArgs.length < n) longArgs = Arrays.copyOf(longArgs, argOff.length); // arguments came after it
-        BigValue[] longs = longCount > 0 ? longArgs : null;
-        for (int i = 0; i < n; i++) if (longs == null || longs[i] == null) argOff[i] += start;
-        return longs;
     }
 
     private void reset() {
@@ -412,16 +398,11 @@ final class RespParser {
      */
     private long startStream(MemorySegment seg, long base, long data, long end, long len) {
         long before = data - base;
-        if (before + longTaken + len + 2 > maxQuery) {
+        if (before + longArgs.taken() + len + 2 > maxQuery) {
             return fail("Protocol error: unfinished command over the query buffer limit of " + maxQuery + " bytes");
         }
-        BigValue v = BigValue.allocate(len, 2);
-        longTaken += len + 2;
-        long n = end - data;
-        MemorySegment.copy(seg, data, v.memory, 0, n);
-        examined += n;
-        streaming = v;
-        streamed = n;
+        longArgs.start(len, seg, data, end);
+        examined += end - data;
         pos = scan = need = before;
         return INCOMPLETE;
     }
@@ -431,51 +412,22 @@ final class RespParser {
      * (the argument's end, its CRLF included, at most), or -1 when it did not end with CRLF.
      */
     private int stream(MemorySegment buf, long off, int len) {
-        BigValue v = streaming;
-        long size = v.memory.byteSize();
-        int n = (int) Math.min(len, size - streamed);
-        MemorySegment.copy(buf, off, v.memory, streamed, n);
+        int n = longArgs.take(buf, off, len);
         examined += n;
-        streamed += n;
-        if (streamed < size) return n;
-        long at = size - 2;
-        if (v.memory.get(ValueLayout.JAVA_BYTE, at) != '\r' || v.memory.get(ValueLayout.JAVA_BYTE, at + 1) != '\n') {
-            fail("Protocol error: expected '\\r\\n' after a bulk string of " + at + " bytes");
+        if (!longArgs.complete()) return n;
+        int size = (int) (longArgs.arrivingCapacity() - 2);
+        if (!longArgs.endsWithCrlf()) {
+            fail("Protocol error: expected '\\r\\n' after a bulk string of " + size + " bytes");
             return -1;
         }
-        streaming = null;
-        streamed = 0;
-        arg(0, (int) at);
-        if (longArgs == null || longArgs.length < argOff.length) {
-            longArgs = longArgs == null ? new BigValue[argOff.length] : Arrays.copyOf(longArgs, argOff.length);
-        }
-        longArgs[argc - 1] = v;
-        longCount++;
+        arg(0, size); // at 0 of its own memory
+        BigValue v = longArgs.place(argc - 1, argOff.length);
         seen++;
-        if (seen == 1 && expected > ASK_ARGS && !sink.runs(v.bytes, 0, (int) at, expected)) {
+        if (seen == 1 && expected > ASK_ARGS && !sink.runs(v.bytes, 0, v.length(), expected)) {
             skipping = true;
             keepEnd = pos;
         }
         return n;
-    }
-
-    /** Lets go of the long arguments of the command (run, failed, or its connection gone). */
-    private void dropLongArgs() {
-        longTaken = 0;
-        if (streaming != null) {
-            streaming.run();
-            streaming = null;
-            streamed = 0;
-        }
-        if (longCount == 0) return;
-        for (int i = 0; i < longArgs.length && longCount > 0; i++) {
-            if (longArgs[i] != null) {
-                longArgs[i].run();
-                longArgs[i] = null;
-                longCount--;
-            }
-        }
-        if (longArgs.length > KEEP_ARGS) longArgs = null;
     }
 
     /**
@@ -534,7 +486,7 @@ final class RespParser {
     private long fail(String message) {
         failed = true;
         heldLen = 0;
-        dropLongArgs();
+        longArgs.drop();
         reset();
         sink.onProtocolError(message);
         return FAILED;
