@@ -326,10 +326,10 @@ final class KvTrain {
     /**
      * Clients that send {@link #SLOW_GET_COUNT} GETs of the long value each {@link #BIG_EVERY}
      * rounds and read the replies only after a round of the others' traffic, with a 16 KiB
-     * receive buffer: the server's write meets EAGAIN (its send buffer starts at 16 KiB,
-     * tcp_wmem, and grows only as the peer reads), the loop waits for writability, stops reading
-     * from them while a reply is queued past the pause threshold, and runs their next GET when
-     * it drains. Never trained, that path was compiled as never taken, and 20 real non-readers
+     * receive buffer: 6 MiB is more than the server's socket takes (3.5 MB on loopback before
+     * EAGAIN, native-notes/epoll.md), so a write meets EAGAIN, the loop waits for writability,
+     * stops reading from them while a reply is queued past the pause threshold, and runs their
+     * next GET when it drains. Never trained, that path was compiled as never taken, and 20 real non-readers
      * of a 16 MiB value deoptimized the output queue, the counters and the interest update in
      * their first milliseconds (-Xlog:deoptimization), with 4-6 ms recompiles on the server's one
      * CPU while a PING waited. Not trained: the loop's whole output budget (64 MiB) exceeded,
